@@ -1,0 +1,37 @@
+package compiler
+
+// ManifestFile is the name of the manifest that build writes beside the templates.
+const ManifestFile = "manifest.json"
+
+// Manifest describes a built system: what apply needs to deploy a build
+// output directory without the system.yaml it came from.
+type Manifest struct {
+	Version int             `json:"version"` // 1
+	System  string          `json:"system"`  // system.yaml's name
+	Suffix  string          `json:"suffix"`
+	Region  string          `json:"region"` // home region
+	Stacks  []ManifestStack `json:"stacks"` // in the assembly's order
+}
+
+// ManifestStack is one stack of a Manifest.
+type ManifestStack struct {
+	Name                  string               `json:"name"`
+	Kind                  string               `json:"kind"`
+	Environment           string               `json:"environment,omitempty"`
+	Account               ManifestAccount      `json:"account"`
+	Region                string               `json:"region"`
+	Template              string               `json:"template"` // file name, relative to the manifest
+	Parameters            map[string]Parameter `json:"parameters"`
+	DependsOn             []string             `json:"dependsOn"`
+	Tags                  map[string]string    `json:"tags"`
+	TerminationProtection bool                 `json:"terminationProtection"`
+	SHA256                string               `json:"sha256"` // of the template file's bytes, hex
+}
+
+// ManifestAccount is the account a stack goes to, and how apply reaches it.
+type ManifestAccount struct {
+	Key     string `json:"key"`
+	ID      string `json:"id"`
+	Role    string `json:"role,omitempty"`
+	Profile string `json:"profile,omitempty"`
+}

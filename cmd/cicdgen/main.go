@@ -1,0 +1,20 @@
+// Command cicdgen compiles a declarative system.yaml into the CloudFormation
+// templates of a multi-account CI/CD system on AWS, and deploys them.
+package main
+
+import (
+	"os"
+
+	"golang.org/x/term"
+)
+
+func main() {
+	os.Exit(Main(os.Args, Env{
+		Stdin:           os.Stdin,
+		Stdout:          os.Stdout,
+		Stderr:          os.Stderr,
+		Getenv:          os.Getenv,
+		IsTerminal:      term.IsTerminal(int(os.Stdout.Fd())),
+		StdinIsTerminal: term.IsTerminal(int(os.Stdin.Fd())),
+	}))
+}

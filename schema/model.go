@@ -102,7 +102,7 @@ const (
 // Service is the ECS service every environment runs.
 type Service struct {
 	Name                string
-	Port                int               // container port; default 8080
+	Port                int               // container port; required
 	CPU                 int               // default 256
 	Memory              int               // default 512
 	DesiredCount        int               // default 2

@@ -238,3 +238,20 @@ func (n Names) SupportRegions() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Tags cicdgen puts on every stack beside system.yaml's tags. The cicdgen:
+// prefix is reserved for them.
+const (
+	TagSystem      = "cicdgen:system"
+	TagSuffix      = "cicdgen:suffix"
+	TagEnvironment = "cicdgen:environment" // environment stacks only
+	// ReservedTagPrefix starts every tag key cicdgen sets itself.
+	ReservedTagPrefix = "cicdgen:"
+)
+
+// MaxStackTags is CloudFormation's limit of tags on one stack.
+const MaxStackTags = 50
+
+// MaxUserTags is how many tags system.yaml may set: CloudFormation's 50 per
+// stack less the three cicdgen adds.
+const MaxUserTags = MaxStackTags - 3

@@ -1,0 +1,55 @@
+package diag
+
+import (
+	"encoding/json"
+	"io"
+)
+
+// jsonReport is the document the json format writes. Its field names are
+// part of cicdgen's interface: tools parse them.
+type jsonReport struct {
+	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+	Errors      int              `json:"errors"`
+	Warnings    int              `json:"warnings"`
+}
+
+// jsonDiagnostic is one diagnostic, flattened. Every field is always present;
+// positions are 1-based (columns count characters) and 0 when unknown; the
+// end is exclusive.
+type jsonDiagnostic struct {
+	File      string   `json:"file"`
+	Line      int      `json:"line"`
+	Column    int      `json:"column"`
+	EndLine   int      `json:"endLine"`
+	EndColumn int      `json:"endColumn"`
+	Severity  Severity `json:"severity"`
+	Rule      string   `json:"rule"`
+	Message   string   `json:"message"`
+	Hint      string   `json:"hint"`
+	Path      string   `json:"path"`
+}
+
+// renderJSON writes {"diagnostics": [...], "errors": N, "warnings": N},
+// indented by two spaces and ending in a newline.
+func renderJSON(w io.Writer, ds Diagnostics) error {
+	rep := jsonReport{Diagnostics: make([]jsonDiagnostic, 0, len(ds))}
+	rep.Errors, rep.Warnings = ds.Count()
+	for _, d := range ds {
+		rep.Diagnostics = append(rep.Diagnostics, jsonDiagnostic{
+			File:      d.Range.Filename,
+			Line:      d.Range.Start.Line,
+			Column:    d.Range.Start.Column,
+			EndLine:   d.Range.End.Line,
+			EndColumn: d.Range.End.Column,
+			Severity:  d.Severity,
+			Rule:      d.Rule,
+			Message:   d.Message,
+			Hint:      d.Hint,
+			Path:      d.Path,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rep)
+}

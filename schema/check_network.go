@@ -1,0 +1,122 @@
+package schema
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// reservedRanges are IPv4 ranges AWS does not accept as a VPC CIDR.
+var reservedRanges = []struct {
+	prefix netip.Prefix
+	what   string
+}{
+	{netip.MustParsePrefix("0.0.0.0/8"), "\"this network\" range"},
+	{netip.MustParsePrefix("127.0.0.0/8"), "loopback range"},
+	{netip.MustParsePrefix("169.254.0.0/16"), "link-local range"},
+	{netip.MustParsePrefix("224.0.0.0/4"), "multicast range"},
+	{netip.MustParsePrefix("240.0.0.0/4"), "reserved range"},
+}
+
+// networkScope is the network block as the top level or one environment sees it.
+type networkScope struct {
+	c   *semantic
+	net Network
+	env *Environment
+	own string // path of the environment's network block; "" at top level
+}
+
+func (s networkScope) path(field string) string {
+	if s.own != "" && s.c.doc.Has(PathKey(s.own, field)) {
+		return PathKey(s.own, field)
+	}
+	return PathKey("$.network", field)
+}
+
+func (s networkScope) local(field string) bool {
+	return s.own == "" || s.c.doc.Has(PathKey(s.own, field))
+}
+
+func (s networkScope) where() string {
+	if s.env == nil {
+		return ""
+	}
+	return fmt.Sprintf(" in environment %q", s.env.Name)
+}
+
+// checkNetworks checks the top-level network and every environment's
+// effective network.
+func (c *semantic) checkNetworks() {
+	c.checkNetwork(networkScope{c: c, net: c.sys.Network})
+	for i := range c.sys.Environments {
+		e := &c.sys.Environments[i]
+		c.checkNetwork(networkScope{c: c, net: e.Network, env: e, own: PathKey(environmentPath(i), "network")})
+	}
+}
+
+func (c *semantic) checkNetwork(s networkScope) {
+	n := s.net
+	if n.NATGateways > n.AZs && n.AZs > 0 {
+		switch {
+		case s.local("nat_gateways"):
+			d := c.errorAt("nat-gateways", s.path("nat_gateways"), "nat_gateways is %d but azs is %d%s; use at most %d (one per availability zone)", n.NATGateways, n.AZs, s.where(), n.AZs)
+			noteFix(d, "A NAT gateway lives in one zone's public subnet; use 1 to save cost, azs for zone-independent egress, or 0 for none.")
+		case s.local("azs"):
+			d := c.errorAt("nat-gateways", s.path("azs"), "azs %d%s is fewer than the %d nat_gateways of network; raise azs or set nat_gateways here too", n.AZs, s.where(), n.NATGateways)
+			noteFix(d, "A NAT gateway lives in one zone's public subnet, so there is at most one per zone.")
+		}
+	}
+	if n.CIDR != "" && (s.local("cidr") || s.local("azs")) {
+		c.checkCIDR(s)
+	}
+	if s.env != nil && n.NATGateways == 0 && s.env.Region != c.sys.Region {
+		d := c.warnAt("no-egress", s.path("nat_gateways"), "environment %q in %s has no NAT gateway, so its tasks cannot pull the application image from ECR in %s; set nat_gateways to 1 or more", s.env.Name, s.env.Region, c.sys.Region)
+		noteFix(d, "Without NAT the VPC reaches AWS through VPC endpoints, and an endpoint only reaches its own region.")
+	}
+}
+
+// checkCIDR checks the VPC CIDR and that it has room for the subnets.
+func (c *semantic) checkCIDR(s networkScope) {
+	cidr := s.net.CIDR
+	p := s.path("cidr")
+	pre, err := netip.ParsePrefix(cidr)
+	if err != nil || !pre.Addr().Is4() {
+		if s.local("cidr") {
+			c.errorAt("cidr", p, "cidr %q is not an IPv4 CIDR block; write it like 10.0.0.0/16", cidr)
+		}
+		return
+	}
+	if s.local("cidr") {
+		if pre.Bits() < 16 || pre.Bits() > 24 {
+			d := c.errorAt("cidr", p, "cidr %s has prefix /%d; use a prefix from /16 to /24", cidr, pre.Bits())
+			noteFix(d, "AWS accepts VPCs from /16 (65,536 addresses) to /28; cicdgen needs /24 or wider to carve public and private subnets in every zone.")
+			return
+		}
+		if pre.Masked() != pre {
+			d := c.errorAt("cidr", p, "cidr %s is not a network address; use %s", cidr, pre.Masked())
+			noteFix(d, "The address bits after the /%d prefix must be zero.", pre.Bits())
+			return
+		}
+		for _, r := range reservedRanges {
+			if !r.prefix.Overlaps(pre) {
+				continue
+			}
+			where := fmt.Sprintf("lies in the %s %s", r.what, r.prefix)
+			if r.prefix.Bits() >= pre.Bits() {
+				where = "holds the " + r.what + " " + r.prefix.String()
+			}
+			if r.prefix == pre {
+				where = "is the " + r.what
+			}
+			c.errorAt("cidr", p, "cidr %s %s, which a VPC cannot use; use a private range such as 10.0.0.0/16, 172.16.0.0/16 or 192.168.0.0/16", cidr, where)
+			return
+		}
+	}
+	if _, _, err := SubnetCIDRs(cidr, s.net.AZs); err != nil {
+		at := p
+		if !s.local("cidr") {
+			at = s.path("azs")
+		}
+		d := c.errorAt("cidr", at, "cidr %s%s has no room for %d subnets (public and private in %d zones): each would be /%d, smaller than AWS's /%d; use a wider cidr or fewer azs", cidr, s.where(), 2*s.net.AZs, s.net.AZs, pre.Bits()+SubnetBits(s.net.AZs), MinSubnetPrefix)
+		noteFix(d, "The VPC is split into 2×azs equal subnets, each ceil(log2(2×azs)) bits longer than the VPC prefix.")
+	}
+}

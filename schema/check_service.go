@@ -1,0 +1,257 @@
+package schema
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// fargateSizes lists, for each Fargate cpu value, the memory values (MiB)
+// a task may have with it.
+var fargateSizes = []struct {
+	cpu                     int
+	minMem, maxMem, stepMem int
+}{
+	{256, 512, 2048, 0}, // 512, 1024, 2048
+	{512, 1024, 4096, 1024},
+	{1024, 2048, 8192, 1024},
+	{2048, 4096, 16384, 1024},
+	{4096, 8192, 30720, 1024},
+	{8192, 16384, 61440, 4096},
+	{16384, 32768, 122880, 8192},
+}
+
+// FargateMemories returns the memory sizes (MiB) Fargate accepts with cpu,
+// or nil when cpu is not a Fargate cpu size.
+func FargateMemories(cpu int) []int {
+	for _, s := range fargateSizes {
+		if s.cpu != cpu {
+			continue
+		}
+		if s.stepMem == 0 {
+			return []int{512, 1024, 2048}
+		}
+		var out []int
+		for m := s.minMem; m <= s.maxMem; m += s.stepMem {
+			out = append(out, m)
+		}
+		return out
+	}
+	return nil
+}
+
+// fargateCPUs returns the Fargate cpu sizes as text: "256, 512, … or 16384".
+func fargateCPUs() string {
+	s := make([]string, len(fargateSizes))
+	for i, f := range fargateSizes {
+		s[i] = strconv.Itoa(f.cpu)
+	}
+	return orListOf(s)
+}
+
+// memoryChoices describes the memory sizes that fit cpu: a list when short,
+// else a range with its step.
+func memoryChoices(cpu int) string {
+	ms := FargateMemories(cpu)
+	if len(ms) <= 4 {
+		s := make([]string, len(ms))
+		for i, m := range ms {
+			s[i] = strconv.Itoa(m)
+		}
+		return orListOf(s)
+	}
+	return fmt.Sprintf("a multiple of %d from %d to %d", ms[1]-ms[0], ms[0], ms[len(ms)-1])
+}
+
+// fittingCPU returns the Fargate cpu sizes that accept memory.
+func fittingCPU(memory int) []string {
+	var out []string
+	for _, f := range fargateSizes {
+		for _, m := range FargateMemories(f.cpu) {
+			if m == memory {
+				out = append(out, strconv.Itoa(f.cpu))
+			}
+		}
+	}
+	return out
+}
+
+// serviceScope is the service block as one place sees it: the top-level
+// service, or an environment's service with its overrides merged.
+type serviceScope struct {
+	c   *semantic
+	svc Service
+	env *Environment // nil for the top-level service
+	// own is the path of the environment's service block; "" at top level.
+	own string
+}
+
+// path returns the path of field where the effective value comes from: the
+// environment's override when it wrote one, else the top-level service.
+func (s serviceScope) path(field string) string {
+	if s.own != "" && s.c.doc.Has(PathKey(s.own, field)) {
+		return PathKey(s.own, field)
+	}
+	return PathKey("$.service", field)
+}
+
+// entryPath returns the path of entry key of the map field (environment or
+// secrets) where its effective value comes from.
+func (s serviceScope) entryPath(field, key string) string {
+	if s.own != "" {
+		if p := PathKey(PathKey(s.own, field), key); s.c.doc.Has(p) {
+			return p
+		}
+	}
+	return PathKey(PathKey("$.service", field), key)
+}
+
+// local reports whether field was written in this scope: always true at top
+// level (a problem there is reported there), and true for an environment
+// only when the environment overrides field.
+func (s serviceScope) local(field string) bool {
+	return s.own == "" || s.c.doc.Has(PathKey(s.own, field))
+}
+
+// where returns " in environment NAME" for an environment's scope.
+func (s serviceScope) where() string {
+	if s.env == nil {
+		return ""
+	}
+	return fmt.Sprintf(" in environment %q", s.env.Name)
+}
+
+// checkServices checks the top-level service and every environment's
+// effective service.
+func (c *semantic) checkServices() {
+	c.checkService(serviceScope{c: c, svc: c.sys.Service})
+	for i := range c.sys.Environments {
+		e := &c.sys.Environments[i]
+		c.checkService(serviceScope{c: c, svc: e.Service, env: e, own: PathKey(environmentPath(i), "service")})
+	}
+}
+
+func (c *semantic) checkService(s serviceScope) {
+	c.checkFargate(s)
+	c.checkDeployment(s)
+	if s.local("health_check") {
+		if hc := s.svc.HealthCheck; hc != "" && (!strings.HasPrefix(hc, "/") || strings.ContainsAny(hc, " \t#")) {
+			c.errorAt("health-check", s.path("health_check"), "health check %q is not a URL path; write a path starting with /, e.g. /health", hc)
+		}
+	}
+	for _, name := range keysInOrder(s.svc.Secrets) {
+		if _, ok := s.svc.Environment[name]; !ok {
+			continue
+		}
+		sp, ep := s.entryPath("secrets", name), s.entryPath("environment", name)
+		if s.own != "" && !strings.HasPrefix(sp, s.own+".") && !strings.HasPrefix(ep, s.own+".") {
+			continue // both inherited from the top-level service, reported there
+		}
+		c.errorAtKey("env-conflict", sp, "%s is set both in environment and in secrets%s; keep one, since ECS refuses a variable defined twice", name, s.where())
+	}
+	for _, name := range keysInOrder(s.svc.Secrets) {
+		p := s.entryPath("secrets", name)
+		if s.own != "" && !strings.HasPrefix(p, s.own+".") {
+			continue // inherited from the top-level service, checked there
+		}
+		v := s.svc.Secrets[name]
+		if !secretARN.MatchString(v) && !parameterARN.MatchString(v) && !c.elided(p, "secret "+name, v) {
+			d := c.errorAt("arn", p, "secret %s is %q, not a Secrets Manager or SSM parameter ARN; write arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME", name, v)
+			noteFix(d, "ECS reads the value when the task starts and sets it as an environment variable of the container.")
+		}
+	}
+	c.checkCertificate(s)
+}
+
+// checkFargate checks that cpu and memory are a Fargate task size.
+func (c *semantic) checkFargate(s serviceScope) {
+	cpu, mem := s.svc.CPU, s.svc.Memory
+	if cpu == 0 && mem == 0 {
+		return
+	}
+	if FargateMemories(cpu) == nil {
+		if s.local("cpu") {
+			d := c.errorAt("fargate-size", s.path("cpu"), "cpu %d is not a Fargate size; use %s", cpu, fargateCPUs())
+			noteFix(d, "cpu is in CPU units: 1024 is one vCPU.")
+		}
+		return
+	}
+	for _, m := range FargateMemories(cpu) {
+		if m == mem {
+			return
+		}
+	}
+	switch {
+	case s.own == "" && !c.doc.Has("$.service.memory"):
+		// A top-level cpu with the default memory.
+		d := c.errorAt("fargate-size", s.path("cpu"), "cpu %d does not fit the default memory %d; set memory to %s", cpu, mem, memoryChoices(cpu))
+		noteFix(d, "Fargate accepts only some cpu/memory pairs; memory is in MiB.")
+	case s.local("memory"):
+		d := c.errorAt("fargate-size", s.path("memory"), "memory %d does not fit cpu %d%s; use %s", mem, cpu, s.where(), memoryChoices(cpu))
+		if cpus := fittingCPU(mem); len(cpus) > 0 {
+			noteFix(d, "Or keep memory %d and set cpu to %s.", mem, orListOf(cpus))
+		} else {
+			noteFix(d, "Fargate accepts only some cpu/memory pairs; memory is in MiB.")
+		}
+	case s.local("cpu"):
+		from := "of service.memory"
+		if !c.doc.Has("$.service.memory") {
+			from = "(the default)"
+		}
+		d := c.errorAt("fargate-size", s.path("cpu"), "cpu %d%s does not fit memory %d %s; set memory here too, to %s", cpu, s.where(), mem, from, memoryChoices(cpu))
+		noteFix(d, "Fargate accepts only some cpu/memory pairs; memory is in MiB.")
+	}
+}
+
+// checkDeployment checks that traffic and bake_minutes come only with
+// blue/green deployments.
+func (c *semantic) checkDeployment(s serviceScope) {
+	if s.svc.Deployment != DeploymentRolling {
+		return
+	}
+	for _, field := range []string{"traffic", "bake_minutes"} {
+		p := s.path(field)
+		if !c.doc.Has(p) {
+			continue
+		}
+		switch {
+		case s.local(field):
+			d := c.errorAt("blue-green-only", p, "%s applies only to blue-green deployments, and deployment is rolling%s; remove %s or set deployment: blue-green", field, s.where(), field)
+			noteFix(d, "A rolling deployment replaces tasks in place: it has no traffic shift and no bake time.")
+		case s.local("deployment"):
+			d := c.errorAt("blue-green-only", s.path("deployment"), "deployment rolling%s conflicts with service.%s, which applies only to blue-green; move %s into the environments that use blue-green", s.where(), field, field)
+			noteFix(d, "A rolling deployment replaces tasks in place: it has no traffic shift and no bake time.")
+		}
+	}
+}
+
+// checkCertificate checks the ARN of the certificate and that it can serve
+// the environment's load balancer.
+func (c *semantic) checkCertificate(s serviceScope) {
+	cert := s.svc.Certificate
+	if cert == "" {
+		return
+	}
+	p := s.path("certificate")
+	m := certificateARN.FindStringSubmatch(cert)
+	if m == nil {
+		if s.local("certificate") && !c.elided(p, "certificate", cert) {
+			d := c.errorAt("arn", p, "certificate %q is not an ACM certificate ARN; write arn:aws:acm:REGION:ACCOUNT:certificate/ID", cert)
+			noteFix(d, "Find it with: aws acm list-certificates --region REGION")
+		}
+		return
+	}
+	if s.env == nil {
+		return
+	}
+	region, account := m[1], m[2]
+	envAccount := c.sys.AccountOf(s.env).ID
+	if !c.once("certificate-scope", p) {
+		return
+	}
+	if region != s.env.Region {
+		c.warnAt("certificate-scope", p, "certificate is in region %s, but environment %q runs in %s; a load balancer needs a certificate of its own region: override service.certificate in this environment", region, s.env.Name, s.env.Region)
+	} else if envAccount != "" && account != envAccount {
+		c.warnAt("certificate-scope", p, "certificate is in account %s, but environment %q runs in account %s; a load balancer needs a certificate of its own account: override service.certificate in this environment", account, s.env.Name, envAccount)
+	}
+}

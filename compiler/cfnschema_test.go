@@ -1,0 +1,106 @@
+package compiler
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cicdgen/cicdgen/compiler/internal/cfnvalidate"
+)
+
+// schemaFile holds the resource provider schemas of the types the compiler
+// uses; go generate (see doc.go) regenerates it from ../shared/cfn-schemas.
+var schemaFile = filepath.Join("testdata", "cfn-schemas", "schemas.json")
+
+// TestTemplatesMatchResourceSchemas validates every stack of every golden
+// case: each resource against its type's schema, each reference inside its
+// template, and the imports, exports and parameters across its stacks.
+func TestTemplatesMatchResourceSchemas(t *testing.T) {
+	reg, err := cfnvalidate.Load(schemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range goldenCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			a, _, _ := compileCase(t, c)
+			problems := validateAssembly(t, reg, a)
+			for _, p := range problems {
+				t.Error(p)
+			}
+		})
+	}
+	t.Run("a generated system of 30 environments in waves and an organization", func(t *testing.T) {
+		a, ds := Compile(loadScale(t, 30))
+		if ds.HasErrors() {
+			t.Fatal(ds)
+		}
+		for _, p := range validateAssembly(t, reg, a) {
+			t.Error(p)
+		}
+	})
+}
+
+// validateAssembly returns every schema and reference problem of a's stacks,
+// each prefixed with its stack.
+func validateAssembly(t testing.TB, reg *cfnvalidate.Registry, a *Assembly) []string {
+	t.Helper()
+	var out []string
+	stacks := make([]cfnvalidate.Stack, 0, len(a.Stacks))
+	for _, s := range a.Stacks {
+		v, err := decodeJSON(s.Body)
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		doc := v.(map[string]any)
+		for _, p := range reg.Template(doc) {
+			out = append(out, s.Name+": "+p.String())
+		}
+		params := map[string]cfnvalidate.ParameterValue{}
+		for name, p := range s.Parameters {
+			if p.FromOutput != nil {
+				params[name] = cfnvalidate.ParameterValue{FromStack: p.FromOutput.Stack, FromOutput: p.FromOutput.Output}
+			} else {
+				params[name] = cfnvalidate.ParameterValue{Literal: true}
+			}
+		}
+		stacks = append(stacks, cfnvalidate.Stack{
+			Name: s.Name, Account: s.Account.ID, Region: s.Region, DependsOn: s.DependsOn,
+			Template: doc, Parameters: params,
+		})
+	}
+	for _, p := range cfnvalidate.CheckAssembly(stacks) {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+// TestCfnLint runs AWS's template linter, cfn-lint, over the templates of
+// every golden case. It takes half a minute of CPU, so it runs only with
+// CICDGEN_CFN_LINT=1 and cfn-lint on PATH.
+func TestCfnLint(t *testing.T) {
+	if os.Getenv("CICDGEN_CFN_LINT") != "1" {
+		t.Skip("set CICDGEN_CFN_LINT=1 to run cfn-lint")
+	}
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Skip("cfn-lint is not on PATH")
+	}
+	root := t.TempDir()
+	var templates []string
+	for _, c := range goldenCases(t) {
+		a, _, _ := compileCase(t, c)
+		dir := filepath.Join(root, c.name)
+		if err := WriteOutput(dir, a, FormatJSON); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range a.Stacks {
+			templates = append(templates, filepath.Join(dir, TemplateFile(s.Name, FormatJSON)))
+		}
+	}
+	out, err := exec.Command(lint, append([]string{"--format", "parseable"}, templates...)...).CombinedOutput()
+	if err != nil {
+		t.Errorf("cfn-lint: %v\n%s", err, strings.ReplaceAll(string(out), root+string(filepath.Separator), ""))
+	}
+}

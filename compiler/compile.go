@@ -1,0 +1,538 @@
+package compiler
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+
+	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+// Tag keys the compiler adds to every stack, beside system.yaml's tags. They
+// are spelled in schema, whose checks keep room for them.
+const (
+	TagSystem      = schema.TagSystem
+	TagSuffix      = schema.TagSuffix
+	TagEnvironment = schema.TagEnvironment // environment stacks only
+)
+
+// maxStackTags is CloudFormation's limit on the tags of one stack.
+const maxStackTags = schema.MaxStackTags
+
+// Compile compiles a loaded, checked system into its stacks, in a stable
+// order: pipeline, monitoring, artifacts-<region> for each support region
+// (sorted), then per environment in promotion order roles-<env>,
+// secrets-<env>, ecs-<env>.
+//
+// For each stack it runs the stack kind's builder, sets the stack's name,
+// kind, environment, account (tooling for pipeline, monitoring and artifacts
+// stacks), region, tags (system.yaml's tags plus cicdgen:system,
+// cicdgen:suffix and, on environment stacks, cicdgen:environment),
+// termination protection (the stacks of protect: true environments) and
+// dependencies (see dependencies); it adds DeletionPolicy Delete to every
+// resource without a DeletionPolicy, applies system.yaml's overrides of the
+// stack, stores the final template as canonical JSON in Stack.Body and
+// checks the CloudFormation and IAM quotas.
+//
+// Diagnostics are positioned in system.yaml and normalized. When they hold
+// errors the assembly must not be written or deployed; it is still returned,
+// as far as it was built, for inspection.
+func Compile(sys *schema.System) (*Assembly, diag.Diagnostics) {
+	return compileWith(sys, builders{
+		pipeline:   buildPipeline,
+		monitoring: buildMonitoring,
+		artifacts:  buildArtifacts,
+		roles:      buildRoles,
+		secrets:    buildSecrets,
+		ecs:        buildECS,
+	})
+}
+
+// builders are the six stack builders. Compile uses the package's own;
+// tests pass small ones to exercise the orchestration alone.
+type builders struct {
+	pipeline   func(sys *schema.System) (*cloudformation.Template, map[string]Parameter)
+	monitoring func(sys *schema.System) (*cloudformation.Template, map[string]Parameter)
+	artifacts  func(sys *schema.System, region string) (*cloudformation.Template, map[string]Parameter)
+	roles      func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
+	secrets    func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
+	ecs        func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
+}
+
+// compileWith compiles sys with the builders b. See Compile.
+func compileWith(sys *schema.System, b builders) (*Assembly, diag.Diagnostics) {
+	names := schema.NamesOf(sys)
+	a := &Assembly{System: sys}
+	var ds diag.Diagnostics
+
+	// The stacks in their stable order, each with what its builder needs.
+	type plan struct {
+		stack *Stack
+		env   *schema.Environment // nil for tooling stacks
+		build builder
+	}
+	var plans []plan
+	tooling := sys.Tooling()
+	add := func(kind string, env *schema.Environment, acct schema.Account, region string, build builder) {
+		s := &Stack{Name: names.StackName(kind), Kind: kind, Account: acct, Region: region}
+		if env != nil {
+			s.Environment = env.Name
+			s.TerminationProtection = env.Protect
+		}
+		plans = append(plans, plan{stack: s, env: env, build: build})
+	}
+	add(schema.KindPipeline, nil, tooling, sys.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.pipeline(sys) })
+	add(schema.KindMonitoring, nil, tooling, sys.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.monitoring(sys) })
+	supportRegions := names.SupportRegions()
+	for _, region := range supportRegions {
+		add(schema.KindArtifacts(region), nil, tooling, region, func() (*cloudformation.Template, map[string]Parameter) { return b.artifacts(sys, region) })
+	}
+	for i := range sys.Environments {
+		env := &sys.Environments[i]
+		acct := sys.AccountOf(env)
+		add(schema.KindRoles(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.roles(sys, env) })
+		add(schema.KindSecrets(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.secrets(sys, env) })
+		add(schema.KindECS(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.ecs(sys, env) })
+	}
+
+	kinds := map[string]bool{}
+	for _, p := range plans {
+		kinds[p.stack.Kind] = true
+	}
+	ds = append(ds, checkOverrideKinds(sys, kinds)...)
+	ds = append(ds, checkTagCount(sys)...)
+
+	// Stacks are independent until written: build them in parallel, keep
+	// their order.
+	results := make([]diag.Diagnostics, len(plans))
+	built := make([]bool, len(plans))
+	workers := min(runtime.GOMAXPROCS(0), len(plans))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				p := plans[i]
+				results[i], built[i] = compileStack(sys, p.stack, p.env, supportRegions, p.build)
+			}
+		}()
+	}
+	for i := range plans {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, p := range plans {
+		ds = append(ds, results[i]...)
+		if built[i] {
+			a.Stacks = append(a.Stacks, p.stack)
+		}
+	}
+	return a, ds.Normalize()
+}
+
+// compileStack builds stack s (of env, nil for tooling stacks) with build
+// and fills it in. It reports whether the stack has a body.
+func compileStack(sys *schema.System, s *Stack, env *schema.Environment, supportRegions []string, build builder) (diag.Diagnostics, bool) {
+	var ds diag.Diagnostics
+	s.DependsOn = dependencies(sys, s.Kind, env, supportRegions)
+	s.Tags = stackTags(sys, env)
+	t, params := build()
+	if params == nil {
+		params = map[string]Parameter{}
+	}
+	s.Template = t
+	s.Parameters = params
+
+	doc, err := templateDocument(t)
+	if err != nil {
+		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+			"stack %s: %v", s.Name, err)), false
+	}
+	addDeletionPolicy(doc)
+	before := measure(doc)
+	if len(sys.Overrides[s.Kind]) > 0 {
+		// Quotas that only the overrides break point at the overrides.
+		if b, err := canonicalJSON(doc); err == nil {
+			before.size = len(b)
+		}
+	}
+	doc, ods := applyOverrides(sys, s.Kind, doc)
+	ds = append(ds, ods...)
+	body, err := canonicalJSON(doc)
+	if err != nil {
+		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+			"stack %s: %v", s.Name, err)), false
+	}
+	s.Body = body
+	return append(ds, checkQuotas(sys, s, env, doc, before, len(body))...), true
+}
+
+// dependencies returns the stacks the stack of kind (of env, nil for tooling
+// stacks) must follow, sorted:
+//
+//   - pipeline follows every artifacts-<region> (its artifact stores and the
+//     ArtifactKeyArn<Region> parameters) and every roles-<env> (the deploy and
+//     execution roles its actions assume must exist before it runs);
+//   - monitoring follows pipeline (it imports the failures topic);
+//   - ecs-<env> follows secrets-<env> (it imports the registry secret) and
+//     pipeline (the application repository it pulls from lives there);
+//   - artifacts, roles and secrets stacks follow nothing.
+func dependencies(sys *schema.System, kind string, env *schema.Environment, supportRegions []string) []string {
+	names := schema.NamesOf(sys)
+	out := []string{}
+	switch {
+	case kind == schema.KindPipeline:
+		for _, r := range supportRegions {
+			out = append(out, names.StackName(schema.KindArtifacts(r)))
+		}
+		for _, e := range sys.Environments {
+			out = append(out, names.StackName(schema.KindRoles(e.Name)))
+		}
+	case kind == schema.KindMonitoring:
+		out = append(out, names.StackName(schema.KindPipeline))
+	case env != nil && kind == schema.KindECS(env.Name):
+		out = append(out, names.StackName(schema.KindSecrets(env.Name)), names.StackName(schema.KindPipeline))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// stackTags returns the tags of a stack: system.yaml's tags plus the
+// cicdgen:* tags (cicdgen:environment only on an environment's stacks).
+func stackTags(sys *schema.System, env *schema.Environment) map[string]string {
+	tags := make(map[string]string, len(sys.Tags)+3)
+	for k, v := range sys.Tags {
+		tags[k] = v
+	}
+	tags[TagSystem] = sys.Name
+	tags[TagSuffix] = sys.Suffix
+	if env != nil {
+		tags[TagEnvironment] = env.Name
+	}
+	return tags
+}
+
+// checkTagCount reports system.yaml tags that, with the tags cicdgen adds,
+// would exceed CloudFormation's 50 tags per stack.
+func checkTagCount(sys *schema.System) diag.Diagnostics {
+	added := 2
+	if len(sys.Environments) > 0 {
+		added = 3
+	}
+	own := 0
+	for k := range sys.Tags {
+		if k != TagSystem && k != TagSuffix && k != TagEnvironment {
+			own++
+		}
+	}
+	if own+added <= maxStackTags {
+		return nil
+	}
+	return diag.Diagnostics{diag.Errorf("tag-count", sys.Doc.KeyRange("$.tags"), "$.tags",
+		"%d tags plus the %d that cicdgen adds exceed CloudFormation's %d tags per stack", own, added, maxStackTags).
+		WithHint("keep at most %d tags", maxStackTags-added)}
+}
+
+// intrinsicKeys are the keys of the one-key objects that goformation's
+// intrinsic helpers (cloudformation.Ref, Sub, GetAtt, ...) encode as base64
+// strings inside typed fields.
+var intrinsicKeys = map[string]bool{
+	"Ref": true, "Condition": true,
+	"Fn::Base64": true, "Fn::And": true, "Fn::Equals": true, "Fn::If": true, "Fn::Not": true, "Fn::Or": true,
+	"Fn::FindInMap": true, "Fn::GetAtt": true, "Fn::GetAZs": true, "Fn::ImportValue": true, "Fn::Join": true,
+	"Fn::Select": true, "Fn::Split": true, "Fn::Sub": true, "Fn::Cidr": true, "Fn::Transform": true,
+	"Fn::Length": true, "Fn::ToJsonString": true,
+}
+
+// templateDocument returns the JSON document of t as generic values
+// (map[string]any, []any, string, json.Number, bool, nil), with goformation's
+// base64-encoded intrinsic functions expanded into their object form.
+//
+// It does not use Template.JSON: that runs goformation's intrinsic
+// processor, which evaluates intrinsic functions written as plain maps (a
+// {"Ref": "AWS::Region"} inside a policy document would become "us-east-1").
+func templateDocument(t *cloudformation.Template) (map[string]any, error) {
+	if t == nil {
+		return nil, fmt.Errorf("the builder returned no template")
+	}
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return nil, fmt.Errorf("encode template: %w", err)
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decode template: %w", err)
+	}
+	doc, ok := expandIntrinsics(v).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("the template is not a JSON object")
+	}
+	return doc, nil
+}
+
+// decodeJSON decodes one JSON value, keeping numbers as written.
+func decodeJSON(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("trailing data after the JSON value")
+	}
+	return v, nil
+}
+
+// expandIntrinsics replaces every string that is a goformation-encoded
+// intrinsic function by the function's object, recursively.
+func expandIntrinsics(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			v[k] = expandIntrinsics(x)
+		}
+		return v
+	case []any:
+		for i, x := range v {
+			v[i] = expandIntrinsics(x)
+		}
+		return v
+	case string:
+		if fn, ok := decodeIntrinsic(v); ok {
+			return expandIntrinsics(fn)
+		}
+		return v
+	default:
+		return v
+	}
+}
+
+// decodeIntrinsic reports whether s is the base64 encoding of a one-key
+// object naming an intrinsic function, and returns that object.
+func decodeIntrinsic(s string) (map[string]any, bool) {
+	// The shortest encoding, of {"Ref":"x"}, is 16 characters.
+	// goformation encodes `{ "Name": ...}`, whose base64 starts with eyAi;
+	// eyJ is `{"`. Checking first saves decoding every other string.
+	if len(s) < 16 || len(s)%4 != 0 || !(strings.HasPrefix(s, "eyAi") || strings.HasPrefix(s, "eyJ")) {
+		return nil, false
+	}
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(raw) == 0 || raw[0] != '{' {
+		return nil, false
+	}
+	v, err := decodeJSON(raw)
+	if err != nil {
+		return nil, false
+	}
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 1 {
+		return nil, false
+	}
+	for k := range m {
+		if !intrinsicKeys[k] {
+			return nil, false
+		}
+	}
+	return m, true
+}
+
+// addDeletionPolicy sets DeletionPolicy Delete on every resource that has
+// none, so that every resource is deletable unless a builder said otherwise.
+func addDeletionPolicy(doc map[string]any) {
+	resources, _ := doc["Resources"].(map[string]any)
+	for _, r := range resources {
+		if m, ok := r.(map[string]any); ok {
+			if _, set := m["DeletionPolicy"]; !set {
+				m["DeletionPolicy"] = "Delete"
+			}
+		}
+	}
+}
+
+// canonicalJSON encodes v with sorted keys, two-space indentation, no HTML
+// escaping and a trailing newline. Documents decoded by decodeJSON take a
+// fast path that writes the same bytes as encoding/json without reflection.
+func canonicalJSON(v any) ([]byte, error) {
+	if b, ok := appendCanonical(make([]byte, 0, 16<<10), v, 0); ok {
+		return append(b, '\n'), nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// appendCanonical appends v, indented at depth, as encoding/json's Encoder
+// with SetIndent("", "  ") and SetEscapeHTML(false) would; with a negative
+// depth, compact as json.Marshal would (without HTML escaping). It reports
+// false for a value that is not a generic JSON value.
+func appendCanonical(b []byte, v any, depth int) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), true
+	case bool:
+		return strconv.AppendBool(b, x), true
+	case string:
+		return appendJSONString(b, x), true
+	case json.Number:
+		if !json.Valid([]byte(x)) || x == "" {
+			return b, false
+		}
+		return append(b, x...), true
+	case []any:
+		if len(x) == 0 {
+			return append(b, "[]"...), true
+		}
+		b = append(b, '[')
+		for i, item := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendNewline(b, deeper(depth))
+			var ok bool
+			if b, ok = appendCanonical(b, item, deeper(depth)); !ok {
+				return b, false
+			}
+		}
+		b = appendNewline(b, depth)
+		return append(b, ']'), true
+	case map[string]any:
+		if len(x) == 0 {
+			return append(b, "{}"...), true
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendNewline(b, deeper(depth))
+			b = appendJSONString(b, k)
+			if depth < 0 {
+				b = append(b, ':')
+			} else {
+				b = append(b, ": "...)
+			}
+			var ok bool
+			if b, ok = appendCanonical(b, x[k], deeper(depth)); !ok {
+				return b, false
+			}
+		}
+		b = appendNewline(b, depth)
+		return append(b, '}'), true
+	}
+	return b, false
+}
+
+// deeper returns the depth of a container's items (compact stays compact).
+func deeper(depth int) int {
+	if depth < 0 {
+		return depth
+	}
+	return depth + 1
+}
+
+func appendNewline(b []byte, depth int) []byte {
+	if depth < 0 {
+		return b
+	}
+	b = append(b, '\n')
+	for i := 0; i < depth; i++ {
+		b = append(b, "  "...)
+	}
+	return b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s quoted as encoding/json does without HTML
+// escaping: \" \\ \b \f \n \r \t, other control characters as \u00XX,
+// U+2028 and U+2029 escaped, invalid UTF-8 as \ufffd.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// compactJSON encodes v with sorted keys and no whitespace, as AWS counts
+// policy sizes.
+func compactJSON(v any) ([]byte, error) {
+	if b, ok := appendCanonical(nil, v, -1); ok {
+		return b, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

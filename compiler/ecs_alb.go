@@ -1,0 +1,212 @@
+package compiler
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/ec2"
+	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
+)
+
+// ecsTLSPolicy is the HTTPS listeners' security policy: TLS 1.3 and 1.2 with
+// forward-secret ciphers only.
+const ecsTLSPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+// ecsListener is one listener of the load balancer.
+type ecsListener struct {
+	id       string
+	port     int
+	protocol string // HTTP | HTTPS
+}
+
+// listeners returns the load balancer's listeners, the production one (the
+// one that serves the application) first, then the HTTP redirect when
+// HTTPS serves, then the test listener of blue/green deployments.
+func (b *ecsBuilder) listeners() (production ecsListener, others []ecsListener) {
+	http := ecsListener{ecsHTTPListener, ecsHTTPPort, "HTTP"}
+	production = http
+	if b.https {
+		production = ecsListener{ecsHTTPSListener, ecsHTTPSPort, "HTTPS"}
+		others = append(others, http)
+	}
+	if b.blueGreen {
+		others = append(others, b.testListener())
+	}
+	return production, others
+}
+
+// testListener is the listener ECS routes test traffic to the green
+// revision on during a blue/green deployment.
+func (b *ecsBuilder) testListener() ecsListener {
+	if b.https {
+		return ecsListener{ecsTestListener, ecsTestHTTPSPort, "HTTPS"}
+	}
+	return ecsListener{ecsTestListener, ecsTestHTTPPort, "HTTP"}
+}
+
+// addLoadBalancing adds the security groups, the ALB, its target groups,
+// listeners and (blue/green) listener rules.
+func (b *ecsBuilder) addLoadBalancing() {
+	r := b.t.Resources
+	env := b.env.Name
+	port := b.svc.Port
+	production, others := b.listeners()
+	all := append([]ecsListener{production}, others...)
+
+	var ingress []ec2.SecurityGroup_Ingress
+	for _, l := range all {
+		// The test listener serves the new revision before it takes
+		// production traffic: only callers inside the VPC (test tasks, lifecycle
+		// hooks, a bastion) reach it. Override the rule to open it wider.
+		source, who := "0.0.0.0/0", "anywhere"
+		if l.id == ecsTestListener {
+			source, who = b.env.Network.CIDR, "the VPC"
+		}
+		ingress = append(ingress, ec2.SecurityGroup_Ingress{
+			IpProtocol:  "tcp",
+			FromPort:    cloudformation.Int(l.port),
+			ToPort:      cloudformation.Int(l.port),
+			CidrIp:      cloudformation.String(source),
+			Description: cloudformation.String(fmt.Sprintf("%s listener %d from %s", l.protocol, l.port, who)),
+		})
+	}
+	r[ecsLoadBalancerSG] = &ec2.SecurityGroup{
+		GroupDescription:     "Load balancer " + b.names.LoadBalancer(env) + ": production listeners from anywhere, the test listener from the VPC",
+		VpcId:                cloudformation.RefPtr(ecsVpc),
+		SecurityGroupIngress: ingress,
+		// Out only to the tasks, on the container port (traffic and health checks).
+		SecurityGroupEgress: []ec2.SecurityGroup_Egress{{
+			IpProtocol:                 "tcp",
+			FromPort:                   cloudformation.Int(port),
+			ToPort:                     cloudformation.Int(port),
+			DestinationSecurityGroupId: cloudformation.GetAttPtr(ecsServiceSG, "GroupId"),
+			Description:                cloudformation.String("To the tasks of " + b.names.ECSService(env)),
+		}},
+	}
+	// The tasks keep the default egress (anywhere): they pull images, write
+	// logs and call whatever the application calls.
+	r[ecsServiceSG] = &ec2.SecurityGroup{
+		GroupDescription: "Tasks of " + b.names.ECSService(env) + ": the container port from the load balancer only",
+		VpcId:            cloudformation.RefPtr(ecsVpc),
+	}
+	r[ecsServiceIngress] = &ec2.SecurityGroupIngress{
+		GroupId:               cloudformation.GetAttPtr(ecsServiceSG, "GroupId"),
+		IpProtocol:            "tcp",
+		FromPort:              cloudformation.Int(port),
+		ToPort:                cloudformation.Int(port),
+		SourceSecurityGroupId: cloudformation.GetAttPtr(ecsLoadBalancerSG, "GroupId"),
+		Description:           cloudformation.String("Container port from the load balancer"),
+	}
+
+	r[ecsLoadBalancer] = &elb.LoadBalancer{
+		Name:           cloudformation.String(b.names.LoadBalancer(env)),
+		Type:           cloudformation.String("application"),
+		Scheme:         cloudformation.String("internet-facing"),
+		Subnets:        ecsRefs(b.public),
+		SecurityGroups: []string{cloudformation.GetAtt(ecsLoadBalancerSG, "GroupId")},
+		LoadBalancerAttributes: []elb.LoadBalancer_LoadBalancerAttribute{
+			{Key: cloudformation.String("deletion_protection.enabled"), Value: cloudformation.String(strconv.FormatBool(b.env.Protect))},
+			{Key: cloudformation.String("routing.http.desync_mitigation_mode"), Value: cloudformation.String("defensive")},
+			{Key: cloudformation.String("routing.http.drop_invalid_header_fields.enabled"), Value: cloudformation.String("true")},
+		},
+		AWSCloudFormationDependsOn: []string{ecsGatewayAttachment},
+	}
+
+	colors := []string{"blue"}
+	if b.blueGreen {
+		colors = append(colors, "green")
+	}
+	for _, color := range colors {
+		r["TargetGroup"+ecsTitle(color)] = &elb.TargetGroup{
+			Name:                       cloudformation.String(b.names.TargetGroup(env, color)),
+			TargetType:                 cloudformation.String("ip"),
+			Protocol:                   cloudformation.String("HTTP"),
+			Port:                       cloudformation.Int(port),
+			VpcId:                      cloudformation.RefPtr(ecsVpc),
+			HealthCheckEnabled:         cloudformation.Bool(true),
+			HealthCheckPath:            cloudformation.String(b.svc.HealthCheck),
+			HealthCheckProtocol:        cloudformation.String("HTTP"),
+			HealthCheckIntervalSeconds: cloudformation.Int(15),
+			HealthCheckTimeoutSeconds:  cloudformation.Int(5),
+			HealthyThresholdCount:      cloudformation.Int(2),
+			UnhealthyThresholdCount:    cloudformation.Int(3),
+			Matcher:                    &elb.TargetGroup_Matcher{HttpCode: cloudformation.String("200-399")},
+			TargetGroupAttributes: []elb.TargetGroup_TargetGroupAttribute{
+				{Key: cloudformation.String("deregistration_delay.timeout_seconds"), Value: cloudformation.String("30")},
+			},
+		}
+	}
+
+	for _, l := range all {
+		listener := &elb.Listener{
+			LoadBalancerArn: cloudformation.Ref(ecsLoadBalancer),
+			Port:            cloudformation.Int(l.port),
+			Protocol:        cloudformation.String(l.protocol),
+			DefaultActions:  []elb.Listener_Action{b.defaultAction(l, production)},
+		}
+		if l.protocol == "HTTPS" {
+			listener.Certificates = []elb.Listener_Certificate{{CertificateArn: cloudformation.String(b.svc.Certificate)}}
+			listener.SslPolicy = cloudformation.String(ecsTLSPolicy)
+		}
+		r[l.id] = listener
+	}
+
+	if b.blueGreen {
+		r[ecsProductionListenerRule] = b.listenerRule(production.id)
+		r[ecsTestListenerRule] = b.listenerRule(ecsTestListener)
+	}
+}
+
+// defaultAction is what listener l does with a request no rule matches. The
+// HTTP listener redirects to HTTPS when HTTPS serves. With rolling
+// deployments the production listener forwards to the one target group;
+// with blue/green, the listener rules (which match every path) forward and
+// ECS re-weights them, so the default answers 404.
+func (b *ecsBuilder) defaultAction(l, production ecsListener) elb.Listener_Action {
+	switch {
+	case l.id == ecsHTTPListener && production.id == ecsHTTPSListener:
+		return elb.Listener_Action{
+			Type: "redirect",
+			RedirectConfig: &elb.Listener_RedirectConfig{
+				Protocol:   cloudformation.String("HTTPS"),
+				Port:       cloudformation.String(strconv.Itoa(ecsHTTPSPort)),
+				StatusCode: "HTTP_301",
+			},
+		}
+	case !b.blueGreen:
+		return elb.Listener_Action{Type: "forward", TargetGroupArn: cloudformation.RefPtr(ecsTargetGroupBlue)}
+	default:
+		return elb.Listener_Action{
+			Type: "fixed-response",
+			FixedResponseConfig: &elb.Listener_FixedResponseConfig{
+				StatusCode:  "404",
+				ContentType: cloudformation.String("text/plain"),
+				MessageBody: cloudformation.String("Not Found"),
+			},
+		}
+	}
+}
+
+// listenerRule forwards every path of listener to the blue target group,
+// with the green one at weight 0: ECS shifts the weights during a
+// blue/green deployment.
+func (b *ecsBuilder) listenerRule(listener string) *elb.ListenerRule {
+	return &elb.ListenerRule{
+		ListenerArn: cloudformation.RefPtr(listener),
+		Priority:    1,
+		Conditions: []elb.ListenerRule_RuleCondition{{
+			Field:             cloudformation.String("path-pattern"),
+			PathPatternConfig: &elb.ListenerRule_PathPatternConfig{Values: []string{"/*"}},
+		}},
+		Actions: []elb.ListenerRule_Action{{
+			Type: "forward",
+			ForwardConfig: &elb.ListenerRule_ForwardConfig{
+				TargetGroups: []elb.ListenerRule_TargetGroupTuple{
+					{TargetGroupArn: cloudformation.RefPtr(ecsTargetGroupBlue), Weight: cloudformation.Int(1)},
+					{TargetGroupArn: cloudformation.RefPtr(ecsTargetGroupGreen), Weight: cloudformation.Int(0)},
+				},
+			},
+		}},
+	}
+}

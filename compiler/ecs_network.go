@@ -1,0 +1,226 @@
+package compiler
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/ec2"
+	"github.com/awslabs/goformation/v7/cloudformation/iam"
+	"github.com/awslabs/goformation/v7/cloudformation/logs"
+
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+// ecsSubnetCIDRs carves the VPC into the public and private subnets of azs
+// zones with schema.SubnetCIDRs. The semantic checks reject a network it
+// cannot carve; should one get here anyway, the subnets fall back to
+// Fn::Cidr so that CloudFormation, not the compiler, reports it.
+func ecsSubnetCIDRs(cidr string, azs int) (public, private []string) {
+	public, private, err := schema.SubnetCIDRs(cidr, azs)
+	if err == nil {
+		return public, private
+	}
+	all := cloudformation.CIDR(cloudformation.GetAtt(ecsVpc, "CidrBlock"), 2*azs, 8)
+	for i := 0; i < azs; i++ {
+		public = append(public, cloudformation.Select(i, all))
+		private = append(private, cloudformation.Select(azs+i, all))
+	}
+	return public, private
+}
+
+// addNetwork adds the VPC, its subnets, gateways and routes, and with no NAT
+// gateway the VPC endpoints the tasks need.
+func (b *ecsBuilder) addNetwork() {
+	r := b.t.Resources
+	r[ecsVpc] = &ec2.VPC{
+		CidrBlock:          cloudformation.String(b.net.CIDR),
+		EnableDnsHostnames: cloudformation.Bool(true),
+		EnableDnsSupport:   cloudformation.Bool(true),
+	}
+	r[ecsInternetGateway] = &ec2.InternetGateway{}
+	r[ecsGatewayAttachment] = &ec2.VPCGatewayAttachment{
+		VpcId:             cloudformation.Ref(ecsVpc),
+		InternetGatewayId: cloudformation.RefPtr(ecsInternetGateway),
+	}
+	r[ecsPublicRouteTable] = &ec2.RouteTable{VpcId: cloudformation.Ref(ecsVpc)}
+	r[ecsPublicDefaultRoute] = &ec2.Route{
+		RouteTableId:               cloudformation.Ref(ecsPublicRouteTable),
+		DestinationCidrBlock:       cloudformation.String("0.0.0.0/0"),
+		GatewayId:                  cloudformation.RefPtr(ecsInternetGateway),
+		AWSCloudFormationDependsOn: []string{ecsGatewayAttachment},
+	}
+
+	publicCIDRs, privateCIDRs := ecsSubnetCIDRs(b.net.CIDR, b.net.AZs)
+	for i := 0; i < b.net.AZs; i++ {
+		az := cloudformation.SelectPtr(i, cloudformation.GetAZs(""))
+		pub := fmt.Sprintf("PublicSubnet%d", i+1)
+		priv := fmt.Sprintf("PrivateSubnet%d", i+1)
+		b.public = append(b.public, pub)
+		b.private = append(b.private, priv)
+		r[pub] = &ec2.Subnet{
+			VpcId:               cloudformation.Ref(ecsVpc),
+			CidrBlock:           cloudformation.String(publicCIDRs[i]),
+			AvailabilityZone:    az,
+			MapPublicIpOnLaunch: cloudformation.Bool(false),
+		}
+		r[priv] = &ec2.Subnet{
+			VpcId:               cloudformation.Ref(ecsVpc),
+			CidrBlock:           cloudformation.String(privateCIDRs[i]),
+			AvailabilityZone:    az,
+			MapPublicIpOnLaunch: cloudformation.Bool(false),
+		}
+		r[pub+"RouteTableAssociation"] = &ec2.SubnetRouteTableAssociation{
+			SubnetId:     cloudformation.Ref(pub),
+			RouteTableId: cloudformation.Ref(ecsPublicRouteTable),
+		}
+	}
+
+	nats := b.net.NATGateways
+	for j := 1; j <= nats; j++ {
+		eip := fmt.Sprintf("NatEip%d", j)
+		r[eip] = &ec2.EIP{
+			Domain:                     cloudformation.String("vpc"),
+			AWSCloudFormationDependsOn: []string{ecsGatewayAttachment},
+		}
+		r[fmt.Sprintf("NatGateway%d", j)] = &ec2.NatGateway{
+			AllocationId: cloudformation.GetAttPtr(eip, "AllocationId"),
+			SubnetId:     cloudformation.Ref(b.public[j-1]),
+		}
+	}
+	for i := 1; i <= b.net.AZs; i++ {
+		table := fmt.Sprintf("PrivateRouteTable%d", i)
+		b.privateRouteTables = append(b.privateRouteTables, table)
+		r[table] = &ec2.RouteTable{VpcId: cloudformation.Ref(ecsVpc)}
+		r[fmt.Sprintf("PrivateSubnet%dRouteTableAssociation", i)] = &ec2.SubnetRouteTableAssociation{
+			SubnetId:     cloudformation.Ref(b.private[i-1]),
+			RouteTableId: cloudformation.Ref(table),
+		}
+		if nats > 0 {
+			// Fewer NAT gateways than zones: zones share them round-robin.
+			route := fmt.Sprintf("PrivateDefaultRoute%d", i)
+			b.privateRoutes = append(b.privateRoutes, route)
+			r[route] = &ec2.Route{
+				RouteTableId:         cloudformation.Ref(table),
+				DestinationCidrBlock: cloudformation.String("0.0.0.0/0"),
+				NatGatewayId:         cloudformation.RefPtr(fmt.Sprintf("NatGateway%d", (i-1)%nats+1)),
+			}
+		}
+	}
+	if nats == 0 {
+		b.addEndpoints()
+	}
+}
+
+// ecsSecretKinds reports whether service.secrets holds Secrets Manager
+// secrets and SSM parameters.
+func ecsSecretKinds(svc schema.Service) (secretsManager, ssm bool) {
+	for _, v := range svc.Secrets {
+		if strings.HasPrefix(v, "arn:") && strings.Contains(v, ":secretsmanager:") {
+			secretsManager = true
+		} else {
+			ssm = true
+		}
+	}
+	return secretsManager, ssm
+}
+
+// addEndpoints adds the VPC endpoints that let tasks in private subnets
+// without a NAT gateway pull from ECR, log and read their secrets.
+func (b *ecsBuilder) addEndpoints() {
+	r := b.t.Resources
+	r[ecsEndpointSecurityGroup] = &ec2.SecurityGroup{
+		GroupDescription: "VPC interface endpoints of " + b.names.ECSService(b.env.Name) + ": HTTPS from the tasks",
+		VpcId:            cloudformation.RefPtr(ecsVpc),
+		SecurityGroupIngress: []ec2.SecurityGroup_Ingress{{
+			IpProtocol:            "tcp",
+			FromPort:              cloudformation.Int(443),
+			ToPort:                cloudformation.Int(443),
+			SourceSecurityGroupId: cloudformation.GetAttPtr(ecsServiceSG, "GroupId"),
+			Description:           cloudformation.String("HTTPS from the tasks"),
+		}},
+	}
+	service := func(name string) string { return "com.amazonaws." + b.region + "." + name }
+	r["S3Endpoint"] = &ec2.VPCEndpoint{
+		VpcId:           cloudformation.Ref(ecsVpc),
+		ServiceName:     service("s3"),
+		VpcEndpointType: cloudformation.String("Gateway"),
+		RouteTableIds:   ecsRefs(b.privateRouteTables),
+	}
+	b.privateRoutes = append(b.privateRoutes, "S3Endpoint")
+	interfaces := []struct{ id, name string }{
+		{"EcrApiEndpoint", "ecr.api"},
+		{"EcrDkrEndpoint", "ecr.dkr"},
+		{"LogsEndpoint", "logs"},
+	}
+	sm, ssm := ecsSecretKinds(b.svc)
+	if sm || b.svc.RegistryCredentials {
+		interfaces = append(interfaces, struct{ id, name string }{"SecretsManagerEndpoint", "secretsmanager"})
+	}
+	if ssm {
+		interfaces = append(interfaces, struct{ id, name string }{"SsmEndpoint", "ssm"})
+	}
+	for _, e := range interfaces {
+		r[e.id] = &ec2.VPCEndpoint{
+			VpcId:             cloudformation.Ref(ecsVpc),
+			ServiceName:       service(e.name),
+			VpcEndpointType:   cloudformation.String("Interface"),
+			PrivateDnsEnabled: cloudformation.Bool(true),
+			SubnetIds:         ecsRefs(b.private),
+			SecurityGroupIds:  []string{cloudformation.GetAtt(ecsEndpointSecurityGroup, "GroupId")},
+		}
+		b.privateRoutes = append(b.privateRoutes, e.id)
+	}
+}
+
+// addFlowLogs adds the VPC flow log, its log group and its delivery role.
+func (b *ecsBuilder) addFlowLogs() {
+	if !b.net.FlowLogs {
+		return
+	}
+	r := b.t.Resources
+	group := b.names.FlowLogGroup(b.env.Name)
+	deletion, replace := envRetention(b.env)
+	r[ecsFlowLogGroup] = &logs.LogGroup{
+		LogGroupName:                         cloudformation.String(group),
+		RetentionInDays:                      cloudformation.Int(ecsLogRetentionDays(b.env)),
+		AWSCloudFormationDeletionPolicy:      deletion,
+		AWSCloudFormationUpdateReplacePolicy: replace,
+	}
+	r[ecsFlowLogsRole] = &iam.Role{
+		RoleName:    cloudformation.String(b.names.FlowLogsRole(b.env.Name)),
+		Description: cloudformation.String("Delivers the VPC flow logs of " + b.env.Name + " to " + group),
+		AssumeRolePolicyDocument: envServiceTrust("vpc-flow-logs.amazonaws.com", map[string]map[string]any{
+			"StringEquals": {"aws:SourceAccount": b.account},
+			"ArnLike":      {"aws:SourceArn": b.arn("ec2", "vpc-flow-log/*")},
+		}),
+		Policies: []iam.Role_Policy{{
+			PolicyName: "deliver-flow-logs",
+			PolicyDocument: Policy(
+				Allow("WriteFlowLogs", []string{
+					"logs:CreateLogStream",
+					"logs:DescribeLogStreams",
+					"logs:PutLogEvents",
+				}, b.logGroupARNs(group)...),
+				Allow("FindFlowLogGroup", []string{"logs:DescribeLogGroups"}, b.arn("logs", "log-group:*")),
+			),
+		}},
+	}
+	r[ecsFlowLog] = &ec2.FlowLog{
+		ResourceType:             "VPC",
+		ResourceId:               cloudformation.Ref(ecsVpc),
+		TrafficType:              cloudformation.String("ALL"),
+		LogDestinationType:       cloudformation.String("cloud-watch-logs"),
+		LogDestination:           cloudformation.GetAttPtr(ecsFlowLogGroup, "Arn"),
+		DeliverLogsPermissionArn: cloudformation.GetAttPtr(ecsFlowLogsRole, "Arn"),
+	}
+}
+
+// ecsRefs returns a Ref to each logical id.
+func ecsRefs(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = cloudformation.Ref(id)
+	}
+	return out
+}

@@ -1,0 +1,382 @@
+package compiler
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+	"github.com/awslabs/goformation/v7/cloudformation/iam"
+	"github.com/awslabs/goformation/v7/cloudformation/logs"
+
+	"github.com/cicdgen/cicdgen/compiler/cfnx"
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+// ecsTmpVolume is the task-local volume mounted on /tmp, the one writable
+// place of the read-only root filesystem.
+const ecsTmpVolume = "tmp"
+
+// addCompute adds the cluster, the service's log group, the task roles and
+// the task definition.
+func (b *ecsBuilder) addCompute() {
+	r := b.t.Resources
+	env := b.env.Name
+	r[ecsCluster] = &ecs.Cluster{
+		ClusterName: cloudformation.String(b.names.Cluster(env)),
+		ClusterSettings: []ecs.Cluster_ClusterSettings{
+			{Name: cloudformation.String("containerInsights"), Value: cloudformation.String("enabled")},
+		},
+	}
+	deletion, replace := envRetention(b.env)
+	r[ecsServiceLogGroup] = &logs.LogGroup{
+		LogGroupName:                         cloudformation.String(b.names.ServiceLogGroup(env)),
+		RetentionInDays:                      cloudformation.Int(ecsLogRetentionDays(b.env)),
+		AWSCloudFormationDeletionPolicy:      deletion,
+		AWSCloudFormationUpdateReplacePolicy: replace,
+	}
+	r[ecsTaskExecutionRole] = &iam.Role{
+		RoleName:                 cloudformation.String(b.names.TaskExecutionRole(env)),
+		Description:              cloudformation.String("Pulls the image, writes the logs and reads the secrets of " + b.names.ECSService(env)),
+		AssumeRolePolicyDocument: envServiceTrust("ecs-tasks.amazonaws.com", nil),
+		Policies: []iam.Role_Policy{{
+			PolicyName:     "task-execution",
+			PolicyDocument: b.taskExecutionPolicy(),
+		}},
+	}
+	// The application's own role: no permission until an override adds one.
+	r[ecsTaskRole] = &iam.Role{
+		RoleName:    cloudformation.String(b.names.TaskRole(env)),
+		Description: cloudformation.String("Role the containers of " + b.names.ECSService(env) + " run as"),
+		AssumeRolePolicyDocument: envServiceTrust("ecs-tasks.amazonaws.com", map[string]map[string]any{
+			"StringEquals": {"aws:SourceAccount": b.account},
+			"ArnLike":      {"aws:SourceArn": b.arn("ecs", "*")},
+		}),
+	}
+	r[ecsTaskDefinition] = b.taskDefinition()
+	if b.blueGreen {
+		r[ecsInfrastructureRole] = &iam.Role{
+			RoleName:                 cloudformation.String(b.names.ECSInfrastructureRole(env)),
+			Description:              cloudformation.String("Lets ECS shift load balancer traffic in blue/green deployments of " + b.names.ECSService(env)),
+			AssumeRolePolicyDocument: envServiceTrust("ecs.amazonaws.com", nil),
+			ManagedPolicyArns:        []string{ecsInfrastructurePolicyARN},
+		}
+	}
+}
+
+// ecsSecretARN is the IAM resource of one service.secrets value:
+// secretsmanager says which service it belongs to, resources are what
+// GetSecretValue or GetParameters needs.
+type ecsSecretARN struct {
+	secretsManager bool
+	region         string
+	account        string
+	resources      []string
+}
+
+// ecsParseSecret turns a secret's ValueFrom into its IAM resources. A
+// Secrets Manager ARN may name a JSON key and version after the secret
+// (…:secret:name-AbCdEf:key:stage:id) and may be partial (without the six
+// characters Secrets Manager appends), so the grant is on the secret's ARN
+// and on that ARN followed by -??????. A value that is not an ARN is an SSM
+// parameter name of the environment's account and region.
+func (b *ecsBuilder) ecsParseSecret(valueFrom string) ecsSecretARN {
+	if !strings.HasPrefix(valueFrom, "arn:") {
+		name := strings.TrimPrefix(valueFrom, "/")
+		return ecsSecretARN{region: b.region, account: b.account, resources: []string{b.arn("ssm", "parameter/"+name)}}
+	}
+	parts := strings.Split(valueFrom, ":")
+	s := ecsSecretARN{}
+	if len(parts) > 4 {
+		s.region, s.account = parts[3], parts[4]
+	}
+	if len(parts) > 2 && parts[2] == "secretsmanager" {
+		s.secretsManager = true
+		base := valueFrom
+		if len(parts) > 7 {
+			base = strings.Join(parts[:7], ":")
+		}
+		s.resources = []string{base, base + "-??????"}
+		return s
+	}
+	s.resources = []string{valueFrom}
+	return s
+}
+
+// taskExecutionPolicy lets ECS pull the application image from the tooling
+// account's repository, write the service's logs and read its secrets.
+func (b *ecsBuilder) taskExecutionPolicy() *PolicyDocument {
+	env := b.env.Name
+	statements := []Statement{
+		// GetAuthorizationToken has no resource-level permissions: Resource "*".
+		Allow("AuthenticateToEcr", []string{"ecr:GetAuthorizationToken"}, "*"),
+		Allow("PullApplicationImage", []string{
+			"ecr:BatchCheckLayerAvailability",
+			"ecr:BatchGetImage",
+			"ecr:GetDownloadUrlForLayer",
+		}, fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", b.sys.Region, b.tooling, b.names.AppRepo())),
+		Allow("WriteLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			b.arn("logs", "log-group:"+b.names.ServiceLogGroup(env)+":*")),
+	}
+
+	var smResources, ssmResources []any
+	keys := map[string]bool{}
+	services := map[string]bool{}
+	for _, name := range ecsSortedKeys(b.svc.Secrets) {
+		s := b.ecsParseSecret(b.svc.Secrets[name])
+		for _, res := range s.resources {
+			if s.secretsManager {
+				smResources = append(smResources, res)
+			} else {
+				ssmResources = append(ssmResources, res)
+			}
+		}
+		if s.region != "" && s.account != "" {
+			keys[fmt.Sprintf("arn:aws:kms:%s:%s:key/*", s.region, s.account)] = true
+			if s.secretsManager {
+				services["secretsmanager."+s.region+".amazonaws.com"] = true
+			} else {
+				services["ssm."+s.region+".amazonaws.com"] = true
+			}
+		}
+	}
+	if b.svc.RegistryCredentials {
+		smResources = append(smResources, b.registrySecretImport())
+	}
+	if len(smResources) > 0 {
+		statements = append(statements, Allow("ReadSecrets", []string{"secretsmanager:GetSecretValue"}, ecsUnique(smResources)...))
+	}
+	if len(ssmResources) > 0 {
+		statements = append(statements, Allow("ReadParameters", []string{"ssm:GetParameters"}, ecsUnique(ssmResources)...))
+	}
+	if len(keys) > 0 {
+		// Secrets encrypted with a customer-managed key: which key is not
+		// known here, so any key of the secrets' accounts and regions, used
+		// through Secrets Manager or SSM only.
+		statements = append(statements, Statement{
+			Sid:       "DecryptSecrets",
+			Effect:    "Allow",
+			Action:    []string{"kms:Decrypt"},
+			Resource:  ecsSortedSet(keys),
+			Condition: map[string]map[string]any{"StringEquals": {"kms:ViaService": ecsSortedSet(services)}},
+		})
+	}
+	return Policy(statements...)
+}
+
+// registrySecretImport imports the registry secret's ARN from the secrets
+// stack.
+func (b *ecsBuilder) registrySecretImport() string {
+	return cloudformation.ImportValue(envExportName(b.names, schema.KindSecrets(b.env.Name), secretsRegistrySecretOutput))
+}
+
+// taskDefinition is the Fargate task definition of the one container.
+func (b *ecsBuilder) taskDefinition() *cfnx.ECSTaskDefinition {
+	env := b.env.Name
+	container := ecs.TaskDefinition_ContainerDefinition{
+		Name:      b.svc.Name,
+		Image:     cloudformation.If(ecsHasImage, cloudformation.Ref(ecsImageParam), ecsInitialImage),
+		Essential: cloudformation.Bool(true),
+		// The task's memory is the container's hard limit too: one container per task.
+		Memory: cloudformation.Int(b.svc.Memory),
+		PortMappings: []ecs.TaskDefinition_PortMapping{{
+			ContainerPort: cloudformation.Int(b.svc.Port),
+			Protocol:      cloudformation.String("tcp"),
+		}},
+		LogConfiguration: &ecs.TaskDefinition_LogConfiguration{
+			LogDriver: "awslogs",
+			Options: map[string]string{
+				"awslogs-group":         b.names.ServiceLogGroup(env),
+				"awslogs-region":        b.region,
+				"awslogs-stream-prefix": b.svc.Name,
+			},
+		},
+		ReadonlyRootFilesystem: cloudformation.Bool(true),
+		MountPoints: []ecs.TaskDefinition_MountPoint{{
+			SourceVolume:  cloudformation.String(ecsTmpVolume),
+			ContainerPath: cloudformation.String("/tmp"),
+			ReadOnly:      cloudformation.Bool(false),
+		}},
+	}
+	for _, name := range ecsSortedKeys(b.svc.Environment) {
+		container.Environment = append(container.Environment, ecs.TaskDefinition_KeyValuePair{
+			Name:  cloudformation.String(name),
+			Value: cloudformation.String(b.svc.Environment[name]),
+		})
+	}
+	for _, name := range ecsSortedKeys(b.svc.Secrets) {
+		container.Secrets = append(container.Secrets, ecs.TaskDefinition_Secret{Name: name, ValueFrom: b.svc.Secrets[name]})
+	}
+	def := cfnx.ECSContainerDefinition{TaskDefinition_ContainerDefinition: container}
+	if b.svc.RegistryCredentials {
+		def.RepositoryCredentials = &cfnx.Conditional[ecs.TaskDefinition_RepositoryCredentials]{
+			Condition: ecsUsesRegistryCredentials,
+			Value: ecs.TaskDefinition_RepositoryCredentials{
+				CredentialsParameter: cloudformation.String(b.registrySecretImport()),
+			},
+		}
+	}
+	return &cfnx.ECSTaskDefinition{
+		Family:                  cloudformation.String(b.names.TaskFamily(env)),
+		Cpu:                     cloudformation.String(strconv.Itoa(b.svc.CPU)),
+		Memory:                  cloudformation.String(strconv.Itoa(b.svc.Memory)),
+		NetworkMode:             cloudformation.String("awsvpc"),
+		RequiresCompatibilities: []string{"FARGATE"},
+		ExecutionRoleArn:        cloudformation.GetAttPtr(ecsTaskExecutionRole, "Arn"),
+		TaskRoleArn:             cloudformation.GetAttPtr(ecsTaskRole, "Arn"),
+		ContainerDefinitions:    []cfnx.ECSContainerDefinition{def},
+		Volumes:                 []ecs.TaskDefinition_Volume{{Name: cloudformation.String(ecsTmpVolume)}},
+	}
+}
+
+// ecsTraffic maps service.traffic to the ECS deployment strategy and its
+// canary or linear configuration.
+func ecsTraffic(traffic string) (strategy string, canary *cfnx.ECSServiceCanaryConfiguration, linear *cfnx.ECSServiceLinearConfiguration) {
+	switch traffic {
+	case schema.TrafficCanary:
+		return cfnx.StrategyCanary, &cfnx.ECSServiceCanaryConfiguration{
+			CanaryPercent:           ecsFloat(10),
+			CanaryBakeTimeInMinutes: cloudformation.Int(5),
+		}, nil
+	case schema.TrafficLinear:
+		return cfnx.StrategyLinear, nil, &cfnx.ECSServiceLinearConfiguration{
+			StepPercent:           ecsFloat(10),
+			StepBakeTimeInMinutes: cloudformation.Int(1),
+		}
+	default:
+		return cfnx.StrategyBlueGreen, nil, nil
+	}
+}
+
+// addService adds the Fargate service, and for blue/green its
+// infrastructure role wiring.
+func (b *ecsBuilder) addService() {
+	env := b.env.Name
+	production, others := b.listeners()
+	lb := cfnx.ECSServiceLoadBalancer{
+		ContainerName:  cloudformation.String(b.svc.Name),
+		ContainerPort:  cloudformation.Int(b.svc.Port),
+		TargetGroupArn: cloudformation.RefPtr(ecsTargetGroupBlue),
+	}
+	var deployment *cfnx.ECSServiceDeploymentConfiguration
+	var dependsOn []string
+	if b.blueGreen {
+		strategy, canary, linear := ecsTraffic(b.svc.Traffic)
+		deployment = &cfnx.ECSServiceDeploymentConfiguration{
+			Strategy:            cloudformation.String(strategy),
+			BakeTimeInMinutes:   cloudformation.Int(b.svc.BakeMinutes),
+			CanaryConfiguration: canary,
+			LinearConfiguration: linear,
+		}
+		lb.AdvancedConfiguration = &cfnx.ECSServiceAdvancedConfiguration{
+			AlternateTargetGroupArn: cloudformation.Ref(ecsTargetGroupGreen),
+			ProductionListenerRule:  cloudformation.RefPtr(ecsProductionListenerRule),
+			TestListenerRule:        cloudformation.RefPtr(ecsTestListenerRule),
+			RoleArn:                 cloudformation.GetAttPtr(ecsInfrastructureRole, "Arn"),
+		}
+	} else {
+		deployment = &cfnx.ECSServiceDeploymentConfiguration{
+			Strategy:              cloudformation.String(cfnx.StrategyRolling),
+			MinimumHealthyPercent: cloudformation.Int(100),
+			MaximumPercent:        cloudformation.Int(200),
+			DeploymentCircuitBreaker: &ecs.Service_DeploymentCircuitBreaker{
+				Enable:   true,
+				Rollback: true,
+			},
+		}
+	}
+	// The target groups must be attached to the load balancer before the
+	// service registers tasks in them, and the tasks need their route out.
+	// With blue/green the Refs to the listener rules already order the
+	// service after them (a DependsOn would be redundant: cfn-lint W3005).
+	dependsOn = append(dependsOn, production.id)
+	for _, l := range others {
+		dependsOn = append(dependsOn, l.id)
+	}
+	dependsOn = append(dependsOn, b.privateRoutes...)
+	sort.Strings(dependsOn)
+
+	b.t.Resources[ecsService] = &cfnx.ECSService{
+		ServiceName:                   cloudformation.String(b.names.ECSService(env)),
+		Cluster:                       cloudformation.RefPtr(ecsCluster),
+		TaskDefinition:                cloudformation.RefPtr(ecsTaskDefinition),
+		LaunchType:                    cloudformation.String("FARGATE"),
+		PlatformVersion:               cloudformation.String("LATEST"),
+		DesiredCount:                  cfnx.IntIf(ecsHasImage, b.svc.DesiredCount, 0),
+		HealthCheckGracePeriodSeconds: cloudformation.Int(60),
+		DeploymentController:          &ecs.Service_DeploymentController{Type: cloudformation.String("ECS")},
+		DeploymentConfiguration:       deployment,
+		LoadBalancers:                 []cfnx.ECSServiceLoadBalancer{lb},
+		NetworkConfiguration: &ecs.Service_NetworkConfiguration{
+			AwsvpcConfiguration: &ecs.Service_AwsVpcConfiguration{
+				AssignPublicIp: cloudformation.String("DISABLED"),
+				Subnets:        ecsRefs(b.private),
+				SecurityGroups: []string{cloudformation.GetAtt(ecsServiceSG, "GroupId")},
+			},
+		},
+		PropagateTags:              cloudformation.String("SERVICE"),
+		EnableECSManagedTags:       cloudformation.Bool(true),
+		AWSCloudFormationDependsOn: dependsOn,
+	}
+}
+
+// addOutputs adds the stack's outputs.
+func (b *ecsBuilder) addOutputs() {
+	o := b.t.Outputs
+	production, _ := b.listeners()
+	scheme := "http"
+	if b.https {
+		scheme = "https"
+	}
+	o["LoadBalancerDNSName"] = cloudformation.Output{
+		Value:       cloudformation.GetAtt(ecsLoadBalancer, "DNSName"),
+		Description: cloudformation.String("DNS name of the load balancer"),
+	}
+	o["ServiceUrl"] = cloudformation.Output{
+		Value:       cloudformation.Sub(fmt.Sprintf("%s://${%s.DNSName}", scheme, ecsLoadBalancer)),
+		Description: cloudformation.String(fmt.Sprintf("URL of the service (production listener, port %d)", production.port)),
+	}
+	o["ServiceName"] = cloudformation.Output{
+		Value:       cloudformation.GetAtt(ecsService, "Name"),
+		Description: cloudformation.String("Name of the ECS service"),
+	}
+	o["ClusterName"] = cloudformation.Output{
+		Value:       cloudformation.Ref(ecsCluster),
+		Description: cloudformation.String("Name of the ECS cluster"),
+	}
+	if b.blueGreen {
+		test := b.testListener()
+		o["TestListenerUrl"] = cloudformation.Output{
+			Value:       cloudformation.Sub(fmt.Sprintf("%s://${%s.DNSName}:%d", strings.ToLower(test.protocol), ecsLoadBalancer, test.port)),
+			Description: cloudformation.String("URL of the test listener: the green revision during a blue/green deployment"),
+		}
+	}
+}
+
+// ecsFloat returns a pointer to f.
+func ecsFloat(f float64) *float64 { return &f }
+
+// ecsUnique returns values without repeats, in first-seen order.
+func ecsUnique(values []any) []any {
+	seen := map[any]bool{}
+	var out []any
+	for _, v := range values {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// ecsSortedSet returns the keys of set, sorted.
+func ecsSortedSet(set map[string]bool) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,700 @@
+package compiler
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+func TestBuildECSBlueGreenWiring(t *testing.T) {
+	tests := map[string]struct {
+		service                  string
+		wantDeploymentConfigJSON string
+	}{
+		"all-at-once maps to BLUE_GREEN with the bake time": {
+			service:                  "  traffic: all-at-once\n  bake_minutes: 7\n",
+			wantDeploymentConfigJSON: `{"BakeTimeInMinutes":7,"Strategy":"BLUE_GREEN"}`,
+		},
+		"canary-10-5 maps to CANARY 10 percent for 5 minutes": {
+			service:                  "  traffic: canary-10-5\n",
+			wantDeploymentConfigJSON: `{"BakeTimeInMinutes":5,"CanaryConfiguration":{"CanaryBakeTimeInMinutes":5,"CanaryPercent":10},"Strategy":"CANARY"}`,
+		},
+		"linear-10-1 maps to LINEAR 10 percent a minute": {
+			service:                  "  traffic: linear-10-1\n  bake_minutes: 0\n",
+			wantDeploymentConfigJSON: `{"BakeTimeInMinutes":0,"LinearConfiguration":{"StepBakeTimeInMinutes":1,"StepPercent":10},"Strategy":"LINEAR"}`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys := envSystem(t, envCase{service: "  deployment: blue-green\n" + tc.service})
+			doc := envBuild(t, sys, "dev", buildECS)
+			svc := envProps(t, doc, "Service")
+
+			if got := envJSON(svc["DeploymentConfiguration"]); got != tc.wantDeploymentConfigJSON {
+				t.Errorf("DeploymentConfiguration\n got %s\nwant %s", got, tc.wantDeploymentConfigJSON)
+			}
+			if got := envJSON(svc["DeploymentController"]); got != `{"Type":"ECS"}` {
+				t.Errorf("DeploymentController = %s, want ECS", got)
+			}
+			lbs := svc["LoadBalancers"].([]any)
+			if len(lbs) != 1 {
+				t.Fatalf("%d load balancers, want 1", len(lbs))
+			}
+			wantLB := `{"AdvancedConfiguration":{"AlternateTargetGroupArn":{"Ref":"TargetGroupGreen"},"ProductionListenerRule":{"Ref":"ProductionListenerRule"},"RoleArn":{"Fn::GetAtt":["EcsInfrastructureRole","Arn"]},"TestListenerRule":{"Ref":"TestListenerRule"}},"ContainerName":"web","ContainerPort":8080,"TargetGroupArn":{"Ref":"TargetGroupBlue"}}`
+			if got := envJSON(lbs[0]); got != wantLB {
+				t.Errorf("load balancer\n got %s\nwant %s", got, wantLB)
+			}
+			for _, dep := range []string{"ProductionListenerRule", "TestListenerRule", "HttpListener", "TestListener"} {
+				if !envDependsOn(t, doc, "Service", dep) {
+					t.Errorf("the service is not created after %s", dep)
+				}
+			}
+			for color, name := range map[string]string{"Blue": "shop-dev-b-dev", "Green": "shop-dev-g-dev"} {
+				tg := envProps(t, doc, "TargetGroup"+color)
+				want := `{"HealthCheckPath":"/health","Matcher":{"HttpCode":"200-399"},"Name":"` + name + `","Port":8080,"Protocol":"HTTP","TargetType":"ip"}`
+				got := envJSON(map[string]any{
+					"Name": tg["Name"], "TargetType": tg["TargetType"], "Port": tg["Port"], "Protocol": tg["Protocol"],
+					"HealthCheckPath": tg["HealthCheckPath"], "Matcher": tg["Matcher"],
+				})
+				if got != want {
+					t.Errorf("TargetGroup%s\n got %s\nwant %s", color, got, want)
+				}
+			}
+			for rule, listener := range map[string]string{"ProductionListenerRule": "HttpListener", "TestListenerRule": "TestListener"} {
+				p := envProps(t, doc, rule)
+				if got := envJSON(p["ListenerArn"]); got != `{"Ref":"`+listener+`"}` {
+					t.Errorf("%s is on %s, want %s", rule, got, listener)
+				}
+				wantAction := `[{"ForwardConfig":{"TargetGroups":[{"TargetGroupArn":{"Ref":"TargetGroupBlue"},"Weight":1},{"TargetGroupArn":{"Ref":"TargetGroupGreen"},"Weight":0}]},"Type":"forward"}]`
+				if got := envJSON(p["Actions"]); got != wantAction {
+					t.Errorf("%s actions\n got %s\nwant %s", rule, got, wantAction)
+				}
+				if got := envJSON(p["Conditions"]); got != `[{"Field":"path-pattern","PathPatternConfig":{"Values":["/*"]}}]` {
+					t.Errorf("%s conditions = %s, want every path", rule, got)
+				}
+			}
+			infra := envProps(t, doc, "EcsInfrastructureRole")
+			if got := envJSON(infra["ManagedPolicyArns"]); got != `["arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"]` {
+				t.Errorf("infrastructure role policies = %s", got)
+			}
+			if got := envJSON(infra["AssumeRolePolicyDocument"]); !strings.Contains(got, `"Service":"ecs.amazonaws.com"`) {
+				t.Errorf("infrastructure role trust = %s, want ecs.amazonaws.com", got)
+			}
+			if infra["RoleName"] != "shop-ecs-infra-dev-dev" {
+				t.Errorf("infrastructure role name = %v", infra["RoleName"])
+			}
+			test := envProps(t, doc, "TestListener")
+			if test["Port"] != float64(8080) || test["Protocol"] != "HTTP" {
+				t.Errorf("test listener on %v/%v, want HTTP 8080", test["Protocol"], test["Port"])
+			}
+		})
+	}
+}
+
+func TestBuildECSRolling(t *testing.T) {
+	sys := envSystem(t, envCase{service: "  deployment: rolling\n"})
+	doc := envBuild(t, sys, "dev", buildECS)
+
+	for _, absent := range []string{"TargetGroupGreen", "TestListener", "ProductionListenerRule", "TestListenerRule", "EcsInfrastructureRole"} {
+		if envHas(doc, absent) {
+			t.Errorf("a rolling deployment has %s", absent)
+		}
+	}
+	svc := envProps(t, doc, "Service")
+	want := `{"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"MaximumPercent":200,"MinimumHealthyPercent":100,"Strategy":"ROLLING"}`
+	if got := envJSON(svc["DeploymentConfiguration"]); got != want {
+		t.Errorf("DeploymentConfiguration\n got %s\nwant %s", got, want)
+	}
+	if got := envJSON(svc["DeploymentController"]); got != `{"Type":"ECS"}` {
+		t.Errorf("DeploymentController = %s, want ECS", got)
+	}
+	if got := envJSON(svc["LoadBalancers"]); got != `[{"ContainerName":"web","ContainerPort":8080,"TargetGroupArn":{"Ref":"TargetGroupBlue"}}]` {
+		t.Errorf("LoadBalancers = %s, want the blue target group alone", got)
+	}
+	http := envProps(t, doc, "HttpListener")
+	if got := envJSON(http["DefaultActions"]); got != `[{"TargetGroupArn":{"Ref":"TargetGroupBlue"},"Type":"forward"}]` {
+		t.Errorf("HTTP listener default = %s, want a forward to blue", got)
+	}
+	if !envDependsOn(t, doc, "Service", "HttpListener") {
+		t.Error("the service does not wait for the listener that attaches its target group")
+	}
+	if _, ok := doc["Outputs"].(map[string]any)["TestListenerUrl"]; ok {
+		t.Error("a rolling deployment outputs a test listener URL")
+	}
+}
+
+func TestBuildECSNATGateways(t *testing.T) {
+	tests := map[string]struct {
+		network   string
+		wantNATs  int
+		wantRoute []string // NAT gateway of each private route table; nil: no default route
+	}{
+		"three zones share one NAT gateway": {
+			network:   "  azs: 3\n  nat_gateways: 1\n",
+			wantNATs:  1,
+			wantRoute: []string{"NatGateway1", "NatGateway1", "NatGateway1"},
+		},
+		"three zones with two NAT gateways use them round-robin": {
+			network:   "  azs: 3\n  nat_gateways: 2\n",
+			wantNATs:  2,
+			wantRoute: []string{"NatGateway1", "NatGateway2", "NatGateway1"},
+		},
+		"two zones with two NAT gateways each use their own": {
+			network:   "  azs: 2\n  nat_gateways: 2\n",
+			wantNATs:  2,
+			wantRoute: []string{"NatGateway1", "NatGateway2"},
+		},
+		"without NAT gateways private subnets have no default route": {
+			network:  "  azs: 2\n  nat_gateways: 0\n",
+			wantNATs: 0,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys := envSystem(t, envCase{network: tc.network})
+			doc := envBuild(t, sys, "dev", buildECS)
+			azs := sys.Environments[0].Network.AZs
+			for j := 1; j <= azs+1; j++ {
+				want := j <= tc.wantNATs
+				if envHas(doc, fmt.Sprintf("NatGateway%d", j)) != want || envHas(doc, fmt.Sprintf("NatEip%d", j)) != want {
+					t.Errorf("NatGateway%d/NatEip%d present = %v, want %v", j, j, !want, want)
+				}
+			}
+			for j := 1; j <= tc.wantNATs; j++ {
+				nat := envProps(t, doc, fmt.Sprintf("NatGateway%d", j))
+				if got := envJSON(nat["SubnetId"]); got != fmt.Sprintf(`{"Ref":"PublicSubnet%d"}`, j) {
+					t.Errorf("NatGateway%d is in %s, want PublicSubnet%d", j, got, j)
+				}
+			}
+			for i := 1; i <= azs; i++ {
+				route := fmt.Sprintf("PrivateDefaultRoute%d", i)
+				if tc.wantRoute == nil {
+					if envHas(doc, route) {
+						t.Errorf("%s exists without NAT gateways", route)
+					}
+					continue
+				}
+				p := envProps(t, doc, route)
+				if got := envJSON(p["NatGatewayId"]); got != `{"Ref":"`+tc.wantRoute[i-1]+`"}` {
+					t.Errorf("%s goes to %s, want %s", route, got, tc.wantRoute[i-1])
+				}
+				if got := envJSON(p["RouteTableId"]); got != fmt.Sprintf(`{"Ref":"PrivateRouteTable%d"}`, i) {
+					t.Errorf("%s is in %s", route, got)
+				}
+			}
+		})
+	}
+}
+
+func TestBuildECSWithoutNATGatewaysAddsEndpoints(t *testing.T) {
+	tests := map[string]struct {
+		service string
+		want    []string
+		absent  []string
+	}{
+		"registry credentials need the Secrets Manager endpoint": {
+			want:   []string{"S3Endpoint", "EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint", "SecretsManagerEndpoint"},
+			absent: []string{"SsmEndpoint"},
+		},
+		"without secrets only ECR, S3 and logs endpoints exist": {
+			service: "  registry_credentials: false\n",
+			want:    []string{"S3Endpoint", "EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint"},
+			absent:  []string{"SecretsManagerEndpoint", "SsmEndpoint"},
+		},
+		"an SSM parameter among the secrets needs the SSM endpoint": {
+			service: "  registry_credentials: false\n  secrets:\n    TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n",
+			want:    []string{"S3Endpoint", "EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint", "SsmEndpoint"},
+			absent:  []string{"SecretsManagerEndpoint"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys := envSystem(t, envCase{service: tc.service, network: "  nat_gateways: 0\n"})
+			doc := envBuild(t, sys, "dev", buildECS)
+			for _, id := range tc.want {
+				if !envHas(doc, id) {
+					t.Errorf("no %s", id)
+					continue
+				}
+				if !envDependsOn(t, doc, "Service", id) {
+					t.Errorf("the service does not wait for %s", id)
+				}
+			}
+			for _, id := range tc.absent {
+				if envHas(doc, id) {
+					t.Errorf("unexpected %s", id)
+				}
+			}
+			s3 := envProps(t, doc, "S3Endpoint")
+			if s3["ServiceName"] != "com.amazonaws.us-east-1.s3" || s3["VpcEndpointType"] != "Gateway" {
+				t.Errorf("S3 endpoint = %s", envJSON(s3))
+			}
+			if got := envJSON(s3["RouteTableIds"]); got != `[{"Ref":"PrivateRouteTable1"},{"Ref":"PrivateRouteTable2"}]` {
+				t.Errorf("S3 endpoint routes = %s, want the private route tables", got)
+			}
+			ecr := envProps(t, doc, "EcrDkrEndpoint")
+			if ecr["PrivateDnsEnabled"] != true || envJSON(ecr["SubnetIds"]) != `[{"Ref":"PrivateSubnet1"},{"Ref":"PrivateSubnet2"}]` {
+				t.Errorf("ECR endpoint = %s, want private DNS in the private subnets", envJSON(ecr))
+			}
+		})
+	}
+}
+
+func TestBuildECSListeners(t *testing.T) {
+	const cert = "arn:aws:acm:us-east-1:310987654321:certificate/8c1f4d9e-2b3a-4c5d-8e7f-9a0b1c2d3e4f"
+	tests := map[string]struct {
+		service        string
+		wantListeners  map[string]string // logical id -> protocol:port
+		wantProduction string            // listener of ProductionListenerRule ("" with rolling)
+		wantHTTP       string            // JSON of HttpListener's default actions
+		wantIngress    []float64         // ALB security group ingress ports
+		wantURL        string
+	}{
+		"with a certificate HTTPS serves and HTTP redirects": {
+			service:        "  certificate: " + cert + "\n",
+			wantListeners:  map[string]string{"HttpListener": "HTTP:80", "HttpsListener": "HTTPS:443", "TestListener": "HTTPS:8443"},
+			wantProduction: "HttpsListener",
+			wantHTTP:       `[{"RedirectConfig":{"Port":"443","Protocol":"HTTPS","StatusCode":"HTTP_301"},"Type":"redirect"}]`,
+			wantIngress:    []float64{443, 80, 8443},
+			wantURL:        `{"Fn::Sub":"https://${LoadBalancer.DNSName}"}`,
+		},
+		"without a certificate HTTP serves": {
+			wantListeners:  map[string]string{"HttpListener": "HTTP:80", "TestListener": "HTTP:8080"},
+			wantProduction: "HttpListener",
+			wantHTTP:       `[{"FixedResponseConfig":{"ContentType":"text/plain","MessageBody":"Not Found","StatusCode":"404"},"Type":"fixed-response"}]`,
+			wantIngress:    []float64{80, 8080},
+			wantURL:        `{"Fn::Sub":"http://${LoadBalancer.DNSName}"}`,
+		},
+		"rolling with a certificate has no test listener": {
+			service:       "  deployment: rolling\n  certificate: " + cert + "\n",
+			wantListeners: map[string]string{"HttpListener": "HTTP:80", "HttpsListener": "HTTPS:443"},
+			wantHTTP:      `[{"RedirectConfig":{"Port":"443","Protocol":"HTTPS","StatusCode":"HTTP_301"},"Type":"redirect"}]`,
+			wantIngress:   []float64{443, 80},
+			wantURL:       `{"Fn::Sub":"https://${LoadBalancer.DNSName}"}`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys := envSystem(t, envCase{service: tc.service})
+			doc := envBuild(t, sys, "dev", buildECS)
+			for _, id := range []string{"HttpListener", "HttpsListener", "TestListener"} {
+				want, ok := tc.wantListeners[id]
+				if !ok {
+					if envHas(doc, id) {
+						t.Errorf("unexpected %s", id)
+					}
+					continue
+				}
+				p := envProps(t, doc, id)
+				if got := fmt.Sprintf("%v:%v", p["Protocol"], p["Port"]); got != want {
+					t.Errorf("%s = %s, want %s", id, got, want)
+				}
+				if p["Protocol"] == "HTTPS" {
+					if got := envJSON(p["Certificates"]); got != `[{"CertificateArn":"`+cert+`"}]` {
+						t.Errorf("%s certificates = %s", id, got)
+					}
+					if p["SslPolicy"] != "ELBSecurityPolicy-TLS13-1-2-2021-06" {
+						t.Errorf("%s SslPolicy = %v", id, p["SslPolicy"])
+					}
+				}
+			}
+			if got := envJSON(envProps(t, doc, "HttpListener")["DefaultActions"]); got != tc.wantHTTP {
+				t.Errorf("HTTP listener default\n got %s\nwant %s", got, tc.wantHTTP)
+			}
+			if tc.wantProduction != "" {
+				if got := envJSON(envProps(t, doc, "ProductionListenerRule")["ListenerArn"]); got != `{"Ref":"`+tc.wantProduction+`"}` {
+					t.Errorf("the production rule is on %s, want %s", got, tc.wantProduction)
+				}
+			}
+			var ports []float64
+			for _, rule := range envProps(t, doc, "LoadBalancerSecurityGroup")["SecurityGroupIngress"].([]any) {
+				r := rule.(map[string]any)
+				// Production listeners face the internet; the test listener
+				// (8080 / 8443) answers only inside the VPC.
+				wantSource := "0.0.0.0/0"
+				if p := r["FromPort"].(float64); p == 8080 || p == 8443 {
+					wantSource = sys.Environments[0].Network.CIDR
+				}
+				if r["CidrIp"] != wantSource || r["FromPort"] != r["ToPort"] {
+					t.Errorf("ingress rule %s is not one port from %s", envJSON(r), wantSource)
+				}
+				ports = append(ports, r["FromPort"].(float64))
+			}
+			slices.Sort(ports)
+			want := slices.Clone(tc.wantIngress)
+			slices.Sort(want)
+			if !slices.Equal(ports, want) {
+				t.Errorf("load balancer ingress ports = %v, want %v", ports, want)
+			}
+			if got := envJSON(doc["Outputs"].(map[string]any)["ServiceUrl"].(map[string]any)["Value"]); got != tc.wantURL {
+				t.Errorf("ServiceUrl = %s, want %s", got, tc.wantURL)
+			}
+		})
+	}
+}
+
+func TestBuildECSSecurityGroups(t *testing.T) {
+	sys := envSystem(t, envCase{})
+	doc := envBuild(t, sys, "dev", buildECS)
+	if got := envJSON(envProps(t, doc, "LoadBalancerSecurityGroup")["SecurityGroupEgress"]); got != `[{"Description":"To the tasks of shop-web-dev-dev","DestinationSecurityGroupId":{"Fn::GetAtt":["ServiceSecurityGroup","GroupId"]},"FromPort":8080,"IpProtocol":"tcp","ToPort":8080}]` {
+		t.Errorf("load balancer egress = %s, want the container port to the tasks only", got)
+	}
+	if _, ok := envProps(t, doc, "ServiceSecurityGroup")["SecurityGroupIngress"]; ok {
+		t.Error("the service security group has inline ingress; it must come from the load balancer only")
+	}
+	in := envProps(t, doc, "ServiceIngressFromLoadBalancer")
+	want := `{"Description":"Container port from the load balancer","FromPort":8080,"GroupId":{"Fn::GetAtt":["ServiceSecurityGroup","GroupId"]},"IpProtocol":"tcp","SourceSecurityGroupId":{"Fn::GetAtt":["LoadBalancerSecurityGroup","GroupId"]},"ToPort":8080}`
+	if got := envJSON(in); got != want {
+		t.Errorf("service ingress\n got %s\nwant %s", got, want)
+	}
+	net := envProps(t, doc, "Service")["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)
+	if net["AssignPublicIp"] != "DISABLED" || envJSON(net["Subnets"]) != `[{"Ref":"PrivateSubnet1"},{"Ref":"PrivateSubnet2"}]` {
+		t.Errorf("service network = %s, want private subnets without public IPs", envJSON(net))
+	}
+	lb := envProps(t, doc, "LoadBalancer")
+	if lb["Scheme"] != "internet-facing" || envJSON(lb["Subnets"]) != `[{"Ref":"PublicSubnet1"},{"Ref":"PublicSubnet2"}]` {
+		t.Errorf("load balancer = %s, want internet-facing in the public subnets", envJSON(lb))
+	}
+}
+
+func TestBuildECSFirstApplyWithoutImage(t *testing.T) {
+	sys := envSystem(t, envCase{service: "  desired_count: 3\n"})
+	doc := envBuild(t, sys, "dev", buildECS)
+
+	if got := envJSON(doc["Parameters"].(map[string]any)["ImageUri"].(map[string]any)["Default"]); got != `""` {
+		t.Errorf("ImageUri default = %s, want empty", got)
+	}
+	conditions := doc["Conditions"].(map[string]any)
+	for image, want := range map[string]bool{"": false, "210987654321.dkr.ecr.us-east-1.amazonaws.com/shop-web-dev:1": true} {
+		if got := envEvalCondition(t, conditions, "HasImage", map[string]string{"ImageUri": image}); got != want {
+			t.Errorf("HasImage(%q) = %v, want %v", image, got, want)
+		}
+	}
+	if got := envJSON(envProps(t, doc, "Service")["DesiredCount"]); got != `{"Fn::If":["HasImage",3,0]}` {
+		t.Errorf("DesiredCount = %s, want the desired count only with an image", got)
+	}
+	c := envProps(t, doc, "TaskDefinition")["ContainerDefinitions"].([]any)[0].(map[string]any)
+	if got := envJSON(c["Image"]); got != `{"Fn::If":["HasImage",{"Ref":"ImageUri"},"public.ecr.aws/docker/library/busybox:stable"]}` {
+		t.Errorf("Image = %s", got)
+	}
+}
+
+func TestBuildECSTaskDefinition(t *testing.T) {
+	tests := map[string]struct {
+		service        string
+		wantEnv        string
+		wantSecrets    string
+		wantCreds      string // JSON of RepositoryCredentials, "null" when absent
+		wantReadSecret string // JSON of the ReadSecrets statement's Resource, "" when absent
+		wantParams     string // JSON of the ReadParameters statement's Resource, "" when absent
+		wantCondition  string // JSON of the UsesRegistryCredentials condition, "null" when absent
+	}{
+		"registry credentials import the secret and the execution role reads it": {
+			service:        "  environment: {B_VAR: two, A_VAR: one}\n",
+			wantEnv:        `[{"Name":"A_VAR","Value":"one"},{"Name":"B_VAR","Value":"two"}]`,
+			wantSecrets:    `null`,
+			wantCreds:      `{"Fn::If":["UsesRegistryCredentials",{"CredentialsParameter":{"Fn::ImportValue":"shop-secrets-dev-dev:RegistrySecretArn"}},{"Ref":"AWS::NoValue"}]}`,
+			wantCondition:  `{"Fn::And":[{"Condition":"HasImage"},{"Fn::Equals":[{"Fn::Select":[0,{"Fn::Split":[".dkr.ecr.",{"Fn::Join":["",[{"Ref":"ImageUri"},".dkr.ecr."]]}]}]},{"Ref":"ImageUri"}]}]}`,
+			wantReadSecret: `{"Fn::ImportValue":"shop-secrets-dev-dev:RegistrySecretArn"}`,
+		},
+		"secrets are sorted and the execution role reads exactly them": {
+			service: "  registry_credentials: false\n  secrets:\n" +
+				"    Z_DB: \"arn:aws:secretsmanager:us-east-1:310987654321:secret:db:password::\"\n" +
+				"    A_TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n",
+			wantEnv:        `null`,
+			wantSecrets:    `[{"Name":"A_TOKEN","ValueFrom":"arn:aws:ssm:us-east-1:310987654321:parameter/shop/token"},{"Name":"Z_DB","ValueFrom":"arn:aws:secretsmanager:us-east-1:310987654321:secret:db:password::"}]`,
+			wantCreds:      `null`,
+			wantReadSecret: `["arn:aws:secretsmanager:us-east-1:310987654321:secret:db","arn:aws:secretsmanager:us-east-1:310987654321:secret:db-??????"]`,
+			wantParams:     `"arn:aws:ssm:us-east-1:310987654321:parameter/shop/token"`,
+			wantCondition:  `null`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys := envSystem(t, envCase{service: tc.service})
+			doc := envBuild(t, sys, "dev", buildECS)
+			td := envProps(t, doc, "TaskDefinition")
+			for field, want := range map[string]string{
+				"Cpu": `"256"`, "Memory": `"512"`, "NetworkMode": `"awsvpc"`,
+				"RequiresCompatibilities": `["FARGATE"]`, "Family": `"shop-web-dev-dev"`,
+			} {
+				if got := envJSON(td[field]); got != want {
+					t.Errorf("%s = %s, want %s", field, got, want)
+				}
+			}
+			c := td["ContainerDefinitions"].([]any)[0].(map[string]any)
+			if c["Name"] != "web" || c["ReadonlyRootFilesystem"] != true {
+				t.Errorf("container name %v, read-only root %v", c["Name"], c["ReadonlyRootFilesystem"])
+			}
+			if got := envJSON(c["MountPoints"]); got != `[{"ContainerPath":"/tmp","ReadOnly":false,"SourceVolume":"tmp"}]` {
+				t.Errorf("mount points = %s, want a writable /tmp", got)
+			}
+			if got := envJSON(c["LogConfiguration"]); got != `{"LogDriver":"awslogs","Options":{"awslogs-group":"/ecs/shop/dev/dev","awslogs-region":"us-east-1","awslogs-stream-prefix":"web"}}` {
+				t.Errorf("log configuration = %s", got)
+			}
+			for field, want := range map[string]string{"Environment": tc.wantEnv, "Secrets": tc.wantSecrets, "RepositoryCredentials": tc.wantCreds} {
+				if got := envJSON(c[field]); got != want {
+					t.Errorf("%s\n got %s\nwant %s", field, got, want)
+				}
+			}
+			if got := envJSON(doc["Conditions"].(map[string]any)["UsesRegistryCredentials"]); got != tc.wantCondition {
+				t.Errorf("UsesRegistryCredentials\n got %s\nwant %s", got, tc.wantCondition)
+			}
+			got := map[string]string{}
+			for _, s := range envStatements(t, doc, "TaskExecutionRole") {
+				got[s["Sid"].(string)] = envJSON(s["Resource"])
+				if s["Resource"] == "*" && envJSON(s["Action"]) != `["ecr:GetAuthorizationToken"]` {
+					t.Errorf("the execution role allows %s on everything", envJSON(s["Action"]))
+				}
+			}
+			if got["ReadSecrets"] != tc.wantReadSecret && !(tc.wantReadSecret == "" && got["ReadSecrets"] == "") {
+				t.Errorf("ReadSecrets on\n got %s\nwant %s", got["ReadSecrets"], tc.wantReadSecret)
+			}
+			if got["ReadParameters"] != tc.wantParams {
+				t.Errorf("ReadParameters on\n got %s\nwant %s", got["ReadParameters"], tc.wantParams)
+			}
+			if got["PullApplicationImage"] != `"arn:aws:ecr:us-east-1:210987654321:repository/shop-web-dev"` {
+				t.Errorf("image pull on %s, want the tooling account's app repository", got["PullApplicationImage"])
+			}
+		})
+	}
+}
+
+func TestBuildECSProtection(t *testing.T) {
+	tests := map[string]struct {
+		protect       bool
+		wantRetention string
+		wantDeletion  string
+		wantDays      float64
+	}{
+		"a protected environment retains its log groups and protects its load balancer": {
+			protect: true, wantRetention: "Retain", wantDeletion: "true", wantDays: 365,
+		},
+		"an unprotected environment leaves deletion to the orchestrator": {
+			protect: false, wantRetention: "", wantDeletion: "false", wantDays: 365,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			envs := fmt.Sprintf("  - name: dev\n    account: dev\n    protect: %v\n", tc.protect)
+			sys := envSystem(t, envCase{envs: envs})
+			doc := envBuild(t, sys, "dev", buildECS)
+			for _, id := range []string{"ServiceLogGroup", "FlowLogGroup"} {
+				r := envResource(t, doc, id)
+				for _, attr := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+					if got, _ := r[attr].(string); got != tc.wantRetention {
+						t.Errorf("%s %s = %q, want %q", id, attr, got, tc.wantRetention)
+					}
+				}
+				if got := r["Properties"].(map[string]any)["RetentionInDays"]; got != tc.wantDays {
+					t.Errorf("%s retention = %v days, want %v", id, got, tc.wantDays)
+				}
+			}
+			for _, id := range envResourceIDs(doc) {
+				if id == "ServiceLogGroup" || id == "FlowLogGroup" {
+					continue
+				}
+				if p, ok := envResource(t, doc, id)["DeletionPolicy"]; ok {
+					t.Errorf("%s has DeletionPolicy %v; only log groups are retained", id, p)
+				}
+			}
+			attrs := envJSON(envProps(t, doc, "LoadBalancer")["LoadBalancerAttributes"])
+			want := `[{"Key":"deletion_protection.enabled","Value":"` + tc.wantDeletion + `"},{"Key":"routing.http.desync_mitigation_mode","Value":"defensive"},{"Key":"routing.http.drop_invalid_header_fields.enabled","Value":"true"}]`
+			if attrs != want {
+				t.Errorf("load balancer attributes\n got %s\nwant %s", attrs, want)
+			}
+		})
+	}
+}
+
+func TestBuildECSNetwork(t *testing.T) {
+	tests := map[string]struct {
+		network     string
+		wantPublic  []string
+		wantPrivate []string
+		wantFlow    bool
+	}{
+		"two zones split the VPC into four subnets": {
+			network:     "  azs: 2\n",
+			wantPublic:  []string{"10.20.0.0/18", "10.20.64.0/18"},
+			wantPrivate: []string{"10.20.128.0/18", "10.20.192.0/18"},
+			wantFlow:    true,
+		},
+		"three zones split the VPC into eighths and flow logs can be off": {
+			network:     "  azs: 3\n  flow_logs: false\n",
+			wantPublic:  []string{"10.20.0.0/19", "10.20.32.0/19", "10.20.64.0/19"},
+			wantPrivate: []string{"10.20.96.0/19", "10.20.128.0/19", "10.20.160.0/19"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys := envSystem(t, envCase{network: tc.network})
+			doc := envBuild(t, sys, "dev", buildECS)
+			if got := envProps(t, doc, "Vpc")["CidrBlock"]; got != "10.20.0.0/16" {
+				t.Errorf("VPC CIDR = %v", got)
+			}
+			for kind, cidrs := range map[string][]string{"Public": tc.wantPublic, "Private": tc.wantPrivate} {
+				for i, cidr := range cidrs {
+					p := envProps(t, doc, fmt.Sprintf("%sSubnet%d", kind, i+1))
+					if p["CidrBlock"] != cidr {
+						t.Errorf("%sSubnet%d = %v, want %s", kind, i+1, p["CidrBlock"], cidr)
+					}
+					if got := envJSON(p["AvailabilityZone"]); got != fmt.Sprintf(`{"Fn::Select":[%d,{"Fn::GetAZs":""}]}`, i) {
+						t.Errorf("%sSubnet%d zone = %s", kind, i+1, got)
+					}
+					if p["MapPublicIpOnLaunch"] != false {
+						t.Errorf("%sSubnet%d gives public IPs", kind, i+1)
+					}
+				}
+				if envHas(doc, fmt.Sprintf("%sSubnet%d", kind, len(cidrs)+1)) {
+					t.Errorf("more %s subnets than zones", kind)
+				}
+			}
+			for _, id := range []string{"FlowLog", "FlowLogGroup", "FlowLogsRole"} {
+				if envHas(doc, id) != tc.wantFlow {
+					t.Errorf("%s present = %v, want %v", id, !tc.wantFlow, tc.wantFlow)
+				}
+			}
+			if tc.wantFlow {
+				fl := envProps(t, doc, "FlowLog")
+				want := `{"DeliverLogsPermissionArn":{"Fn::GetAtt":["FlowLogsRole","Arn"]},"LogDestination":{"Fn::GetAtt":["FlowLogGroup","Arn"]},"LogDestinationType":"cloud-watch-logs","ResourceId":{"Ref":"Vpc"},"ResourceType":"VPC","TrafficType":"ALL"}`
+				if got := envJSON(fl); got != want {
+					t.Errorf("flow log\n got %s\nwant %s", got, want)
+				}
+			}
+			cluster := envProps(t, doc, "Cluster")
+			if got := envJSON(cluster["ClusterSettings"]); got != `[{"Name":"containerInsights","Value":"enabled"}]` {
+				t.Errorf("cluster settings = %s, want Container Insights", got)
+			}
+		})
+	}
+}
+
+func TestEnvStacksAreDeterministic(t *testing.T) {
+	service := "  environment: {A: '1', B: '2', C: '3', D: '4'}\n  secrets:\n" +
+		"    S1: arn:aws:secretsmanager:us-east-1:310987654321:secret:a\n" +
+		"    S2: arn:aws:ssm:us-east-1:310987654321:parameter/b\n" +
+		"    S3: arn:aws:secretsmanager:eu-west-1:410987654321:secret:c\n"
+	tests := map[string]func(*schema.System, *schema.Environment) (*cloudformation.Template, map[string]Parameter){
+		"two builds of the ecs stack give the same bytes":     buildECS,
+		"two builds of the roles stack give the same bytes":   buildRoles,
+		"two builds of the secrets stack give the same bytes": buildSecrets,
+	}
+	for name, build := range tests {
+		t.Run(name, func(t *testing.T) {
+			var outs [][]byte
+			for range 3 {
+				sys := envSystem(t, envCase{service: service, network: "  azs: 3\n  nat_gateways: 0\n"})
+				tmpl, _ := build(sys, &sys.Environments[0])
+				doc, err := templateDocument(tmpl)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, err := canonicalJSON(doc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				outs = append(outs, body)
+			}
+			for i := 1; i < len(outs); i++ {
+				if !bytes.Equal(outs[0], outs[i]) {
+					t.Fatalf("build %d differs from build 1", i+1)
+				}
+			}
+		})
+	}
+}
+
+func TestBuildECSRegistryCredentialsCondition(t *testing.T) {
+	sys := envSystem(t, envCase{})
+	doc := envBuild(t, sys, "dev", buildECS)
+	conditions := doc["Conditions"].(map[string]any)
+	tests := map[string]struct {
+		image string
+		want  bool
+	}{
+		"no image uses no credentials":                         {"", false},
+		"a private ECR image uses no credentials":              {"210987654321.dkr.ecr.us-east-1.amazonaws.com/shop-web-dev:3f2a1b", false},
+		"an ECR image by digest uses no credentials":           {"210987654321.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:0123abcd", false},
+		"a Docker Hub image uses the credentials":              {"docker.io/acme/web:1.2.3", true},
+		"a short Docker Hub image uses the credentials":        {"acme/web", true},
+		"another registry's image uses the credentials":        {"ghcr.io/acme/web:1.2.3", true},
+		"an image that only mentions ecr uses the credentials": {"registry.example.com/ecr/web:1", true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := envEvalCondition(t, conditions, "UsesRegistryCredentials", map[string]string{"ImageUri": tc.image})
+			if got != tc.want {
+				t.Errorf("UsesRegistryCredentials(%q) = %v, want %v", tc.image, got, tc.want)
+			}
+		})
+	}
+}
+
+// envEvalCondition evaluates condition name of a template the way
+// CloudFormation does, for the functions conditions may use.
+func envEvalCondition(t *testing.T, conditions map[string]any, name string, params map[string]string) bool {
+	t.Helper()
+	var eval func(v any) any
+	eval = func(v any) any {
+		switch v := v.(type) {
+		case string, float64:
+			return v
+		case []any:
+			out := make([]any, len(v))
+			for i, x := range v {
+				out[i] = eval(x)
+			}
+			return out
+		case map[string]any:
+			for fn, arg := range v {
+				args, _ := arg.([]any)
+				switch fn {
+				case "Ref":
+					return params[arg.(string)]
+				case "Condition":
+					return eval(conditions[arg.(string)])
+				case "Fn::Not":
+					return !eval(args[0]).(bool)
+				case "Fn::And":
+					for _, a := range args {
+						if !eval(a).(bool) {
+							return false
+						}
+					}
+					return true
+				case "Fn::Equals":
+					return eval(args[0]) == eval(args[1])
+				case "Fn::Join":
+					var parts []string
+					for _, p := range eval(args[1]).([]any) {
+						parts = append(parts, p.(string))
+					}
+					return strings.Join(parts, args[0].(string))
+				case "Fn::Split":
+					var out []any
+					for _, p := range strings.Split(eval(args[1]).(string), args[0].(string)) {
+						out = append(out, p)
+					}
+					return out
+				case "Fn::Select":
+					return eval(args[1]).([]any)[int(args[0].(float64))]
+				}
+				t.Fatalf("cannot evaluate %s", fn)
+			}
+		}
+		t.Fatalf("cannot evaluate %v", v)
+		return nil
+	}
+	b, ok := eval(map[string]any{"Condition": name}).(bool)
+	if !ok {
+		t.Fatalf("condition %s is not a boolean", name)
+	}
+	return b
+}

@@ -1,0 +1,113 @@
+package compiler
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+
+	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+// overridePath returns the YAML path of the overrides of kind.
+func overridePath(kind string) string {
+	return schema.PathKey(schema.PathKey("$", "overrides"), kind)
+}
+
+// applyOverrides applies system.yaml's overrides of the stack kind to doc,
+// one RFC 6902 operation at a time and in order, so that a failing operation
+// is reported at its own position. The operations after a failing one still
+// apply. It returns the patched document.
+func applyOverrides(sys *schema.System, kind string, doc map[string]any) (map[string]any, diag.Diagnostics) {
+	ops := sys.Overrides[kind]
+	if len(ops) == 0 {
+		return doc, nil
+	}
+	var ds diag.Diagnostics
+	kindPath := overridePath(kind)
+	cur, err := json.Marshal(doc)
+	if err != nil {
+		return doc, diag.Diagnostics{diag.Errorf("override-failed", sys.Doc.Range(kindPath), kindPath,
+			"cannot apply the overrides of stack %s: %v", kind, err)}
+	}
+	opts := jsonpatch.NewApplyOptions()
+	opts.SupportNegativeIndices = false // RFC 6902 has no negative indices
+	for i, raw := range ops {
+		path := schema.PathIndex(overridePath(kind), i)
+		next, err := applyOperation(cur, raw, opts)
+		if err != nil {
+			ds = append(ds, diag.Errorf("override-failed", sys.Doc.Range(path), path,
+				"override %s of stack %s failed: %v", operationSummary(raw), kind, err).
+				WithHint("check the path against the stack's template: cicdgen build writes it"))
+			continue
+		}
+		cur = next
+	}
+	v, err := decodeJSON(cur)
+	out, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return doc, append(ds, diag.Errorf("override-failed", sys.Doc.Range(kindPath), kindPath,
+			"the overrides of stack %s replace the template with something that is not a JSON object", kind))
+	}
+	return out, ds
+}
+
+// applyOperation applies the single RFC 6902 operation raw to the JSON doc.
+func applyOperation(doc []byte, raw json.RawMessage, opts *jsonpatch.ApplyOptions) ([]byte, error) {
+	patch, err := jsonpatch.DecodePatch(append(append([]byte("["), raw...), ']'))
+	if err != nil {
+		return nil, fmt.Errorf("not a JSON Patch operation: %w", err)
+	}
+	out, err := patch.ApplyWithOptions(doc, opts)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// operationSummary returns "<op> <path>" of a JSON Patch operation, for messages.
+func operationSummary(raw json.RawMessage) string {
+	var op struct {
+		Op   string `json:"op"`
+		Path string `json:"path"`
+		From string `json:"from"`
+	}
+	if err := json.Unmarshal(raw, &op); err != nil || op.Op == "" {
+		return "operation"
+	}
+	s := op.Op + " " + op.Path
+	if op.From != "" {
+		s += " from " + op.From
+	}
+	return strings.TrimSpace(s)
+}
+
+// checkOverrideKinds reports overrides keys that name no stack of the
+// system. The semantic checks report this first; this is the compiler's
+// safety net, in the same words.
+func checkOverrideKinds(sys *schema.System, kinds map[string]bool) diag.Diagnostics {
+	keys := make([]string, 0, len(sys.Overrides))
+	for k := range sys.Overrides {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	known := make([]string, 0, len(kinds))
+	for k := range kinds {
+		known = append(known, k)
+	}
+	sort.Strings(known)
+	var ds diag.Diagnostics
+	for _, k := range keys {
+		if kinds[k] {
+			continue
+		}
+		path := overridePath(k)
+		ds = append(ds, diag.Errorf("override-stack", sys.Doc.KeyRange(path), path,
+			"overrides names stack %q, which this system does not have", k).
+			WithHint("use one of: %s", strings.Join(known, ", ")))
+	}
+	return ds
+}

@@ -1,0 +1,126 @@
+package compiler
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cicdgen/cicdgen/diag"
+)
+
+// diagnosticsOf returns the diagnostics of rule.
+func diagnosticsOf(ds diag.Diagnostics, rule string) diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, d := range ds {
+		if d.Rule == rule {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func TestOverrides(t *testing.T) {
+	tests := map[string]struct {
+		overrides string
+		stack     string
+		check     func(t *testing.T, doc map[string]any)
+		errors    []string // substrings of the override-failed messages
+		lines     []int    // their lines in system.yaml
+	}{
+		"an add operation sets a property": {
+			overrides: `  pipeline:
+    - {op: add, path: /Resources/Topic/Properties/DisplayName, value: "Builds <main> & more"}
+`,
+			stack: "unit-pipeline-t",
+			check: func(t *testing.T, doc map[string]any) {
+				got := doc["Resources"].(map[string]any)["Topic"].(map[string]any)["Properties"].(map[string]any)["DisplayName"]
+				if got != "Builds <main> & more" {
+					t.Errorf("DisplayName is %v", got)
+				}
+			},
+		},
+		"operations apply in order and can change the added deletion policy": {
+			overrides: `  ecs-dev:
+    - {op: replace, path: /Resources/LogGroup/DeletionPolicy, value: Retain}
+    - {op: copy, from: /Resources/LogGroup/DeletionPolicy, path: /Resources/LogGroup/UpdateReplacePolicy}
+    - {op: remove, path: /Resources/TopicPolicy}
+`,
+			stack: "unit-ecs-dev-t",
+			check: func(t *testing.T, doc map[string]any) {
+				res := doc["Resources"].(map[string]any)
+				lg := res["LogGroup"].(map[string]any)
+				if lg["DeletionPolicy"] != "Retain" || lg["UpdateReplacePolicy"] != "Retain" {
+					t.Errorf("LogGroup is %v", lg)
+				}
+				if _, ok := res["TopicPolicy"]; ok {
+					t.Errorf("TopicPolicy was not removed")
+				}
+			},
+		},
+		"a failing operation is an error at its position and the next ones still apply": {
+			overrides: `  monitoring:
+    - {op: replace, path: /Resources/Nope/Properties/X, value: 1}
+    - {op: test, path: /Resources/Topic/Type, value: "AWS::SQS::Queue"}
+    - {op: add, path: /Metadata, value: {Owner: me}}
+`,
+			stack: "unit-monitoring-t",
+			check: func(t *testing.T, doc map[string]any) {
+				if _, ok := doc["Metadata"]; !ok {
+					t.Errorf("the third operation did not apply")
+				}
+			},
+			errors: []string{
+				"override replace /Resources/Nope/Properties/X of stack monitoring failed",
+				"override test /Resources/Topic/Type of stack monitoring failed",
+			},
+			lines: []int{24, 25},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys := loadYAML(t, baseSystem+"overrides:\n"+tc.overrides)
+			a, ds := compileWith(sys, testBuilders())
+			failed := diagnosticsOf(ds, "override-failed")
+			if len(failed) != len(tc.errors) {
+				t.Fatalf("got override-failed %v, want %d", failed, len(tc.errors))
+			}
+			for i, want := range tc.errors {
+				if !strings.Contains(failed[i].Message, want) || failed[i].Severity != diag.Error {
+					t.Errorf("diagnostic %d is %q, want an error containing %q", i, failed[i].Message, want)
+				}
+				if failed[i].Range.Start.Line != tc.lines[i] {
+					t.Errorf("diagnostic %d is on line %d, want %d", i, failed[i].Range.Start.Line, tc.lines[i])
+				}
+			}
+			tc.check(t, stackDoc(t, a.Stack(tc.stack)))
+		})
+	}
+}
+
+func TestOverridesNamingNoStack(t *testing.T) {
+	sys := loadYAML(t, baseSystem)
+	sys.Overrides = map[string][]json.RawMessage{
+		"ecs-qa": {json.RawMessage(`{"op":"remove","path":"/Outputs"}`)},
+	}
+	_, ds := compileWith(sys, testBuilders())
+	got := diagnosticsOf(ds, "override-stack")
+	if len(got) != 1 || !strings.Contains(got[0].Message, `"ecs-qa"`) || !strings.Contains(got[0].Hint, "ecs-dev") {
+		t.Fatalf("got %v, want one override-stack error naming ecs-qa with the known kinds", got)
+	}
+}
+
+func TestOperationSummary(t *testing.T) {
+	tests := map[string]struct{ in, want string }{
+		"an add names its path":          {`{"op":"add","path":"/a","value":1}`, "add /a"},
+		"a move names its source":        {`{"op":"move","from":"/a","path":"/b"}`, "move /b from /a"},
+		"something else is an operation": {`[1]`, "operation"},
+		"an object without op is too":    {`{"path":"/a"}`, "operation"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := operationSummary(json.RawMessage(tc.in)); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,317 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cicdgen/cicdgen/compiler"
+)
+
+// MaxInlineTemplate is the largest template body CloudFormation accepts
+// inline; larger templates go through S3.
+const MaxInlineTemplate = 51200
+
+// Options configures Apply.
+type Options struct {
+	Selection
+	// Concurrency is how many stacks change at once; 0 means 4.
+	Concurrency int
+	// DryRun creates the change sets, records their changes and deletes
+	// them: nothing is executed (apply --dry-run, diff).
+	DryRun bool
+	// Yes gives consent to steps that need it (deleting a stack left in
+	// ROLLBACK_COMPLETE to create it again).
+	Yes bool
+	// Confirm asks the user a yes/no question. Nil means nobody can be
+	// asked (stdin is not a terminal): a step that needs consent fails and
+	// names --yes.
+	Confirm func(question string) (bool, error)
+	// TemplateBucket is the S3 bucket templates over MaxInlineTemplate
+	// bytes are uploaded to.
+	TemplateBucket string
+	// Reporter shows progress; nil shows nothing.
+	Reporter Reporter
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Sleep waits for d or until ctx is done; nil means a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// PollMin and PollMax bound the interval between polls of a change set
+	// or a stack; 0 means 1 s and 5 s.
+	PollMin, PollMax time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
+	if o.Reporter == nil {
+		o.Reporter = nopReporter{}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepContext
+	}
+	if o.PollMin <= 0 {
+		o.PollMin = time.Second
+	}
+	if o.PollMax < o.PollMin {
+		o.PollMax = max(5*time.Second, o.PollMin)
+	}
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// TemplateTooLargeError says which templates need --template-bucket.
+type TemplateTooLargeError struct {
+	Stacks []string // "name (N bytes)"
+}
+
+func (e *TemplateTooLargeError) Error() string {
+	return fmt.Sprintf("templates over %d bytes must be uploaded to S3, and no template bucket was given: %s; "+
+		"run again with --template-bucket BUCKET (a bucket the deploying accounts can write to and CloudFormation can read)",
+		MaxInlineTemplate, strings.Join(e.Stacks, ", "))
+}
+
+// Apply deploys the selected stacks of b, each through a change set, in
+// dependency order and up to opts.Concurrency at once. It returns an error
+// only when nothing could start (a selection or a template problem); what
+// happened to each stack is in the Result.
+func Apply(ctx context.Context, b *Bundle, f ClientFactory, opts Options) (*Result, error) {
+	opts.defaults()
+	names, err := b.Select(opts.Selection)
+	if err != nil {
+		return nil, err
+	}
+	if opts.TemplateBucket == "" {
+		var big []string
+		for _, n := range names {
+			if size := len(b.Templates[n]); size > MaxInlineTemplate {
+				big = append(big, fmt.Sprintf("%s (%d bytes)", n, size))
+			}
+		}
+		if len(big) > 0 {
+			return nil, &TemplateTooLargeError{Stacks: big}
+		}
+	}
+	r := &run{
+		b: b, f: f, opts: opts, selected: map[string]bool{},
+		results: map[string]*StackResult{}, outputs: map[string]map[string]string{},
+		inProgress: map[string]bool{},
+	}
+	for _, n := range names {
+		r.selected[n] = true
+	}
+	return r.schedule(ctx, names), nil
+}
+
+// run is one Apply.
+type run struct {
+	b        *Bundle
+	f        ClientFactory
+	opts     Options
+	selected map[string]bool
+
+	mu         sync.Mutex
+	results    map[string]*StackResult
+	outputs    map[string]map[string]string // stack -> output key -> value, of stacks done in this run
+	inProgress map[string]bool              // stacks left changing by an interruption
+	confirmMu  sync.Mutex
+}
+
+// schedule starts each stack when its dependencies are done.
+func (r *run) schedule(ctx context.Context, names []string) *Result {
+	done := make(chan string)
+	running := 0
+	started := map[string]bool{}
+	finished := map[string]bool{}
+	finish := func(res StackResult) {
+		r.mu.Lock()
+		r.results[res.Stack] = &res
+		r.mu.Unlock()
+		finished[res.Stack] = true
+		r.opts.Reporter.Done(res)
+	}
+	for len(finished) < len(names) {
+		for _, n := range names {
+			if started[n] || finished[n] {
+				continue
+			}
+			s := r.b.Stack(n)
+			ready, blocked := true, ""
+			for _, d := range s.DependsOn {
+				if !r.selected[d] {
+					continue
+				}
+				if !finished[d] {
+					ready = false
+					break
+				}
+				r.mu.Lock()
+				out := r.results[d].Outcome
+				r.mu.Unlock()
+				if out == Failed || out == Skipped || out == Interrupted {
+					blocked = d
+				}
+			}
+			if !ready {
+				continue
+			}
+			if blocked != "" {
+				finish(r.skeleton(s, Skipped, fmt.Sprintf("not started: it depends on %s, which did not complete", blocked)))
+				continue
+			}
+			if ctx.Err() != nil {
+				finish(r.skeleton(s, Skipped, "not started: interrupted"))
+				continue
+			}
+			if running >= r.opts.Concurrency {
+				continue
+			}
+			started[n] = true
+			running++
+			go func(s *compiler.ManifestStack) {
+				res := r.stack(ctx, s)
+				r.mu.Lock()
+				r.results[s.Name] = &res
+				r.mu.Unlock()
+				done <- s.Name
+			}(s)
+		}
+		if len(finished) == len(names) {
+			break
+		}
+		n := <-done
+		running--
+		r.mu.Lock()
+		res := *r.results[n]
+		r.mu.Unlock()
+		finish(res)
+	}
+	r.opts.Reporter.Close()
+	out := &Result{Interrupted: ctx.Err() != nil}
+	for _, n := range names {
+		out.Stacks = append(out.Stacks, *r.results[n])
+		if r.inProgress[n] {
+			out.InProgress = append(out.InProgress, n)
+		}
+	}
+	return out
+}
+
+func (r *run) skeleton(s *compiler.ManifestStack, o Outcome, msg string) StackResult {
+	return StackResult{Stack: s.Name, Account: s.Account.Key, AccountID: s.Account.ID, Region: s.Region, Outcome: o, Error: msg}
+}
+
+// stackError is a failure of one stack, with the outcome it gives.
+type stackError struct {
+	outcome Outcome
+	msg     string
+}
+
+func (e *stackError) Error() string { return e.msg }
+
+func failf(format string, args ...any) error {
+	return &stackError{outcome: Failed, msg: fmt.Sprintf(format, args...)}
+}
+
+// stack deploys one stack.
+func (r *run) stack(ctx context.Context, s *compiler.ManifestStack) StackResult {
+	start := r.opts.Now()
+	res := r.skeleton(s, "", "")
+	r.opts.Reporter.Start(s.Name)
+	d := &stackRun{run: r, s: s, res: &res}
+	err := d.deploy(ctx)
+	res.Duration = r.opts.Now().Sub(start)
+	if err != nil {
+		var se *stackError
+		switch {
+		case errors.As(err, &se):
+			res.Outcome = se.outcome
+			res.Error = se.msg
+			if se.outcome == Failed && ctx.Err() != nil {
+				res.Outcome = Interrupted
+			}
+		case ctx.Err() != nil:
+			res.Outcome = Interrupted
+			res.Error = "interrupted: " + err.Error()
+		default:
+			res.Outcome = Failed
+			res.Error = err.Error()
+		}
+	}
+	return res
+}
+
+// output returns the value of an output of stack name: from this run when
+// it ran here, else from AWS.
+func (r *run) output(ctx context.Context, ref *compiler.OutputRef) (string, error) {
+	r.mu.Lock()
+	outs, ok := r.outputs[ref.Stack]
+	r.mu.Unlock()
+	if !ok {
+		src := r.b.Stack(ref.Stack)
+		cl, err := r.f.Clients(ctx, src.Account, src.Region)
+		if err != nil {
+			return "", err
+		}
+		st, err := describeStack(ctx, cl.CloudFormation, src.Name)
+		if err != nil {
+			return "", err
+		}
+		if st == nil {
+			return "", fmt.Errorf("stack %s does not exist yet (deploy it first, or drop --no-deps)", ref.Stack)
+		}
+		outs = stackOutputs(st)
+		r.mu.Lock()
+		r.outputs[ref.Stack] = outs
+		r.mu.Unlock()
+	}
+	v, ok := outs[ref.Output]
+	if !ok {
+		return "", fmt.Errorf("stack %s has no output %s", ref.Stack, ref.Output)
+	}
+	return v, nil
+}
+
+// confirm asks for consent, or explains which flag gives it.
+func (r *run) confirm(question, refusal string) error {
+	if r.opts.Yes {
+		return nil
+	}
+	if r.opts.Confirm == nil {
+		return failf("%s; stdin is not a terminal, so nobody can be asked: run again with --yes", refusal)
+	}
+	r.confirmMu.Lock()
+	defer r.confirmMu.Unlock()
+	resume := r.opts.Reporter.Pause()
+	ok, err := r.opts.Confirm(question)
+	resume()
+	if err != nil {
+		return failf("%s; asking failed: %v", refusal, err)
+	}
+	if !ok {
+		return failf("%s; not confirmed (run again with --yes to skip the question)", refusal)
+	}
+	return nil
+}
+
+func sortedChanges(cs []Change) []Change {
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].LogicalID < cs[j].LogicalID })
+	return cs
+}

@@ -1,0 +1,294 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/codeconnections"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/cicdgen/cicdgen/compiler"
+)
+
+// CloudFormationAPI is the part of the CloudFormation client that apply and
+// diff use.
+type CloudFormationAPI interface {
+	DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
+	DescribeStackEvents(context.Context, *cloudformation.DescribeStackEventsInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error)
+	CreateChangeSet(context.Context, *cloudformation.CreateChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.CreateChangeSetOutput, error)
+	DescribeChangeSet(context.Context, *cloudformation.DescribeChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeChangeSetOutput, error)
+	ExecuteChangeSet(context.Context, *cloudformation.ExecuteChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.ExecuteChangeSetOutput, error)
+	DeleteChangeSet(context.Context, *cloudformation.DeleteChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error)
+	DeleteStack(context.Context, *cloudformation.DeleteStackInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
+	UpdateTerminationProtection(context.Context, *cloudformation.UpdateTerminationProtectionInput, ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error)
+}
+
+// STSAPI is the part of the STS client that checks who the caller is.
+type STSAPI interface {
+	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// S3API uploads templates too large to pass inline.
+type S3API interface {
+	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+// ConnectionsAPI reads a CodeConnections (CodeStar connections) connection.
+type ConnectionsAPI interface {
+	GetConnection(context.Context, *codeconnections.GetConnectionInput, ...func(*codeconnections.Options)) (*codeconnections.GetConnectionOutput, error)
+}
+
+// ECRAPI finds images.
+type ECRAPI interface {
+	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
+}
+
+// SecretsAPI reads a secret's metadata (never its value).
+type SecretsAPI interface {
+	DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+}
+
+// Clients are the AWS clients of one account and region.
+type Clients struct {
+	CloudFormation CloudFormationAPI
+	STS            STSAPI
+	S3             S3API
+	Connections    ConnectionsAPI
+	ECR            ECRAPI
+	Secrets        SecretsAPI
+}
+
+// ClientFactory builds the clients of an account and region.
+type ClientFactory interface {
+	Clients(ctx context.Context, account compiler.ManifestAccount, region string) (*Clients, error)
+}
+
+// AccountError says that apply cannot act in an account. Its message names
+// the account and says how to configure access to it.
+type AccountError struct {
+	Account compiler.ManifestAccount
+	Caller  string // the caller's account id
+	Err     error  // the cause, when reaching the account failed
+}
+
+func (e *AccountError) Error() string {
+	if e.Err != nil {
+		how := "its role"
+		if e.Account.Profile != "" {
+			how = fmt.Sprintf("profile %q", e.Account.Profile)
+		} else if e.Account.Role == "" {
+			how = "the caller's credentials"
+		}
+		return fmt.Sprintf("cannot reach account %q (%s) through %s: %v", e.Account.Key, e.Account.ID, how, e.Err)
+	}
+	return fmt.Sprintf("account %q (%s) is not the caller's account (%s) and system.yaml gives no way to reach it: "+
+		"under accounts, write `%s: {id: \"%s\", role: arn:aws:iam::%s:role/OrganizationAccountAccessRole}` (a role apply assumes) "+
+		"or `%s: {id: \"%s\", profile: NAME}` (a named profile of ~/.aws/config)",
+		e.Account.Key, e.Account.ID, e.Caller, e.Account.Key, e.Account.ID, e.Account.ID, e.Account.Key, e.Account.ID)
+}
+
+func (e *AccountError) Unwrap() error { return e.Err }
+
+// AWSOptions configures NewAWS.
+type AWSOptions struct {
+	// Getenv reads the environment (USER and CI, for the session name).
+	Getenv func(string) string
+	// MaxAttempts of each AWS call under the standard retryer; 0 means 12.
+	MaxAttempts int
+	// MaxBackoff between attempts; 0 means 20 seconds.
+	MaxBackoff time.Duration
+}
+
+// AWS is the ClientFactory over the AWS SDK for Go v2. It loads the default
+// configuration once (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>,
+// web identity ...), asks STS who the caller is, and reaches every other
+// account through its role or profile, caching credentials per account.
+type AWS struct {
+	base    aws.Config
+	opts    AWSOptions
+	mu      sync.Mutex
+	caller  string
+	creds   map[string]aws.CredentialsProvider // by account id
+	checked map[string]error                   // account id -> result of reaching it
+}
+
+var _ ClientFactory = (*AWS)(nil)
+
+// NewAWS loads the default AWS configuration.
+func NewAWS(ctx context.Context, opts AWSOptions) (*AWS, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	if opts.MaxAttempts == 0 {
+		opts.MaxAttempts = 12
+	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = 20 * time.Second
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(newRetryer(opts)))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return &AWS{base: cfg, opts: opts, creds: map[string]aws.CredentialsProvider{}, checked: map[string]error{}}, nil
+}
+
+func newRetryer(opts AWSOptions) func() aws.Retryer {
+	return func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = opts.MaxAttempts
+			o.MaxBackoff = opts.MaxBackoff
+			o.Backoff = retry.NewExponentialJitterBackoff(opts.MaxBackoff)
+			// Many stacks polling at once must not exhaust a shared retry quota.
+			o.RateLimiter = ratelimit.None
+		})
+	}
+}
+
+// SessionName is the role session name apply uses: cicdgen-<user>, or
+// cicdgen-ci when CI is set.
+func SessionName(getenv func(string) string) string {
+	user := getenv("USER")
+	if getenv("CI") != "" || user == "" {
+		user = "ci"
+	}
+	var b strings.Builder
+	for _, r := range user {
+		if r < 128 && (r == '_' || r == '=' || r == ',' || r == '.' || r == '@' || r == '-' ||
+			(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
+			b.WriteRune(r)
+		}
+	}
+	name := "cicdgen-" + b.String()
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return name
+}
+
+// Caller returns the caller's account id (sts GetCallerIdentity, once).
+func (a *AWS) Caller(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.callerLocked(ctx)
+}
+
+func (a *AWS) callerLocked(ctx context.Context) (string, error) {
+	if a.caller != "" {
+		return a.caller, nil
+	}
+	out, err := sts.NewFromConfig(a.base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("find the caller's AWS account (sts GetCallerIdentity): %w", err)
+	}
+	a.caller = aws.ToString(out.Account)
+	return a.caller, nil
+}
+
+// credentials returns the credentials that act in account: the caller's,
+// the account's role (assumed once, then cached) or its profile (checked
+// once with GetCallerIdentity).
+func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount) (aws.CredentialsProvider, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if p, ok := a.creds[acct.ID]; ok {
+		return p, a.checked[acct.ID]
+	}
+	caller, err := a.callerLocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var p aws.CredentialsProvider
+	switch {
+	case acct.ID == caller:
+		p = a.base.Credentials
+	case acct.Role != "":
+		stsClient := sts.NewFromConfig(a.base)
+		p = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, acct.Role, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = SessionName(a.opts.Getenv)
+		}))
+	case acct.Profile != "":
+		cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(acct.Profile), config.WithRetryer(newRetryer(a.opts)))
+		if err != nil {
+			err = &AccountError{Account: acct, Caller: caller, Err: fmt.Errorf("load profile: %w", err)}
+			a.creds[acct.ID], a.checked[acct.ID] = nil, err
+			return nil, err
+		}
+		p = cfg.Credentials
+	default:
+		err := &AccountError{Account: acct, Caller: caller}
+		a.creds[acct.ID], a.checked[acct.ID] = nil, err
+		return nil, err
+	}
+	if acct.Role != "" && acct.ID != caller {
+		// Assume the role now, so that a refusal names the account.
+		if _, err := p.Retrieve(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			err = &AccountError{Account: acct, Caller: caller, Err: err}
+			a.creds[acct.ID], a.checked[acct.ID] = p, err
+			return p, err
+		}
+	}
+	if acct.Profile != "" && acct.Role == "" && acct.ID != caller {
+		// Check once that the profile reaches the right account.
+		cfg := a.base.Copy()
+		cfg.Credentials = p
+		out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil, err // do not cache an interrupted check
+			}
+			err = &AccountError{Account: acct, Caller: caller, Err: err}
+		case aws.ToString(out.Account) != acct.ID:
+			err = &AccountError{Account: acct, Caller: caller, Err: fmt.Errorf("its credentials belong to account %s", aws.ToString(out.Account))}
+		}
+		a.creds[acct.ID], a.checked[acct.ID] = p, err
+		return p, err
+	}
+	a.creds[acct.ID], a.checked[acct.ID] = p, nil
+	return p, nil
+}
+
+// Clients returns the clients of account in region.
+func (a *AWS) Clients(ctx context.Context, acct compiler.ManifestAccount, region string) (*Clients, error) {
+	p, err := a.credentials(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	cfg := a.base.Copy()
+	cfg.Credentials = p
+	if region != "" {
+		cfg.Region = region
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: set AWS_REGION or a region in the profile")
+	}
+	pathStyle := a.opts.Getenv("AWS_ENDPOINT_URL_S3") != "" || a.opts.Getenv("AWS_ENDPOINT_URL") != ""
+	return &Clients{
+		CloudFormation: cloudformation.NewFromConfig(cfg),
+		STS:            sts.NewFromConfig(cfg),
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
+			if pathStyle {
+				o.UsePathStyle = true
+			}
+		}),
+		Connections: codeconnections.NewFromConfig(cfg),
+		ECR:         ecr.NewFromConfig(cfg),
+		Secrets:     secretsmanager.NewFromConfig(cfg),
+	}, nil
+}

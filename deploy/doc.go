@@ -1,0 +1,15 @@
+// Package deploy applies a compiled system to AWS: it plans the stacks of a
+// manifest in dependency order, deploys each through a CloudFormation change
+// set (Apply), shows what would change (Apply with Options.DryRun), and checks
+// what must exist outside the templates (Preflight).
+//
+// Start with Bundle (what to deploy: LoadDir reads a build directory,
+// FromOutput takes a system built in memory), then Apply. Every AWS call goes
+// through the small interfaces of clients.go, built per account and region by
+// a ClientFactory; NewAWS is the factory over the AWS SDK for Go v2 and its
+// default configuration. Progress goes to a Reporter (NewReporter picks a live
+// view on a terminal and plain lines otherwise).
+//
+// Package fakeaws is a local fake of the AWS APIs used here, speaking their
+// wire protocols, for tests.
+package deploy

@@ -1,0 +1,331 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codeconnections"
+	cctypes "github.com/aws/aws-sdk-go-v2/service/codeconnections/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+// CheckStatus is the verdict of one preflight check.
+type CheckStatus string
+
+// Verdicts of a check. A warning does not fail preflight.
+const (
+	Pass CheckStatus = "pass"
+	Warn CheckStatus = "warn"
+	Fail CheckStatus = "fail"
+)
+
+// Check is one preflight check.
+type Check struct {
+	Name   string      `json:"name"`
+	Status CheckStatus `json:"status"`
+	Detail string      `json:"detail"`
+	Fix    string      `json:"fix,omitempty"` // what to do when it does not pass
+}
+
+// PreflightInput is what preflight checks.
+type PreflightInput struct {
+	// Connection is the source connection ARN (codestar-connections or
+	// codeconnections).
+	Connection string
+	// Tooling is the tooling account and HomeRegion its region.
+	Tooling    compiler.ManifestAccount
+	HomeRegion string
+	// BuildImageRepo is the build-image ECR repository when build.image is
+	// ecr, "" otherwise.
+	BuildImageRepo string
+	// Secrets are the registry-credentials secrets, one per environment.
+	Secrets []SecretRef
+	// Accounts are every account the system deploys to, with the region
+	// to reach it in.
+	Accounts []AccountRef
+	// Placeholders are the placeholder values left, one message each.
+	Placeholders []string
+}
+
+// SecretRef is a secret in an account and region.
+type SecretRef struct {
+	Account compiler.ManifestAccount
+	Region  string
+	Name    string
+}
+
+// AccountRef is an account and a region to reach it in.
+type AccountRef struct {
+	Account compiler.ManifestAccount
+	Region  string
+}
+
+// manifestAccount converts a schema account.
+func manifestAccount(a schema.Account) compiler.ManifestAccount {
+	return compiler.ManifestAccount{Key: a.Key, ID: a.ID, Role: a.Role, Profile: a.Profile}
+}
+
+// PreflightFor returns the checks of a loaded system; placeholders are the
+// messages of its placeholder diagnostics.
+func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
+	names := schema.NamesOf(sys)
+	in := PreflightInput{
+		Connection:   sys.Source.Connection,
+		Tooling:      manifestAccount(sys.Tooling()),
+		HomeRegion:   sys.Region,
+		Placeholders: placeholders,
+	}
+	if sys.Build.Image == schema.BuildImageECR {
+		in.BuildImageRepo = names.BuildImageRepo()
+	}
+	seen := map[string]bool{sys.Tooling().ID: true}
+	in.Accounts = append(in.Accounts, AccountRef{Account: in.Tooling, Region: sys.Region})
+	for i := range sys.Environments {
+		e := &sys.Environments[i]
+		acct := manifestAccount(sys.AccountOf(e))
+		if e.Service.RegistryCredentials {
+			in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: names.RegistrySecret(e.Name)})
+		}
+		if !seen[acct.ID] {
+			seen[acct.ID] = true
+			in.Accounts = append(in.Accounts, AccountRef{Account: acct, Region: e.Region})
+		}
+	}
+	return in
+}
+
+// Preflight runs the checks of in. Each check passes, warns or fails, and
+// says how to fix what does not pass.
+func Preflight(ctx context.Context, in PreflightInput, f ClientFactory) []Check {
+	var out []Check
+	out = append(out, checkPlaceholders(in.Placeholders))
+	reachable := map[string]bool{}
+	for _, a := range in.Accounts {
+		c := checkAccount(ctx, a, f)
+		reachable[a.Account.ID] = c.Status == Pass
+		out = append(out, c)
+	}
+	if in.Connection != "" {
+		out = append(out, checkConnection(ctx, in, f))
+	}
+	if in.BuildImageRepo != "" {
+		out = append(out, checkBuildImage(ctx, in, f))
+	}
+	for _, s := range in.Secrets {
+		out = append(out, checkSecret(ctx, s, f))
+	}
+	return out
+}
+
+// PreflightFailed reports whether any check failed.
+func PreflightFailed(checks []Check) bool {
+	for _, c := range checks {
+		if c.Status == Fail {
+			return true
+		}
+	}
+	return false
+}
+
+func checkPlaceholders(ps []string) Check {
+	c := Check{Name: "no placeholder left"}
+	if len(ps) == 0 {
+		c.Status, c.Detail = Pass, "system.yaml holds no placeholder value"
+		return c
+	}
+	c.Status = Fail
+	c.Detail = fmt.Sprintf("%d placeholder value(s): %s", len(ps), strings.Join(ps, "; "))
+	c.Fix = "replace each with the real value (`cicdgen validate --strict` lists them with their lines)"
+	return c
+}
+
+func checkAccount(ctx context.Context, a AccountRef, f ClientFactory) Check {
+	c := Check{Name: fmt.Sprintf("account %s (%s) is reachable", a.Account.Key, a.Account.ID)}
+	cl, err := f.Clients(ctx, a.Account, a.Region)
+	if err == nil {
+		var out *sts.GetCallerIdentityOutput
+		out, err = cl.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err == nil && aws.ToString(out.Account) != a.Account.ID {
+			err = fmt.Errorf("the credentials used belong to account %s", aws.ToString(out.Account))
+		}
+		if err == nil {
+			c.Status, c.Detail = Pass, "reached as "+aws.ToString(out.Arn)
+			return c
+		}
+	}
+	c.Status, c.Detail = Fail, err.Error()
+	var ae *AccountError
+	switch {
+	case errors.As(err, &ae) && ae.Err == nil:
+		c.Fix = fmt.Sprintf("give account %q a `role:` that the caller may assume, or a `profile:`, in system.yaml", a.Account.Key)
+	case a.Account.Role != "":
+		c.Fix = fmt.Sprintf("let the caller assume %s (its trust policy must allow the caller's account) or use `profile:` instead", a.Account.Role)
+	case a.Account.Profile != "":
+		c.Fix = fmt.Sprintf("configure profile %q in ~/.aws/config for account %s (aws configure --profile %s)", a.Account.Profile, a.Account.ID, a.Account.Profile)
+	default:
+		c.Fix = "check the AWS credentials (AWS_PROFILE, aws sso login, or the CI's OIDC role)"
+	}
+	return c
+}
+
+// arnRegion returns the region field of an ARN.
+func arnRegion(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) > 3 {
+		return parts[3]
+	}
+	return ""
+}
+
+func checkConnection(ctx context.Context, in PreflightInput, f ClientFactory) Check {
+	c := Check{Name: "source connection is AVAILABLE"}
+	region := arnRegion(in.Connection)
+	if region == "" {
+		region = in.HomeRegion
+	}
+	cl, err := f.Clients(ctx, in.Tooling, region)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = Fail, err.Error(), "make the tooling account reachable first"
+		return c
+	}
+	out, err := cl.Connections.GetConnection(ctx, &codeconnections.GetConnectionInput{ConnectionArn: aws.String(in.Connection)})
+	if err != nil {
+		var nf *cctypes.ResourceNotFoundException
+		c.Status, c.Detail = Fail, fmt.Sprintf("cannot read %s: %v", in.Connection, err)
+		if errors.As(err, &nf) {
+			c.Detail = fmt.Sprintf("connection %s does not exist", in.Connection)
+		}
+		c.Fix = "create the connection in the tooling account (Developer Tools > Settings > Connections) and write its ARN under source.connection"
+		return c
+	}
+	status := cctypes.ConnectionStatus("")
+	if out.Connection != nil {
+		status = out.Connection.ConnectionStatus
+	}
+	if status == cctypes.ConnectionStatusAvailable {
+		c.Status, c.Detail = Pass, in.Connection+" is AVAILABLE"
+		return c
+	}
+	c.Status, c.Detail = Fail, fmt.Sprintf("%s is %s", in.Connection, status)
+	c.Fix = fmt.Sprintf("finish the handshake: open https://%s.console.aws.amazon.com/codesuite/settings/connections, choose the connection and \"Update pending connection\"", region)
+	return c
+}
+
+func checkBuildImage(ctx context.Context, in PreflightInput, f ClientFactory) Check {
+	c := Check{Name: fmt.Sprintf("build image %s:latest exists in ECR", in.BuildImageRepo)}
+	uri := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:latest", in.Tooling.ID, in.HomeRegion, in.BuildImageRepo)
+	push := fmt.Sprintf("build and push it: docker build -t %s . && docker push %s (after aws ecr get-login-password --region %s | docker login --username AWS --password-stdin %s.dkr.ecr.%s.amazonaws.com)",
+		uri, uri, in.HomeRegion, in.Tooling.ID, in.HomeRegion)
+	cl, err := f.Clients(ctx, in.Tooling, in.HomeRegion)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = Fail, err.Error(), "make the tooling account reachable first"
+		return c
+	}
+	_, err = cl.ECR.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(in.BuildImageRepo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String("latest")}}})
+	var noRepo *ecrtypes.RepositoryNotFoundException
+	var noImage *ecrtypes.ImageNotFoundException
+	switch {
+	case err == nil:
+		c.Status, c.Detail = Pass, uri+" exists"
+	case errors.As(err, &noRepo):
+		c.Status, c.Detail = Warn, fmt.Sprintf("repository %s does not exist yet; the first apply creates it", in.BuildImageRepo)
+		c.Fix = "after the first apply, " + push
+	case errors.As(err, &noImage):
+		c.Status, c.Detail = Fail, uri+" does not exist, so the pipeline's build cannot start"
+		c.Fix = push
+	default:
+		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("cannot read repository %s: %v", in.BuildImageRepo, err), "allow ecr:DescribeImages to the caller"
+	}
+	return c
+}
+
+func checkSecret(ctx context.Context, s SecretRef, f ClientFactory) Check {
+	c := Check{Name: fmt.Sprintf("secret %s has a value (%s, %s)", s.Name, s.Account.Key, s.Region)}
+	put := fmt.Sprintf("aws secretsmanager put-secret-value --secret-id %s --region %s --secret-string '{\"username\":\"USER\",\"password\":\"TOKEN\"}'", s.Name, s.Region)
+	cl, err := f.Clients(ctx, s.Account, s.Region)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = Fail, err.Error(), fmt.Sprintf("make account %s reachable first", s.Account.Key)
+		return c
+	}
+	out, err := cl.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(s.Name)})
+	var nf *smtypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		c.Status, c.Detail = Warn, "the secret does not exist yet; the first apply creates it, without a value"
+		c.Fix = "after the first apply, as the account's user: " + put
+	case err != nil:
+		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("cannot read the secret: %v", err), "allow secretsmanager:DescribeSecret to the caller"
+	case hasCurrentVersion(out.VersionIdsToStages):
+		c.Status, c.Detail = Pass, "the secret has a current value"
+	default:
+		c.Status, c.Detail = Fail, "the secret has no value, so ECS cannot pull the image"
+		c.Fix = put
+	}
+	return c
+}
+
+func hasCurrentVersion(v map[string][]string) bool {
+	for _, stages := range v {
+		for _, s := range stages {
+			if s == "AWSCURRENT" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// WriteChecks writes one line per check, and its fix under a check that
+// does not pass.
+func WriteChecks(w io.Writer, checks []Check) error {
+	for _, c := range checks {
+		mark := map[CheckStatus]string{Pass: "PASS", Warn: "WARN", Fail: "FAIL"}[c.Status]
+		if _, err := fmt.Fprintf(w, "%s  %s: %s\n", mark, c.Name, c.Detail); err != nil {
+			return fmt.Errorf("write checks: %w", err)
+		}
+		if c.Status != Pass && c.Fix != "" {
+			fmt.Fprintf(w, "      fix: %s\n", c.Fix)
+		}
+	}
+	failed, warned := 0, 0
+	for _, c := range checks {
+		switch c.Status {
+		case Fail:
+			failed++
+		case Warn:
+			warned++
+		}
+	}
+	_, err := fmt.Fprintf(w, "%d checks: %d passed, %d warnings, %d failed\n", len(checks), len(checks)-failed-warned, warned, failed)
+	return err
+}
+
+// WriteCheckAnnotations writes a GitHub Actions ::error for each failed
+// check and a ::warning for each warning, with its fix.
+func WriteCheckAnnotations(w io.Writer, checks []Check) error {
+	for _, c := range checks {
+		kind := map[CheckStatus]string{Fail: "error", Warn: "warning"}[c.Status]
+		if kind == "" {
+			continue
+		}
+		msg := c.Detail
+		if c.Fix != "" {
+			msg += ". Fix: " + c.Fix
+		}
+		if _, err := fmt.Fprintf(w, "::%s title=%s::%s\n", kind, escapeProperty("preflight: "+c.Name), escapeData(msg)); err != nil {
+			return fmt.Errorf("write annotations: %w", err)
+		}
+	}
+	return nil
+}

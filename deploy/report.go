@@ -1,0 +1,353 @@
+package deploy
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+)
+
+// Reporter shows the progress of an apply. Its methods are called from
+// several goroutines.
+type Reporter interface {
+	// Start is called when a stack begins.
+	Start(stack string)
+	// Status reports a step of a stack ("creating change set").
+	Status(stack, msg string)
+	// Event reports one stack event, in the order CloudFormation wrote them.
+	Event(stack string, e Event)
+	// Done reports a finished (or skipped) stack.
+	Done(r StackResult)
+	// Pause stops output (for a prompt) until the returned func is called.
+	Pause() (resume func())
+	// Close ends the progress display.
+	Close()
+}
+
+type nopReporter struct{}
+
+func (nopReporter) Start(string)          {}
+func (nopReporter) Status(string, string) {}
+func (nopReporter) Event(string, Event)   {}
+func (nopReporter) Done(StackResult)      {}
+func (nopReporter) Pause() func()         { return func() {} }
+func (nopReporter) Close()                {}
+
+// NewReporter returns the live view when w is a terminal, plain lines otherwise.
+func NewReporter(w io.Writer, terminal bool, now func() time.Time) Reporter {
+	if now == nil {
+		now = time.Now
+	}
+	if terminal {
+		return NewLiveReporter(w, now)
+	}
+	return NewPlainReporter(w)
+}
+
+// PlainReporter writes one line per event or step, for logs and CI.
+type PlainReporter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// NewPlainReporter returns a PlainReporter writing to w.
+func NewPlainReporter(w io.Writer) *PlainReporter { return &PlainReporter{w: w} }
+
+func (p *PlainReporter) line(stack, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "%s: %s\n", stack, msg)
+}
+
+// Start implements Reporter.
+func (p *PlainReporter) Start(stack string) { p.line(stack, "started") }
+
+// Status implements Reporter.
+func (p *PlainReporter) Status(stack, msg string) { p.line(stack, msg) }
+
+// Event implements Reporter.
+func (p *PlainReporter) Event(stack string, e Event) { p.line(stack, e.String()) }
+
+// Done implements Reporter.
+func (p *PlainReporter) Done(r StackResult) { p.line(r.Stack, doneText(r)) }
+
+// Pause implements Reporter.
+func (p *PlainReporter) Pause() func() { return func() {} }
+
+// Close implements Reporter.
+func (p *PlainReporter) Close() {}
+
+func doneText(r StackResult) string {
+	s := string(r.Outcome)
+	if r.Error != "" {
+		s += ": " + r.Error
+	} else if r.Note != "" {
+		s += " (" + r.Note + ")"
+	}
+	return s
+}
+
+// LiveReporter redraws one line per running stack in place on a terminal
+// (its latest event and elapsed time) and prints a line when a stack ends.
+type LiveReporter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	now     func() time.Time
+	running []string
+	latest  map[string]string
+	started map[string]time.Time
+	drawn   int // lines of the live block on screen
+	paused  bool
+	stop    chan struct{}
+	stopped chan struct{}
+}
+
+// NewLiveReporter returns a LiveReporter writing to w, redrawn every second.
+func NewLiveReporter(w io.Writer, now func() time.Time) *LiveReporter {
+	l := &LiveReporter{w: w, now: now, latest: map[string]string{}, started: map[string]time.Time{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+	go func() {
+		defer close(l.stopped)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-t.C:
+				l.mu.Lock()
+				l.redraw()
+				l.mu.Unlock()
+			}
+		}
+	}()
+	return l
+}
+
+// clear removes the live block; the caller holds mu.
+func (l *LiveReporter) clear() {
+	for ; l.drawn > 0; l.drawn-- {
+		fmt.Fprint(l.w, "\x1b[1A\x1b[2K")
+	}
+}
+
+// redraw draws the live block again; the caller holds mu.
+func (l *LiveReporter) redraw() {
+	if l.paused {
+		return
+	}
+	l.clear()
+	for _, s := range l.running {
+		elapsed := l.now().Sub(l.started[s]).Truncate(time.Second)
+		line := fmt.Sprintf("  %-40s %6s  %s", s, elapsed, l.latest[s])
+		if len(line) > 160 {
+			line = line[:157] + "..."
+		}
+		fmt.Fprintln(l.w, line)
+		l.drawn++
+	}
+}
+
+// Start implements Reporter.
+func (l *LiveReporter) Start(stack string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.running = append(l.running, stack)
+	l.started[stack] = l.now()
+	l.latest[stack] = "starting"
+	l.redraw()
+}
+
+// Status implements Reporter.
+func (l *LiveReporter) Status(stack, msg string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.latest[stack] = msg
+	l.redraw()
+}
+
+// Event implements Reporter.
+func (l *LiveReporter) Event(stack string, e Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.latest[stack] = e.String()
+	if strings.HasSuffix(e.Status, "_FAILED") && !l.paused {
+		l.clear()
+		fmt.Fprintf(l.w, "%s: %s\n", stack, e.String())
+	}
+	l.redraw()
+}
+
+// Done implements Reporter.
+func (l *LiveReporter) Done(r StackResult) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, s := range l.running {
+		if s == r.Stack {
+			l.running = append(l.running[:i], l.running[i+1:]...)
+			break
+		}
+	}
+	l.clear()
+	mark := "✓"
+	switch r.Outcome {
+	case Failed, Interrupted:
+		mark = "✗"
+	case Skipped:
+		mark = "-"
+	}
+	fmt.Fprintf(l.w, "%s %s: %s\n", mark, r.Stack, doneText(r))
+	l.redraw()
+}
+
+// Pause implements Reporter.
+func (l *LiveReporter) Pause() func() {
+	l.mu.Lock()
+	l.clear()
+	l.paused = true
+	l.mu.Unlock()
+	return func() {
+		l.mu.Lock()
+		l.paused = false
+		l.redraw()
+		l.mu.Unlock()
+	}
+}
+
+// Close implements Reporter.
+func (l *LiveReporter) Close() {
+	select {
+	case <-l.stop:
+		return
+	default:
+	}
+	close(l.stop)
+	<-l.stopped
+	l.mu.Lock()
+	l.clear()
+	l.mu.Unlock()
+}
+
+// WriteSummary writes the table of results: stack, account/region, result,
+// resources changed, duration.
+func WriteSummary(w io.Writer, r *Result) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STACK\tACCOUNT/REGION\tRESULT\tCHANGES\tDURATION")
+	for _, s := range r.Stacks {
+		changes := "-"
+		if s.Outcome != Skipped {
+			changes = fmt.Sprint(len(s.Changes))
+		}
+		fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%s\n", s.Stack, s.Account, s.Region, s.Outcome, changes, s.Duration.Round(time.Second))
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	counts := r.Counts()
+	var parts []string
+	for _, o := range []Outcome{Created, Updated, Unchanged, Planned, Failed, Skipped, Interrupted} {
+		if counts[o] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
+		}
+	}
+	fmt.Fprintf(w, "%d stacks: %s\n", len(r.Stacks), strings.Join(parts, ", "))
+	for _, s := range r.Stacks {
+		if s.Outcome == Failed {
+			fmt.Fprintf(w, "\nFailed: %s (%s, %s)\n  %s\n", s.Stack, s.AccountID, s.Region, s.Error)
+		}
+	}
+	var skipped []string
+	for _, s := range r.Stacks {
+		if s.Outcome == Skipped {
+			skipped = append(skipped, s.Stack)
+		}
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(w, "\nSkipped (not started): %s\n", strings.Join(skipped, ", "))
+	}
+	if len(r.InProgress) > 0 {
+		fmt.Fprintf(w, "\nInterrupted; still in progress in AWS (CloudFormation goes on without cicdgen): %s\n", strings.Join(r.InProgress, ", "))
+	}
+	return nil
+}
+
+// WriteGitHubAnnotations writes one ::error workflow command per failed
+// stack, so GitHub Actions shows the failure on the run.
+func WriteGitHubAnnotations(w io.Writer, r *Result) error {
+	for _, s := range r.Stacks {
+		if s.Outcome != Failed {
+			continue
+		}
+		title := "Stack " + s.Stack + " failed"
+		if _, err := fmt.Fprintf(w, "::error title=%s::%s\n", escapeProperty(title), escapeData(s.Error)); err != nil {
+			return fmt.Errorf("write annotations: %w", err)
+		}
+	}
+	return nil
+}
+
+func escapeData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// WriteSummaryJSON writes the result as indented JSON to the file at path.
+func WriteSummaryJSON(path string, r *Result) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+// WriteChanges writes the changes of each stack (diff, apply --dry-run):
+// Add / Modify / Remove per resource with its logical id, type and, for a
+// modification, whether it replaces the resource.
+func WriteChanges(w io.Writer, r *Result) error {
+	for _, s := range r.Stacks {
+		fmt.Fprintf(w, "%s (%s, %s): ", s.Stack, s.AccountID, s.Region)
+		switch {
+		case s.Outcome == Unchanged:
+			fmt.Fprintln(w, "no changes")
+			continue
+		case s.Outcome == Failed || s.Outcome == Skipped || s.Outcome == Interrupted:
+			fmt.Fprintf(w, "%s: %s\n", s.Outcome, s.Error)
+			continue
+		case len(s.Changes) == 0:
+			fmt.Fprintln(w, orUnknown(s.Note))
+			continue
+		}
+		fmt.Fprintf(w, "%d changes", len(s.Changes))
+		if s.Note != "" {
+			fmt.Fprintf(w, " (%s)", s.Note)
+		}
+		fmt.Fprintln(w)
+		changes := append([]Change(nil), s.Changes...)
+		sort.SliceStable(changes, func(i, j int) bool { return changes[i].LogicalID < changes[j].LogicalID })
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, c := range changes {
+			repl := ""
+			switch c.Replacement {
+			case "True":
+				repl = "Replacement: True (the resource is replaced)"
+			case "Conditional":
+				repl = "Replacement: Conditional (the resource may be replaced)"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.Action, c.LogicalID, c.Type, repl)
+		}
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("write changes: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package deploy
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Outcome is what happened to one stack.
+type Outcome string
+
+// Outcomes of a stack.
+const (
+	Created     Outcome = "created"
+	Updated     Outcome = "updated"
+	Unchanged   Outcome = "unchanged"
+	Failed      Outcome = "failed"
+	Skipped     Outcome = "skipped"     // a stack it depends on failed
+	Interrupted Outcome = "interrupted" // Ctrl-C; the stack may still be changing in AWS
+	Planned     Outcome = "planned"     // dry run: the change set shows changes
+)
+
+// Event is one stack event: a resource (or the stack itself) changing state.
+type Event struct {
+	Time         time.Time `json:"time"`
+	LogicalID    string    `json:"logicalId"`
+	ResourceType string    `json:"type"`
+	Status       string    `json:"status"`
+	Reason       string    `json:"reason,omitempty"`
+}
+
+// Change is one resource change of a change set.
+type Change struct {
+	Action      string `json:"action"` // Add, Modify, Remove, Import, Dynamic
+	LogicalID   string `json:"logicalId"`
+	Type        string `json:"type"`
+	Replacement string `json:"replacement,omitempty"` // True, Conditional, False; empty for Add and Remove
+}
+
+// StackResult is the result of one stack.
+type StackResult struct {
+	Stack       string        `json:"stack"`
+	Account     string        `json:"account"` // the account's key
+	AccountID   string        `json:"accountId"`
+	Region      string        `json:"region"`
+	Outcome     Outcome       `json:"result"`
+	Changes     []Change      `json:"changes"`
+	Duration    time.Duration `json:"-"`
+	FailedEvent *Event        `json:"failedResource,omitempty"` // the first resource that failed
+	// Error explains a failure, a skip or an interruption in one sentence or two.
+	Error string `json:"error,omitempty"`
+	// Note is extra information for a successful stack (e.g. "recreated").
+	Note string `json:"note,omitempty"`
+}
+
+// MarshalJSON adds the duration in seconds.
+func (r StackResult) MarshalJSON() ([]byte, error) {
+	type plain StackResult
+	return json.Marshal(struct {
+		plain
+		Seconds float64 `json:"seconds"`
+	}{plain(r), r.Duration.Round(time.Millisecond).Seconds()})
+}
+
+// Result is the result of an apply or a diff.
+type Result struct {
+	Stacks []StackResult `json:"stacks"` // in dependency order
+	// InProgress names the stacks still changing in AWS when apply was
+	// interrupted.
+	InProgress []string `json:"inProgress,omitempty"`
+	// Interrupted is set when the context was cancelled.
+	Interrupted bool `json:"interrupted"`
+}
+
+// Failed reports whether a stack failed or was skipped.
+func (r *Result) Failed() bool {
+	for _, s := range r.Stacks {
+		if s.Outcome == Failed || s.Outcome == Skipped {
+			return true
+		}
+	}
+	return false
+}
+
+// Counts returns how many stacks ended with each outcome.
+func (r *Result) Counts() map[Outcome]int {
+	out := map[Outcome]int{}
+	for _, s := range r.Stacks {
+		out[s.Outcome]++
+	}
+	return out
+}
+
+func (e Event) String() string {
+	s := fmt.Sprintf("%s %s %s", e.LogicalID, e.ResourceType, e.Status)
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	return s
+}

@@ -1,0 +1,640 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"github.com/goccy/go-yaml"
+
+	"github.com/cicdgen/cicdgen/compiler"
+)
+
+// stackRun deploys one stack of a run.
+type stackRun struct {
+	*run
+	s   *compiler.ManifestStack
+	res *StackResult
+	cl  *Clients
+	// marker is the id of the newest stack event reported.
+	marker string
+}
+
+// noEvents is the event marker that turns event reading off (when the
+// events cannot be read).
+const noEvents = "\x00no events"
+
+// cleanupTimeout bounds the clean-up calls made after an interruption.
+const cleanupTimeout = 30 * time.Second
+
+func (d *stackRun) status(msg string) { d.opts.Reporter.Status(d.s.Name, msg) }
+
+func (d *stackRun) deploy(ctx context.Context) error {
+	s := d.s
+	cl, err := d.f.Clients(ctx, s.Account, s.Region)
+	if err != nil {
+		return err
+	}
+	d.cl = cl
+	params, err := d.parameters(ctx)
+	if err != nil {
+		var se *stackError
+		if d.opts.DryRun && errors.As(err, &se) {
+			// A dependency not deployed yet: its outputs are unknown.
+			d.res.Outcome = Planned
+			d.res.Note = "changes unknown until its dependencies are deployed: " + se.msg
+			return nil
+		}
+		return err
+	}
+	st, err := describeStack(ctx, cl.CloudFormation, s.Name)
+	if err != nil {
+		return err
+	}
+	csType := types.ChangeSetTypeUpdate
+	if st == nil {
+		csType = types.ChangeSetTypeCreate
+	} else {
+		csType, err = d.prepare(ctx, st)
+		if err != nil || csType == "" {
+			return err
+		}
+	}
+	if st != nil && csType == types.ChangeSetTypeUpdate {
+		params = append(params, keepPrevious(st, d.b.Templates[d.s.Name], d.s.Parameters)...)
+	}
+	tmpl, err := d.template(ctx)
+	if err != nil {
+		return err
+	}
+	d.status("creating change set")
+	cs, err := d.createChangeSet(ctx, csType, tmpl, params)
+	if err != nil {
+		return err
+	}
+	if cs == nil { // no changes
+		d.res.Outcome = Unchanged
+		return d.finish(ctx)
+	}
+	if d.opts.DryRun {
+		d.res.Outcome = Planned
+		d.cleanup(ctx, cs)
+		return nil
+	}
+	if ctx.Err() != nil {
+		d.cleanup(ctx, cs)
+		return &stackError{outcome: Interrupted, msg: "interrupted before execution; its change set was deleted, nothing changed"}
+	}
+	if err := d.execute(ctx, cs); err != nil {
+		return err
+	}
+	if csType == types.ChangeSetTypeCreate {
+		d.res.Outcome = Created
+	} else {
+		d.res.Outcome = Updated
+	}
+	return d.finish(ctx)
+}
+
+// parameters resolves the stack's parameters, sorted by name.
+func (d *stackRun) parameters(ctx context.Context) ([]types.Parameter, error) {
+	var out []types.Parameter
+	for _, name := range sortedKeys(d.s.Parameters) {
+		p := d.s.Parameters[name]
+		v := p.Value
+		if p.FromOutput != nil {
+			var err error
+			v, err = d.output(ctx, p.FromOutput)
+			if err != nil {
+				return nil, failf("parameter %s needs output %s of stack %s: %v", name, p.FromOutput.Output, p.FromOutput.Stack, err)
+			}
+		}
+		out = append(out, types.Parameter{ParameterKey: aws.String(name), ParameterValue: aws.String(v)})
+	}
+	return out, nil
+}
+
+// keepPrevious returns UsePreviousValue for the parameters the stack has,
+// the template still declares and the manifest does not set: values set
+// outside apply, such as the ImageUri the pipeline deploys, stay as they are.
+func keepPrevious(st *types.Stack, body []byte, set map[string]compiler.Parameter) []types.Parameter {
+	var t struct {
+		Parameters map[string]any `yaml:"Parameters"`
+	}
+	if yaml.Unmarshal(body, &t) != nil {
+		return nil
+	}
+	var out []types.Parameter
+	for _, p := range st.Parameters {
+		k := aws.ToString(p.ParameterKey)
+		if _, declared := t.Parameters[k]; !declared {
+			continue
+		}
+		if _, ok := set[k]; ok {
+			continue
+		}
+		out = append(out, types.Parameter{ParameterKey: aws.String(k), UsePreviousValue: aws.Bool(true)})
+	}
+	sort.Slice(out, func(i, j int) bool { return aws.ToString(out[i].ParameterKey) < aws.ToString(out[j].ParameterKey) })
+	return out
+}
+
+// template is the template argument of CreateChangeSet.
+type template struct{ body, url string }
+
+func (d *stackRun) template(ctx context.Context) (template, error) {
+	body := d.b.Templates[d.s.Name]
+	if len(body) <= MaxInlineTemplate {
+		return template{body: string(body)}, nil
+	}
+	if d.opts.TemplateBucket == "" {
+		return template{}, &TemplateTooLargeError{Stacks: []string{fmt.Sprintf("%s (%d bytes)", d.s.Name, len(body))}}
+	}
+	key := fmt.Sprintf("cicdgen/%s/%s-%s.json", d.b.Manifest.System, d.s.Name, sha256Hex(body)[:16])
+	d.status("uploading template to s3://" + d.opts.TemplateBucket + "/" + key)
+	_, err := d.cl.S3.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(d.opts.TemplateBucket), Key: aws.String(key),
+		Body: strings.NewReader(string(body)), ContentType: aws.String("application/json"),
+	})
+	if err != nil {
+		return template{}, fmt.Errorf("upload template to s3://%s/%s: %w", d.opts.TemplateBucket, key, err)
+	}
+	return template{url: fmt.Sprintf("https://%s.s3.%s.amazonaws.com/%s", d.opts.TemplateBucket, d.s.Region, key)}, nil
+}
+
+// prepare handles the state an existing stack is in and returns the change
+// set type to use, or "" when the stack is done without one (dry run of a
+// stack that must be recreated).
+func (d *stackRun) prepare(ctx context.Context, st *types.Stack) (types.ChangeSetType, error) {
+	name, region := d.s.Name, d.s.Region
+	status := string(st.StackStatus)
+	switch {
+	case status == string(types.StackStatusReviewInProgress):
+		// A change set created before and never executed: the stack has
+		// no resources. Start again from nothing.
+		if d.opts.DryRun {
+			return types.ChangeSetTypeCreate, nil
+		}
+		d.status("deleting leftover REVIEW_IN_PROGRESS stack")
+		if err := d.deleteStack(ctx, st); err != nil {
+			return "", err
+		}
+		return types.ChangeSetTypeCreate, nil
+	case status == string(types.StackStatusRollbackComplete) || status == string(types.StackStatusCreateFailed):
+		if d.opts.DryRun {
+			d.res.Outcome = Planned
+			d.res.Note = status + ": apply deletes the stack and creates it again"
+			d.res.Changes = templateResources(d.b.Templates[name])
+			return "", nil
+		}
+		refusal := fmt.Sprintf("stack %s is %s after a failed first create and must be deleted before it can be created again", name, status)
+		if err := d.confirm(fmt.Sprintf("Stack %s (%s, %s) is %s after a failed first create. Delete it and create it again?", name, d.s.Account.ID, region, status), refusal); err != nil {
+			return "", err
+		}
+		d.status("deleting " + status + " stack")
+		if err := d.deleteStack(ctx, st); err != nil {
+			return "", err
+		}
+		d.res.Note = "recreated after " + status
+		return types.ChangeSetTypeCreate, nil
+	case status == string(types.StackStatusUpdateRollbackFailed):
+		return "", failf("stack %s is UPDATE_ROLLBACK_FAILED: fix what stopped the rollback (%s), then run `aws cloudformation continue-update-rollback --stack-name %s --region %s` and apply again",
+			name, orUnknown(aws.ToString(st.StackStatusReason)), name, region)
+	case status == string(types.StackStatusRollbackFailed) || status == string(types.StackStatusDeleteFailed):
+		return "", failf("stack %s is %s (%s): delete it, retaining the resources that cannot be deleted (`aws cloudformation delete-stack --stack-name %s --region %s --retain-resources ...`), then apply again",
+			name, status, orUnknown(aws.ToString(st.StackStatusReason)), name, region)
+	case strings.HasSuffix(status, "_IN_PROGRESS"):
+		return "", failf("stack %s is %s: another operation is changing it; wait until it ends (`aws cloudformation describe-stacks --stack-name %s --region %s`) and run apply again",
+			name, status, name, region)
+	}
+	return types.ChangeSetTypeUpdate, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "no reason given"
+	}
+	return s
+}
+
+// deleteStack deletes a stack and waits until it is gone.
+func (d *stackRun) deleteStack(ctx context.Context, st *types.Stack) error {
+	cfn := d.cl.CloudFormation
+	if aws.ToBool(st.EnableTerminationProtection) {
+		if _, err := cfn.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
+			StackName: aws.String(d.s.Name), EnableTerminationProtection: aws.Bool(false),
+		}); err != nil {
+			return fmt.Errorf("turn off termination protection of %s to delete it: %w", d.s.Name, err)
+		}
+	}
+	marker, err := latestEventID(ctx, cfn, d.s.Name)
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		marker = noEvents
+	}
+	if _, err := cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(d.s.Name)}); err != nil {
+		return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
+	}
+	final, _, err := d.watch(ctx, d.s.Name, marker)
+	if err != nil {
+		return err
+	}
+	if final != string(types.StackStatusDeleteComplete) {
+		return failf("deleting stack %s ended in %s", d.s.Name, final)
+	}
+	return nil
+}
+
+// changeSet is a created change set. Calls name it by its name and the
+// stack's name, the form every CloudFormation API accepts.
+type changeSet struct {
+	id       string // ARN, for messages
+	name     string
+	stack    string
+	newStack bool // the change set created the stack (REVIEW_IN_PROGRESS)
+	changes  []Change
+}
+
+// createChangeSet creates a change set and waits for it. It returns nil
+// when the change set is empty (and deleted).
+func (d *stackRun) createChangeSet(ctx context.Context, t types.ChangeSetType, tmpl template, params []types.Parameter) (*changeSet, error) {
+	cfn := d.cl.CloudFormation
+	in := &cloudformation.CreateChangeSetInput{
+		StackName:     aws.String(d.s.Name),
+		ChangeSetName: aws.String(fmt.Sprintf("cicdgen-%d", d.opts.Now().Unix())),
+		ChangeSetType: t,
+		Description:   aws.String("cicdgen apply"),
+		Parameters:    params,
+		Capabilities:  []types.Capability{types.CapabilityCapabilityIam, types.CapabilityCapabilityNamedIam},
+	}
+	if tmpl.url != "" {
+		in.TemplateURL = aws.String(tmpl.url)
+	} else {
+		in.TemplateBody = aws.String(tmpl.body)
+	}
+	for _, k := range sortedKeys(d.s.Tags) {
+		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(d.s.Tags[k])})
+	}
+	if ctx.Err() != nil {
+		return nil, &stackError{outcome: Interrupted, msg: "interrupted before its change set was created; nothing changed"}
+	}
+	// Not cancelled half-way: a change set created but not known here
+	// could not be cleaned up.
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	out, err := cfn.CreateChangeSet(callCtx, in)
+	cancel()
+	if err != nil {
+		return nil, failf("create change set of %s: %v", d.s.Name, err)
+	}
+	cs := &changeSet{id: aws.ToString(out.Id), name: aws.ToString(in.ChangeSetName), stack: d.s.Name, newStack: t == types.ChangeSetTypeCreate}
+	status, reason, err := d.waitChangeSet(ctx, cs)
+	if err != nil {
+		d.cleanup(ctx, cs)
+		if ctx.Err() != nil {
+			return nil, &stackError{outcome: Interrupted, msg: "interrupted before execution; its change set was deleted, nothing changed"}
+		}
+		return nil, err
+	}
+	if status == types.ChangeSetStatusFailed {
+		d.cleanup(ctx, cs)
+		if isEmptyChangeSet(reason) {
+			return nil, nil
+		}
+		return nil, failf("change set of %s failed: %s", d.s.Name, orUnknown(reason))
+	}
+	d.res.Changes = sortedChanges(cs.changes)
+	return cs, nil
+}
+
+// isEmptyChangeSet reports whether a FAILED change set's reason says it has
+// nothing to do.
+func isEmptyChangeSet(reason string) bool {
+	return strings.Contains(reason, "didn't contain changes") || strings.Contains(reason, "No updates are to be performed")
+}
+
+// waitChangeSet polls the change set until it is ready or failed and reads
+// its changes.
+func (d *stackRun) waitChangeSet(ctx context.Context, cs *changeSet) (types.ChangeSetStatus, string, error) {
+	cfn := d.cl.CloudFormation
+	wait := d.opts.PollMin / 2
+	for {
+		if err := d.opts.Sleep(ctx, wait); err != nil {
+			return "", "", err
+		}
+		wait = min(wait*3/2+1, d.opts.PollMax)
+		out, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
+		if err != nil {
+			return "", "", fmt.Errorf("describe change set of %s: %w", d.s.Name, err)
+		}
+		switch out.Status {
+		case types.ChangeSetStatusCreateComplete:
+			cs.changes = appendChanges(nil, out.Changes)
+			for token := out.NextToken; token != nil; {
+				page, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack), NextToken: token})
+				if err != nil {
+					return "", "", fmt.Errorf("describe change set of %s: %w", d.s.Name, err)
+				}
+				cs.changes = appendChanges(cs.changes, page.Changes)
+				token = page.NextToken
+			}
+			return out.Status, "", nil
+		case types.ChangeSetStatusFailed:
+			return out.Status, aws.ToString(out.StatusReason), nil
+		case types.ChangeSetStatusDeleteComplete, types.ChangeSetStatusDeleteFailed, types.ChangeSetStatusDeleteInProgress:
+			return "", "", failf("change set of %s was deleted by someone else (%s)", d.s.Name, out.Status)
+		}
+	}
+}
+
+func appendChanges(out []Change, cs []types.Change) []Change {
+	for _, c := range cs {
+		rc := c.ResourceChange
+		if rc == nil {
+			continue
+		}
+		ch := Change{Action: string(rc.Action), LogicalID: aws.ToString(rc.LogicalResourceId), Type: aws.ToString(rc.ResourceType)}
+		if rc.Action == types.ChangeActionModify {
+			ch.Replacement = string(rc.Replacement)
+		}
+		out = append(out, ch)
+	}
+	return out
+}
+
+// cleanup deletes a change set that will not be executed, and the empty
+// stack it created. It runs even when ctx is cancelled.
+func (d *stackRun) cleanup(ctx context.Context, cs *changeSet) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	cfn := d.cl.CloudFormation
+	if cs.newStack {
+		// Deleting the REVIEW_IN_PROGRESS stack deletes its change sets.
+		if _, err := cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(cs.stack)}); err != nil {
+			d.res.Note = fmt.Sprintf("could not delete the empty stack its change set created: %v", err)
+		}
+		return
+	}
+	if _, err := cfn.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)}); err != nil {
+		d.res.Note = fmt.Sprintf("could not delete change set %s: %v", cs.name, err)
+	}
+}
+
+// execute runs the change set and follows the stack until it settles.
+func (d *stackRun) execute(ctx context.Context, cs *changeSet) error {
+	cfn := d.cl.CloudFormation
+	marker, err := latestEventID(ctx, cfn, cs.stack)
+	if err != nil {
+		if ctx.Err() != nil {
+			d.cleanup(ctx, cs)
+			return &stackError{outcome: Interrupted, msg: "interrupted before execution; its change set was deleted, nothing changed"}
+		}
+		// Events are for show: go on without them.
+		d.status(fmt.Sprintf("cannot read stack events: %v", err))
+		marker = noEvents
+	}
+	d.status(fmt.Sprintf("executing change set (%d changes)", len(cs.changes)))
+	if ctx.Err() != nil {
+		d.cleanup(ctx, cs)
+		return &stackError{outcome: Interrupted, msg: "interrupted before execution; its change set was deleted, nothing changed"}
+	}
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	_, err = cfn.ExecuteChangeSet(callCtx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
+	cancel()
+	if err != nil {
+		return failf("execute change set of %s: %v", d.s.Name, err)
+	}
+	d.marker = marker
+	final, events, err := d.watch(ctx, cs.stack, marker)
+	if err != nil && ctx.Err() != nil {
+		// One last look, not cancelled: the stack may have just settled.
+		lastCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		st, lerr := describeStack(lastCtx, cfn, cs.stack)
+		cancel()
+		if lerr != nil || st == nil || strings.HasSuffix(string(st.StackStatus), "_IN_PROGRESS") {
+			d.mu.Lock()
+			d.inProgress[d.s.Name] = true
+			d.mu.Unlock()
+			return &stackError{outcome: Interrupted, msg: "interrupted while CloudFormation was changing it; it goes on in AWS"}
+		}
+		lastCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		var more []Event
+		final, more, err = d.watch(lastCtx, cs.stack, d.marker)
+		cancel()
+		events = append(events, more...)
+	}
+	if err != nil {
+		return err
+	}
+	switch final {
+	case string(types.StackStatusCreateComplete), string(types.StackStatusUpdateComplete), string(types.StackStatusImportComplete):
+		return nil
+	}
+	ev := firstFailure(events, d.s.Name)
+	d.res.FailedEvent = ev
+	if ev == nil {
+		return failf("stack ended in %s", final)
+	}
+	return failf("%s (%s) %s: %s; the stack ended in %s", ev.LogicalID, ev.ResourceType, ev.Status, orUnknown(ev.Reason), final)
+}
+
+// watch reports the stack's events after marker until the stack is no
+// longer in progress, and returns its final status and the events seen.
+func (d *stackRun) watch(ctx context.Context, stack, marker string) (string, []Event, error) {
+	cfn := d.cl.CloudFormation
+	var seen []Event
+	wait := d.opts.PollMin / 2
+	for {
+		if err := d.opts.Sleep(ctx, wait); err != nil {
+			return "", seen, err
+		}
+		st, err := describeStack(ctx, cfn, stack)
+		if err != nil {
+			return "", seen, err
+		}
+		if st == nil {
+			return string(types.StackStatusDeleteComplete), seen, nil
+		}
+		var evs []Event
+		newest := ""
+		if marker != noEvents {
+			evs, newest, err = eventsSince(ctx, cfn, stack, marker)
+			if err != nil {
+				if ctx.Err() != nil {
+					return "", seen, err
+				}
+				d.status(fmt.Sprintf("cannot read stack events: %v", err))
+				marker = noEvents
+			}
+		}
+		if newest != "" {
+			marker = newest
+			d.marker = newest
+		}
+		for _, e := range evs {
+			d.opts.Reporter.Event(d.s.Name, e)
+		}
+		seen = append(seen, evs...)
+		if len(evs) > 0 {
+			wait = d.opts.PollMin
+		} else {
+			wait = min(wait*3/2+1, d.opts.PollMax)
+		}
+		d.outputsOf(st)
+		if status := string(st.StackStatus); !strings.HasSuffix(status, "_IN_PROGRESS") {
+			return status, seen, nil
+		}
+	}
+}
+
+func (d *stackRun) outputsOf(st *types.Stack) {
+	d.mu.Lock()
+	d.outputs[d.s.Name] = stackOutputs(st)
+	d.mu.Unlock()
+}
+
+// finish turns on termination protection when the manifest asks for it and
+// records the stack's outputs.
+func (d *stackRun) finish(ctx context.Context) error {
+	st, err := describeStack(ctx, d.cl.CloudFormation, d.s.Name)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		if d.opts.DryRun {
+			return nil
+		}
+		return failf("stack %s is gone after its change set", d.s.Name)
+	}
+	d.outputsOf(st)
+	if d.s.TerminationProtection && !aws.ToBool(st.EnableTerminationProtection) && !d.opts.DryRun {
+		if _, err := d.cl.CloudFormation.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
+			StackName: aws.String(d.s.Name), EnableTerminationProtection: aws.Bool(true),
+		}); err != nil {
+			return failf("turn on termination protection of %s: %v", d.s.Name, err)
+		}
+		d.status("termination protection on")
+	}
+	return nil
+}
+
+// firstFailure returns the first resource that failed, preferring a real
+// cause over the cancellations it triggers.
+func firstFailure(events []Event, stack string) *Event {
+	var fallback *Event
+	for i := range events {
+		e := &events[i]
+		if !strings.HasSuffix(e.Status, "_FAILED") || e.ResourceType == "AWS::CloudFormation::Stack" && e.LogicalID == stack {
+			continue
+		}
+		if strings.Contains(e.Reason, "cancelled") {
+			if fallback == nil {
+				fallback = e
+			}
+			continue
+		}
+		return e
+	}
+	return fallback
+}
+
+// describeStack returns the stack, or nil when it does not exist.
+func describeStack(ctx context.Context, cfn CloudFormationAPI, name string) (*types.Stack, error) {
+	out, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
+	if err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) && ae.ErrorCode() == "ValidationError" && strings.Contains(ae.ErrorMessage(), "does not exist") {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("describe stack %s: %w", name, err)
+	}
+	if len(out.Stacks) == 0 {
+		return nil, nil
+	}
+	st := out.Stacks[0]
+	if st.StackStatus == types.StackStatusDeleteComplete {
+		return nil, nil
+	}
+	return &st, nil
+}
+
+func stackOutputs(st *types.Stack) map[string]string {
+	out := map[string]string{}
+	for _, o := range st.Outputs {
+		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
+	return out
+}
+
+// latestEventID returns the id of the stack's newest event, "" if none.
+func latestEventID(ctx context.Context, cfn CloudFormationAPI, stack string) (string, error) {
+	out, err := cfn.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stack)})
+	if err != nil {
+		return "", fmt.Errorf("describe stack events of %s: %w", stack, err)
+	}
+	if len(out.StackEvents) == 0 {
+		return "", nil
+	}
+	return aws.ToString(out.StackEvents[0].EventId), nil
+}
+
+// eventsSince returns the events newer than marker, oldest first, and the
+// id of the newest. Events come newest first, a page at a time.
+func eventsSince(ctx context.Context, cfn CloudFormationAPI, stack, marker string) ([]Event, string, error) {
+	var newestFirst []types.StackEvent
+	var token *string
+pages:
+	for {
+		out, err := cfn.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stack), NextToken: token})
+		if err != nil {
+			return nil, "", fmt.Errorf("describe stack events of %s: %w", stack, err)
+		}
+		for _, e := range out.StackEvents {
+			if aws.ToString(e.EventId) == marker {
+				break pages
+			}
+			newestFirst = append(newestFirst, e)
+		}
+		if out.NextToken == nil {
+			break
+		}
+		token = out.NextToken
+	}
+	if len(newestFirst) == 0 {
+		return nil, "", nil
+	}
+	out := make([]Event, 0, len(newestFirst))
+	for i := len(newestFirst) - 1; i >= 0; i-- {
+		e := newestFirst[i]
+		out = append(out, Event{
+			Time: aws.ToTime(e.Timestamp), LogicalID: aws.ToString(e.LogicalResourceId), ResourceType: aws.ToString(e.ResourceType),
+			Status: string(e.ResourceStatus), Reason: aws.ToString(e.ResourceStatusReason),
+		})
+	}
+	return out, aws.ToString(newestFirst[0].EventId), nil
+}
+
+// templateResources lists a JSON template's resources as additions.
+func templateResources(body []byte) []Change {
+	var t struct {
+		Resources map[string]struct{ Type string }
+	}
+	if json.Unmarshal(body, &t) != nil {
+		return nil
+	}
+	var out []Change
+	for _, id := range sortedKeys(t.Resources) {
+		out = append(out, Change{Action: "Add", LogicalID: id, Type: t.Resources[id].Type})
+	}
+	return out
+}

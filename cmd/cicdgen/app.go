@@ -23,11 +23,12 @@ const (
 // Env is everything the commands take from the process: streams, the
 // environment and whether the streams are terminals. Tests pass their own.
 type Env struct {
-	Stdin           io.Reader
-	Stdout, Stderr  io.Writer
-	Getenv          func(string) string
-	IsTerminal      bool // stdout is a terminal: colour, live progress
-	StdinIsTerminal bool // prompts are allowed
+	Stdin            io.Reader
+	Stdout, Stderr   io.Writer
+	Getenv           func(string) string
+	IsTerminal       bool // stdout is a terminal: colour, live progress
+	StdinIsTerminal  bool // prompts are allowed
+	StderrIsTerminal bool // diagnostics on stderr may be coloured
 }
 
 // exitError carries a process exit code out of a command. The command has
@@ -66,6 +67,8 @@ func newApp(env *Env) *cli.App {
 	return &cli.App{
 		Name:            "cicdgen",
 		Usage:           "compile system.yaml into a multi-account CI/CD system on AWS, and deploy it",
+		Version:         version(),
+		Action:          rootAction(env),
 		Writer:          env.Stdout,
 		ErrWriter:       env.Stderr,
 		HideHelpCommand: true,

@@ -1,8 +1,238 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
 
-// applyCommand is the `cicdgen apply` command. (Owner replaces this placeholder.)
+	"github.com/urfave/cli/v2"
+
+	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/deploy"
+	"github.com/cicdgen/cicdgen/diag"
+)
+
+// applyCommand is `cicdgen apply [FILE|DIR]`: deploy every stack through a
+// change set, in dependency order, independent stacks in parallel.
 func applyCommand(env *Env) *cli.Command {
-	return &cli.Command{Name: "apply", Action: func(*cli.Context) error { return exitWith(exitUsage) }}
+	return &cli.Command{
+		Name:      "apply",
+		Usage:     "deploy the system through CloudFormation change sets, in dependency order",
+		ArgsUsage: "[FILE|DIR]",
+		Description: "Deploys FILE (a system.yaml, compiled in memory; default system.yaml) or DIR\n" +
+			"(the output of cicdgen build: its manifest.json and templates). Each stack\n" +
+			"goes through a change set; a stack starts when the stacks it depends on are\n" +
+			"done, up to --concurrency at once across accounts and regions. An empty\n" +
+			"change set means no changes. Credentials come from the AWS SDK's default\n" +
+			"chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>, OIDC web\n" +
+			"identity); other accounts are reached through their role or profile.\n\n" +
+			"Exit status: 0 deployed, 1 input errors (placeholders included), 2 usage,\n" +
+			"3 a stack failed, 130 interrupted.",
+		Flags: append(deployFlags(),
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "consent to deleting a stack left in ROLLBACK_COMPLETE to create it again, without asking"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "show what would change (as cicdgen diff) and execute nothing"},
+		),
+		Action: func(c *cli.Context) error { return runDeploy(c, env, false) },
+	}
+}
+
+// deployFlags are the flags apply and diff share.
+func deployFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable), with the stacks they depend on"},
+		&cli.StringSliceFlag{Name: "stack", Usage: "only stack `S`, by name or kind such as ecs-dev (repeatable), with the stacks it depends on"},
+		&cli.BoolFlag{Name: "no-deps", Usage: "with --env or --stack: leave out the stacks the selected ones depend on"},
+		&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "deploy up to `N` stacks at once"},
+		&cli.StringFlag{Name: "template-bucket", Usage: "upload templates over 51,200 bytes to S3 `BUCKET`"},
+		&cli.StringFlag{Name: "summary-json", Usage: "write the result of each stack as JSON to `FILE`"},
+		&cli.DurationFlag{Name: "poll-interval", Value: time.Second, Usage: "shortest wait between two polls of CloudFormation, a `DURATION` such as 2s"},
+		&cli.StringFlag{
+			Name:  "format",
+			Value: diag.FormatText,
+			Usage: "diagnostics format: " + strings.Join(diag.Formats(), ", ") + "; github also turns failed stacks into workflow annotations",
+		},
+		strictFlag(),
+		colorFlag(),
+	}
+}
+
+// runDeploy is apply, apply --dry-run and diff (forceDryRun).
+func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
+	args, err := fileArgs(c, env, 1) // also parses the flags after FILE
+	if err != nil {
+		return err
+	}
+	dryRun := forceDryRun || c.Bool("dry-run")
+	if n := c.Int("concurrency"); n < 1 {
+		return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+	}
+	if c.Duration("poll-interval") <= 0 {
+		return usageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
+	}
+	r, err := newReporter(c, env, "format")
+	if err != nil {
+		return usageError(c, env, "%v", err)
+	}
+	b, err := loadBundle(env, r, args[0])
+	if err != nil {
+		return err
+	}
+	ctx := c.Context
+	stopSecond := exitOnSecondInterrupt(ctx, env)
+	defer stopSecond()
+
+	factory, err := deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
+		return exitWith(exitDeployFail)
+	}
+	opts := deploy.Options{
+		Selection:      deploy.Selection{Environments: c.StringSlice("env"), Stacks: c.StringSlice("stack"), NoDeps: c.Bool("no-deps")},
+		Concurrency:    c.Int("concurrency"),
+		DryRun:         dryRun,
+		Yes:            c.Bool("yes"),
+		TemplateBucket: c.String("template-bucket"),
+		Reporter:       deploy.NewReporter(env.Stdout, env.IsTerminal, nil),
+		PollMin:        c.Duration("poll-interval"),
+	}
+	if env.StdinIsTerminal && !opts.Yes {
+		opts.Confirm = prompter(env)
+	}
+	res, err := deploy.Apply(ctx, b, factory, opts)
+	if err != nil {
+		// A selection naming nothing, or templates too large without
+		// --template-bucket: nothing was touched.
+		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
+		return exitWith(exitUsage)
+	}
+	fmt.Fprintln(env.Stdout)
+	if dryRun {
+		if err := deploy.WriteChanges(env.Stdout, res); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout)
+	}
+	if err := deploy.WriteSummary(env.Stdout, res); err != nil {
+		return err
+	}
+	if r.format == diag.FormatGitHub {
+		if err := deploy.WriteGitHubAnnotations(env.Stdout, res); err != nil {
+			return err
+		}
+	}
+	if path := c.String("summary-json"); path != "" {
+		if err := deploy.WriteSummaryJSON(path, res); err != nil {
+			fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
+			return exitWith(exitDeployFail)
+		}
+	}
+	switch {
+	case res.Interrupted:
+		return exitWith(exitInterrupted)
+	case res.Failed():
+		return exitWith(exitDeployFail)
+	}
+	return nil
+}
+
+// loadBundle reads what to deploy: a build directory, or a system.yaml
+// compiled in memory. It refuses placeholders. It prints diagnostics and
+// returns the exit error itself.
+func loadBundle(env *Env, r *reporter, path string) (*deploy.Bundle, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		b, err := deploy.LoadDir(path)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
+			return nil, exitWith(exitInputErrors)
+		}
+		if ps := b.PlaceholderAccounts(); len(ps) > 0 {
+			fmt.Fprintf(env.Stderr, "cicdgen: %s holds placeholder account ids: %s; apply refuses placeholders: write the real ids in system.yaml and build again\n",
+				path, strings.Join(ps, ", "))
+			return nil, exitWith(exitInputErrors)
+		}
+		return b, nil
+	}
+	a, ds := compileSystem(env, r, path)
+	out := env.Stderr
+	if r.machineReadable() {
+		out = env.Stdout
+	}
+	var placeholders diag.Diagnostics
+	for _, d := range ds {
+		if d.Rule == "placeholder" {
+			placeholders = append(placeholders, d)
+		}
+	}
+	if err := r.print(out, ds); err != nil {
+		return nil, err
+	}
+	if a == nil {
+		return nil, exitWith(exitInputErrors)
+	}
+	if len(placeholders) > 0 {
+		fmt.Fprintf(env.Stderr, "cicdgen: %s holds %d placeholder value(s) (listed above); apply refuses placeholders: replace them with real values\n", path, len(placeholders))
+		return nil, exitWith(exitInputErrors)
+	}
+	o, err := compiler.Outputs(a, compiler.FormatJSON)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
+		return nil, exitWith(exitInputErrors)
+	}
+	b, err := deploy.FromOutput(o)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
+		return nil, exitWith(exitInputErrors)
+	}
+	return b, nil
+}
+
+// prompter asks yes/no questions on stdout and reads the answer from stdin.
+func prompter(env *Env) func(string) (bool, error) {
+	var mu sync.Mutex
+	in := bufio.NewReader(env.Stdin)
+	return func(q string) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(env.Stdout, "%s [y/N] ", q)
+		line, err := in.ReadString('\n')
+		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+			return false, fmt.Errorf("read the answer: %w", err)
+		}
+		answer := strings.ToLower(strings.TrimSpace(line))
+		return answer == "y" || answer == "yes", nil
+	}
+}
+
+// exitOnSecondInterrupt watches for the interrupt that cancels ctx (the
+// first Ctrl-C: apply stops waiting and cleans up) and exits at once on a
+// second one. The returned func stops watching.
+func exitOnSecondInterrupt(ctx context.Context, env *Env) (stop func()) {
+	done := make(chan struct{})
+	var once sync.Once
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+		defer signal.Stop(sig)
+		fmt.Fprintln(env.Stderr, "cicdgen: interrupted; cleaning up and stopping (Ctrl-C again to exit at once)")
+		select {
+		case <-done:
+		case <-sig:
+			fmt.Fprintln(env.Stderr, "cicdgen: interrupted again; exiting now (stacks may still be changing in AWS)")
+			os.Exit(exitInterrupted)
+		}
+	}()
+	return func() { once.Do(func() { close(done) }) }
 }

@@ -10,11 +10,12 @@ import (
 
 func main() {
 	os.Exit(Main(os.Args, Env{
-		Stdin:           os.Stdin,
-		Stdout:          os.Stdout,
-		Stderr:          os.Stderr,
-		Getenv:          os.Getenv,
-		IsTerminal:      term.IsTerminal(int(os.Stdout.Fd())),
-		StdinIsTerminal: term.IsTerminal(int(os.Stdin.Fd())),
+		Stdin:            os.Stdin,
+		Stdout:           os.Stdout,
+		Stderr:           os.Stderr,
+		Getenv:           os.Getenv,
+		IsTerminal:       term.IsTerminal(int(os.Stdout.Fd())),
+		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
+		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 	}))
 }

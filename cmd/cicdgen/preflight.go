@@ -1,8 +1,75 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
 
-// preflightCommand is the `cicdgen preflight` command. (Owner replaces this placeholder.)
+	"github.com/urfave/cli/v2"
+
+	"github.com/cicdgen/cicdgen/deploy"
+	"github.com/cicdgen/cicdgen/diag"
+)
+
+// preflightCommand is `cicdgen preflight [FILE]`: check what must exist
+// outside the templates before apply.
 func preflightCommand(env *Env) *cli.Command {
-	return &cli.Command{Name: "preflight", Action: func(*cli.Context) error { return exitWith(exitUsage) }}
+	return &cli.Command{
+		Name:      "preflight",
+		Usage:     "check what must exist outside the templates before apply",
+		ArgsUsage: "[FILE]",
+		Description: "Checks, each with pass/fail and the fix: no placeholder is left; every\n" +
+			"account is reachable; the source connection is AVAILABLE; the build image\n" +
+			"exists in ECR when build.image is ecr (a warning before the first apply);\n" +
+			"each registry-credentials secret has a value (never printed).\n\n" +
+			"Exit status: 0 all passed (warnings allowed), 1 a check failed or the input\n" +
+			"has errors, 2 usage.",
+		Flags: []cli.Flag{diagFormatFlag(), colorFlag()},
+		Action: func(c *cli.Context) error {
+			args, err := fileArgs(c, env, 1)
+			if err != nil {
+				return err
+			}
+			r, err := newReporter(c, env, "format")
+			if err != nil {
+				return usageError(c, env, "%v", err)
+			}
+			sys, ds := loadSystem(env, r, args[0])
+			var placeholders []string
+			var others diag.Diagnostics
+			for _, d := range ds {
+				if d.Rule == "placeholder" {
+					placeholders = append(placeholders, d.Range.String()+": "+d.Message)
+				} else {
+					others = append(others, d)
+				}
+			}
+			out := env.Stderr
+			if r.machineReadable() {
+				out = env.Stdout
+			}
+			if err := r.print(out, others); err != nil {
+				return err
+			}
+			if sys == nil || ds.HasErrors() {
+				return exitWith(exitInputErrors)
+			}
+			factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv})
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "cicdgen preflight: %v\n", err)
+				return exitWith(exitInputErrors)
+			}
+			checks := deploy.Preflight(c.Context, deploy.PreflightFor(sys, placeholders), factory)
+			if err := deploy.WriteChecks(env.Stdout, checks); err != nil {
+				return err
+			}
+			if r.format == diag.FormatGitHub {
+				if err := deploy.WriteCheckAnnotations(env.Stdout, checks); err != nil {
+					return err
+				}
+			}
+			if deploy.PreflightFailed(checks) {
+				return exitWith(exitInputErrors)
+			}
+			return nil
+		},
+	}
 }

@@ -1,8 +1,62 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
 
-// validateCommand is the `cicdgen validate` command. (Owner replaces this placeholder.)
+	"github.com/urfave/cli/v2"
+
+	"github.com/cicdgen/cicdgen/diag"
+)
+
+// validateCommand is `cicdgen validate [FILE...]`: the schema and semantic
+// checks, nothing else. Exit 0 when there are no errors (warnings allowed),
+// 1 when there are, 2 for a usage error.
 func validateCommand(env *Env) *cli.Command {
-	return &cli.Command{Name: "validate", Action: func(*cli.Context) error { return exitWith(exitUsage) }}
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "check system.yaml against the schema and the semantic checks",
+		ArgsUsage: "[FILE...]",
+		Description: "Checks each FILE (default system.yaml; - reads standard input) and prints\n" +
+			"every problem with its position. Placeholder values are warnings, errors\n" +
+			"under --strict. Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.\n\n" +
+			"With --format json or sarif the report goes to stdout, as do github\n" +
+			"annotations; text goes to stderr.",
+		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), colorFlag()},
+		Action: func(c *cli.Context) error {
+			files, err := fileArgs(c, env, 0)
+			if err != nil {
+				return err
+			}
+			r, err := newReporter(c, env, "format")
+			if err != nil {
+				return usageError(c, env, "%v", err)
+			}
+			var all diag.Diagnostics
+			var valid []string
+			for _, f := range files {
+				_, ds := loadSystem(env, r, f)
+				ds = r.adjust(ds)
+				if !ds.HasErrors() {
+					valid = append(valid, f)
+				}
+				all = append(all, ds...)
+			}
+			out := env.Stderr
+			if r.machineReadable() {
+				out = env.Stdout
+			}
+			if err := r.print(out, all); err != nil {
+				return err
+			}
+			if r.format == diag.FormatText {
+				for _, f := range valid {
+					fmt.Fprintf(env.Stdout, "%s: valid\n", f)
+				}
+			}
+			if all.HasErrors() {
+				return exitWith(exitInputErrors)
+			}
+			return nil
+		},
+	}
 }

@@ -1,0 +1,34 @@
+# Makefile of cicdgen. `make test` is what CI runs (.ci/run).
+
+GO ?= go
+BIN ?= bin/cicdgen
+
+.PHONY: all build test bench fuzz lint
+
+all: lint test build
+
+## build: compile the cicdgen binary into bin/
+build:
+	$(GO) build -o $(BIN) ./cmd/cicdgen
+
+## test: run every test
+test:
+	$(GO) test ./...
+
+## bench: run every benchmark, without the tests
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: fuzz the system.yaml loader for ten minutes
+fuzz:
+	$(GO) test ./schema -run '^$$' -fuzz FuzzLoad -fuzztime 10m
+
+## lint: go vet, and fail when a file is not gofmt-formatted
+lint:
+	$(GO) vet ./...
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then \
+		echo "gofmt: these files need formatting (run gofmt -w):"; \
+		echo "$$unformatted"; \
+		exit 1; \
+	fi

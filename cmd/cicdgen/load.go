@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+// stdinName is the FILE argument that means standard input.
+const stdinName = "-"
+
+// loadSystem reads the system.yaml at path ("-" for standard input), records
+// its source for the reporter's snippets and loads it. The System is nil
+// when the file could not be read or has YAML or schema errors.
+func loadSystem(env *Env, r *reporter, path string) (*schema.System, diag.Diagnostics) {
+	src, name, err := readSource(env, path)
+	if err != nil {
+		d := diag.Errorf("io", diag.Range{Filename: name}, "", "cannot read %s: %v", name, err)
+		if os.IsNotExist(err) {
+			d = d.WithHint("give the path of a system.yaml, or run `cicdgen init` to write a starter one")
+		}
+		return nil, diag.Diagnostics{d}
+	}
+	r.addSource(name, src)
+	return schema.Load(name, src)
+}
+
+// readSource returns the contents of path and the name diagnostics use for it.
+func readSource(env *Env, path string) (src []byte, name string, err error) {
+	if path == stdinName {
+		if env.Stdin == nil {
+			return nil, "<stdin>", fmt.Errorf("no standard input")
+		}
+		src, err = io.ReadAll(env.Stdin)
+		return src, "<stdin>", err
+	}
+	src, err = os.ReadFile(path)
+	if err != nil {
+		// The *PathError already names the file; keep only its cause.
+		if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err
+		}
+	}
+	return src, path, err
+}
+
+// compileSystem loads and compiles the system.yaml at path. The assembly is
+// nil when the diagnostics (after --strict) hold errors; they are returned
+// for the caller to print either way.
+func compileSystem(env *Env, r *reporter, path string) (*compiler.Assembly, diag.Diagnostics) {
+	sys, ds := loadSystem(env, r, path)
+	ds = r.adjust(ds)
+	if sys == nil || ds.HasErrors() {
+		return nil, ds
+	}
+	a, cds := compiler.Compile(sys)
+	ds = append(ds, r.adjust(cds)...)
+	if ds.HasErrors() {
+		return nil, ds
+	}
+	return a, ds
+}

@@ -418,10 +418,63 @@ func TestLoadReportsErrorsAtTheirNode(t *testing.T) {
 			src:  edit(t, `  tooling: "210987654321"`, `  tooling: "2109"`),
 			want: []string{"pattern 6:12-18"},
 		},
-		"an account with both role and profile is an error": {
+		"an account with both role and profile is an error at the second of them": {
 			src:     edit(t, `  tooling: "210987654321"`, `  tooling: {id: "210987654321", role: r, profile: p}`),
-			want:    []string{"schema 6:12-13"},
+			want:    []string{"schema 6:42-49"},
 			message: "both role and profile",
+		},
+		"profile written before role makes role the mistake": {
+			src:     edit(t, "  tooling: \"210987654321\"\n", "  tooling:\n    id: \"210987654321\"\n    profile: p\n    role: r\n"),
+			want:    []string{"schema 9:5-9"},
+			message: "both role and profile",
+		},
+		"an unclosed [ is reported at the bracket, not at the next key": {
+			src:     withBase("roles:\n  deny: [iam:CreateUser, s3:DeleteBucket\nmonitoring: {}\n"),
+			want:    []string{"yaml-syntax 17:9-10"},
+			message: "this [ is never closed",
+		},
+		"an unclosed { is reported at the brace, not at the next key": {
+			src:     edit(t, "  port: 8080\n", "  port: 8080\n  environment: {A: b\n"),
+			want:    []string{"yaml-syntax 13:16-17"},
+			message: "this { is never closed",
+		},
+		"an unclosed quote is reported where it opens, not at the next quote": {
+			src:     edit(t, "suffix: dev\n", "suffix: \"dev\n"),
+			want:    []string{"yaml-syntax 3:9-10"},
+			message: "not closed on its line",
+		},
+		"a key indented too deep is reported at the key, not at the value above": {
+			src:     edit(t, "  port: 8080\n", "  port: 8080\n    cpu: 256\n"),
+			want:    []string{"yaml-syntax 13:5-8"},
+			message: "indented deeper",
+		},
+		"a colon without a space after it is explained": {
+			src:     edit(t, "  port: 8080\n", "  port:8080\n"),
+			want:    []string{"yaml-syntax 12:3-12"},
+			message: "a colon needs a space after it",
+		},
+		"a value holding a colon and a space is explained": {
+			src:     edit(t, "  name: web\n", "  name: web: app\n"),
+			want:    []string{"yaml-syntax 11:9-12"},
+			message: "unless it is quoted",
+		},
+		"a quoted string over two lines is no unclosed quote": {
+			src:  edit(t, "  port: 8080\n", "  port: 8080\n  environment:\n    MOTD: \"hello\n      world\"\n"),
+			want: nil,
+		},
+		"a flow mapping over several lines is no unclosed brace": {
+			src:  edit(t, "  port: 8080\n", "  port: 8080\n  environment: {\n    A: b,\n    C: d\n  }\n"),
+			want: nil,
+		},
+		"a key written as the start of a known key gets that key suggested": {
+			src:     withBase("build:\n  timeout: 60\n"),
+			want:    []string{"unknown-key 17:3-10"},
+			message: `did you mean "timeout_minutes"?`,
+		},
+		"a required key with a typo is one error, not also a missing key": {
+			src:     edit(t, "    account: tooling\n", "    acount: tooling\n"),
+			want:    []string{"unknown-key 15:5-11"},
+			message: `did you mean "account"?`,
 		},
 		"an account written as a list is a type error": {
 			src:     edit(t, `  tooling: "210987654321"`, `  tooling: ["210987654321"]`),
@@ -639,5 +692,53 @@ func TestLoadIsDeterministic(t *testing.T) {
 		if _, again := Load("system.yaml", src); !reflect.DeepEqual(first, again) {
 			t.Fatalf("diagnostics differ between runs:\n%v\n---\n%v", first, again)
 		}
+	}
+}
+
+func TestLoadHintsWhatAPatchOperationNeeds(t *testing.T) {
+	testCases := map[string]struct {
+		op   string
+		want string
+	}{
+		"add without value":    {"{op: add, path: /Resources}", "need value"},
+		"test without value":   {"{op: test, path: /Resources}", "need value"},
+		"copy without from":    {"{op: copy, path: /Resources}", "need from"},
+		"remove needs no more": {"{op: remove, path: /Resources}", ""},
+	}
+	for name, tc := range testCases {
+		t.Run(name, func(t *testing.T) {
+			_, ds := Load("system.yaml", []byte(withBase("overrides:\n  pipeline:\n    - "+tc.op+"\n")))
+			var hints []string
+			for _, d := range ds {
+				if d.Rule == "missing-key" {
+					hints = append(hints, d.Hint)
+				}
+			}
+			if tc.want == "" {
+				if len(hints) != 0 {
+					t.Fatalf("missing-key diagnostics: %q", hints)
+				}
+				return
+			}
+			if len(hints) != 1 || !strings.Contains(hints[0], tc.want) {
+				t.Errorf("hints = %q, want one containing %q", hints, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadReadsAQuotedVersionOneWithAWarning(t *testing.T) {
+	sys, ds := Load("system.yaml", []byte(edit(t, "version: 1\n", "version: \"1\"\n")))
+	if sys == nil || ds.HasErrors() {
+		t.Fatalf("version: \"1\" does not load: %v", ds)
+	}
+	if sys.Version != 1 {
+		t.Errorf("Version = %d, want 1", sys.Version)
+	}
+	if len(ds) != 1 || ds[0].Severity != diag.Warning || ds[0].Range.Start.Line != 1 || ds[0].Range.Start.Column != 10 {
+		t.Errorf("diagnostics = %v, want one warning at 1:10", ds)
+	}
+	if _, ds := Load("system.yaml", []byte(edit(t, "version: 1\n", "version: \"2\"\n"))); !ds.HasErrors() {
+		t.Errorf("version: \"2\" loads")
 	}
 }

@@ -64,10 +64,20 @@ func (c *compiledSchema) validate(value any, doc *Document) diag.Diagnostics {
 	var leaves []*jsonschema.ValidationError
 	collectLeaves(ve, &leaves)
 	var out diag.Diagnostics
+	typos := map[string]bool{}
 	for _, l := range leaves {
-		out = append(out, c.explain(l, value, doc)...)
+		out = append(out, c.explain(l, value, doc, typos)...)
 	}
-	return out
+	// A required key written with a typo is one mistake, reported once: as
+	// the unknown key whose "did you mean" names it.
+	kept := out[:0]
+	for _, d := range out {
+		if d.Rule == "missing-key" && typos[d.Path] {
+			continue
+		}
+		kept = append(kept, d)
+	}
+	return kept
 }
 
 // collectLeaves gathers the errors that say what is wrong, dropping the
@@ -198,8 +208,9 @@ func locate(value any, loc []string) instance {
 	return in
 }
 
-// explain turns one leaf error into diagnostics.
-func (c *compiledSchema) explain(e *jsonschema.ValidationError, value any, doc *Document) diag.Diagnostics {
+// explain turns one leaf error into diagnostics. For an unknown key with a
+// "did you mean", it records the path of the suggested key in typos.
+func (c *compiledSchema) explain(e *jsonschema.ValidationError, value any, doc *Document, typos map[string]bool) diag.Diagnostics {
 	in := locate(value, e.InstanceLocation)
 	at := doc.Range(in.path)
 	sch, _ := c.lookup(e.SchemaURL).(map[string]any)
@@ -257,7 +268,9 @@ func (c *compiledSchema) explain(e *jsonschema.ValidationError, value any, doc *
 			} else {
 				d = diag.Errorf("missing-key", keyAt, PathKey(in.path, m), "%s is missing required key %q", in.label, m)
 			}
-			if desc := c.propertyDescription(sch, m); desc != "" {
+			if hint, ok := sch["x-required-hint"].(string); ok {
+				d = d.WithHint("%s", hint)
+			} else if desc := c.propertyDescription(sch, m); desc != "" {
 				d = d.WithHint("%s: %s", m, desc)
 			}
 			out = append(out, d)
@@ -289,8 +302,9 @@ func (c *compiledSchema) explain(e *jsonschema.ValidationError, value any, doc *
 			if in.path != "$" {
 				msg += " in " + in.label
 			}
-			if sug := suggest(p, allowed); sug != "" {
+			if sug := suggestKey(p, allowed); sug != "" {
 				msg += fmt.Sprintf("; did you mean %q?", sug)
+				typos[PathKey(in.path, sug)] = true
 			}
 			d := diag.Errorf("unknown-key", doc.KeyRange(child), child, "%s", msg)
 			if p == "name" && strings.HasSuffix(in.path, ".service") && strings.HasPrefix(in.path, "$.environments[") {
@@ -304,10 +318,37 @@ func (c *compiledSchema) explain(e *jsonschema.ValidationError, value any, doc *
 		return out
 	case *kind.Not:
 		if msg, ok := sch["x-not-message"].(string); ok {
-			return diag.Diagnostics{diag.Errorf("schema", at, in.path, "%s %s", in.label, msg)}
+			path := in.path
+			if key := laterKey(sch, in.value, in.path, doc); key != "" {
+				// Keys that exclude each other: the second one written is the mistake.
+				path = PathKey(in.path, key)
+				at = doc.KeyRange(path)
+			}
+			return diag.Diagnostics{diag.Errorf("schema", at, path, "%s %s", in.label, msg)}
 		}
 	}
 	return diag.Diagnostics{diag.Errorf("schema", at, in.path, "%s: %s", in.label, e.ErrorKind.LocalizedString(message.NewPrinter(language.English)))}
+}
+
+// laterKey returns, of the keys that sch's "not": {"required": [...]}
+// forbids together, the one written last in the mapping value at path, or
+// "" when sch has no such list.
+func laterKey(sch map[string]any, value any, path string, doc *Document) string {
+	not, _ := sch["not"].(map[string]any)
+	keys, _ := not["required"].([]any)
+	m, _ := value.(map[string]any)
+	last, lastAt := "", diag.Pos{}
+	for _, k := range keys {
+		key, _ := k.(string)
+		if _, ok := m[key]; !ok {
+			continue
+		}
+		pos := doc.KeyRange(PathKey(path, key)).Start
+		if last == "" || pos.Line > lastAt.Line || (pos.Line == lastAt.Line && pos.Column > lastAt.Column) {
+			last, lastAt = key, pos
+		}
+	}
+	return last
 }
 
 // lookup returns the schema node a schema URL points at, or nil.
@@ -478,3 +519,35 @@ func plural(n int, one, many string) string {
 // suggest returns the candidate closest to s when it is close enough to be
 // a likely typo, else "".
 func suggest(s string, candidates []string) string { return diag.Closest(s, candidates) }
+
+// suggestKey returns the key an unknown key s most likely means: a near
+// miss (suggest), else the one key that s is the start of (timeout for
+// timeout_minutes), else the one key that starts s as a word of it
+// (health_check_path for health_check). It returns "" when none or several
+// fit.
+func suggestKey(s string, keys []string) string {
+	if sug := suggest(s, keys); sug != "" {
+		return sug
+	}
+	lower := strings.ToLower(s)
+	pick := func(fits func(key string) bool) string {
+		found := ""
+		for _, k := range keys {
+			if fits(k) {
+				if found != "" {
+					return ""
+				}
+				found = k
+			}
+		}
+		return found
+	}
+	if len(lower) >= 3 {
+		if k := pick(func(k string) bool { return len(k) > len(lower) && strings.HasPrefix(k, lower) }); k != "" {
+			return k
+		}
+	}
+	return pick(func(k string) bool {
+		return len(k) >= 3 && (strings.HasPrefix(lower, k+"_") || strings.HasPrefix(lower, k+"-"))
+	})
+}

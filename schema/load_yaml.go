@@ -176,7 +176,8 @@ func (r *yamlReader) firstInvalidUTF8() (line, col int) {
 	return line, col
 }
 
-// syntaxError reports a parse error at its token.
+// syntaxError reports a parse error at the mistake behind it when
+// locateSyntaxError finds it, else at the parser's token.
 func (r *yamlReader) syntaxError(err error) {
 	var tokErr interface {
 		GetMessage() string
@@ -194,6 +195,10 @@ func (r *yamlReader) syntaxError(err error) {
 		}
 		r.errors(diag.Errorf("yaml-tab", r.pointRange(tk.Position.Line, tk.Position.Column), "",
 			"tab character in indentation; YAML indents with spaces only").WithHint("replace the tab with spaces"))
+		return
+	}
+	if d, ok := r.locateSyntaxError(tk, msg); ok {
+		r.errors(d)
 		return
 	}
 	r.errors(diag.Errorf("yaml-syntax", r.tokenRange(tk), "", "invalid YAML: %s", msg))
@@ -493,6 +498,13 @@ func (r *yamlReader) scalar(node ast.Node, path string, rng diag.Range) any {
 			r.reported[path] = true
 			return text
 		}
+	}
+	if len(r.segs) == 1 && r.segs[0] == "version" && v == "1" {
+		// version: "1", as Compose files quote theirs: read as meant.
+		r.errors(diag.Warningf("type", rng, path, "version is the number 1, not the string \"1\"; write version: 1").
+			WithHint("the quotes make it a string; cicdgen reads it as 1"))
+		r.reported[path] = true
+		return int64(1)
 	}
 	if r.isText() && plain && v != nil {
 		switch v.(type) {

@@ -64,6 +64,12 @@ func (n Names) ArtifactBucket(region string) string {
 	return fmt.Sprintf("%s-artifacts-%s-%s-%s", n.sys.Name, n.sys.Tooling().ID, region, n.sys.Suffix)
 }
 
+// AccessLogBucket is the S3 server access log bucket of region's artifact
+// (and, at home, cache) buckets: <name>-s3-logs-<tooling account>-<region>-<suffix>.
+func (n Names) AccessLogBucket(region string) string {
+	return fmt.Sprintf("%s-s3-logs-%s-%s-%s", n.sys.Name, n.sys.Tooling().ID, region, n.sys.Suffix)
+}
+
 // CacheBucket is the CodeBuild cache bucket.
 func (n Names) CacheBucket() string {
 	return fmt.Sprintf("%s-cache-%s-%s-%s", n.sys.Name, n.sys.Tooling().ID, n.sys.Region, n.sys.Suffix)
@@ -190,6 +196,7 @@ func (n Names) PhysicalNames() []PhysicalName {
 	add("CodeBuild project", n.TestProject(), 150, "$.name")
 	add("S3 bucket", n.ArtifactBucket(s.Region), 63, "$.region")
 	add("S3 bucket", n.CacheBucket(), 63, "$.region")
+	add("S3 bucket", n.AccessLogBucket(s.Region), 63, "$.region")
 	add("KMS alias", n.ArtifactKeyAlias(s.Region), 256, "$.region")
 	add("ECR repository", n.BuildImageRepo(), 256, "$.suffix")
 	add("ECR repository", n.AppRepo(), 256, "$.service.name")
@@ -200,6 +207,7 @@ func (n Names) PhysicalNames() []PhysicalName {
 	for _, r := range n.SupportRegions() {
 		add("CloudFormation stack", n.StackName(KindArtifacts(r)), 128, "$.name")
 		add("S3 bucket", n.ArtifactBucket(r), 63, "$.name")
+		add("S3 bucket", n.AccessLogBucket(r), 63, "$.name")
 	}
 	for i := range s.Environments {
 		e := &s.Environments[i]

@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin/cicdgen
 
-.PHONY: all build test bench fuzz lint
+.PHONY: all build test bench fuzz lint guard docs cfn-lint
 
 all: lint test build
 
@@ -32,3 +32,16 @@ lint:
 		echo "$$unformatted"; \
 		exit 1; \
 	fi
+
+## guard: AWS Control Tower proactive controls (cfn-guard) over the seed's templates
+guard:
+	$(GO) run ./cmd/cicdgen build examples/seed/system.yaml -o .cache/guard-out
+	bash scripts/ct-guard.sh .cache/guard-out
+
+## cfn-lint: lint every golden template with cfn-lint (must be on PATH)
+cfn-lint:
+	CICDGEN_CFN_LINT=1 $(GO) test ./compiler -run TestCfnLint -count=1 -v
+
+## docs: regenerate docs/stacks.md from the builders' logical-id tables
+docs:
+	$(GO) test ./compiler -run TestStacksDoc -update

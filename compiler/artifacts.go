@@ -20,6 +20,9 @@ import (
 //	ArtifactKeyAlias      AWS::KMS::Alias      Names.ArtifactKeyAlias(region)
 //	ArtifactBucket        AWS::S3::Bucket      Names.ArtifactBucket(region)
 //	ArtifactBucketPolicy  AWS::S3::BucketPolicy TLS only; read for the region's environment roles
+//	AccessLogBucket       AWS::S3::Bucket      server access logs of the artifact bucket,
+//	                                           <name>-s3-logs-<tooling account>-<region>-<suffix>, SSE-S3
+//	AccessLogBucketPolicy AWS::S3::BucketPolicy TLS only; S3 log delivery for the artifact bucket
 //
 // Outputs (no exports: the pipeline stack is in another region and receives
 // the key ARN as its ArtifactKeyArn<Region> parameter, the bucket by name):
@@ -36,5 +39,6 @@ func buildArtifacts(sys *schema.System, region string) (*cloudformation.Template
 		sys.Name, schema.NamesOf(sys).Pipeline(), region)
 	// Only the pipeline role reaches support regions; CodeBuild runs at home.
 	addArtifactStore(t, sys, region, []string{toolingPipelineRoleARN(sys)})
+	addAccessLogBucket(t, sys, region, []string{schema.NamesOf(sys).ArtifactBucket(region)})
 	return t, map[string]Parameter{}
 }

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -117,7 +118,7 @@ func TestBuildArtifactsGrantsTheRegionsEnvironments(t *testing.T) {
 				}
 			}
 			read := grants[1]
-			if got := toolingStrings(t, read["Action"]); !toolingEqual(t, got, []string{"s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"}) {
+			if got := toolingStrings(t, read["Action"]); !toolingEqual(t, got, []string{"s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"}) {
 				t.Errorf("read actions = %v", got)
 			}
 			if got := toolingStrings(t, grants[0]["Action"]); !toolingEqual(t, got, []string{"kms:Decrypt", "kms:DescribeKey"}) {
@@ -176,4 +177,187 @@ func TestBuildArtifactsPolicySizes(t *testing.T) {
 func toolingPipelineTemplate(sys *schema.System) *cloudformation.Template {
 	tmpl, _ := buildPipeline(sys)
 	return tmpl
+}
+
+// toolingStoreStack is a tooling stack that holds an artifact store.
+type toolingStoreStack struct {
+	sys    *schema.System
+	region string // the region of the stack's artifact store
+	tmpl   *cloudformation.Template
+}
+
+// toolingStoreStacks returns, by description, the stacks that hold artifact
+// stores of a multi-region system with and without organization: the
+// pipeline stack (home region) and the eu-west-1 artifacts stack.
+func toolingStoreStacks(t *testing.T) map[string]toolingStoreStack {
+	t.Helper()
+	out := map[string]toolingStoreStack{}
+	for _, org := range []string{"", "o-a1b2c3d4e5"} {
+		sys := toolingLoad(t, toolingMultiRegion(org))
+		with := "without organization"
+		if org != "" {
+			with = "with an organization"
+		}
+		out["the pipeline stack "+with] = toolingStoreStack{sys, sys.Region, toolingPipelineTemplate(sys)}
+		art, _ := buildArtifacts(sys, "eu-west-1")
+		out["the eu-west-1 artifacts stack "+with] = toolingStoreStack{sys, "eu-west-1", art}
+	}
+	return out
+}
+
+func TestToolingKeysDenyGrantsNotForAWSServices(t *testing.T) {
+	// The exact statement of Control Tower's CT.KMS.PR.3.
+	want := map[string]any{
+		"Sid":       "DenyGrantsExceptForAWSServices",
+		"Effect":    "Deny",
+		"Principal": map[string]any{"AWS": "*"},
+		"Action":    "kms:CreateGrant",
+		"Resource":  "*",
+		"Condition": map[string]any{"BoolIfExists": map[string]any{
+			"aws:PrincipalIsAWSService": "false",
+			"kms:GrantIsForAWSResource": "false",
+		}},
+	}
+	for name, stack := range toolingStoreStacks(t) {
+		doc := toolingDoc(t, stack.tmpl)
+		for id, res := range doc["Resources"].(map[string]any) {
+			if res.(map[string]any)["Type"] != "AWS::KMS::Key" {
+				continue
+			}
+			t.Run(name+" key "+id+" ends with the deny and starts with the administrator", func(t *testing.T) {
+				statements := toolingAt(t, res, "Properties", "KeyPolicy", "Statement").([]any)
+				if got := statements[len(statements)-1]; !toolingEqual(t, got, want) {
+					t.Errorf("last statement = %s, want %s", toolingJSON(t, got), toolingJSON(t, want))
+				}
+				if sid := statements[0].(map[string]any)["Sid"]; sid != "KeyAdministration" {
+					t.Errorf("first statement = %v, want KeyAdministration", sid)
+				}
+			})
+		}
+	}
+}
+
+func TestToolingBucketsLogAccessAndSendEvents(t *testing.T) {
+	for name, stack := range toolingStoreStacks(t) {
+		t.Run(name, func(t *testing.T) {
+			doc := toolingDoc(t, stack.tmpl)
+			names := schema.NamesOf(stack.sys)
+			logName := toolingAccessLogBucket(stack.sys, stack.region)
+			logARN := "arn:aws:s3:::" + logName
+			var logged []string
+			for id, r := range doc["Resources"].(map[string]any) {
+				res := r.(map[string]any)
+				if res["Type"] != "AWS::S3::Bucket" {
+					continue
+				}
+				props := res["Properties"].(map[string]any)
+				if got := toolingAt(t, props, "NotificationConfiguration", "EventBridgeConfiguration", "EventBridgeEnabled"); got != true {
+					t.Errorf("%s: EventBridgeEnabled = %v, want true", id, got)
+				}
+				if !toolingEqual(t, toolingAt(t, props, "PublicAccessBlockConfiguration"), map[string]any{
+					"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
+				}) {
+					t.Errorf("%s: public access block = %s", id, toolingJSON(t, props["PublicAccessBlockConfiguration"]))
+				}
+				if id == "AccessLogBucket" {
+					continue
+				}
+				bucket := props["BucketName"].(string)
+				logged = append(logged, bucket)
+				want := map[string]any{
+					"DestinationBucketName": map[string]any{"Ref": "AccessLogBucket"},
+					"LogFilePrefix":         bucket + "/",
+				}
+				if got := props["LoggingConfiguration"]; !toolingEqual(t, got, want) {
+					t.Errorf("%s: logging = %s, want %s", id, toolingJSON(t, got), toolingJSON(t, want))
+				}
+				if got := toolingStrings(t, res["DependsOn"]); !toolingEqual(t, got, []string{"AccessLogBucketPolicy"}) {
+					t.Errorf("%s: DependsOn = %v, want the log bucket's policy", id, got)
+				}
+			}
+			wantLogged := []string{names.ArtifactBucket(stack.region)}
+			if stack.region == stack.sys.Region {
+				wantLogged = append(wantLogged, names.CacheBucket())
+			}
+			if !toolingEqual(t, toolingSortedUnique(logged), toolingSortedUnique(wantLogged)) {
+				t.Errorf("logged buckets = %v, want %v", logged, wantLogged)
+			}
+
+			logBucket := toolingProps(t, doc, "AccessLogBucket")
+			if logBucket["BucketName"] != logName {
+				t.Errorf("log bucket name = %v, want %s", logBucket["BucketName"], logName)
+			}
+			if _, ok := logBucket["LoggingConfiguration"]; ok {
+				t.Error("the log bucket logs into a bucket; it must not log itself")
+			}
+			if got := toolingAt(t, logBucket, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault"); !toolingEqual(t, got, map[string]any{"SSEAlgorithm": "AES256"}) {
+				t.Errorf("log bucket encryption = %s, want SSE-S3, the only one S3 log delivery supports", toolingJSON(t, got))
+			}
+			if got := toolingAt(t, logBucket, "LifecycleConfiguration", "Rules", 0, "ExpirationInDays"); !toolingEqual(t, got, 365) {
+				t.Errorf("log expiry = %v days, want 365", got)
+			}
+
+			policy := toolingAt(t, doc, "Resources", "AccessLogBucketPolicy", "Properties", "PolicyDocument")
+			deny := toolingStatement(t, policy, "DenyInsecureTransport")
+			if !toolingEqual(t, deny["Resource"], []string{logARN, logARN + "/*"}) {
+				t.Errorf("TLS deny resources = %s", toolingJSON(t, deny["Resource"]))
+			}
+			st := toolingStatement(t, policy, "S3ServerAccessLogs")
+			if toolingAt(t, st, "Principal", "Service") != "logging.s3.amazonaws.com" || st["Action"] != "s3:PutObject" {
+				t.Errorf("log delivery statement = %s", toolingJSON(t, st))
+			}
+			var wantSources, wantResources []string
+			for _, b := range wantLogged {
+				wantSources = append(wantSources, "arn:aws:s3:::"+b)
+				wantResources = append(wantResources, logARN+"/"+b+"/*")
+			}
+			if got := toolingStrings(t, toolingAt(t, st, "Condition", "ArnLike", "aws:SourceArn")); !toolingEqual(t, got, wantSources) {
+				t.Errorf("source buckets = %v, want %v", got, wantSources)
+			}
+			if got := toolingAt(t, st, "Condition", "StringEquals", "aws:SourceAccount"); got != "123456789012" {
+				t.Errorf("source account = %v, want the tooling account", got)
+			}
+			if got := toolingStrings(t, st["Resource"]); !toolingEqual(t, got, wantResources) {
+				t.Errorf("log prefixes = %v, want %v", got, wantResources)
+			}
+		})
+	}
+}
+
+func TestToolingAccessLogBucketFitsWhereTheArtifactBucketFits(t *testing.T) {
+	cases := map[string]struct{ region string }{
+		"a short region":      {"us-east-1"},
+		"the longest region":  {"ap-southeast-2"},
+		"a government region": {"us-gov-west-1"},
+		"a three-part region": {"eu-central-2"},
+	}
+	sys := toolingLoad(t, toolingThreeEnvs())
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			logs, artifacts := toolingAccessLogBucket(sys, tc.region), schema.NamesOf(sys).ArtifactBucket(tc.region)
+			if len(logs) > len(artifacts) {
+				t.Errorf("%s (%d) is longer than %s (%d), whose limit the schema checks", logs, len(logs), artifacts, len(artifacts))
+			}
+		})
+	}
+}
+
+func TestToolingAccessLogsOutliveLongKeptArtifacts(t *testing.T) {
+	cases := map[string]struct {
+		retention int
+		want      int
+	}{
+		"artifacts kept a month: logs kept a year":    {30, 365},
+		"artifacts kept two years: logs kept as long": {730, 730},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			spec := toolingThreeEnvs()
+			spec.Extra = fmt.Sprintf("artifacts:\n  retention_days: %d\n", tc.retention)
+			doc := toolingDoc(t, toolingPipelineTemplate(toolingLoad(t, spec)))
+			if got := toolingAt(t, doc, "Resources", "AccessLogBucket", "Properties", "LifecycleConfiguration", "Rules", 0, "ExpirationInDays"); !toolingEqual(t, got, tc.want) {
+				t.Errorf("log expiry = %v days, want %v", got, tc.want)
+			}
+		})
+	}
 }

@@ -44,6 +44,8 @@ package compiler
 //	LogsEndpoint                        AWS::EC2::VPCEndpoint                       nat_gateways 0 only: CloudWatch Logs interface endpoint
 //	SecretsManagerEndpoint              AWS::EC2::VPCEndpoint                       nat_gateways 0 and a Secrets Manager secret or registry credentials
 //	SsmEndpoint                         AWS::EC2::VPCEndpoint                       nat_gateways 0 and an SSM parameter among service.secrets
+//	LogKey                              AWS::KMS::Key                               encrypts the log groups; CloudWatch Logs of the region may use it
+//	                                                                            for this stack's log groups only; retained under protect
 //	FlowLogGroup                        AWS::Logs::LogGroup                         network.flow_logs only: Names.FlowLogGroup(env)
 //	FlowLogsRole                        AWS::IAM::Role                              network.flow_logs only: Names.FlowLogsRole(env)
 //	FlowLog                             AWS::EC2::FlowLog                           network.flow_logs only: all VPC traffic to FlowLogGroup
@@ -81,10 +83,14 @@ package compiler
 //     listener rules ECS re-weights. The listeners' default actions answer
 //     404 and never see traffic: every path matches the rules.
 //   - The test listener serves the green revision during a deployment on
-//     port 8080, or 8443 over HTTPS when a certificate is given, open to the
-//     internet like the production listener.
-//   - Rolling deployments use one target group, no test listener and no
-//     rules, with the deployment circuit breaker rolling back failures.
+//     port 8080, or 8443 over HTTPS when a certificate is given, to callers
+//     in the VPC only: its CIDR and the Elastic IPs of its NAT gateways
+//     (through which tasks reach the internet-facing load balancer).
+//   - Blue/green and rolling deployments both use the deployment circuit
+//     breaker: a revision whose tasks never become healthy fails the
+//     deployment and rolls back instead of keeping the stack update
+//     waiting. Rolling deployments use one target group, no test listener
+//     and no rules.
 //   - The container runs with a read-only root filesystem and a writable
 //     task-local volume on /tmp. An application that writes elsewhere needs
 //     an override (ReadonlyRootFilesystem false) or another volume.
@@ -94,9 +100,10 @@ package compiler
 //     regions or public registries then cannot be pulled.
 //   - The load balancer drops invalid header fields and mitigates HTTP
 //     desync in defensive mode.
-//   - Log groups keep 30 days of logs, 365 under protect: true, where they
-//     are also retained when the stack is deleted; protected environments
-//     get ALB deletion protection.
+//   - Log groups keep 365 days of logs and are encrypted with the stack's
+//     own KMS key (LogKey, about 1 USD a month); under protect: true they
+//     and the key are retained when the stack is deleted; protected
+//     environments get ALB deletion protection.
 //   - ALB access logs are off: they need an S3 bucket with an ELB delivery
 //     policy in the environment account, which this stack does not own.
 
@@ -121,6 +128,7 @@ const (
 	ecsPublicRouteTable        = "PublicRouteTable"
 	ecsPublicDefaultRoute      = "PublicDefaultRoute"
 	ecsEndpointSecurityGroup   = "EndpointSecurityGroup"
+	ecsLogKey                  = "LogKey"
 	ecsFlowLogGroup            = "FlowLogGroup"
 	ecsFlowLogsRole            = "FlowLogsRole"
 	ecsFlowLog                 = "FlowLog"
@@ -203,6 +211,7 @@ func buildECS(sys *schema.System, env *schema.Environment) (*cloudformation.Temp
 	}
 
 	b.addNetwork()
+	b.addLogKey()
 	b.addFlowLogs()
 	b.addLoadBalancing()
 	b.addCompute()

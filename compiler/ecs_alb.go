@@ -45,6 +45,32 @@ func (b *ecsBuilder) testListener() ecsListener {
 	return ecsListener{ecsTestListener, ecsTestHTTPPort, "HTTP"}
 }
 
+// ecsSource is one CIDR a listener accepts traffic from.
+type ecsSource struct {
+	cidr string // a CIDR, or an Fn::Sub that yields one
+	who  string // for the rule's description
+}
+
+// listenerSources returns where listener l accepts traffic from. The
+// production listeners (and the HTTP redirect) are open to anywhere. The
+// test listener serves the new revision before it takes production
+// traffic: only callers inside the VPC (test tasks, lifecycle hooks, a
+// bastion) reach it. The load balancer is internet-facing, so a caller in a
+// private subnet reaches it through a NAT gateway, from that gateway's
+// Elastic IP; the VPC's CIDR admits callers that reach it by a private
+// address. Override the rules to open it wider.
+func (b *ecsBuilder) listenerSources(l ecsListener) []ecsSource {
+	if l.id != ecsTestListener {
+		return []ecsSource{{"0.0.0.0/0", "anywhere"}}
+	}
+	sources := []ecsSource{{b.net.CIDR, "the VPC"}}
+	for j := 1; j <= b.net.NATGateways; j++ {
+		eip := fmt.Sprintf("NatEip%d", j)
+		sources = append(sources, ecsSource{cloudformation.Sub("${" + eip + "}/32"), "the VPC through NAT gateway " + strconv.Itoa(j)})
+	}
+	return sources
+}
+
 // addLoadBalancing adds the security groups, the ALB, its target groups,
 // listeners and (blue/green) listener rules.
 func (b *ecsBuilder) addLoadBalancing() {
@@ -56,22 +82,18 @@ func (b *ecsBuilder) addLoadBalancing() {
 
 	var ingress []ec2.SecurityGroup_Ingress
 	for _, l := range all {
-		// The test listener serves the new revision before it takes
-		// production traffic: only callers inside the VPC (test tasks, lifecycle
-		// hooks, a bastion) reach it. Override the rule to open it wider.
-		source, who := "0.0.0.0/0", "anywhere"
-		if l.id == ecsTestListener {
-			source, who = b.env.Network.CIDR, "the VPC"
+		for _, src := range b.listenerSources(l) {
+			ingress = append(ingress, ec2.SecurityGroup_Ingress{
+				IpProtocol:  "tcp",
+				FromPort:    cloudformation.Int(l.port),
+				ToPort:      cloudformation.Int(l.port),
+				CidrIp:      cloudformation.String(src.cidr),
+				Description: cloudformation.String(fmt.Sprintf("%s listener %d from %s", l.protocol, l.port, src.who)),
+			})
 		}
-		ingress = append(ingress, ec2.SecurityGroup_Ingress{
-			IpProtocol:  "tcp",
-			FromPort:    cloudformation.Int(l.port),
-			ToPort:      cloudformation.Int(l.port),
-			CidrIp:      cloudformation.String(source),
-			Description: cloudformation.String(fmt.Sprintf("%s listener %d from %s", l.protocol, l.port, who)),
-		})
 	}
 	r[ecsLoadBalancerSG] = &ec2.SecurityGroup{
+		// GroupDescription cannot change without replacing the group.
 		GroupDescription:     "Load balancer " + b.names.LoadBalancer(env) + ": production listeners from anywhere, the test listener from the VPC",
 		VpcId:                cloudformation.RefPtr(ecsVpc),
 		SecurityGroupIngress: ingress,

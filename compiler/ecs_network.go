@@ -184,6 +184,7 @@ func (b *ecsBuilder) addFlowLogs() {
 	r[ecsFlowLogGroup] = &logs.LogGroup{
 		LogGroupName:                         cloudformation.String(group),
 		RetentionInDays:                      cloudformation.Int(ecsLogRetentionDays(b.env)),
+		KmsKeyId:                             cloudformation.GetAttPtr(ecsLogKey, "Arn"),
 		AWSCloudFormationDeletionPolicy:      deletion,
 		AWSCloudFormationUpdateReplacePolicy: replace,
 	}

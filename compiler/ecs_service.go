@@ -9,6 +9,7 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
+	"github.com/awslabs/goformation/v7/cloudformation/kms"
 	"github.com/awslabs/goformation/v7/cloudformation/logs"
 
 	"github.com/cicdgen/cicdgen/compiler/cfnx"
@@ -34,6 +35,7 @@ func (b *ecsBuilder) addCompute() {
 	r[ecsServiceLogGroup] = &logs.LogGroup{
 		LogGroupName:                         cloudformation.String(b.names.ServiceLogGroup(env)),
 		RetentionInDays:                      cloudformation.Int(ecsLogRetentionDays(b.env)),
+		KmsKeyId:                             cloudformation.GetAttPtr(ecsLogKey, "Arn"),
 		AWSCloudFormationDeletionPolicy:      deletion,
 		AWSCloudFormationUpdateReplacePolicy: replace,
 	}
@@ -64,6 +66,68 @@ func (b *ecsBuilder) addCompute() {
 			ManagedPolicyArns:        []string{ecsInfrastructurePolicyARN},
 		}
 	}
+}
+
+// addLogKey adds the customer-managed KMS key that encrypts the stack's log
+// groups at rest. Its policy leaves the key to the account's IAM policies
+// (the root statement, without which nobody could manage the key), lets
+// CloudWatch Logs of the environment's region use it for this stack's log
+// groups only (the encryption context names the log group), and denies
+// grants to anything but AWS services (Control Tower's CT.KMS.PR.3). Under
+// protect: true it is retained with the log groups, which would be
+// unreadable without it.
+func (b *ecsBuilder) addLogKey() {
+	var groups []any
+	for _, g := range b.logGroupNames() {
+		groups = append(groups, b.arn("logs", "log-group:"+g))
+	}
+	deletion, replace := envRetention(b.env)
+	b.t.Resources[ecsLogKey] = &kms.Key{
+		Description:       cloudformation.String("Encrypts the log groups of " + b.names.StackName(schema.KindECS(b.env.Name))),
+		EnableKeyRotation: cloudformation.Bool(true),
+		KeyPolicy: Policy(
+			Statement{
+				Sid:       "KeyAdministration",
+				Effect:    "Allow",
+				Principal: map[string]any{"AWS": "arn:aws:iam::" + b.account + ":root"},
+				Action:    "kms:*",
+				Resource:  "*",
+			},
+			Statement{
+				// The actions CloudWatch Logs documents for encrypting
+				// log data with a customer-managed key.
+				Sid:       "CloudWatchLogsEncryptLogGroups",
+				Effect:    "Allow",
+				Principal: map[string]any{"Service": "logs." + b.region + ".amazonaws.com"},
+				Action:    []string{"kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"},
+				Resource:  "*",
+				Condition: map[string]map[string]any{
+					"ArnLike": {"kms:EncryptionContext:aws:logs:arn": resourceList(groups)},
+				},
+			},
+			Statement{
+				Sid:       "DenyGrantsExceptForAWSServices",
+				Effect:    "Deny",
+				Principal: map[string]any{"AWS": "*"},
+				Action:    "kms:CreateGrant",
+				Resource:  "*",
+				Condition: map[string]map[string]any{
+					"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"},
+				},
+			},
+		),
+		AWSCloudFormationDeletionPolicy:      deletion,
+		AWSCloudFormationUpdateReplacePolicy: replace,
+	}
+}
+
+// logGroupNames are the names of the stack's log groups.
+func (b *ecsBuilder) logGroupNames() []string {
+	names := []string{b.names.ServiceLogGroup(b.env.Name)}
+	if b.net.FlowLogs {
+		names = append(names, b.names.FlowLogGroup(b.env.Name))
+	}
+	return names
 }
 
 // ecsSecretARN is the IAM resource of one service.secrets value:
@@ -187,8 +251,11 @@ func (b *ecsBuilder) taskDefinition() *cfnx.ECSTaskDefinition {
 		}},
 		LogConfiguration: &ecs.TaskDefinition_LogConfiguration{
 			LogDriver: "awslogs",
+			// A Ref, not the name: tasks must not start before the log
+			// group exists (the pipeline may create the stack with an
+			// image after a failed first create).
 			Options: map[string]string{
-				"awslogs-group":         b.names.ServiceLogGroup(env),
+				"awslogs-group":         cloudformation.Ref(ecsServiceLogGroup),
 				"awslogs-region":        b.region,
 				"awslogs-stream-prefix": b.svc.Name,
 			},
@@ -264,11 +331,19 @@ func (b *ecsBuilder) addService() {
 	var dependsOn []string
 	if b.blueGreen {
 		strategy, canary, linear := ecsTraffic(b.svc.Traffic)
+		// The circuit breaker fails a deployment whose new tasks do not
+		// become healthy and rolls it back; without it ECS keeps replacing
+		// them and the stack update waits for CloudFormation's 36-hour
+		// timeout of blue/green deployments.
 		deployment = &cfnx.ECSServiceDeploymentConfiguration{
 			Strategy:            cloudformation.String(strategy),
 			BakeTimeInMinutes:   cloudformation.Int(b.svc.BakeMinutes),
 			CanaryConfiguration: canary,
 			LinearConfiguration: linear,
+			DeploymentCircuitBreaker: &ecs.Service_DeploymentCircuitBreaker{
+				Enable:   true,
+				Rollback: true,
+			},
 		}
 		lb.AdvancedConfiguration = &cfnx.ECSServiceAdvancedConfiguration{
 			AlternateTargetGroupArn: cloudformation.Ref(ecsTargetGroupGreen),

@@ -17,17 +17,17 @@ func TestBuildECSBlueGreenWiring(t *testing.T) {
 		service                  string
 		wantDeploymentConfigJSON string
 	}{
-		"all-at-once maps to BLUE_GREEN with the bake time": {
+		"all-at-once maps to BLUE_GREEN with the bake time and the circuit breaker": {
 			service:                  "  traffic: all-at-once\n  bake_minutes: 7\n",
-			wantDeploymentConfigJSON: `{"BakeTimeInMinutes":7,"Strategy":"BLUE_GREEN"}`,
+			wantDeploymentConfigJSON: `{"BakeTimeInMinutes":7,"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"Strategy":"BLUE_GREEN"}`,
 		},
 		"canary-10-5 maps to CANARY 10 percent for 5 minutes": {
 			service:                  "  traffic: canary-10-5\n",
-			wantDeploymentConfigJSON: `{"BakeTimeInMinutes":5,"CanaryConfiguration":{"CanaryBakeTimeInMinutes":5,"CanaryPercent":10},"Strategy":"CANARY"}`,
+			wantDeploymentConfigJSON: `{"BakeTimeInMinutes":5,"CanaryConfiguration":{"CanaryBakeTimeInMinutes":5,"CanaryPercent":10},"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"Strategy":"CANARY"}`,
 		},
 		"linear-10-1 maps to LINEAR 10 percent a minute": {
 			service:                  "  traffic: linear-10-1\n  bake_minutes: 0\n",
-			wantDeploymentConfigJSON: `{"BakeTimeInMinutes":0,"LinearConfiguration":{"StepBakeTimeInMinutes":1,"StepPercent":10},"Strategy":"LINEAR"}`,
+			wantDeploymentConfigJSON: `{"BakeTimeInMinutes":0,"DeploymentCircuitBreaker":{"Enable":true,"Rollback":true},"LinearConfiguration":{"StepBakeTimeInMinutes":1,"StepPercent":10},"Strategy":"LINEAR"}`,
 		},
 	}
 	for name, tc := range tests {
@@ -313,18 +313,32 @@ func TestBuildECSListeners(t *testing.T) {
 				}
 			}
 			var ports []float64
+			testSources := map[float64][]string{}
 			for _, rule := range envProps(t, doc, "LoadBalancerSecurityGroup")["SecurityGroupIngress"].([]any) {
 				r := rule.(map[string]any)
-				// Production listeners face the internet; the test listener
-				// (8080 / 8443) answers only inside the VPC.
-				wantSource := "0.0.0.0/0"
-				if p := r["FromPort"].(float64); p == 8080 || p == 8443 {
-					wantSource = sys.Environments[0].Network.CIDR
+				if r["FromPort"] != r["ToPort"] {
+					t.Errorf("ingress rule %s is not one port", envJSON(r))
 				}
-				if r["CidrIp"] != wantSource || r["FromPort"] != r["ToPort"] {
-					t.Errorf("ingress rule %s is not one port from %s", envJSON(r), wantSource)
+				p := r["FromPort"].(float64)
+				if p == 8080 || p == 8443 {
+					testSources[p] = append(testSources[p], envJSON(r["CidrIp"]))
+					continue
 				}
-				ports = append(ports, r["FromPort"].(float64))
+				// Production listeners face the internet.
+				if r["CidrIp"] != "0.0.0.0/0" {
+					t.Errorf("ingress rule %s is not from anywhere", envJSON(r))
+				}
+				ports = append(ports, p)
+			}
+			// The test listener (8080 / 8443) answers only inside the VPC:
+			// its CIDR, and the NAT gateways' addresses through which tasks
+			// reach the internet-facing load balancer (one by default).
+			for p, got := range testSources {
+				want := []string{`"10.20.0.0/16"`, `{"Fn::Sub":"${NatEip1}/32"}`}
+				if !slices.Equal(got, want) {
+					t.Errorf("test listener %v sources = %v, want %v", p, got, want)
+				}
+				ports = append(ports, p)
 			}
 			slices.Sort(ports)
 			want := slices.Clone(tc.wantIngress)
@@ -435,7 +449,7 @@ func TestBuildECSTaskDefinition(t *testing.T) {
 			if got := envJSON(c["MountPoints"]); got != `[{"ContainerPath":"/tmp","ReadOnly":false,"SourceVolume":"tmp"}]` {
 				t.Errorf("mount points = %s, want a writable /tmp", got)
 			}
-			if got := envJSON(c["LogConfiguration"]); got != `{"LogDriver":"awslogs","Options":{"awslogs-group":"/ecs/shop/dev/dev","awslogs-region":"us-east-1","awslogs-stream-prefix":"web"}}` {
+			if got := envJSON(c["LogConfiguration"]); got != `{"LogDriver":"awslogs","Options":{"awslogs-group":{"Ref":"ServiceLogGroup"},"awslogs-region":"us-east-1","awslogs-stream-prefix":"web"}}` {
 				t.Errorf("log configuration = %s", got)
 			}
 			for field, want := range map[string]string{"Environment": tc.wantEnv, "Secrets": tc.wantSecrets, "RepositoryCredentials": tc.wantCreds} {
@@ -473,7 +487,7 @@ func TestBuildECSProtection(t *testing.T) {
 		wantDeletion  string
 		wantDays      float64
 	}{
-		"a protected environment retains its log groups and protects its load balancer": {
+		"a protected environment retains its log groups and their key and protects its load balancer": {
 			protect: true, wantRetention: "Retain", wantDeletion: "true", wantDays: 365,
 		},
 		"an unprotected environment leaves deletion to the orchestrator": {
@@ -496,12 +510,15 @@ func TestBuildECSProtection(t *testing.T) {
 					t.Errorf("%s retention = %v days, want %v", id, got, tc.wantDays)
 				}
 			}
+			if got, _ := envResource(t, doc, "LogKey")["DeletionPolicy"].(string); got != tc.wantRetention {
+				t.Errorf("LogKey DeletionPolicy = %q, want %q: retained log groups need their key", got, tc.wantRetention)
+			}
 			for _, id := range envResourceIDs(doc) {
-				if id == "ServiceLogGroup" || id == "FlowLogGroup" {
+				if id == "ServiceLogGroup" || id == "FlowLogGroup" || id == "LogKey" {
 					continue
 				}
 				if p, ok := envResource(t, doc, id)["DeletionPolicy"]; ok {
-					t.Errorf("%s has DeletionPolicy %v; only log groups are retained", id, p)
+					t.Errorf("%s has DeletionPolicy %v; only log groups and their key are retained", id, p)
 				}
 			}
 			attrs := envJSON(envProps(t, doc, "LoadBalancer")["LoadBalancerAttributes"])
@@ -697,4 +714,90 @@ func envEvalCondition(t *testing.T, conditions map[string]any, name string, para
 		t.Fatalf("condition %s is not a boolean", name)
 	}
 	return b
+}
+
+func TestBuildECSLogEncryption(t *testing.T) {
+	tests := map[string]struct {
+		network    string
+		wantGroups []string
+		wantKeyArn string
+	}{
+		"with flow logs both log groups are encrypted with the stack's key": {
+			network:    "  flow_logs: true\n",
+			wantGroups: []string{"ServiceLogGroup", "FlowLogGroup"},
+			wantKeyArn: `["arn:aws:logs:us-east-1:310987654321:log-group:/ecs/shop/dev/dev","arn:aws:logs:us-east-1:310987654321:log-group:/vpc/shop/dev/dev"]`,
+		},
+		"without flow logs the key serves the service's log group alone": {
+			network:    "  flow_logs: false\n",
+			wantGroups: []string{"ServiceLogGroup"},
+			wantKeyArn: `"arn:aws:logs:us-east-1:310987654321:log-group:/ecs/shop/dev/dev"`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			doc := envBuild(t, envSystem(t, envCase{network: tc.network}), "dev", buildECS)
+			for _, id := range tc.wantGroups {
+				if got := envJSON(envProps(t, doc, id)["KmsKeyId"]); got != `{"Fn::GetAtt":["LogKey","Arn"]}` {
+					t.Errorf("%s KmsKeyId = %s, want the LogKey's ARN", id, got)
+				}
+			}
+			key := envProps(t, doc, "LogKey")
+			if key["EnableKeyRotation"] != true {
+				t.Error("the log key does not rotate")
+			}
+			statements := map[string]map[string]any{}
+			for _, s := range key["KeyPolicy"].(map[string]any)["Statement"].([]any) {
+				st := s.(map[string]any)
+				statements[st["Sid"].(string)] = st
+			}
+			root := statements["KeyAdministration"]
+			if envJSON(root["Principal"]) != `{"AWS":"arn:aws:iam::310987654321:root"}` || root["Action"] != "kms:*" {
+				t.Errorf("key administration = %s, want the environment account's IAM policies", envJSON(root))
+			}
+			logs := statements["CloudWatchLogsEncryptLogGroups"]
+			if envJSON(logs["Principal"]) != `{"Service":"logs.us-east-1.amazonaws.com"}` {
+				t.Errorf("log encryption principal = %s", envJSON(logs["Principal"]))
+			}
+			if got := envJSON(logs["Condition"]); got != `{"ArnLike":{"kms:EncryptionContext:aws:logs:arn":`+tc.wantKeyArn+`}}` {
+				t.Errorf("CloudWatch Logs may use the key for\n got %s\nwant %s", got, tc.wantKeyArn)
+			}
+			// Control Tower CT.KMS.PR.3: grants for AWS services only.
+			deny := statements["DenyGrantsExceptForAWSServices"]
+			want := `{"Action":"kms:CreateGrant","Condition":{"BoolIfExists":{"aws:PrincipalIsAWSService":"false","kms:GrantIsForAWSResource":"false"}},"Effect":"Deny","Principal":{"AWS":"*"},"Resource":"*","Sid":"DenyGrantsExceptForAWSServices"}`
+			if got := envJSON(deny); got != want {
+				t.Errorf("grant restriction\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func TestBuildECSTestListenerSources(t *testing.T) {
+	tests := map[string]struct {
+		network string
+		want    string
+	}{
+		"with two NAT gateways the VPC and both gateways' addresses reach the test listener": {
+			network: "  azs: 2\n  nat_gateways: 2\n",
+			want:    `["10.20.0.0/16",{"Fn::Sub":"${NatEip1}/32"},{"Fn::Sub":"${NatEip2}/32"}]`,
+		},
+		"without NAT gateways the VPC alone reaches it": {
+			network: "  nat_gateways: 0\n",
+			want:    `["10.20.0.0/16"]`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			doc := envBuild(t, envSystem(t, envCase{network: tc.network}), "dev", buildECS)
+			var sources []any
+			for _, rule := range envProps(t, doc, "LoadBalancerSecurityGroup")["SecurityGroupIngress"].([]any) {
+				r := rule.(map[string]any)
+				if r["FromPort"] == float64(8080) {
+					sources = append(sources, r["CidrIp"])
+				}
+			}
+			if got := envJSON(sources); got != tc.want {
+				t.Errorf("test listener sources\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
 }

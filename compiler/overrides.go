@@ -36,7 +36,7 @@ func applyOverrides(sys *schema.System, kind string, doc map[string]any) (map[st
 	opts := jsonpatch.NewApplyOptions()
 	opts.SupportNegativeIndices = false // RFC 6902 has no negative indices
 	for i, raw := range ops {
-		path := schema.PathIndex(overridePath(kind), i)
+		path := failedOperationPath(schema.PathIndex(overridePath(kind), i), raw)
 		next, err := applyOperation(cur, raw, opts)
 		if err != nil {
 			ds = append(ds, diag.Errorf("override-failed", sys.Doc.Range(path), path,
@@ -110,4 +110,18 @@ func checkOverrideKinds(sys *schema.System, kinds map[string]bool) diag.Diagnost
 			WithHint("use one of: %s", strings.Join(known, ", ")))
 	}
 	return ds
+}
+
+// failedOperationPath returns the YAML path of the member of a failed
+// operation a user has to correct: its "from" for move and copy (the source
+// is what is usually missing), else its "path".
+func failedOperationPath(opPath string, raw json.RawMessage) string {
+	var op struct {
+		Op   string  `json:"op"`
+		From *string `json:"from"`
+	}
+	if json.Unmarshal(raw, &op) == nil && (op.Op == "move" || op.Op == "copy") && op.From != nil {
+		return schema.PathKey(opPath, "from")
+	}
+	return schema.PathKey(opPath, "path")
 }

@@ -26,6 +26,7 @@ func TestOverrides(t *testing.T) {
 		check     func(t *testing.T, doc map[string]any)
 		errors    []string // substrings of the override-failed messages
 		lines     []int    // their lines in system.yaml
+		columns   []int    // their columns: the operation's path (or from) value
 	}{
 		"an add operation sets a property": {
 			overrides: `  pipeline:
@@ -73,7 +74,18 @@ func TestOverrides(t *testing.T) {
 				"override replace /Resources/Nope/Properties/X of stack monitoring failed",
 				"override test /Resources/Topic/Type of stack monitoring failed",
 			},
-			lines: []int{24, 25},
+			lines:   []int{24, 25},
+			columns: []int{27, 24},
+		},
+		"a copy from a missing member is reported at its from": {
+			overrides: `  monitoring:
+    - {op: copy, from: /Resources/Nope, path: /Resources/Copy}
+`,
+			stack:   "unit-monitoring-t",
+			check:   func(t *testing.T, doc map[string]any) {},
+			errors:  []string{"override copy"},
+			lines:   []int{24},
+			columns: []int{24},
 		},
 	}
 	for name, tc := range tests {
@@ -88,8 +100,8 @@ func TestOverrides(t *testing.T) {
 				if !strings.Contains(failed[i].Message, want) || failed[i].Severity != diag.Error {
 					t.Errorf("diagnostic %d is %q, want an error containing %q", i, failed[i].Message, want)
 				}
-				if failed[i].Range.Start.Line != tc.lines[i] {
-					t.Errorf("diagnostic %d is on line %d, want %d", i, failed[i].Range.Start.Line, tc.lines[i])
+				if got := failed[i].Range.Start; got.Line != tc.lines[i] || got.Column != tc.columns[i] {
+					t.Errorf("diagnostic %d is at %d:%d, want %d:%d", i, got.Line, got.Column, tc.lines[i], tc.columns[i])
 				}
 			}
 			tc.check(t, stackDoc(t, a.Stack(tc.stack)))

@@ -31,6 +31,9 @@ import (
 //	ArtifactBucketPolicy    AWS::S3::BucketPolicy  TLS only; read for the home region's environment roles
 //	CacheBucket             AWS::S3::Bucket        CodeBuild cache, expires after build.cache_days
 //	CacheBucketPolicy       AWS::S3::BucketPolicy  TLS only
+//	AccessLogBucket         AWS::S3::Bucket        server access logs of the artifact and cache buckets,
+//	                                               <name>-s3-logs-<tooling account>-<home region>-<suffix>, SSE-S3
+//	AccessLogBucketPolicy   AWS::S3::BucketPolicy  TLS only; S3 log delivery for the two buckets
 //	NotificationsKey        AWS::KMS::Key          key of the SNS topics and of the build log group, rotation on
 //	BuildImageRepository    AWS::ECR::Repository   build-image-<suffix>, the CodeBuild image (tag latest)
 //	AppRepository           AWS::ECR::Repository   the application image; immutable tags; pull for task execution roles
@@ -65,6 +68,11 @@ import (
 //     support regions sorted) and every deploy action names its Region.
 //   - The build image repository keeps mutable tags: the build project pulls
 //     its tag latest. The application repository's tags are immutable.
+//   - Every key policy ends with a deny of kms:CreateGrant unless an AWS
+//     service asks for the grant or it is for an AWS resource.
+//   - Every bucket blocks public access, disables ACLs, sends its events to
+//     EventBridge and, except the access log bucket itself, logs its
+//     requests into the access log bucket (prefix: the bucket's name).
 
 // Logical ids of the pipeline stack.
 const (
@@ -150,6 +158,7 @@ func buildPipeline(sys *schema.System) (*cloudformation.Template, map[string]Par
 
 	addArtifactStore(t, sys, sys.Region, []string{toolingPipelineRoleARN(sys), toolingCodeBuildRoleARN(sys)})
 	addPipeCache(t, sys)
+	addAccessLogBucket(t, sys, sys.Region, []string{names.ArtifactBucket(sys.Region), names.CacheBucket()})
 	addPipeNotifications(t, sys)
 	addPipeRepositories(t, sys)
 	addPipeBuild(t, sys)
@@ -211,12 +220,13 @@ func pipeLogGroupARN(sys *schema.System) string {
 // policy.
 func addPipeNotifications(t *cloudformation.Template, sys *schema.System) {
 	names := schema.NamesOf(sys)
-	keyPolicy := Policy(
-		toolingKeyAdmin(sys),
+	keyPolicy := toolingKeyPolicy(sys,
+		// EventBridge publishes the failure rule's alerts to the encrypted
+		// failures topic. No other AWS service publishes to these topics.
 		Statement{
 			Sid:       "NotificationServicesUseKey",
 			Effect:    "Allow",
-			Principal: map[string]any{"Service": []string{"codestar-notifications.amazonaws.com", "events.amazonaws.com"}},
+			Principal: map[string]any{"Service": "events.amazonaws.com"},
 			Action:    []string{"kms:Decrypt", "kms:GenerateDataKey"},
 			Resource:  "*",
 		},

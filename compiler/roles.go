@@ -19,15 +19,27 @@ package compiler
 // Least privilege: every Allow names its actions (no wildcard action) and is
 // scoped to this environment's stack, roles, cluster, service, task family,
 // load balancer, target groups, log groups and secret by their deterministic
-// names; EC2 networking, which has no names, to the environment's region.
-// Resource "*" appears only in the statements ValidateTemplates (deploy role)
-// and DescribeWithoutResourceLevelPermissions (execution role), for actions
-// that support no resource-level permissions: cloudformation:ValidateTemplate,
-// cloudformation:ListExports (Fn::ImportValue), the EC2, ELB and logs
-// Describe calls, and ecs:RegisterTaskDefinition, DeregisterTaskDefinition
-// and DescribeTaskDefinition.
+// names; EC2 networking, which has no names, to the environment's region;
+// the log key, which has none either, to the KMS keys of the environment's
+// account and region. Resource "*" appears only in the statements
+// ValidateTemplates (deploy role), DescribeWithoutResourceLevelPermissions
+// and CreateWithoutResourceLevelPermissions (execution role), for actions
+// that support no resource-level permissions: cloudformation:ValidateTemplate
+// and GetTemplateSummary, cloudformation:ListExports (Fn::ImportValue),
+// ec2:DescribeAvailabilityZones (Fn::GetAZs), the Describe and List calls of
+// the resource handlers, ecs:RegisterTaskDefinition, DeregisterTaskDefinition
+// and DescribeTaskDefinition, kms:CreateKey, logs:CreateLogDelivery and
+// DeleteLogDelivery, and ecs:PutAccountSetting.
+//
+// The execution role grants every permission the CloudFormation resource
+// handlers of the ecs stack's types list for create, read, update, delete
+// and list (the registry schemas' "handlers"), except those of features the
+// stack never uses; TestExecutionRoleCoversHandlerPermissions checks it
+// against testdata/handler-permissions.json and names each exception.
 
 import (
+	"slices"
+
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
 
@@ -113,10 +125,15 @@ func rolesDeployPolicy(c envCtx) *PolicyDocument {
 			"cloudformation:DescribeStacks",
 			"cloudformation:ExecuteChangeSet",
 			"cloudformation:GetTemplate",
+			// The stack carries the template configuration's tags; tagging
+			// on create and update is authorized as TagResource.
+			"cloudformation:TagResource",
+			"cloudformation:UntagResource",
 			"cloudformation:UpdateStack",
 		}, c.stackARN(schema.KindECS(c.env.Name))),
-		// ValidateTemplate has no resource-level permissions: Resource "*".
-		Allow("ValidateTemplates", []string{"cloudformation:ValidateTemplate"}, "*"),
+		// ValidateTemplate and GetTemplateSummary read a template, not a
+		// stack: they have no resource-level permissions, Resource "*".
+		Allow("ValidateTemplates", []string{"cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"}, "*"),
 		{
 			Sid:      "PassExecutionRole",
 			Effect:   "Allow",
@@ -132,6 +149,56 @@ func rolesDeployPolicy(c envCtx) *PolicyDocument {
 	return Policy(statements...)
 }
 
+// rolesExecutionDescribeActions are the read actions of the execution role
+// that support no resource-level permissions.
+var rolesExecutionDescribeActions = []string{
+	"autoscaling:DescribeTags",
+	"cloudformation:ListExports",
+	"ec2:DescribeAccountAttributes",
+	"ec2:DescribeAddresses",
+	"ec2:DescribeAddressesAttribute",
+	"ec2:DescribeAvailabilityZones",
+	"ec2:DescribeFlowLogs",
+	"ec2:DescribeInstances",
+	"ec2:DescribeInternetGateways",
+	"ec2:DescribeIpamPools",
+	"ec2:DescribeNatGateways",
+	"ec2:DescribeNetworkAcls",
+	"ec2:DescribeNetworkInterfaces",
+	"ec2:DescribePrefixLists",
+	"ec2:DescribeRouteTables",
+	"ec2:DescribeSecurityGroupRules",
+	"ec2:DescribeSecurityGroups",
+	"ec2:DescribeSubnets",
+	"ec2:DescribeTags",
+	"ec2:DescribeVpcAttribute",
+	"ec2:DescribeVpcEncryptionControls",
+	"ec2:DescribeVpcEndpointServices",
+	"ec2:DescribeVpcEndpoints",
+	"ec2:DescribeVpcs",
+	"ec2:DescribeVpnGateways",
+	"ecs:DeregisterTaskDefinition",
+	"ecs:DescribeTaskDefinition",
+	"ecs:ListClusters",
+	"ecs:ListServices",
+	"ecs:ListTaskDefinitions",
+	"ecs:RegisterTaskDefinition",
+	"elasticloadbalancing:DescribeCapacityReservation",
+	"elasticloadbalancing:DescribeListenerAttributes",
+	"elasticloadbalancing:DescribeListeners",
+	"elasticloadbalancing:DescribeLoadBalancerAttributes",
+	"elasticloadbalancing:DescribeLoadBalancers",
+	"elasticloadbalancing:DescribeRules",
+	"elasticloadbalancing:DescribeTags",
+	"elasticloadbalancing:DescribeTargetGroupAttributes",
+	"elasticloadbalancing:DescribeTargetGroups",
+	"elasticloadbalancing:DescribeTargetHealth",
+	"iam:ListRoles",
+	"kms:ListKeys",
+	"logs:DescribeLogGroups",
+	"logs:DescribeResourcePolicies",
+}
+
 // rolesExecutionPolicy lets CloudFormation create, update and delete what
 // the ecs stack holds, scoped to this environment's names wherever the
 // service supports resource-level permissions.
@@ -143,12 +210,13 @@ func rolesExecutionPolicy(c envCtx) *PolicyDocument {
 	cluster := n.Cluster(env)
 	service := n.ECSService(env)
 
-	roles := []any{
+	ecsRoles := []any{
 		c.roleARN(n.TaskRole(env)),
 		c.roleARN(n.TaskExecutionRole(env)),
 		c.roleARN(n.ECSInfrastructureRole(env)),
-		c.roleARN(n.FlowLogsRole(env)),
 	}
+	flowLogsRole := c.roleARN(n.FlowLogsRole(env))
+	roles := append(slices.Clone(ecsRoles), flowLogsRole)
 	logGroups := append(c.logGroupARNs(n.ServiceLogGroup(env)), c.logGroupARNs(n.FlowLogGroup(env))...)
 
 	statements := []Statement{
@@ -209,13 +277,18 @@ func rolesExecutionPolicy(c envCtx) *PolicyDocument {
 			"elasticloadbalancing:DeleteLoadBalancer",
 			"elasticloadbalancing:DeleteRule",
 			"elasticloadbalancing:DeleteTargetGroup",
+			"elasticloadbalancing:DeregisterTargets",
+			"elasticloadbalancing:ModifyCapacityReservation",
+			"elasticloadbalancing:ModifyIpPools",
 			"elasticloadbalancing:ModifyListener",
 			"elasticloadbalancing:ModifyListenerAttributes",
 			"elasticloadbalancing:ModifyLoadBalancerAttributes",
 			"elasticloadbalancing:ModifyRule",
 			"elasticloadbalancing:ModifyTargetGroup",
 			"elasticloadbalancing:ModifyTargetGroupAttributes",
+			"elasticloadbalancing:RegisterTargets",
 			"elasticloadbalancing:RemoveTags",
+			"elasticloadbalancing:SetIpAddressType",
 			"elasticloadbalancing:SetRulePriorities",
 			"elasticloadbalancing:SetSecurityGroups",
 			"elasticloadbalancing:SetSubnets",
@@ -238,6 +311,8 @@ func rolesExecutionPolicy(c envCtx) *PolicyDocument {
 			"ecs:ListServiceDeployments",
 			"ecs:ListTagsForResource",
 			"ecs:PutClusterCapacityProviders",
+			// A stack rollback or an update during a deployment stops it.
+			"ecs:StopServiceDeployment",
 			"ecs:TagResource",
 			"ecs:UntagResource",
 			"ecs:UpdateCluster",
@@ -251,17 +326,40 @@ func rolesExecutionPolicy(c envCtx) *PolicyDocument {
 			c.arn("ecs", "task-definition/"+n.TaskFamily(env)+":*"),
 		),
 		Allow("ManageLogGroups", []string{
+			"logs:AssociateKmsKey",
 			"logs:CreateLogGroup",
+			"logs:DeleteDataProtectionPolicy",
 			"logs:DeleteLogGroup",
 			"logs:DeleteRetentionPolicy",
+			"logs:DisassociateKmsKey",
+			"logs:GetDataProtectionPolicy",
 			"logs:ListTagsForResource",
 			"logs:ListTagsLogGroup",
+			"logs:PutDataProtectionPolicy",
 			"logs:PutRetentionPolicy",
 			"logs:TagLogGroup",
 			"logs:TagResource",
 			"logs:UntagLogGroup",
 			"logs:UntagResource",
 		}, logGroups...),
+		// The stack's log key (LogKey) has no name to scope by before it
+		// exists: the keys of the environment's account and region. The
+		// ECS cluster's handler describes keys too.
+		Allow("ManageLogKey", []string{
+			"kms:DescribeKey",
+			"kms:DisableKey",
+			"kms:DisableKeyRotation",
+			"kms:EnableKey",
+			"kms:EnableKeyRotation",
+			"kms:GetKeyPolicy",
+			"kms:GetKeyRotationStatus",
+			"kms:ListResourceTags",
+			"kms:PutKeyPolicy",
+			"kms:ScheduleKeyDeletion",
+			"kms:TagResource",
+			"kms:UntagResource",
+			"kms:UpdateKeyDescription",
+		}, c.arn("kms", "key/*")),
 		Allow("ManageStackRoles", []string{
 			"iam:CreateRole",
 			"iam:DeleteRole",
@@ -292,18 +390,21 @@ func rolesExecutionPolicy(c envCtx) *PolicyDocument {
 			Sid:      "PassStackRoles",
 			Effect:   "Allow",
 			Action:   []string{"iam:PassRole"},
-			Resource: roles,
+			Resource: ecsRoles,
 			Condition: map[string]map[string]any{
 				"StringEquals": {"iam:PassedToService": []string{
 					"ecs-tasks.amazonaws.com",
 					"ecs.amazonaws.com",
-					"vpc-flow-logs.amazonaws.com",
 				}},
 			},
 		},
+		// EC2 documents the permission to pass the flow logs role without
+		// a service condition and names no iam:PassedToService value for
+		// it; the one role it covers trusts only VPC Flow Logs.
+		Allow("PassFlowLogsRole", []string{"iam:PassRole"}, flowLogsRole),
 		{
-			// The first ECS cluster and load balancer of an account create
-			// their service-linked roles.
+			// The first ECS cluster, load balancer and flow log of an
+			// account create their service-linked roles.
 			Sid:      "CreateServiceLinkedRoles",
 			Effect:   "Allow",
 			Action:   []string{"iam:CreateServiceLinkedRole"},
@@ -312,45 +413,25 @@ func rolesExecutionPolicy(c envCtx) *PolicyDocument {
 				"StringEquals": {"iam:AWSServiceName": []string{
 					"ecs.amazonaws.com",
 					"elasticloadbalancing.amazonaws.com",
+					"vpc-flow-logs.amazonaws.com",
 				}},
 			},
 		},
 		Allow("DescribeRegistrySecret", []string{"secretsmanager:DescribeSecret"}, c.registrySecretARN()),
 		// These actions support no resource-level permissions: Resource "*".
-		Allow("DescribeWithoutResourceLevelPermissions", []string{
-			"cloudformation:ListExports",
-			"ec2:DescribeAccountAttributes",
-			"ec2:DescribeAddresses",
-			"ec2:DescribeAddressesAttribute",
-			"ec2:DescribeAvailabilityZones",
-			"ec2:DescribeFlowLogs",
-			"ec2:DescribeInternetGateways",
-			"ec2:DescribeNatGateways",
-			"ec2:DescribeNetworkAcls",
-			"ec2:DescribeNetworkInterfaces",
-			"ec2:DescribePrefixLists",
-			"ec2:DescribeRouteTables",
-			"ec2:DescribeSecurityGroupRules",
-			"ec2:DescribeSecurityGroups",
-			"ec2:DescribeSubnets",
-			"ec2:DescribeTags",
-			"ec2:DescribeVpcAttribute",
-			"ec2:DescribeVpcEndpointServices",
-			"ec2:DescribeVpcEndpoints",
-			"ec2:DescribeVpcs",
-			"ecs:DeregisterTaskDefinition",
-			"ecs:DescribeTaskDefinition",
-			"ecs:RegisterTaskDefinition",
-			"elasticloadbalancing:DescribeListenerAttributes",
-			"elasticloadbalancing:DescribeListeners",
-			"elasticloadbalancing:DescribeLoadBalancerAttributes",
-			"elasticloadbalancing:DescribeLoadBalancers",
-			"elasticloadbalancing:DescribeRules",
-			"elasticloadbalancing:DescribeTags",
-			"elasticloadbalancing:DescribeTargetGroupAttributes",
-			"elasticloadbalancing:DescribeTargetGroups",
-			"elasticloadbalancing:DescribeTargetHealth",
-			"logs:DescribeLogGroups",
+		// cloudformation:ListExports resolves Fn::ImportValue,
+		// ec2:DescribeAvailabilityZones Fn::GetAZs; the others are what the
+		// resource handlers of the stack's types read (their "list"
+		// handlers included).
+		Allow("DescribeWithoutResourceLevelPermissions", rolesExecutionDescribeActions, "*"),
+		// Writes without resource-level permissions: a new key has no ARN
+		// before CreateKey; log deliveries are the flow log's; and
+		// PutAccountSetting changes the calling role's own ECS settings only.
+		Allow("CreateWithoutResourceLevelPermissions", []string{
+			"ecs:PutAccountSetting",
+			"kms:CreateKey",
+			"logs:CreateLogDelivery",
+			"logs:DeleteLogDelivery",
 		}, "*"),
 	}
 	if c.env.Network.NATGateways == 0 {

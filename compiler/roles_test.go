@@ -1,14 +1,42 @@
 package compiler
 
 import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 // rolesStarAllowed lists the only actions a roles-stack Allow may grant on
 // Resource "*": those without resource-level permissions.
 var rolesStarAllowed = map[string]bool{
+	"autoscaling:DescribeTags":                            true,
+	"cloudformation:GetTemplateSummary":                   true,
+	"ec2:DescribeInstances":                               true,
+	"ec2:DescribeIpamPools":                               true,
+	"ec2:DescribeVpcEncryptionControls":                   true,
+	"ec2:DescribeVpnGateways":                             true,
+	"ecs:ListClusters":                                    true,
+	"ecs:ListServices":                                    true,
+	"ecs:ListTaskDefinitions":                             true,
+	"ecs:PutAccountSetting":                               true,
+	"elasticloadbalancing:DescribeCapacityReservation":    true,
+	"iam:ListRoles":                                       true,
+	"kms:CreateKey":                                       true,
+	"kms:ListKeys":                                        true,
+	"logs:CreateLogDelivery":                              true,
+	"logs:DeleteLogDelivery":                              true,
+	"logs:DescribeResourcePolicies":                       true,
 	"cloudformation:ValidateTemplate":                     true,
 	"cloudformation:ListExports":                          true,
 	"ec2:DescribeAccountAttributes":                       true,
@@ -162,6 +190,18 @@ func TestBuildRolesLeastPrivilege(t *testing.T) {
 			role: "DeployRole", sid: "DeployEcsStack", field: "Resource",
 			want: `"arn:aws:cloudformation:eu-west-1:310987654321:stack/shop-ecs-dev-dev/*"`,
 		},
+		"the deploy role runs the CloudFormation action's calls on the ecs stack, tagging included": {
+			role: "DeployRole", sid: "DeployEcsStack", field: "Action",
+			want: `["cloudformation:CreateChangeSet","cloudformation:CreateStack","cloudformation:DeleteChangeSet","cloudformation:DeleteStack","cloudformation:DescribeChangeSet","cloudformation:DescribeStackEvents","cloudformation:DescribeStackResources","cloudformation:DescribeStacks","cloudformation:ExecuteChangeSet","cloudformation:GetTemplate","cloudformation:TagResource","cloudformation:UntagResource","cloudformation:UpdateStack"]`,
+		},
+		"the deploy role validates and summarizes templates": {
+			role: "DeployRole", sid: "ValidateTemplates", field: "Action",
+			want: `["cloudformation:GetTemplateSummary","cloudformation:ValidateTemplate"]`,
+		},
+		"the execution role manages only the KMS keys of the environment's account and region": {
+			role: "ExecutionRole", sid: "ManageLogKey", field: "Resource",
+			want: `"arn:aws:kms:eu-west-1:310987654321:key/*"`,
+		},
 		"the deploy role passes only the execution role": {
 			role: "DeployRole", sid: "PassExecutionRole", field: "Resource",
 			want: `"arn:aws:iam::310987654321:role/shop-cfn-exec-dev-dev"`,
@@ -186,9 +226,13 @@ func TestBuildRolesLeastPrivilege(t *testing.T) {
 			role: "ExecutionRole", sid: "ManageStackRoles", field: "Resource",
 			want: `["arn:aws:iam::310987654321:role/shop-task-dev-dev","arn:aws:iam::310987654321:role/shop-task-exec-dev-dev","arn:aws:iam::310987654321:role/shop-ecs-infra-dev-dev","arn:aws:iam::310987654321:role/shop-flow-logs-dev-dev"]`,
 		},
-		"the execution role passes those roles to ECS and flow logs only": {
+		"the execution role passes the task and infrastructure roles to ECS only": {
 			role: "ExecutionRole", sid: "PassStackRoles", field: "Condition",
-			want: `{"StringEquals":{"iam:PassedToService":["ecs-tasks.amazonaws.com","ecs.amazonaws.com","vpc-flow-logs.amazonaws.com"]}}`,
+			want: `{"StringEquals":{"iam:PassedToService":["ecs-tasks.amazonaws.com","ecs.amazonaws.com"]}}`,
+		},
+		"the execution role passes the flow logs role alone without a service condition": {
+			role: "ExecutionRole", sid: "PassFlowLogsRole", field: "Resource",
+			want: `"arn:aws:iam::310987654321:role/shop-flow-logs-dev-dev"`,
 		},
 		"the execution role attaches only the ECS infrastructure policy": {
 			role: "ExecutionRole", sid: "AttachEcsInfrastructurePolicy", field: "Condition",
@@ -252,6 +296,320 @@ func TestBuildRolesEndpointDNS(t *testing.T) {
 			}
 			if got != tc.want {
 				t.Errorf("route53:AssociateVPCWithHostedZone allowed = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// updateHandlerPermissions makes TestHandlerPermissionsTestdataIsCurrent
+// rewrite handlerPermissionsFile from the resource provider schemas:
+//
+//	go test ./compiler -run TestHandlerPermissionsTestdataIsCurrent -update-handler-permissions
+var updateHandlerPermissions = flag.Bool("update-handler-permissions", false,
+	"rewrite "+handlerPermissionsFile+" from ../../shared/cfn-schemas")
+
+// handlerPermissionsFile holds, for every resource type the ecs builder
+// emits, the IAM permissions its CloudFormation resource handlers list
+// (schema "handlers" → create, read, update, delete, list → "permissions").
+// The vendored schema subset testdata/cfn-schemas/schemas.json drops
+// "handlers", so this file keeps them for the execution role's test.
+const handlerPermissionsFile = "testdata/handler-permissions.json"
+
+// handlerPermissions is the content of handlerPermissionsFile.
+type handlerPermissions struct {
+	Comment string `json:"comment"`
+	// Types maps a resource type to its handlers ("create", "read",
+	// "update", "delete", "list") and each handler to its permissions,
+	// sorted and without repeats.
+	Types map[string]map[string][]string `json:"types"`
+}
+
+// rolesExecutionCases are the systems whose ecs stacks the execution role
+// must manage: together they make the ecs builder emit every resource type
+// and every optional resource it has (blue/green and rolling, NAT gateways
+// and VPC endpoints, flow logs, a certificate, secrets of both kinds,
+// registry credentials, protect).
+var rolesExecutionCases = map[string]envCase{
+	"blue/green with NAT gateways, flow logs, secrets and registry credentials": {
+		service: "  secrets:\n    DB: arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf\n    TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n",
+		network: "  azs: 3\n  nat_gateways: 2\n",
+	},
+	"canary over HTTPS in a protected environment": {
+		service: "  traffic: canary-10-5\n  certificate: arn:aws:acm:us-east-1:310987654321:certificate/8c1f4d9e-2b3a-4c5d-8e7f-9a0b1c2d3e4f\n",
+		envs:    "  - name: dev\n    account: dev\n    protect: true\n",
+	},
+	"rolling without NAT gateways, with VPC endpoints and without flow logs": {
+		service: "  deployment: rolling\n  secrets:\n    DB: arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf\n    TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n",
+		network: "  nat_gateways: 0\n  flow_logs: false\n",
+	},
+}
+
+// rolesHandlerExclusion is a handler permission the execution role does not
+// grant, and why.
+type rolesHandlerExclusion struct {
+	reason string
+	// unless lists fragments of the template's compact JSON (property
+	// names, values) whose presence means the stack uses the feature the
+	// permission serves: then the permission is required after all.
+	unless []string
+}
+
+// rolesHandlerExclusions are the handler permissions the execution role
+// leaves out: each serves a feature the ecs stack never uses (or is no IAM
+// action at all), and granting it would only widen the role.
+var rolesHandlerExclusions = map[string]rolesHandlerExclusion{
+	"cognito-idp:DescribeUserPoolClient":                       {"listener actions of type authenticate-cognito only", []string{`"authenticate-cognito"`}},
+	"ec2:AcceptAddressTransfer":                                {"EIP TransferAddress only", []string{`"TransferAddress"`}},
+	"ec2:AssignPrivateNatGatewayAddress":                       {"secondary private NAT addresses only", []string{`"SecondaryPrivateIpAddress`}},
+	"ec2:AssociateNatGatewayAddress":                           {"secondary NAT Elastic IPs only", []string{`"SecondaryAllocationIds"`}},
+	"ec2:AssociateSubnetCidrBlock":                             {"IPv6 subnets only", []string{`"Ipv6CidrBlock`}},
+	"ec2:AttachVpnGateway":                                     {"VPN gateway attachments only", []string{`"VpnGatewayId"`}},
+	"ec2:CreateVpcEncryptionControl":                           {"VPC VpcEncryptionControl only", []string{`"VpcEncryptionControl"`}},
+	"ec2:DetachVpnGateway":                                     {"VPN gateway attachments only", []string{`"VpnGatewayId"`}},
+	"ec2:DisassociateNatGatewayAddress":                        {"secondary NAT Elastic IPs only", []string{`"SecondaryAllocationIds"`}},
+	"ec2:DisassociateSubnetCidrBlock":                          {"IPv6 subnets only", []string{`"Ipv6CidrBlock`}},
+	"ec2:ModifyVpcTenancy":                                     {"VPC InstanceTenancy only", []string{`"InstanceTenancy"`}},
+	"ec2:UnassignPrivateNatGatewayAddress":                     {"secondary private NAT addresses only", []string{`"SecondaryPrivateIpAddress`}},
+	"ecs:PutAccountSettingDefault":                             {"changes the ECS defaults of the whole account; the cluster sets Container Insights itself (ClusterSettings)", nil},
+	"firehose:TagDeliveryStream":                               {"log delivery to Kinesis Data Firehose only", []string{`"AWS::KinesisFirehose::`}},
+	"iam:DeleteRolePermissionsBoundary":                        {"roles with a PermissionsBoundary only", []string{`"PermissionsBoundary"`}},
+	"iam:PutRolePermissionsBoundary":                           {"roles with a PermissionsBoundary only", []string{`"PermissionsBoundary"`}},
+	"logs:PutResourcePolicy":                                   {"changes the account's CloudWatch Logs resource policies; log groups with a ResourcePolicyDocument only", []string{`"ResourcePolicyDocument"`}},
+	"s3:GetBucketPolicy":                                       {"flow logs delivered to S3 only", []string{`"LogDestinationType":"s3"`}},
+	"s3:PutBucketPolicy":                                       {"flow logs delivered to S3 only", []string{`"LogDestinationType":"s3"`}},
+	"s3:REST.PUT.OBJECT":                                       {"not an IAM action (an S3 access log operation name the log group schema lists)", nil},
+	"vpc-lattice:CreateServiceNetworkVpcEndpointAssociation":   {"VPC endpoints of type ServiceNetwork only", []string{`"ServiceNetwork`}},
+	"vpc-lattice:DescribeServiceNetworkVpcEndpointAssociation": {"VPC endpoints of type ServiceNetwork only", []string{`"ServiceNetwork`}},
+	"vpce:AllowMultiRegion":                                    {"cross-region VPC endpoints (ServiceRegion) only", []string{`"ServiceRegion"`}},
+}
+
+// rolesExecutionTemplates builds the ecs and roles templates of the dev
+// environment of every case of rolesExecutionCases. (The schema checks of
+// envBuild run in the tests of each builder, not again here.)
+func rolesExecutionTemplates(t *testing.T) map[string][2]map[string]any {
+	t.Helper()
+	render := func(sys *schema.System, build func(*schema.System, *schema.Environment) (*cloudformation.Template, map[string]Parameter)) map[string]any {
+		tmpl, _ := build(sys, &sys.Environments[0])
+		doc, err := templateDocument(tmpl)
+		if err != nil {
+			t.Fatalf("render template: %v", err)
+		}
+		return envRoundTrip(t, doc)
+	}
+	out := map[string][2]map[string]any{}
+	for name, c := range rolesExecutionCases {
+		sys := envSystem(t, c)
+		out[name] = [2]map[string]any{render(sys, buildECS), render(sys, buildRoles)}
+	}
+	return out
+}
+
+// rolesTemplateTypes returns the resource types of doc, sorted.
+func rolesTemplateTypes(doc map[string]any) []string {
+	set := map[string]bool{}
+	for _, r := range doc["Resources"].(map[string]any) {
+		set[r.(map[string]any)["Type"].(string)] = true
+	}
+	types := make([]string, 0, len(set))
+	for typ := range set {
+		types = append(types, typ)
+	}
+	sort.Strings(types)
+	return types
+}
+
+// rolesDeriveHandlerPermissions extracts the handlers' permissions of types
+// from the resource provider schemas.
+func rolesDeriveHandlerPermissions(all map[string]map[string]any, types []string) (handlerPermissions, error) {
+	out := handlerPermissions{
+		Comment: "IAM permissions of the CloudFormation resource handlers of the ecs stack's resource types, " +
+			"from ../shared/cfn-schemas (handlers.<create|read|update|delete|list>.permissions). " +
+			"Generated; regenerate with: go test ./compiler -run TestHandlerPermissionsTestdataIsCurrent -update-handler-permissions",
+		Types: map[string]map[string][]string{},
+	}
+	for _, typ := range types {
+		s, ok := all[typ]
+		if !ok {
+			return out, fmt.Errorf("no resource provider schema of %s", typ)
+		}
+		handlers, _ := s["handlers"].(map[string]any)
+		if len(handlers) == 0 {
+			return out, fmt.Errorf("the schema of %s lists no handlers", typ)
+		}
+		out.Types[typ] = map[string][]string{}
+		for h, v := range handlers {
+			perms, _ := v.(map[string]any)["permissions"].([]any)
+			var list []string
+			for _, p := range perms {
+				list = append(list, p.(string))
+			}
+			sort.Strings(list)
+			out.Types[typ][h] = slices.Compact(list)
+		}
+	}
+	return out, nil
+}
+
+// rolesLoadHandlerPermissions reads handlerPermissionsFile.
+func rolesLoadHandlerPermissions(t *testing.T) handlerPermissions {
+	t.Helper()
+	raw, err := os.ReadFile(handlerPermissionsFile)
+	if err != nil {
+		t.Fatalf("read handler permissions: %v", err)
+	}
+	var hp handlerPermissions
+	if err := json.Unmarshal(raw, &hp); err != nil {
+		t.Fatalf("decode %s: %v", handlerPermissionsFile, err)
+	}
+	return hp
+}
+
+func TestHandlerPermissionsTestdataIsCurrent(t *testing.T) {
+	set := map[string]bool{}
+	for _, docs := range rolesExecutionTemplates(t) {
+		for _, typ := range rolesTemplateTypes(docs[0]) {
+			set[typ] = true
+		}
+	}
+	types := make([]string, 0, len(set))
+	for typ := range set {
+		types = append(types, typ)
+	}
+	sort.Strings(types)
+
+	all, err := envSchemas()
+	if err != nil {
+		if *updateHandlerPermissions {
+			t.Fatalf("resource provider schemas unavailable: %v", err)
+		}
+		t.Skipf("resource provider schemas unavailable, %s not compared: %v", handlerPermissionsFile, err)
+	}
+	hp, err := rolesDeriveHandlerPermissions(all, types)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.MarshalIndent(hp, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, '\n')
+	if *updateHandlerPermissions {
+		if err := os.WriteFile(handlerPermissionsFile, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(handlerPermissionsFile)
+	if err != nil {
+		t.Fatalf("read handler permissions (create it with -update-handler-permissions): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is stale (the ecs stack's types or the schemas changed); regenerate it with -update-handler-permissions", handlerPermissionsFile)
+	}
+}
+
+func TestExecutionRoleCoversHandlerPermissions(t *testing.T) {
+	hp := rolesLoadHandlerPermissions(t)
+	used := map[string]bool{}
+	for name, docs := range rolesExecutionTemplates(t) {
+		t.Run(name, func(t *testing.T) {
+			ecsDoc, rolesDoc := docs[0], docs[1]
+			text := envJSON(ecsDoc)
+			// What CloudFormation itself calls as the role: Fn::GetAZs and
+			// Fn::ImportValue.
+			required := map[string]string{}
+			if strings.Contains(text, `"Fn::GetAZs"`) {
+				required["ec2:DescribeAvailabilityZones"] = "Fn::GetAZs"
+			}
+			if strings.Contains(text, `"Fn::ImportValue"`) {
+				required["cloudformation:ListExports"] = "Fn::ImportValue"
+			}
+			for _, typ := range rolesTemplateTypes(ecsDoc) {
+				handlers, ok := hp.Types[typ]
+				if !ok {
+					t.Errorf("%s has no entry in %s; regenerate it with -update-handler-permissions", typ, handlerPermissionsFile)
+					continue
+				}
+				for h, perms := range handlers {
+					for _, p := range perms {
+						if ex, ok := rolesHandlerExclusions[p]; ok {
+							used[p] = true
+							if !slices.ContainsFunc(ex.unless, func(s string) bool { return strings.Contains(text, s) }) {
+								continue
+							}
+						}
+						required[p] = typ + " " + h
+					}
+				}
+			}
+			statements := envStatements(t, rolesDoc, "ExecutionRole")
+			for action, why := range required {
+				if !rolesAllows(statements, action) {
+					t.Errorf("the execution role does not allow %s (needed by %s)", action, why)
+				}
+			}
+		})
+	}
+	for action := range rolesHandlerExclusions {
+		if !used[action] {
+			t.Errorf("exclusion %s is listed by no handler of the ecs stack's types: remove it", action)
+		}
+	}
+}
+
+// rolesAllows reports whether an Allow of statements matches action and no
+// Deny does. Actions match case-insensitively, with * and ? wildcards.
+func rolesAllows(statements []map[string]any, action string) bool {
+	allowed := false
+	for _, s := range statements {
+		for _, a := range envList(s["Action"]) {
+			if !rolesActionMatches(a.(string), action) {
+				continue
+			}
+			if s["Effect"] == "Deny" {
+				return false
+			}
+			allowed = true
+		}
+	}
+	return allowed
+}
+
+// rolesActionMatches reports whether the IAM action pattern matches action.
+func rolesActionMatches(pattern, action string) bool {
+	pattern, action = strings.ToLower(pattern), strings.ToLower(action)
+	var re strings.Builder
+	re.WriteString("^")
+	for _, r := range pattern {
+		switch r {
+		case '*':
+			re.WriteString(".*")
+		case '?':
+			re.WriteString(".")
+		default:
+			re.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	re.WriteString("$")
+	return regexp.MustCompile(re.String()).MatchString(action)
+}
+
+func TestRolesActionMatches(t *testing.T) {
+	tests := map[string]struct {
+		pattern, action string
+		want            bool
+	}{
+		"an exact action matches":               {"ec2:CreateVpc", "ec2:CreateVpc", true},
+		"actions match whatever their case":     {"S3:GetBucketWebsite", "s3:getbucketwebsite", true},
+		"a trailing wildcard matches a prefix":  {"ec2:Describe*", "ec2:DescribeVpcs", true},
+		"a wildcard does not cross the service": {"ec2:*", "ecs:CreateService", false},
+		"a question mark matches one character": {"kms:?ncrypt", "kms:Encrypt", true},
+		"a different action does not match":     {"ec2:CreateVpc", "ec2:DeleteVpc", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := rolesActionMatches(tc.pattern, tc.action); got != tc.want {
+				t.Errorf("rolesActionMatches(%q, %q) = %v, want %v", tc.pattern, tc.action, got, tc.want)
 			}
 		})
 	}

@@ -35,9 +35,12 @@ const (
 
 // Actions the environment accounts' deploy and execution roles need to read
 // pipeline artifacts: the objects, and the bucket calls S3 clients make first.
+// They match what the roles' own policies (roles-<env>) allow on the bucket:
+// across accounts, a call needs both the caller's policy and the bucket's.
 var (
 	toolingArtifactReadActions = []string{
 		"s3:GetBucketLocation",
+		"s3:GetBucketVersioning",
 		"s3:GetObject",
 		"s3:GetObjectVersion",
 		"s3:ListBucket",
@@ -169,6 +172,36 @@ func toolingKeyAdmin(sys *schema.System) Statement {
 	}
 }
 
+// toolingDenyNonServiceGrants is the last statement of every tooling key
+// policy: nobody may create a grant on the key unless an AWS service asks
+// for it or the grant is for an AWS resource (Control Tower's CT.KMS.PR.3).
+// Grants are the one way to hand a key's use on without a policy change;
+// none of the services these keys serve (S3 with bucket keys, CodeBuild,
+// CodePipeline, SNS, CloudWatch Logs) needs a grant created by a principal.
+// The conditions use BoolIfExists so that a request without the keys is
+// denied too.
+func toolingDenyNonServiceGrants() Statement {
+	return Statement{
+		Sid:       "DenyGrantsExceptForAWSServices",
+		Effect:    "Deny",
+		Principal: map[string]any{"AWS": "*"},
+		Action:    "kms:CreateGrant",
+		Resource:  "*",
+		Condition: map[string]map[string]any{"BoolIfExists": {
+			"aws:PrincipalIsAWSService": "false",
+			"kms:GrantIsForAWSResource": "false",
+		}},
+	}
+}
+
+// toolingKeyPolicy returns the policy of a tooling key: the administration
+// statement, then grants, then the deny of grants that are not for AWS
+// services.
+func toolingKeyPolicy(sys *schema.System, grants ...Statement) *PolicyDocument {
+	statements := append([]Statement{toolingKeyAdmin(sys)}, grants...)
+	return Policy(append(statements, toolingDenyNonServiceGrants())...)
+}
+
 // toolingPipelineRoleARN returns the ARN of the pipeline role.
 func toolingPipelineRoleARN(sys *schema.System) string {
 	return schema.RoleARN(sys.Tooling().ID, schema.NamesOf(sys).PipelineRole())
@@ -196,16 +229,76 @@ func toolingDenyInsecureTransport(name string) Statement {
 	}
 }
 
+// Logical ids of the server access log bucket of a tooling stack that has
+// buckets (the pipeline stack and every artifacts-<region> stack).
+const (
+	toolingAccessLogBucketID       = "AccessLogBucket"
+	toolingAccessLogBucketPolicyID = "AccessLogBucketPolicy"
+)
+
+// toolingAccessLogMinDays is the shortest time server access logs are kept:
+// a year, or longer when artifacts are kept longer, so that every stored
+// artifact's reads can be traced.
+const toolingAccessLogMinDays = 365
+
+// toolingAccessLogBucket returns the name of the server access log bucket of
+// region (schema.Names.AccessLogBucket).
+func toolingAccessLogBucket(sys *schema.System, region string) string {
+	return schema.NamesOf(sys).AccessLogBucket(region)
+}
+
+// toolingAccessLogPrefix returns the key prefix under which the access logs
+// of the bucket called name are delivered: the bucket's name and a slash.
+func toolingAccessLogPrefix(name string) string { return name + "/" }
+
+// toolingBucketHygiene sets what every tooling bucket has: every public
+// access blocked, ACLs disabled (BucketOwnerEnforced), and S3 events sent to
+// EventBridge's default bus (free of charge, and what rules or audits of
+// the artifacts subscribe to).
+func toolingBucketHygiene(b *s3.Bucket) *s3.Bucket {
+	b.PublicAccessBlockConfiguration = &s3.Bucket_PublicAccessBlockConfiguration{
+		BlockPublicAcls:       cloudformation.Bool(true),
+		BlockPublicPolicy:     cloudformation.Bool(true),
+		IgnorePublicAcls:      cloudformation.Bool(true),
+		RestrictPublicBuckets: cloudformation.Bool(true),
+	}
+	b.OwnershipControls = &s3.Bucket_OwnershipControls{
+		Rules: []s3.Bucket_OwnershipControlsRule{{ObjectOwnership: cloudformation.String("BucketOwnerEnforced")}},
+	}
+	b.NotificationConfiguration = &s3.Bucket_NotificationConfiguration{
+		EventBridgeConfiguration: &s3.Bucket_EventBridgeConfiguration{EventBridgeEnabled: true},
+	}
+	return b
+}
+
+// toolingLifecycle returns a lifecycle that expires objects after
+// expireDays, noncurrent versions after noncurrentDays, and incomplete
+// multipart uploads after a day.
+func toolingLifecycle(expireDays, noncurrentDays int) *s3.Bucket_LifecycleConfiguration {
+	return &s3.Bucket_LifecycleConfiguration{
+		Rules: []s3.Bucket_Rule{{
+			Id:               cloudformation.String("Expire"),
+			Status:           "Enabled",
+			ExpirationInDays: cloudformation.Int(expireDays),
+			NoncurrentVersionExpiration: &s3.Bucket_NoncurrentVersionExpiration{
+				NoncurrentDays: noncurrentDays,
+			},
+			AbortIncompleteMultipartUpload: &s3.Bucket_AbortIncompleteMultipartUpload{
+				DaysAfterInitiation: 1,
+			},
+		}},
+	}
+}
+
 // toolingBucket returns a private bucket called name: SSE-KMS with the key
-// keyARN and an S3 Bucket Key, versioning, every public access blocked,
-// ACLs disabled (BucketOwnerEnforced), and a lifecycle that expires objects
-// after expireDays and noncurrent versions after noncurrentDays.
-//
-// Server access logging is not configured: it would need a further log
-// bucket per region (which could not log itself); CloudTrail data events
-// are the audit trail of these buckets where one is required.
+// keyARN and an S3 Bucket Key, versioning, the hygiene of
+// toolingBucketHygiene, a lifecycle that expires objects after expireDays
+// and noncurrent versions after noncurrentDays, and server access logs
+// delivered to the stack's AccessLogBucket (see addAccessLogBucket) under
+// the bucket's name. The bucket depends on the log bucket's policy, so that
+// log delivery is allowed before the first request is logged.
 func toolingBucket(name, keyARN string, expireDays, noncurrentDays int) *s3.Bucket {
-	return &s3.Bucket{
+	return toolingBucketHygiene(&s3.Bucket{
 		BucketName: cloudformation.String(name),
 		BucketEncryption: &s3.Bucket_BucketEncryption{
 			ServerSideEncryptionConfiguration: []s3.Bucket_ServerSideEncryptionRule{{
@@ -217,28 +310,59 @@ func toolingBucket(name, keyARN string, expireDays, noncurrentDays int) *s3.Buck
 			}},
 		},
 		VersioningConfiguration: &s3.Bucket_VersioningConfiguration{Status: "Enabled"},
-		PublicAccessBlockConfiguration: &s3.Bucket_PublicAccessBlockConfiguration{
-			BlockPublicAcls:       cloudformation.Bool(true),
-			BlockPublicPolicy:     cloudformation.Bool(true),
-			IgnorePublicAcls:      cloudformation.Bool(true),
-			RestrictPublicBuckets: cloudformation.Bool(true),
+		LifecycleConfiguration:  toolingLifecycle(expireDays, noncurrentDays),
+		LoggingConfiguration: &s3.Bucket_LoggingConfiguration{
+			DestinationBucketName: cloudformation.String(cloudformation.Ref(toolingAccessLogBucketID)),
+			LogFilePrefix:         cloudformation.String(toolingAccessLogPrefix(name)),
 		},
-		OwnershipControls: &s3.Bucket_OwnershipControls{
-			Rules: []s3.Bucket_OwnershipControlsRule{{ObjectOwnership: cloudformation.String("BucketOwnerEnforced")}},
-		},
-		LifecycleConfiguration: &s3.Bucket_LifecycleConfiguration{
-			Rules: []s3.Bucket_Rule{{
-				Id:               cloudformation.String("Expire"),
-				Status:           "Enabled",
-				ExpirationInDays: cloudformation.Int(expireDays),
-				NoncurrentVersionExpiration: &s3.Bucket_NoncurrentVersionExpiration{
-					NoncurrentDays: noncurrentDays,
-				},
-				AbortIncompleteMultipartUpload: &s3.Bucket_AbortIncompleteMultipartUpload{
-					DaysAfterInitiation: 1,
-				},
+		AWSCloudFormationDependsOn: []string{toolingAccessLogBucketPolicyID},
+	})
+}
+
+// addAccessLogBucket adds the server access log bucket of region to t, with
+// its policy, for the buckets called sources (each logs under its name).
+//
+// The log bucket is encrypted with SSE-S3: S3 documents SSE-S3 as the only
+// default encryption a server access log destination may use. It does not
+// log itself (S3 advises against a bucket logging into itself: every
+// delivery would be logged again). Its policy denies requests without TLS
+// and lets S3's logging service write, only for the source buckets of this
+// account, only under their prefixes.
+func addAccessLogBucket(t *cloudformation.Template, sys *schema.System, region string, sources []string) {
+	name := toolingAccessLogBucket(sys, region)
+	arn := toolingBucketARN(name)
+	days := max(toolingAccessLogMinDays, sys.Artifacts.RetentionDays)
+	t.Resources[toolingAccessLogBucketID] = toolingBucketHygiene(&s3.Bucket{
+		BucketName: cloudformation.String(name),
+		BucketEncryption: &s3.Bucket_BucketEncryption{
+			ServerSideEncryptionConfiguration: []s3.Bucket_ServerSideEncryptionRule{{
+				ServerSideEncryptionByDefault: &s3.Bucket_ServerSideEncryptionByDefault{SSEAlgorithm: "AES256"},
 			}},
 		},
+		VersioningConfiguration: &s3.Bucket_VersioningConfiguration{Status: "Enabled"},
+		LifecycleConfiguration:  toolingLifecycle(days, 1),
+	})
+	var prefixes, sourceARNs []any
+	for _, src := range sources {
+		prefixes = append(prefixes, arn+"/"+toolingAccessLogPrefix(src)+"*")
+		sourceARNs = append(sourceARNs, toolingBucketARN(src))
+	}
+	t.Resources[toolingAccessLogBucketPolicyID] = &s3.BucketPolicy{
+		Bucket: cloudformation.Ref(toolingAccessLogBucketID),
+		PolicyDocument: Policy(
+			toolingDenyInsecureTransport(name),
+			Statement{
+				Sid:       "S3ServerAccessLogs",
+				Effect:    "Allow",
+				Principal: map[string]any{"Service": "logging.s3.amazonaws.com"},
+				Action:    "s3:PutObject",
+				Resource:  resourceList(prefixes),
+				Condition: map[string]map[string]any{
+					"ArnLike":      {"aws:SourceArn": sourceARNs},
+					"StringEquals": {"aws:SourceAccount": sys.Tooling().ID},
+				},
+			},
+		),
 	}
 }
 
@@ -265,9 +389,11 @@ func toolingRegionParam(region string) string {
 //
 // The key policy lets the tooling account administer the key; lets the
 // tooling roles in toolingRoleARNs (the pipeline role, and in the home region
-// the CodeBuild role) use it; and lets the deploy and execution roles of the
-// environments that deploy in region decrypt. The bucket policy denies
-// requests without TLS and lets the same environment roles read.
+// the CodeBuild role) use it; lets the deploy and execution roles of the
+// environments that deploy in region decrypt; and denies grants that are
+// not for AWS services. The bucket policy denies requests without TLS and
+// lets the same environment roles read. The bucket logs into the stack's
+// access log bucket, which the caller adds with addAccessLogBucket.
 func addArtifactStore(t *cloudformation.Template, sys *schema.System, region string, toolingRoleARNs []string) {
 	names := schema.NamesOf(sys)
 	envs := toolingEnvsIn(sys, region)
@@ -275,13 +401,11 @@ func addArtifactStore(t *cloudformation.Template, sys *schema.System, region str
 	bucketName := names.ArtifactBucket(region)
 	bucketARN := toolingBucketARN(bucketName)
 
-	keyPolicy := Policy(
-		toolingKeyAdmin(sys),
-		toolingRolesGrant(sys, "ToolingRolesUseKey", toolingRoleARNs, toolingKeyUseActions),
-	)
+	grants := []Statement{toolingRolesGrant(sys, "ToolingRolesUseKey", toolingRoleARNs, toolingKeyUseActions)}
 	if st, ok := toolingEnvGrant(sys, "EnvironmentRolesDecrypt", envs, envRoles, toolingArtifactDecryptActions, "*"); ok {
-		keyPolicy.Statement = append(keyPolicy.Statement, st)
+		grants = append(grants, st)
 	}
+	keyPolicy := toolingKeyPolicy(sys, grants...)
 	t.Resources[toolingArtifactKeyID] = &kms.Key{
 		Description:       cloudformation.String(fmt.Sprintf("Pipeline artifacts of %s in %s", names.Pipeline(), region)),
 		EnableKeyRotation: cloudformation.Bool(true),

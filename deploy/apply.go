@@ -16,6 +16,14 @@ import (
 // inline; larger templates go through S3.
 const MaxInlineTemplate = 51200
 
+// Default bounds of the interval between two polls of CloudFormation: a
+// stack that takes a second is seen done within DefaultPollMin of its end;
+// a long one is polled every DefaultPollMax.
+const (
+	DefaultPollMin = 250 * time.Millisecond
+	DefaultPollMax = 3 * time.Second
+)
+
 // Options configures Apply.
 type Options struct {
 	Selection
@@ -27,10 +35,10 @@ type Options struct {
 	// Yes gives consent to steps that need it (deleting a stack left in
 	// ROLLBACK_COMPLETE to create it again).
 	Yes bool
-	// Confirm asks the user a yes/no question. Nil means nobody can be
-	// asked (stdin is not a terminal): a step that needs consent fails and
-	// names --yes.
-	Confirm func(question string) (bool, error)
+	// Confirm asks the user a yes/no question; it returns ctx's error when
+	// ctx is done first. Nil means nobody can be asked (stdin is not a
+	// terminal): a step that needs consent fails and names --yes.
+	Confirm func(ctx context.Context, question string) (bool, error)
 	// TemplateBucket is the S3 bucket templates over MaxInlineTemplate
 	// bytes are uploaded to.
 	TemplateBucket string
@@ -41,7 +49,7 @@ type Options struct {
 	// Sleep waits for d or until ctx is done; nil means a timer.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// PollMin and PollMax bound the interval between polls of a change set
-	// or a stack; 0 means 1 s and 5 s.
+	// or a stack (see poller); 0 means DefaultPollMin and DefaultPollMax.
 	PollMin, PollMax time.Duration
 }
 
@@ -59,11 +67,12 @@ func (o *Options) defaults() {
 		o.Sleep = sleepContext
 	}
 	if o.PollMin <= 0 {
-		o.PollMin = time.Second
+		o.PollMin = DefaultPollMin
 	}
-	if o.PollMax < o.PollMin {
-		o.PollMax = max(5*time.Second, o.PollMin)
+	if o.PollMax <= 0 {
+		o.PollMax = DefaultPollMax
 	}
+	o.PollMax = max(o.PollMax, o.PollMin)
 }
 
 func sleepContext(ctx context.Context, d time.Duration) error {
@@ -290,7 +299,7 @@ func (r *run) output(ctx context.Context, ref *compiler.OutputRef) (string, erro
 }
 
 // confirm asks for consent, or explains which flag gives it.
-func (r *run) confirm(question, refusal string) error {
+func (r *run) confirm(ctx context.Context, question, refusal string) error {
 	if r.opts.Yes {
 		return nil
 	}
@@ -300,8 +309,11 @@ func (r *run) confirm(question, refusal string) error {
 	r.confirmMu.Lock()
 	defer r.confirmMu.Unlock()
 	resume := r.opts.Reporter.Pause()
-	ok, err := r.opts.Confirm(question)
+	ok, err := r.opts.Confirm(ctx, question)
 	resume()
+	if ctx.Err() != nil {
+		return &stackError{outcome: Interrupted, msg: "interrupted at the question; nothing changed"}
+	}
 	if err != nil {
 		return failf("%s; asking failed: %v", refusal, err)
 	}

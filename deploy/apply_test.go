@@ -269,7 +269,7 @@ func TestApplyFailureNamesTheResourceAndSkipsDependents(t *testing.T) {
 	// Refused at the prompt.
 	opts := fastOptions(nil)
 	asked := ""
-	opts.Confirm = func(q string) (bool, error) { asked = q; return false, nil }
+	opts.Confirm = func(_ context.Context, q string) (bool, error) { asked = q; return false, nil }
 	res = h.apply(t, context.Background(), opts)
 	if o := resultOf(t, res, "shop-roles-staging-x"); o.Outcome != Failed || !strings.Contains(asked, "ROLLBACK_COMPLETE") {
 		t.Errorf("refused at the prompt %q: %+v", asked, o)

@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+
+	"github.com/goccy/go-yaml"
 
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/schema"
@@ -87,6 +90,52 @@ func (b *Bundle) PlaceholderAccounts() []string {
 		}
 	}
 	return out
+}
+
+// Placeholders returns the documentation placeholders a build directory
+// still holds, one description each: account ids (PlaceholderAccounts), and
+// in the templates a source connection ARN with "example" in it or the
+// repository myorg/myapp. Apply refuses them, as it refuses them in a
+// system.yaml.
+func (b *Bundle) Placeholders() []string {
+	var out []string
+	if ps := b.PlaceholderAccounts(); len(ps) > 0 {
+		out = append(out, "account ids "+strings.Join(ps, ", "))
+	}
+	seen := map[string]bool{}
+	for _, name := range sortedKeys(b.Templates) {
+		var doc any
+		if yaml.Unmarshal(b.Templates[name], &doc) != nil {
+			continue
+		}
+		walkStrings(doc, func(v string) {
+			lower := strings.ToLower(v)
+			isConn := strings.HasPrefix(lower, "arn:aws:codestar-connections:") || strings.HasPrefix(lower, "arn:aws:codeconnections:")
+			if isConn && strings.Contains(lower, "example") || strings.EqualFold(v, "myorg/myapp") {
+				if !seen[v] {
+					seen[v] = true
+					out = append(out, fmt.Sprintf("%q in stack %s", v, name))
+				}
+			}
+		})
+	}
+	return out
+}
+
+// walkStrings calls f with every string of a decoded document.
+func walkStrings(v any, f func(string)) {
+	switch x := v.(type) {
+	case string:
+		f(x)
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			walkStrings(x[k], f)
+		}
+	case []any:
+		for _, e := range x {
+			walkStrings(e, f)
+		}
+	}
 }
 
 // Stack returns the manifest entry of the stack called name, or nil.

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,5 +129,39 @@ func TestPlaceholderAccounts(t *testing.T) {
 	got := b.PlaceholderAccounts()
 	if len(got) != 2 || !strings.Contains(got[0], "123456789012") || !strings.Contains(got[1], "111111111111") {
 		t.Errorf("got %v", got)
+	}
+}
+
+func TestBundlePlaceholders(t *testing.T) {
+	cases := map[string]struct {
+		account string
+		value   string
+		want    []string
+	}{
+		"real values hold no placeholder": {
+			account: toolingID, value: "arn:aws:codeconnections:us-east-1:210987654321:connection/4f7c1d2e",
+		},
+		"a placeholder account id is named": {
+			account: "123456789012", value: "x",
+			want: []string{"account ids tooling (123456789012)"},
+		},
+		"an example connection ARN in a template is named": {
+			account: toolingID, value: "arn:aws:codestar-connections:us-east-1:210987654321:connection/example",
+			want: []string{`"arn:aws:codestar-connections:us-east-1:210987654321:connection/example" in stack par-s0-x`},
+		},
+		"the example repository in a template is named": {
+			account: toolingID, value: "myorg/myapp",
+			want: []string{`"myorg/myapp" in stack par-s0-x`},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			b := independent(1)
+			b.Manifest.Stacks[0].Account.ID = tc.account
+			b.Templates["par-s0-x"] = []byte(fmt.Sprintf(`{"Resources": {"P": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {"Value": [%q]}}}}`, tc.value))
+			if got := b.Placeholders(); !slices.Equal(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,7 @@ type CloudFormationAPI interface {
 	DeleteChangeSet(context.Context, *cloudformation.DeleteChangeSetInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteChangeSetOutput, error)
 	DeleteStack(context.Context, *cloudformation.DeleteStackInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
 	UpdateTerminationProtection(context.Context, *cloudformation.UpdateTerminationProtectionInput, ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error)
+	DescribeStackResources(context.Context, *cloudformation.DescribeStackResourcesInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error)
 }
 
 // STSAPI is the part of the STS client that checks who the caller is.
@@ -106,7 +108,8 @@ func (e *AccountError) Unwrap() error { return e.Err }
 type AWSOptions struct {
 	// Getenv reads the environment (USER and CI, for the session name).
 	Getenv func(string) string
-	// MaxAttempts of each AWS call under the standard retryer; 0 means 12.
+	// MaxAttempts of each AWS call under the standard retryer; 0 means
+	// AWS_MAX_ATTEMPTS when it is set, else 12.
 	MaxAttempts int
 	// MaxBackoff between attempts; 0 means 20 seconds.
 	MaxBackoff time.Duration
@@ -117,12 +120,14 @@ type AWSOptions struct {
 // web identity ...), asks STS who the caller is, and reaches every other
 // account through its role or profile, caching credentials per account.
 type AWS struct {
-	base    aws.Config
-	opts    AWSOptions
-	mu      sync.Mutex
-	caller  string
-	creds   map[string]aws.CredentialsProvider // by account id
-	checked map[string]error                   // account id -> result of reaching it
+	base   aws.Config
+	opts   AWSOptions
+	mu     sync.Mutex
+	caller string
+	// callerErr is why the caller's account is unknown, once asked.
+	callerErr error
+	creds     map[string]aws.CredentialsProvider // by account id
+	checked   map[string]error                   // account id -> result of reaching it
 }
 
 var _ ClientFactory = (*AWS)(nil)
@@ -134,6 +139,9 @@ func NewAWS(ctx context.Context, opts AWSOptions) (*AWS, error) {
 	}
 	if opts.MaxAttempts == 0 {
 		opts.MaxAttempts = 12
+		if n, err := strconv.Atoi(opts.Getenv("AWS_MAX_ATTEMPTS")); err == nil && n > 0 {
+			opts.MaxAttempts = n
+		}
 	}
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = 20 * time.Second
@@ -142,7 +150,13 @@ func NewAWS(ctx context.Context, opts AWSOptions) (*AWS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	return &AWS{base: cfg, opts: opts, creds: map[string]aws.CredentialsProvider{}, checked: map[string]error{}}, nil
+	return newAWS(cfg, opts), nil
+}
+
+// newAWS returns the factory over a loaded configuration; opts has its
+// defaults.
+func newAWS(cfg aws.Config, opts AWSOptions) *AWS {
+	return &AWS{base: cfg, opts: opts, creds: map[string]aws.CredentialsProvider{}, checked: map[string]error{}}
 }
 
 func newRetryer(opts AWSOptions) func() aws.Retryer {
@@ -178,36 +192,54 @@ func SessionName(getenv func(string) string) string {
 	return name
 }
 
-// Caller returns the caller's account id (sts GetCallerIdentity, once).
-func (a *AWS) Caller(ctx context.Context) (string, error) {
+// Caller returns the caller's account id (sts GetCallerIdentity, once),
+// asking STS in region when the configuration names none.
+func (a *AWS) Caller(ctx context.Context, region string) (string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.callerLocked(ctx)
+	return a.callerLocked(ctx, region)
 }
 
-func (a *AWS) callerLocked(ctx context.Context) (string, error) {
-	if a.caller != "" {
-		return a.caller, nil
+func (a *AWS) callerLocked(ctx context.Context, region string) (string, error) {
+	if a.caller != "" || a.callerErr != nil {
+		return a.caller, a.callerErr
 	}
-	out, err := sts.NewFromConfig(a.base).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := a.sts(a.base.Credentials, region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return "", fmt.Errorf("find the caller's AWS account (sts GetCallerIdentity): %w", err)
+		err = fmt.Errorf("find the caller's AWS account (sts GetCallerIdentity): %w", err)
+		if ctx.Err() == nil {
+			a.callerErr = err // not asked again
+		}
+		return "", err
 	}
 	a.caller = aws.ToString(out.Account)
 	return a.caller, nil
 }
 
+// sts returns an STS client with credentials p, in the configured region,
+// else in region (the region of the stack at hand): STS needs one, and
+// AWS_REGION may be unset when system.yaml gives every region.
+func (a *AWS) sts(p aws.CredentialsProvider, region string) *sts.Client {
+	cfg := a.base.Copy()
+	cfg.Credentials = p
+	if cfg.Region == "" {
+		cfg.Region = region
+	}
+	return sts.NewFromConfig(cfg)
+}
+
 // credentials returns the credentials that act in account: the caller's,
 // the account's role (assumed once, then cached) or its profile (checked
-// once with GetCallerIdentity).
-func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount) (aws.CredentialsProvider, error) {
+// once with GetCallerIdentity). When the caller's account cannot be found,
+// an account with a role or profile is still reached through it.
+func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if p, ok := a.creds[acct.ID]; ok {
 		return p, a.checked[acct.ID]
 	}
-	caller, err := a.callerLocked(ctx)
-	if err != nil {
+	caller, err := a.callerLocked(ctx, region)
+	if err != nil && (ctx.Err() != nil || acct.Role == "" && acct.Profile == "") {
 		return nil, err
 	}
 	var p aws.CredentialsProvider
@@ -215,7 +247,7 @@ func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount) (a
 	case acct.ID == caller:
 		p = a.base.Credentials
 	case acct.Role != "":
-		stsClient := sts.NewFromConfig(a.base)
+		stsClient := a.sts(a.base.Credentials, region)
 		p = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, acct.Role, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = SessionName(a.opts.Getenv)
 		}))
@@ -245,9 +277,7 @@ func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount) (a
 	}
 	if acct.Profile != "" && acct.Role == "" && acct.ID != caller {
 		// Check once that the profile reaches the right account.
-		cfg := a.base.Copy()
-		cfg.Credentials = p
-		out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		out, err := a.sts(p, region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
@@ -266,7 +296,7 @@ func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount) (a
 
 // Clients returns the clients of account in region.
 func (a *AWS) Clients(ctx context.Context, acct compiler.ManifestAccount, region string) (*Clients, error) {
-	p, err := a.credentials(ctx, acct)
+	p, err := a.credentials(ctx, acct, region)
 	if err != nil {
 		return nil, err
 	}

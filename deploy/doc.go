@@ -10,6 +10,14 @@
 // default configuration. Progress goes to a Reporter (NewReporter picks a live
 // view on a terminal and plain lines otherwise).
 //
+// Waiting is polling (watch.go): a change set is looked at once created, a
+// stack soon after its execution, then less and less often, so that fast
+// and slow implementations are both followed closely. apply relies only on
+// what every implementation of the CloudFormation API gives: events in
+// either order and without ids, change sets without ids or listed changes,
+// a status that lags behind an execution.
+//
 // Package fakeaws is a local fake of the AWS APIs used here, speaking their
-// wire protocols, for tests.
+// wire protocols, for tests; its Quirks make it answer like other
+// implementations.
 package deploy

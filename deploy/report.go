@@ -102,6 +102,7 @@ type LiveReporter struct {
 	latest  map[string]string
 	started map[string]time.Time
 	drawn   int // lines of the live block on screen
+	width   int // columns of the terminal; 0: unknown
 	paused  bool
 	stop    chan struct{}
 	stopped chan struct{}
@@ -144,12 +145,35 @@ func (l *LiveReporter) redraw() {
 	for _, s := range l.running {
 		elapsed := l.now().Sub(l.started[s]).Truncate(time.Second)
 		line := fmt.Sprintf("  %-40s %6s  %s", s, elapsed, l.latest[s])
-		if len(line) > 160 {
-			line = line[:157] + "..."
-		}
-		fmt.Fprintln(l.w, line)
+		fmt.Fprintln(l.w, truncate(line, l.width))
 		l.drawn++
 	}
+}
+
+// SetWidth tells the reporter how many columns the terminal has: a line of
+// the live block longer than that would wrap, and the block would not be
+// erased cleanly. 0 means unknown (lines are cut at 160).
+func (l *LiveReporter) SetWidth(columns int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.width = columns
+}
+
+// truncate cuts line to fit in width columns (160 when width is unknown),
+// short of the last column so that the terminal never wraps it.
+func truncate(line string, width int) string {
+	if width <= 0 {
+		width = 161
+	}
+	room := width - 1
+	runes := []rune(line)
+	if len(runes) <= room {
+		return line
+	}
+	if room <= 3 {
+		return string(runes[:max(room, 0)])
+	}
+	return string(runes[:room-3]) + "..."
 }
 
 // Start implements Reporter.
@@ -242,7 +266,11 @@ func WriteSummary(w io.Writer, r *Result) error {
 		if s.Outcome != Skipped {
 			changes = fmt.Sprint(len(s.Changes))
 		}
-		fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%s\n", s.Stack, s.Account, s.Region, s.Outcome, changes, s.Duration.Round(time.Second))
+		took := "-"
+		if s.Outcome != Skipped {
+			took = formatDuration(s.Duration)
+		}
+		fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%s\n", s.Stack, s.Account, s.Region, s.Outcome, changes, took)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write summary: %w", err)
@@ -273,6 +301,15 @@ func WriteSummary(w io.Writer, r *Result) error {
 		fmt.Fprintf(w, "\nInterrupted; still in progress in AWS (CloudFormation goes on without cicdgen): %s\n", strings.Join(r.InProgress, ", "))
 	}
 	return nil
+}
+
+// formatDuration rounds d for the summary: tenths of a second under ten
+// seconds, whole seconds above.
+func formatDuration(d time.Duration) string {
+	if d < 10*time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
 }
 
 // WriteGitHubAnnotations writes one ::error workflow command per failed

@@ -16,7 +16,7 @@ func sampleResult() *Result {
 			FailedEvent: &Event{LogicalID: "DeployRole", ResourceType: "AWS::IAM::Role", Status: "CREATE_FAILED", Reason: "Access Denied"},
 			Error:       "DeployRole (AWS::IAM::Role) CREATE_FAILED: Access Denied, really; the stack ended in ROLLBACK_COMPLETE"},
 		{Stack: "shop-ecs-dev-x", Account: "dev", AccountID: devID, Region: "us-east-1", Outcome: Skipped, Error: "not started: it depends on shop-roles-dev-x, which did not complete"},
-		{Stack: "shop-monitoring-x", Account: "tooling", AccountID: toolingID, Region: "us-east-1", Outcome: Unchanged, Duration: 3 * time.Second},
+		{Stack: "shop-monitoring-x", Account: "tooling", AccountID: toolingID, Region: "us-east-1", Outcome: Unchanged, Duration: 1260 * time.Millisecond},
 	}}
 }
 
@@ -28,8 +28,8 @@ func TestWriteSummary(t *testing.T) {
 	want := `STACK              ACCOUNT/REGION     RESULT     CHANGES  DURATION
 shop-pipeline-x    tooling/us-east-1  created    17       1m35s
 shop-roles-dev-x   dev/us-east-1      failed     0        12s
-shop-ecs-dev-x     dev/us-east-1      skipped    -        0s
-shop-monitoring-x  tooling/us-east-1  unchanged  0        3s
+shop-ecs-dev-x     dev/us-east-1      skipped    -        -
+shop-monitoring-x  tooling/us-east-1  unchanged  0        1.3s
 4 stacks: 1 created, 1 unchanged, 1 failed, 1 skipped
 
 Failed: shop-roles-dev-x (310987654321, us-east-1)
@@ -117,5 +117,25 @@ func TestLiveReporterRedrawsInPlace(t *testing.T) {
 	// clears the live block.
 	if !strings.HasSuffix(out, "\x1b[1A\x1b[2K") {
 		t.Errorf("live block not cleared at the end: %q", out[max(0, len(out)-40):])
+	}
+}
+
+func TestTruncateFitsTheTerminal(t *testing.T) {
+	cases := map[string]struct {
+		line  string
+		width int
+		want  string
+	}{
+		"a short line is kept":                        {"abc", 80, "abc"},
+		"a long line is cut short of the last column": {"abcdefghij", 8, "abcd..."},
+		"characters are cut whole, not bytes":         {"ééééééééé", 6, "éé..."},
+		"an unknown width cuts at 160 columns":        {strings.Repeat("x", 200), 0, strings.Repeat("x", 157) + "..."},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := truncate(tc.line, tc.width); got != tc.want {
+				t.Errorf("truncate(%q, %d) = %q, want %q", tc.line, tc.width, got, tc.want)
+			}
+		})
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/smithy-go"
 	"github.com/goccy/go-yaml"
 
 	"github.com/cicdgen/cicdgen/compiler"
@@ -25,13 +24,7 @@ type stackRun struct {
 	s   *compiler.ManifestStack
 	res *StackResult
 	cl  *Clients
-	// marker is the id of the newest stack event reported.
-	marker string
 }
-
-// noEvents is the event marker that turns event reading off (when the
-// events cannot be read).
-const noEvents = "\x00no events"
 
 // cleanupTimeout bounds the clean-up calls made after an interruption.
 const cleanupTimeout = 30 * time.Second
@@ -81,6 +74,9 @@ func (d *stackRun) deploy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if csType == types.ChangeSetTypeCreate {
+		st = nil // deleted by prepare, or REVIEW_IN_PROGRESS: nothing to compare with
+	}
 	if cs == nil { // no changes
 		d.res.Outcome = Unchanged
 		return d.finish(ctx)
@@ -94,7 +90,7 @@ func (d *stackRun) deploy(ctx context.Context) error {
 		d.cleanup(ctx, cs)
 		return &stackError{outcome: Interrupted, msg: "interrupted before execution; its change set was deleted, nothing changed"}
 	}
-	if err := d.execute(ctx, cs); err != nil {
+	if err := d.execute(ctx, cs, stateOf(st)); err != nil {
 		return err
 	}
 	if csType == types.ChangeSetTypeCreate {
@@ -197,7 +193,7 @@ func (d *stackRun) prepare(ctx context.Context, st *types.Stack) (types.ChangeSe
 			return "", nil
 		}
 		refusal := fmt.Sprintf("stack %s is %s after a failed first create and must be deleted before it can be created again", name, status)
-		if err := d.confirm(fmt.Sprintf("Stack %s (%s, %s) is %s after a failed first create. Delete it and create it again?", name, d.s.Account.ID, region, status), refusal); err != nil {
+		if err := d.confirm(ctx, fmt.Sprintf("Stack %s (%s, %s) is %s after a failed first create. Delete it and create it again?", name, d.s.Account.ID, region, status), refusal); err != nil {
 			return "", err
 		}
 		d.status("deleting " + status + " stack")
@@ -236,22 +232,19 @@ func (d *stackRun) deleteStack(ctx context.Context, st *types.Stack) error {
 			return fmt.Errorf("turn off termination protection of %s to delete it: %w", d.s.Name, err)
 		}
 	}
-	marker, err := latestEventID(ctx, cfn, d.s.Name)
+	evr, err := newEventReader(ctx, cfn, d.s.Name, true)
 	if err != nil {
-		if ctx.Err() != nil {
-			return err
-		}
-		marker = noEvents
+		return err
 	}
 	if _, err := cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(d.s.Name)}); err != nil {
 		return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
 	}
-	final, _, err := d.watch(ctx, d.s.Name, marker)
+	w, err := d.watch(ctx, d.s.Name, stateOf(st), evr, true)
 	if err != nil {
 		return err
 	}
-	if final != string(types.StackStatusDeleteComplete) {
-		return failf("deleting stack %s ended in %s", d.s.Name, final)
+	if w.status != string(types.StackStatusDeleteComplete) {
+		return failf("deleting stack %s ended in %s (%s)", d.s.Name, w.status, orUnknown(w.reason))
 	}
 	return nil
 }
@@ -272,7 +265,7 @@ func (d *stackRun) createChangeSet(ctx context.Context, t types.ChangeSetType, t
 	cfn := d.cl.CloudFormation
 	in := &cloudformation.CreateChangeSetInput{
 		StackName:     aws.String(d.s.Name),
-		ChangeSetName: aws.String(fmt.Sprintf("cicdgen-%d", d.opts.Now().Unix())),
+		ChangeSetName: aws.String(changeSetName(d.s.Name, d.opts.Now())),
 		ChangeSetType: t,
 		Description:   aws.String("cicdgen apply"),
 		Parameters:    params,
@@ -317,30 +310,58 @@ func (d *stackRun) createChangeSet(ctx context.Context, t types.ChangeSetType, t
 	return cs, nil
 }
 
+// changeSetName names a change set of stack: unique per stack and
+// millisecond, so that no two change sets share a name even where an
+// implementation looks them up by name alone, and within the 128
+// characters CloudFormation allows.
+func changeSetName(stack string, now time.Time) string {
+	name := fmt.Sprintf("cicdgen-%s-%03d-%s", now.UTC().Format("20060102-150405"), now.Nanosecond()/int(time.Millisecond), stack)
+	return strings.TrimRight(name[:min(len(name), 128)], "-")
+}
+
 // isEmptyChangeSet reports whether a FAILED change set's reason says it has
 // nothing to do.
 func isEmptyChangeSet(reason string) bool {
-	return strings.Contains(reason, "didn't contain changes") || strings.Contains(reason, "No updates are to be performed")
+	r := strings.ToLower(reason)
+	for _, s := range []string{"didn't contain changes", "did not contain changes", "does not contain changes", "contains no changes",
+		"no updates are to be performed", "no changes"} {
+		if strings.Contains(r, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // waitChangeSet polls the change set until it is ready or failed and reads
 // its changes.
+//
+// The first poll comes at once (a fast implementation has it ready), the
+// next ones spaced by the poller. A change set not found in the first
+// seconds is taken as not visible yet.
 func (d *stackRun) waitChangeSet(ctx context.Context, cs *changeSet) (types.ChangeSetStatus, string, error) {
 	cfn := d.cl.CloudFormation
-	wait := d.opts.PollMin / 2
+	p := d.poller(0)
 	for {
-		if err := d.opts.Sleep(ctx, wait); err != nil {
+		if err := p.wait(ctx); err != nil {
 			return "", "", err
 		}
-		wait = min(wait*3/2+1, d.opts.PollMax)
 		out, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
 		if err != nil {
+			if isNotFound(err) && p.elapsed() < settleGrace && ctx.Err() == nil {
+				continue
+			}
 			return "", "", fmt.Errorf("describe change set of %s: %w", d.s.Name, err)
 		}
-		switch out.Status {
+		status := out.Status
+		if status == "" && out.ExecutionStatus == types.ExecutionStatusAvailable {
+			status = types.ChangeSetStatusCreateComplete
+		}
+		switch status {
 		case types.ChangeSetStatusCreateComplete:
 			cs.changes = appendChanges(nil, out.Changes)
-			for token := out.NextToken; token != nil; {
+			tokens := map[string]bool{}
+			for token := out.NextToken; aws.ToString(token) != "" && !tokens[aws.ToString(token)] && len(tokens) < maxPages; {
+				tokens[aws.ToString(token)] = true
 				page, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack), NextToken: token})
 				if err != nil {
 					return "", "", fmt.Errorf("describe change set of %s: %w", d.s.Name, err)
@@ -348,7 +369,7 @@ func (d *stackRun) waitChangeSet(ctx context.Context, cs *changeSet) (types.Chan
 				cs.changes = appendChanges(cs.changes, page.Changes)
 				token = page.NextToken
 			}
-			return out.Status, "", nil
+			return status, "", nil
 		case types.ChangeSetStatusFailed:
 			return out.Status, aws.ToString(out.StatusReason), nil
 		case types.ChangeSetStatusDeleteComplete, types.ChangeSetStatusDeleteFailed, types.ChangeSetStatusDeleteInProgress:
@@ -378,123 +399,83 @@ func (d *stackRun) cleanup(ctx context.Context, cs *changeSet) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	cfn := d.cl.CloudFormation
+	_, err := cfn.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
+	if err != nil && !isNotFound(err) {
+		d.res.Note = fmt.Sprintf("could not delete change set %s: %v", cs.name, err)
+	}
 	if cs.newStack {
-		// Deleting the REVIEW_IN_PROGRESS stack deletes its change sets.
-		if _, err := cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(cs.stack)}); err != nil {
+		// The change set created the stack (REVIEW_IN_PROGRESS, no
+		// resources): delete it too. An implementation that creates
+		// stacks only when a change set runs has none to delete.
+		if _, err := cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(cs.stack)}); err != nil && !isNotFound(err) {
 			d.res.Note = fmt.Sprintf("could not delete the empty stack its change set created: %v", err)
 		}
-		return
-	}
-	if _, err := cfn.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)}); err != nil {
-		d.res.Note = fmt.Sprintf("could not delete change set %s: %v", cs.name, err)
 	}
 }
 
 // execute runs the change set and follows the stack until it settles.
-func (d *stackRun) execute(ctx context.Context, cs *changeSet) error {
+// before is the stack's state before the change set (nil for a new stack).
+func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackState) error {
 	cfn := d.cl.CloudFormation
-	marker, err := latestEventID(ctx, cfn, cs.stack)
-	if err != nil {
-		if ctx.Err() != nil {
-			d.cleanup(ctx, cs)
-			return &stackError{outcome: Interrupted, msg: "interrupted before execution; its change set was deleted, nothing changed"}
-		}
-		// Events are for show: go on without them.
-		d.status(fmt.Sprintf("cannot read stack events: %v", err))
-		marker = noEvents
-	}
-	d.status(fmt.Sprintf("executing change set (%d changes)", len(cs.changes)))
-	if ctx.Err() != nil {
+	evr, err := newEventReader(ctx, cfn, cs.stack, true)
+	if err != nil || ctx.Err() != nil {
 		d.cleanup(ctx, cs)
 		return &stackError{outcome: Interrupted, msg: "interrupted before execution; its change set was deleted, nothing changed"}
 	}
+	if evr.off {
+		d.status("cannot read stack events; going on without them")
+	}
+	d.status(fmt.Sprintf("executing change set (%d changes)", len(cs.changes)))
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	_, err = cfn.ExecuteChangeSet(callCtx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
 	cancel()
 	if err != nil {
 		return failf("execute change set of %s: %v", d.s.Name, err)
 	}
-	d.marker = marker
-	final, events, err := d.watch(ctx, cs.stack, marker)
+	w, err := d.watch(ctx, cs.stack, before, evr, false)
 	if err != nil && ctx.Err() != nil {
 		// One last look, not cancelled: the stack may have just settled.
 		lastCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		st, lerr := describeStack(lastCtx, cfn, cs.stack)
 		cancel()
-		if lerr != nil || st == nil || strings.HasSuffix(string(st.StackStatus), "_IN_PROGRESS") {
+		unchanged := before != nil && st != nil && string(st.StackStatus) == before.status && aws.ToTime(st.LastUpdatedTime).Equal(before.lastUpdated)
+		if lerr != nil || st == nil || inProgress(string(st.StackStatus)) || unchanged {
 			d.mu.Lock()
 			d.inProgress[d.s.Name] = true
 			d.mu.Unlock()
 			return &stackError{outcome: Interrupted, msg: "interrupted while CloudFormation was changing it; it goes on in AWS"}
 		}
 		lastCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		var more []Event
-		final, more, err = d.watch(lastCtx, cs.stack, d.marker)
+		for _, e := range evr.next(lastCtx, func(error) {}) {
+			d.opts.Reporter.Event(d.s.Name, e)
+			w.events = append(w.events, e)
+		}
 		cancel()
-		events = append(events, more...)
+		d.outputsOf(st)
+		w.status, err = string(st.StackStatus), nil
+		if r := aws.ToString(st.StackStatusReason); r != "" {
+			w.reason = r
+		}
 	}
 	if err != nil {
 		return err
 	}
-	switch final {
+	switch w.status {
 	case string(types.StackStatusCreateComplete), string(types.StackStatusUpdateComplete), string(types.StackStatusImportComplete):
 		return nil
 	}
-	ev := firstFailure(events, d.s.Name)
+	ev := firstFailure(w.events, d.s.Name)
+	if ev == nil {
+		ev = d.failedResource(ctx, cs.stack)
+	}
 	d.res.FailedEvent = ev
 	if ev == nil {
-		return failf("stack ended in %s", final)
+		// No event names the resource (the events cannot be read): the
+		// stack's status reason does, in AWS's words ("The following
+		// resource(s) failed to create: [...]").
+		return failf("the stack ended in %s: %s", w.status, orUnknown(w.reason))
 	}
-	return failf("%s (%s) %s: %s; the stack ended in %s", ev.LogicalID, ev.ResourceType, ev.Status, orUnknown(ev.Reason), final)
-}
-
-// watch reports the stack's events after marker until the stack is no
-// longer in progress, and returns its final status and the events seen.
-func (d *stackRun) watch(ctx context.Context, stack, marker string) (string, []Event, error) {
-	cfn := d.cl.CloudFormation
-	var seen []Event
-	wait := d.opts.PollMin / 2
-	for {
-		if err := d.opts.Sleep(ctx, wait); err != nil {
-			return "", seen, err
-		}
-		st, err := describeStack(ctx, cfn, stack)
-		if err != nil {
-			return "", seen, err
-		}
-		if st == nil {
-			return string(types.StackStatusDeleteComplete), seen, nil
-		}
-		var evs []Event
-		newest := ""
-		if marker != noEvents {
-			evs, newest, err = eventsSince(ctx, cfn, stack, marker)
-			if err != nil {
-				if ctx.Err() != nil {
-					return "", seen, err
-				}
-				d.status(fmt.Sprintf("cannot read stack events: %v", err))
-				marker = noEvents
-			}
-		}
-		if newest != "" {
-			marker = newest
-			d.marker = newest
-		}
-		for _, e := range evs {
-			d.opts.Reporter.Event(d.s.Name, e)
-		}
-		seen = append(seen, evs...)
-		if len(evs) > 0 {
-			wait = d.opts.PollMin
-		} else {
-			wait = min(wait*3/2+1, d.opts.PollMax)
-		}
-		d.outputsOf(st)
-		if status := string(st.StackStatus); !strings.HasSuffix(status, "_IN_PROGRESS") {
-			return status, seen, nil
-		}
-	}
+	return failf("%s (%s) %s: %s; the stack ended in %s", ev.LogicalID, ev.ResourceType, ev.Status, orUnknown(ev.Reason), w.status)
 }
 
 func (d *stackRun) outputsOf(st *types.Stack) {
@@ -518,14 +499,42 @@ func (d *stackRun) finish(ctx context.Context) error {
 	}
 	d.outputsOf(st)
 	if d.s.TerminationProtection && !aws.ToBool(st.EnableTerminationProtection) && !d.opts.DryRun {
-		if _, err := d.cl.CloudFormation.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
+		_, err := d.cl.CloudFormation.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
 			StackName: aws.String(d.s.Name), EnableTerminationProtection: aws.Bool(true),
-		}); err != nil {
+		})
+		switch {
+		case err == nil:
+			d.status("termination protection on")
+		case isNotImplemented(err):
+			// An endpoint without the call (a fake, an emulator): the
+			// stack is deployed; say what is missing.
+			d.res.Note = fmt.Sprintf("termination protection not turned on: the endpoint does not implement UpdateTerminationProtection (%v)", err)
+			d.status(d.res.Note)
+		default:
 			return failf("turn on termination protection of %s: %v", d.s.Name, err)
 		}
-		d.status("termination protection on")
 	}
 	return nil
+}
+
+// failedResource returns a resource of the stack in a *_FAILED state, as
+// DescribeStackResources shows it, or nil: the way to name the resource
+// that failed when no event does (the events cannot be read). Errors are
+// ignored: this only adds detail to a failure already known.
+func (d *stackRun) failedResource(ctx context.Context, stack string) *Event {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	out, err := d.cl.CloudFormation.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stack)})
+	if err != nil {
+		return nil
+	}
+	var evs []Event
+	for _, r := range out.StackResources {
+		evs = append(evs, Event{Time: aws.ToTime(r.Timestamp), LogicalID: aws.ToString(r.LogicalResourceId), ResourceType: aws.ToString(r.ResourceType),
+			Status: string(r.ResourceStatus), Reason: aws.ToString(r.ResourceStatusReason)})
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+	return firstFailure(evs, stack)
 }
 
 // firstFailure returns the first resource that failed, preferring a real
@@ -534,7 +543,7 @@ func firstFailure(events []Event, stack string) *Event {
 	var fallback *Event
 	for i := range events {
 		e := &events[i]
-		if !strings.HasSuffix(e.Status, "_FAILED") || e.ResourceType == "AWS::CloudFormation::Stack" && e.LogicalID == stack {
+		if !strings.HasSuffix(e.Status, "_FAILED") || e.ResourceType == stackResourceType && e.LogicalID == stack {
 			continue
 		}
 		if strings.Contains(e.Reason, "cancelled") {
@@ -552,20 +561,22 @@ func firstFailure(events []Event, stack string) *Event {
 func describeStack(ctx context.Context, cfn CloudFormationAPI, name string) (*types.Stack, error) {
 	out, err := cfn.DescribeStacks(ctx, &cloudformation.DescribeStacksInput{StackName: aws.String(name)})
 	if err != nil {
-		var ae smithy.APIError
-		if errors.As(err, &ae) && ae.ErrorCode() == "ValidationError" && strings.Contains(ae.ErrorMessage(), "does not exist") {
+		if isNotFound(err) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("describe stack %s: %w", name, err)
 	}
-	if len(out.Stacks) == 0 {
-		return nil, nil
+	// The stack asked for, even from an implementation that lists others.
+	for _, st := range out.Stacks {
+		if aws.ToString(st.StackName) != name && aws.ToString(st.StackName) != "" {
+			continue
+		}
+		if st.StackStatus == types.StackStatusDeleteComplete {
+			continue
+		}
+		return &st, nil
 	}
-	st := out.Stacks[0]
-	if st.StackStatus == types.StackStatusDeleteComplete {
-		return nil, nil
-	}
-	return &st, nil
+	return nil, nil
 }
 
 func stackOutputs(st *types.Stack) map[string]string {
@@ -574,54 +585,6 @@ func stackOutputs(st *types.Stack) map[string]string {
 		out[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
 	}
 	return out
-}
-
-// latestEventID returns the id of the stack's newest event, "" if none.
-func latestEventID(ctx context.Context, cfn CloudFormationAPI, stack string) (string, error) {
-	out, err := cfn.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stack)})
-	if err != nil {
-		return "", fmt.Errorf("describe stack events of %s: %w", stack, err)
-	}
-	if len(out.StackEvents) == 0 {
-		return "", nil
-	}
-	return aws.ToString(out.StackEvents[0].EventId), nil
-}
-
-// eventsSince returns the events newer than marker, oldest first, and the
-// id of the newest. Events come newest first, a page at a time.
-func eventsSince(ctx context.Context, cfn CloudFormationAPI, stack, marker string) ([]Event, string, error) {
-	var newestFirst []types.StackEvent
-	var token *string
-pages:
-	for {
-		out, err := cfn.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String(stack), NextToken: token})
-		if err != nil {
-			return nil, "", fmt.Errorf("describe stack events of %s: %w", stack, err)
-		}
-		for _, e := range out.StackEvents {
-			if aws.ToString(e.EventId) == marker {
-				break pages
-			}
-			newestFirst = append(newestFirst, e)
-		}
-		if out.NextToken == nil {
-			break
-		}
-		token = out.NextToken
-	}
-	if len(newestFirst) == 0 {
-		return nil, "", nil
-	}
-	out := make([]Event, 0, len(newestFirst))
-	for i := len(newestFirst) - 1; i >= 0; i-- {
-		e := newestFirst[i]
-		out = append(out, Event{
-			Time: aws.ToTime(e.Timestamp), LogicalID: aws.ToString(e.LogicalResourceId), ResourceType: aws.ToString(e.ResourceType),
-			Status: string(e.ResourceStatus), Reason: aws.ToString(e.ResourceStatusReason),
-		})
-	}
-	return out, aws.ToString(newestFirst[0].EventId), nil
 }
 
 // templateResources lists a JSON template's resources as additions.

@@ -29,6 +29,7 @@ type Env struct {
 	IsTerminal       bool // stdout is a terminal: colour, live progress
 	StdinIsTerminal  bool // prompts are allowed
 	StderrIsTerminal bool // diagnostics on stderr may be coloured
+	Width            int  // columns of the terminal stdout is, 0 when unknown
 }
 
 // exitError carries a process exit code out of a command. The command has

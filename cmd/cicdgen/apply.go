@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -53,7 +52,7 @@ func deployFlags() []cli.Flag {
 		&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "deploy up to `N` stacks at once"},
 		&cli.StringFlag{Name: "template-bucket", Usage: "upload templates over 51,200 bytes to S3 `BUCKET`"},
 		&cli.StringFlag{Name: "summary-json", Usage: "write the result of each stack as JSON to `FILE`"},
-		&cli.DurationFlag{Name: "poll-interval", Value: time.Second, Usage: "shortest wait between two polls of CloudFormation, a `DURATION` such as 2s"},
+		&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION` such as 1s; on long operations the waits grow to 3s, or to this when longer"},
 		&cli.StringFlag{
 			Name:  "format",
 			Value: diag.FormatText,
@@ -94,13 +93,17 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
 		return exitWith(exitDeployFail)
 	}
+	progress := deploy.NewReporter(env.Stdout, env.IsTerminal, nil)
+	if live, ok := progress.(*deploy.LiveReporter); ok {
+		live.SetWidth(env.Width)
+	}
 	opts := deploy.Options{
 		Selection:      deploy.Selection{Environments: c.StringSlice("env"), Stacks: c.StringSlice("stack"), NoDeps: c.Bool("no-deps")},
 		Concurrency:    c.Int("concurrency"),
 		DryRun:         dryRun,
 		Yes:            c.Bool("yes"),
 		TemplateBucket: c.String("template-bucket"),
-		Reporter:       deploy.NewReporter(env.Stdout, env.IsTerminal, nil),
+		Reporter:       progress,
 		PollMin:        c.Duration("poll-interval"),
 	}
 	if env.StdinIsTerminal && !opts.Yes {
@@ -128,6 +131,12 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 			return err
 		}
 	}
+	// The failures again on stderr, the stream for what went wrong.
+	for _, s := range res.Stacks {
+		if s.Outcome == deploy.Failed {
+			fmt.Fprintf(env.Stderr, "cicdgen %s: stack %s (%s, %s) failed: %s\n", c.Command.Name, s.Stack, s.AccountID, s.Region, s.Error)
+		}
+	}
 	if path := c.String("summary-json"); path != "" {
 		if err := deploy.WriteSummaryJSON(path, res); err != nil {
 			fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
@@ -153,9 +162,9 @@ func loadBundle(env *Env, r *reporter, path string) (*deploy.Bundle, error) {
 			fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
 			return nil, exitWith(exitInputErrors)
 		}
-		if ps := b.PlaceholderAccounts(); len(ps) > 0 {
-			fmt.Fprintf(env.Stderr, "cicdgen: %s holds placeholder account ids: %s; apply refuses placeholders: write the real ids in system.yaml and build again\n",
-				path, strings.Join(ps, ", "))
+		if ps := b.Placeholders(); len(ps) > 0 {
+			fmt.Fprintf(env.Stderr, "cicdgen: %s holds placeholder values: %s; apply refuses placeholders: write the real values in system.yaml and build again\n",
+				path, strings.Join(ps, "; "))
 			return nil, exitWith(exitInputErrors)
 		}
 		return b, nil
@@ -194,20 +203,49 @@ func loadBundle(env *Env, r *reporter, path string) (*deploy.Bundle, error) {
 	return b, nil
 }
 
-// prompter asks yes/no questions on stdout and reads the answer from stdin.
-func prompter(env *Env) func(string) (bool, error) {
+// prompter asks yes/no questions on stdout and reads the answers from
+// stdin. A question stops waiting when its context is done (Ctrl-C): the
+// line being read then answers nothing.
+func prompter(env *Env) func(context.Context, string) (bool, error) {
 	var mu sync.Mutex
-	in := bufio.NewReader(env.Stdin)
-	return func(q string) (bool, error) {
+	type answer struct {
+		line string
+		err  error
+	}
+	lines := make(chan answer)
+	var start sync.Once
+	read := func() {
+		in := bufio.NewReader(env.Stdin)
+		for {
+			line, err := in.ReadString('\n')
+			lines <- answer{line, err}
+			if err != nil {
+				close(lines) // every later question reads EOF
+				return
+			}
+		}
+	}
+	return func(ctx context.Context, q string) (bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(env.Stdout, "%s [y/N] ", q)
-		line, err := in.ReadString('\n')
-		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-			return false, fmt.Errorf("read the answer: %w", err)
+		start.Do(func() { go read() })
+		var a answer
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(env.Stdout)
+			return false, ctx.Err()
+		case got, ok := <-lines:
+			a = got
+			if !ok {
+				a.err = io.EOF
+			}
 		}
-		answer := strings.ToLower(strings.TrimSpace(line))
-		return answer == "y" || answer == "yes", nil
+		if a.err != nil && !(errors.Is(a.err, io.EOF) && a.line != "") {
+			return false, fmt.Errorf("read the answer: %w", a.err)
+		}
+		reply := strings.ToLower(strings.TrimSpace(a.line))
+		return reply == "y" || reply == "yes", nil
 	}
 }
 

@@ -143,6 +143,9 @@ func TestApplyCommandFailure(t *testing.T) {
 			t.Errorf("output does not contain %q:\n%s", w, stdout)
 		}
 	}
+	if w := "cicdgen apply: stack shop-roles-staging-x (410987654321, us-east-1) failed: DeployRole (AWS::IAM::Role) CREATE_FAILED"; !strings.Contains(stderr, w) {
+		t.Errorf("stderr does not contain %q:\n%s", w, stderr)
+	}
 
 	// ROLLBACK_COMPLETE: not a terminal, so no prompt: --yes is named.
 	fake.ClearFailures()
@@ -153,6 +156,20 @@ func TestApplyCommandFailure(t *testing.T) {
 	code, stdout, _ = runCLI(t, "apply", file, "--poll-interval", "5ms", "--yes")
 	if code != 0 {
 		t.Errorf("with --yes: exit %d\n%s", code, stdout)
+	}
+}
+
+// Without AWS_REGION (system.yaml gives every region), STS is asked in the
+// region of the stack at hand.
+func TestApplyCommandWithoutAWSRegion(t *testing.T) {
+	fake, file := deployFixture(t)
+	t.Setenv("AWS_REGION", "")
+	code, stdout, stderr := runCLI(t, "apply", file, "--poll-interval", "5ms", "--env", "staging")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, ok := fake.Stack(stagingAccount, "us-east-1", "shop-ecs-staging-x"); !ok {
+		t.Error("staging not deployed")
 	}
 }
 

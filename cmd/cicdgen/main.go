@@ -9,6 +9,10 @@ import (
 )
 
 func main() {
+	width, _, err := term.GetSize(int(os.Stdout.Fd()))
+	if err != nil {
+		width = 0
+	}
 	os.Exit(Main(os.Args, Env{
 		Stdin:            os.Stdin,
 		Stdout:           os.Stdout,
@@ -17,5 +21,6 @@ func main() {
 		IsTerminal:       term.IsTerminal(int(os.Stdout.Fd())),
 		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
 		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		Width:            width,
 	}))
 }

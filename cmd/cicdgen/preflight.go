@@ -22,7 +22,7 @@ func preflightCommand(env *Env) *cli.Command {
 			"each registry-credentials secret has a value (never printed).\n\n" +
 			"Exit status: 0 all passed (warnings allowed), 1 a check failed or the input\n" +
 			"has errors, 2 usage.",
-		Flags: []cli.Flag{diagFormatFlag(), colorFlag()},
+		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), colorFlag()},
 		Action: func(c *cli.Context) error {
 			args, err := fileArgs(c, env, 1)
 			if err != nil {
@@ -33,6 +33,7 @@ func preflightCommand(env *Env) *cli.Command {
 				return usageError(c, env, "%v", err)
 			}
 			sys, ds := loadSystem(env, r, args[0])
+			ds = r.adjust(ds)
 			var placeholders []string
 			var others diag.Diagnostics
 			for _, d := range ds {
@@ -49,7 +50,7 @@ func preflightCommand(env *Env) *cli.Command {
 			if err := r.print(out, others); err != nil {
 				return err
 			}
-			if sys == nil || ds.HasErrors() {
+			if sys == nil || others.HasErrors() {
 				return exitWith(exitInputErrors)
 			}
 			factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv})

@@ -9,15 +9,18 @@ import (
 )
 
 // validateCommand is `cicdgen validate [FILE...]`: the schema and semantic
-// checks, nothing else. Exit 0 when there are no errors (warnings allowed),
-// 1 when there are, 2 for a usage error.
+// checks, then a compile in memory, so that what only the templates can show
+// (an override whose path is not in its stack, a quota) fails validate as it
+// would fail build. Nothing is written. Exit 0 when there are no errors
+// (warnings allowed), 1 when there are, 2 for a usage error.
 func validateCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:      "validate",
 		Usage:     "check system.yaml against the schema and the semantic checks",
 		ArgsUsage: "[FILE...]",
 		Description: "Checks each FILE (default system.yaml; - reads standard input) and prints\n" +
-			"every problem with its position. Placeholder values are warnings, errors\n" +
+			"every problem with its position, compiling in memory so that overrides and\n" +
+			"CloudFormation quotas are checked too. Placeholder values are warnings, errors\n" +
 			"under --strict. Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.\n\n" +
 			"With --format json or sarif the report goes to stdout, as do github\n" +
 			"annotations; text goes to stderr.",
@@ -34,8 +37,7 @@ func validateCommand(env *Env) *cli.Command {
 			var all diag.Diagnostics
 			var valid []string
 			for _, f := range files {
-				_, ds := loadSystem(env, r, f)
-				ds = r.adjust(ds)
+				_, ds := compileSystem(env, r, f)
 				if !ds.HasErrors() {
 					valid = append(valid, f)
 				}

@@ -37,6 +37,7 @@ type stack struct {
 	events     []event // oldest first
 	timeline   []step  // pending changes, by time
 	changeSets []*changeSet
+	failed     []event // resources the last operation failed on, as DescribeStackResources lists them
 }
 
 type resource struct {
@@ -66,6 +67,7 @@ type changeSet struct {
 	caps                 []string
 	changes              []change
 	resources            map[string]resource // the stack's resources once executed
+	pending              int                 // describes left before it shows its status (Quirks.PendingChangeSets)
 }
 
 type change struct{ Action, LogicalID, Type, Replacement, Physical string }
@@ -175,6 +177,9 @@ func (s *Server) cloudFormation(req *request, action string) (any, *apiError) {
 	case "DescribeStacks":
 		return s.describeStacks(sc, f.Get("StackName"))
 	case "DescribeStackEvents":
+		if s.quirks.NoStackEvents {
+			break
+		}
 		return s.describeStackEvents(sc, f.Get("StackName"), f.Get("NextToken"))
 	case "CreateChangeSet":
 		return s.createChangeSet(sc, f)
@@ -188,10 +193,22 @@ func (s *Server) cloudFormation(req *request, action string) (any, *apiError) {
 			return nil, err
 		}
 		st.dropChangeSet(cs)
+		if s.quirks.HiddenReview && st.status == "REVIEW_IN_PROGRESS" && len(st.changeSets) == 0 {
+			// The stack existed only through its change set.
+			delete(s.stacks[sc], st.name)
+		}
 		return nil, nil
+	case "DescribeStackResources":
+		return s.describeStackResources(sc, f.Get("StackName"))
 	case "DeleteStack":
+		if st := s.find(sc, f.Get("StackName")); s.quirks.HiddenReview && st != nil && st.status == "REVIEW_IN_PROGRESS" {
+			return nil, validation("Stack [%s] does not exist", st.name)
+		}
 		return nil, s.deleteStack(sc, f.Get("StackName"))
 	case "UpdateTerminationProtection":
+		if s.quirks.NoTerminationProtection {
+			break
+		}
 		st := s.find(sc, f.Get("StackName"))
 		if st == nil {
 			return nil, validation("Stack [%s] does not exist", f.Get("StackName"))
@@ -326,16 +343,52 @@ func (s *Server) describeStacks(sc scope, name string) (any, *apiError) {
 		return out, nil
 	}
 	st := s.find(sc, name)
-	if st == nil {
+	if st == nil || s.quirks.HiddenReview && st.status == "REVIEW_IN_PROGRESS" {
 		return nil, validation("Stack with id %s does not exist", name)
 	}
 	out.Stacks = append(out.Stacks, s.xmlStack(st))
 	return out, nil
 }
 
-func (s *Server) describeStackEvents(sc scope, name, token string) (any, *apiError) {
+type xmlResource struct {
+	StackName, StackId, LogicalResourceId   string
+	PhysicalResourceId                      string `xml:",omitempty"`
+	ResourceType, Timestamp, ResourceStatus string
+	ResourceStatusReason                    string `xml:",omitempty"`
+}
+
+type describeResourcesResult struct {
+	XMLName        xml.Name      `xml:"r"`
+	StackResources []xmlResource `xml:"StackResources>member"`
+}
+
+// describeStackResources lists the stack's resources, and the resource its
+// last operation failed on with its failed status.
+func (s *Server) describeStackResources(sc scope, name string) (any, *apiError) {
 	st := s.find(sc, name)
 	if st == nil {
+		return nil, validation("Stack with id %s does not exist", name)
+	}
+	out := &describeResourcesResult{}
+	at := timestamp(st.updated)
+	if st.updated.IsZero() {
+		at = timestamp(st.created)
+	}
+	for _, id := range sortedKeys(st.resources) {
+		r := st.resources[id]
+		out.StackResources = append(out.StackResources, xmlResource{StackName: st.name, StackId: st.id, LogicalResourceId: id,
+			PhysicalResourceId: r.Physical, ResourceType: r.Type, Timestamp: at, ResourceStatus: "CREATE_COMPLETE"})
+	}
+	for _, e := range st.failed {
+		out.StackResources = append(out.StackResources, xmlResource{StackName: st.name, StackId: st.id, LogicalResourceId: e.logical,
+			ResourceType: e.typ, Timestamp: timestamp(e.at), ResourceStatus: e.status, ResourceStatusReason: e.reason})
+	}
+	return out, nil
+}
+
+func (s *Server) describeStackEvents(sc scope, name, token string) (any, *apiError) {
+	st := s.find(sc, name)
+	if st == nil || s.quirks.HiddenReview && st.status == "REVIEW_IN_PROGRESS" {
 		return nil, validation("Stack [%s] does not exist", name)
 	}
 	start := 0
@@ -347,10 +400,18 @@ func (s *Server) describeStackEvents(sc scope, name, token string) (any, *apiErr
 		start = n
 	}
 	out := &describeEventsResult{}
-	for i := len(st.events) - 1 - start; i >= 0 && len(out.StackEvents) < s.EventPageSize; i-- {
+	for n := start; n < len(st.events) && len(out.StackEvents) < s.EventPageSize; n++ {
+		i := len(st.events) - 1 - n // newest first
+		if s.quirks.OldestEventsFirst {
+			i = n
+		}
 		e := st.events[i]
-		out.StackEvents = append(out.StackEvents, xmlEvent{StackId: st.id, EventId: e.id, StackName: st.name, LogicalResourceId: e.logical,
-			PhysicalResourceId: e.physical, ResourceType: e.typ, Timestamp: timestamp(e.at), ResourceStatus: e.status, ResourceStatusReason: e.reason})
+		x := xmlEvent{StackId: st.id, EventId: e.id, StackName: st.name, LogicalResourceId: e.logical,
+			PhysicalResourceId: e.physical, ResourceType: e.typ, Timestamp: timestamp(e.at), ResourceStatus: e.status, ResourceStatusReason: e.reason}
+		if s.quirks.BareEvents {
+			x.EventId, x.PhysicalResourceId = "", ""
+		}
+		out.StackEvents = append(out.StackEvents, x)
 	}
 	if next := start + len(out.StackEvents); next < len(st.events) {
 		out.NextToken = strconv.Itoa(next)
@@ -493,8 +554,15 @@ func (s *Server) createChangeSet(sc scope, f url.Values) (any, *apiError) {
 	cs.resources, cs.changes = diffResources(st, tmpl, params, tags)
 	if typ == "UPDATE" && len(cs.changes) == 0 {
 		cs.status, cs.reason, cs.exec = "FAILED", EmptyChangeSetReason, "UNAVAILABLE"
+		if s.quirks.EmptyChangeSetReason != "" {
+			cs.reason = s.quirks.EmptyChangeSetReason
+		}
 	}
+	cs.pending = s.quirks.PendingChangeSets
 	st.changeSets = append(st.changeSets, cs)
+	if s.quirks.NoChangeSetID {
+		return &createChangeSetResult{}, nil
+	}
 	return &createChangeSetResult{Id: cs.id, StackId: st.id}, nil
 }
 
@@ -692,6 +760,14 @@ func (s *Server) describeChangeSet(sc scope, csName, stackName, token string) (a
 	}
 	out := &describeChangeSetResult{ChangeSetName: cs.name, ChangeSetId: cs.id, StackId: st.id, StackName: st.name, CreationTime: timestamp(cs.created),
 		ExecutionStatus: cs.exec, Status: cs.status, StatusReason: cs.reason, Capabilities: cs.caps}
+	if cs.pending > 0 {
+		out.Status, out.StatusReason, out.ExecutionStatus = "CREATE_IN_PROGRESS", "", "UNAVAILABLE"
+		if cs.pending > 1 {
+			out.Status = "CREATE_PENDING"
+		}
+		cs.pending--
+		return out, nil
+	}
 	for _, k := range sortedKeys(cs.params) {
 		out.Parameters = append(out.Parameters, xmlParam{k, cs.params[k]})
 	}
@@ -702,7 +778,7 @@ func (s *Server) describeChangeSet(sc scope, csName, stackName, token string) (a
 	if token != "" {
 		start, _ = strconv.Atoi(token)
 	}
-	for i := start; i < len(cs.changes) && len(out.Changes) < s.ChangePageSize; i++ {
+	for i := start; i < len(cs.changes) && len(out.Changes) < s.ChangePageSize && !s.quirks.NoChanges; i++ {
 		c := cs.changes[i]
 		var x xmlChange
 		x.Type = "Resource"
@@ -767,7 +843,7 @@ func (s *Server) executeChangeSet(sc scope, csName, stackName string) (any, *api
 		return nil, validation("Stack:%s is in %s state and can not be updated.", st.id, st.status)
 	}
 	st.changeSets = nil // AWS deletes every change set of a stack it executes one of
-	t0 := s.now()
+	t0 := s.now().Add(s.quirks.StaleStatus)
 	d := s.delayOf(st.name)
 	s.executions = append(s.executions, Execution{Account: sc.account, Region: sc.region, Stack: st.name, Start: t0, End: t0.Add(d)})
 	p := &planner{s: s, st: st, t: t0}
@@ -777,6 +853,7 @@ func (s *Server) executeChangeSet(sc scope, csName, stackName string) (any, *api
 		verb = "CREATE"
 	}
 	p.stackStatus(t0, verb+"_IN_PROGRESS", "User Initiated")
+	p.at(t0, func() { st.failed = nil })
 	var work, removes []change
 	for _, c := range cs.changes {
 		if c.Action == "Remove" {
@@ -816,6 +893,13 @@ func (s *Server) executeChangeSet(sc scope, csName, stackName string) (any, *api
 	if failedAt >= 0 {
 		failed := work[failedAt]
 		mid := t0.Add(slot * time.Duration(failedAt+1))
+		op := "UPDATE"
+		if failed.Action == "Add" {
+			op = "CREATE"
+		}
+		p.at(mid, func() {
+			st.failed = []event{{logical: failed.LogicalID, typ: failed.Type, status: op + "_FAILED", reason: reason, at: mid}}
+		})
 		if create {
 			p.stackStatus(mid, "ROLLBACK_IN_PROGRESS", fmt.Sprintf("The following resource(s) failed to create: [%s]. Rollback requested by user.", failed.LogicalID))
 			for i := failedAt; i >= 0; i-- {

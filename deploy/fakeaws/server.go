@@ -54,6 +54,8 @@ type Server struct {
 	secrets    map[string]bool // account/region/name -> has a value
 	denied     map[string]bool // role ARNs AssumeRole refuses
 	sessions   []string        // AssumeRole session names, in order
+	quirks     Quirks
+	latency    map[string]time.Duration // action -> time taken to answer
 	// EventPageSize and ChangePageSize are the page sizes of
 	// DescribeStackEvents and DescribeChangeSet.
 	EventPageSize, ChangePageSize int
@@ -101,6 +103,7 @@ func New() *Server {
 		repos:   map[string]map[string]bool{},
 		secrets: map[string]bool{},
 		denied:  map[string]bool{},
+		latency: map[string]time.Duration{},
 
 		EventPageSize: 10, ChangePageSize: 10,
 	}
@@ -360,7 +363,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.throttle--
 		s.throttled++
 	}
+	latency := s.latency[action]
 	s.mu.Unlock()
+
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 
 	if !regexp.MustCompile(`^[0-9]{12}$`).MatchString(req.account) {
 		s.fail(w, req, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")

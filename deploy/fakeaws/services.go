@@ -40,6 +40,15 @@ func (s *Server) sts(req *request, action string) (any, *apiError) {
 	switch action {
 	case "GetCallerIdentity":
 		key := req.account
+		s.mu.Lock()
+		if s.quirks.Caller != "" {
+			key = s.quirks.Caller
+		}
+		missing := s.quirks.NoCallerIdentity
+		s.mu.Unlock()
+		if missing {
+			return nil, &apiError{http.StatusBadRequest, "InvalidAction", "fakeaws does not implement sts GetCallerIdentity"}
+		}
 		arn := fmt.Sprintf("arn:aws:iam::%s:user/fake", key)
 		if strings.HasPrefix(credentialRE.FindStringSubmatch(req.Header.Get("Authorization"))[1], "ASIA") {
 			arn = fmt.Sprintf("arn:aws:sts::%s:assumed-role/fake/session", key)

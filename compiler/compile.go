@@ -283,20 +283,6 @@ func templateDocument(t *cloudformation.Template) (map[string]any, error) {
 	return doc, nil
 }
 
-// decodeJSON decodes one JSON value, keeping numbers as written.
-func decodeJSON(raw []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("trailing data after the JSON value")
-	}
-	return v, nil
-}
-
 // expandIntrinsics replaces every string that is a goformation-encoded
 // intrinsic function by the function's object, recursively.
 func expandIntrinsics(v any) any {

@@ -10,8 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -206,18 +208,8 @@ func writeDirAtomic(dir string, files map[string][]byte) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("create a temporary output directory: %w", err)
 	}
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if name != filepath.Base(name) || strings.HasPrefix(name, ".") {
-			return fmt.Errorf("write %s: not a plain file name", name)
-		}
-		if err := os.WriteFile(filepath.Join(tmp, name), files[name], 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
-		}
+	if err := writeFiles(tmp, files); err != nil {
+		return err
 	}
 	if !exists {
 		if err := os.Rename(tmp, abs); err != nil {
@@ -480,4 +472,50 @@ func yamlLiteral(b *bytes.Buffer, s string, indent int) {
 		}
 		b.WriteString(pad + line + "\n")
 	}
+}
+
+// writeFiles writes files into dir, several at a time: a build writes a
+// template per stack, and the file system calls dominate a small build. The
+// error returned is that of the first failing file in name order, so it does
+// not depend on scheduling.
+func writeFiles(dir string, files map[string][]byte) error {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		if name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+			return fmt.Errorf("write %s: not a plain file name", name)
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	errs := make([]error, len(names))
+	workers := min(len(names), 2*runtime.GOMAXPROCS(0))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if err := os.WriteFile(filepath.Join(dir, names[i]), files[names[i]], 0o644); err != nil {
+					errs[i] = fmt.Errorf("write %s: %w", names[i], err)
+				}
+			}
+		}()
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return firstError(errs)
+}
+
+// firstError returns the first non-nil error of errs, or nil.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

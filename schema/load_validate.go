@@ -32,6 +32,12 @@ type compiledSchema struct {
 // (compiling costs more than a whole Load; see BenchmarkCompileSchema).
 var compiledSystemSchema = sync.OnceValues(compileSchema)
 
+// Prepare compiles the JSON Schema of system.yaml in the background, so that
+// a command can overlap the few milliseconds it takes with its own start
+// (flag parsing, reading and parsing the file). Load waits for it as needed;
+// calling Prepare is never required and costs nothing when repeated.
+func Prepare() { go compiledSystemSchema() }
+
 // compileSchema compiles the embedded schema.
 func compileSchema() (*compiledSchema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))

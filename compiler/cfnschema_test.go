@@ -5,9 +5,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/cicdgen/cicdgen/compiler/internal/cfnvalidate"
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 // schemaFile holds the resource provider schemas of the types the compiler
@@ -31,6 +33,15 @@ func TestTemplatesMatchResourceSchemas(t *testing.T) {
 			}
 		})
 	}
+	// The language tests' valid systems, written from the specification by
+	// other hands than the golden cases, compile into valid templates too.
+	for _, v := range validSystems(t) {
+		t.Run("valid/"+v.name, func(t *testing.T) {
+			for _, p := range validateAssembly(t, reg, v.assembly) {
+				t.Error(p)
+			}
+		})
+	}
 	t.Run("a generated system of 30 environments in waves and an organization", func(t *testing.T) {
 		a, ds := Compile(loadScale(t, 30))
 		if ds.HasErrors() {
@@ -40,6 +51,34 @@ func TestTemplatesMatchResourceSchemas(t *testing.T) {
 			t.Error(p)
 		}
 	})
+}
+
+// namedAssembly is a compiled system and the name of its test case.
+type namedAssembly struct {
+	name     string
+	assembly *Assembly
+}
+
+// validSystems compiles every system of ../schema/testdata/valid.
+func validSystems(t *testing.T) []namedAssembly {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "schema", "testdata", "valid", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no valid systems under ../schema/testdata/valid: %v", err)
+	}
+	var out []namedAssembly
+	for _, file := range files {
+		sys, ds := schema.LoadFile(file)
+		if sys == nil || ds.HasErrors() {
+			t.Fatalf("%s does not load: %v", file, ds)
+		}
+		a, ds := Compile(sys)
+		if ds.HasErrors() {
+			t.Fatalf("%s: %v", file, ds)
+		}
+		out = append(out, namedAssembly{"valid-" + strings.TrimSuffix(filepath.Base(file), ".yaml"), a})
+	}
+	return out
 }
 
 // validateAssembly returns every schema and reference problem of a's stacks,
@@ -93,19 +132,33 @@ func TestCfnLint(t *testing.T) {
 		t.Skip("cfn-lint is not on PATH; install it (pip install cfn-lint) to lint the templates")
 	}
 	root := t.TempDir()
-	var templates []string
+	systems := validSystems(t)
 	for _, c := range goldenCases(t) {
 		a, _, _ := compileCase(t, c)
-		dir := filepath.Join(root, c.name)
-		if err := WriteOutput(dir, a, FormatJSON); err != nil {
+		systems = append(systems, namedAssembly{c.name, a})
+	}
+	var templates []string
+	for _, sys := range systems {
+		dir := filepath.Join(root, sys.name)
+		if err := WriteOutput(dir, sys.assembly, FormatJSON); err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range a.Stacks {
+		for _, s := range sys.assembly.Stacks {
 			templates = append(templates, filepath.Join(dir, TemplateFile(s.Name, FormatJSON)))
 		}
 	}
-	out, err := exec.Command(lint, append([]string{"--format", "parseable"}, templates...)...).CombinedOutput()
-	if err != nil {
-		t.Errorf("cfn-lint: %v\n%s", err, strings.ReplaceAll(string(out), root+string(filepath.Separator), ""))
+	// cfn-lint uses one core: two halves in parallel take half the time.
+	half := len(templates) / 2
+	var wg sync.WaitGroup
+	for _, part := range [][]string{templates[:half], templates[half:]} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := exec.Command(lint, append([]string{"--format", "parseable"}, part...)...).CombinedOutput()
+			if err != nil {
+				t.Errorf("cfn-lint: %v\n%s", err, strings.ReplaceAll(string(out), root+string(filepath.Separator), ""))
+			}
+		}()
 	}
+	wg.Wait()
 }

@@ -171,6 +171,9 @@ func compileStack(sys *schema.System, s *Stack, env *schema.Environment, support
 	}
 	doc, ods := applyOverrides(sys, s.Kind, doc)
 	ds = append(ds, ods...)
+	if len(sys.Overrides[s.Kind]) > 0 {
+		ds = append(ds, checkOverriddenShape(sys, s.Kind, s.Name, doc)...)
+	}
 	body, err := canonicalJSON(doc)
 	if err != nil {
 		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",

@@ -109,7 +109,6 @@ package compiler
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -196,7 +195,7 @@ func buildECS(sys *schema.System, env *schema.Environment) (*cloudformation.Temp
 		svc:       env.Service,
 		net:       env.Network,
 		blueGreen: env.Service.Deployment != schema.DeploymentRolling,
-		https:     env.Service.Certificate != "",
+		https:     env.Service.HTTPS(),
 	}
 	b.t.Description = fmt.Sprintf("cicdgen %s: network, load balancer and ECS service %s of environment %s",
 		sys.Name, b.names.ECSService(env.Name), env.Name)
@@ -241,16 +240,6 @@ func ecsRegistryCredentialsCondition() map[string]any {
 		map[string]any{"Condition": ecsHasImage},
 		map[string]any{"Fn::Equals": []any{beforeMarker, image}},
 	}}
-}
-
-// ecsSortedKeys returns the keys of m in order.
-func ecsSortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // ecsTitle turns "blue" into "Blue" for logical ids.

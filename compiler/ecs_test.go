@@ -264,6 +264,14 @@ func TestBuildECSListeners(t *testing.T) {
 			wantIngress:    []float64{443, 80, 8443},
 			wantURL:        `{"Fn::Sub":"https://${LoadBalancer.DNSName}"}`,
 		},
+		"an elided example certificate serves HTTP as without one": {
+			service:        "  certificate: arn:aws:acm:…\n",
+			wantListeners:  map[string]string{"HttpListener": "HTTP:80", "TestListener": "HTTP:8080"},
+			wantProduction: "HttpListener",
+			wantHTTP:       `[{"FixedResponseConfig":{"ContentType":"text/plain","MessageBody":"Not Found","StatusCode":"404"},"Type":"fixed-response"}]`,
+			wantIngress:    []float64{80, 8080},
+			wantURL:        `{"Fn::Sub":"http://${LoadBalancer.DNSName}"}`,
+		},
 		"without a certificate HTTP serves": {
 			wantListeners:  map[string]string{"HttpListener": "HTTP:80", "TestListener": "HTTP:8080"},
 			wantProduction: "HttpListener",

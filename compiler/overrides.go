@@ -3,6 +3,7 @@ package compiler
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,4 +125,110 @@ func failedOperationPath(opPath string, raw json.RawMessage) string {
 		return schema.PathKey(opPath, "from")
 	}
 	return schema.PathKey(opPath, "path")
+}
+
+// templateSections are the top-level keys of a CloudFormation template.
+var templateSections = []string{"AWSTemplateFormatVersion", "Conditions", "Description", "Mappings", "Metadata", "Outputs", "Parameters", "Resources", "Rules", "Transform"}
+
+// resourceAttributes are the keys of a resource in a template.
+var resourceAttributes = []string{"Condition", "CreationPolicy", "DeletionPolicy", "DependsOn", "Metadata", "Properties", "Type", "UpdatePolicy", "UpdateReplacePolicy"}
+
+// checkOverriddenShape reports, at the stack's overrides, what the overrides
+// of kind left in doc that CloudFormation would refuse before looking at any
+// property: an unknown top-level section, an unknown resource attribute, a
+// resource that is not an object with a Type.
+func checkOverriddenShape(sys *schema.System, kind, stack string, doc map[string]any) diag.Diagnostics {
+	var ds diag.Diagnostics
+	// report places the problem at pointer (a JSON Pointer into the
+	// template) on the last operation whose path touches it, else on the
+	// stack's overrides key.
+	report := func(pointer, format string, args ...any) {
+		path := overridePath(kind)
+		at := sys.Doc.KeyRange(path)
+		if i := lastOperationTouching(sys.Overrides[kind], pointer); i >= 0 {
+			path = schema.PathKey(schema.PathIndex(overridePath(kind), i), "path")
+			at = sys.Doc.Range(path)
+		}
+		ds = append(ds, diag.Errorf("override-invalid", at, path, format, args...).
+			WithHint("check the override against the stack's template (cicdgen build writes it)"))
+	}
+	for _, key := range sortedKeys(doc) {
+		if !slices.Contains(templateSections, key) {
+			report("/"+escapePointer(key), "after the overrides, stack %s has a top-level section %q, which CloudFormation does not know%s", stack, key, didYouMean(key, templateSections))
+		}
+	}
+	if m, ok := doc["Metadata"]; ok {
+		if _, isObject := m.(map[string]any); !isObject {
+			report("/Metadata", "after the overrides, the Metadata of stack %s is not an object", stack)
+		}
+	}
+	resources, ok := doc["Resources"].(map[string]any)
+	if !ok {
+		report("/Resources", "after the overrides, stack %s has no Resources object", stack)
+		return ds
+	}
+	for _, id := range sortedKeys(resources) {
+		ptr := "/Resources/" + escapePointer(id)
+		r, ok := resources[id].(map[string]any)
+		if !ok {
+			report(ptr, "after the overrides, resource %s of stack %s is not an object", id, stack)
+			continue
+		}
+		if _, ok := r["Type"].(string); !ok {
+			report(ptr+"/Type", "after the overrides, resource %s of stack %s has no Type", id, stack)
+		}
+		for _, key := range []string{"Properties", "Metadata"} {
+			if v, ok := r[key]; ok {
+				if _, isObject := v.(map[string]any); !isObject {
+					report(ptr+"/"+key, "after the overrides, the %s of resource %s of stack %s is not an object", key, id, stack)
+				}
+			}
+		}
+		for _, key := range sortedKeys(r) {
+			if !slices.Contains(resourceAttributes, key) {
+				report(ptr+"/"+escapePointer(key), "after the overrides, resource %s of stack %s has an attribute %q, which CloudFormation does not know%s", id, stack, key, didYouMean(key, resourceAttributes))
+			}
+		}
+	}
+	return ds
+}
+
+// lastOperationTouching returns the index of the last operation whose path
+// is pointer, lies under it or above it, or -1.
+func lastOperationTouching(ops []json.RawMessage, pointer string) int {
+	for i := len(ops) - 1; i >= 0; i-- {
+		var op struct {
+			Path string `json:"path"`
+		}
+		if json.Unmarshal(ops[i], &op) != nil {
+			continue
+		}
+		if op.Path == pointer || strings.HasPrefix(op.Path, pointer+"/") || strings.HasPrefix(pointer, op.Path+"/") {
+			return i
+		}
+	}
+	return -1
+}
+
+// escapePointer escapes a key for a JSON Pointer (RFC 6901).
+func escapePointer(key string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(key)
+}
+
+// didYouMean returns `; did you mean "x"?` when a candidate is close to got.
+func didYouMean(got string, candidates []string) string {
+	if best := diag.Closest(got, candidates); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
+	}
+	return ""
+}
+
+// sortedKeys returns the keys of m, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

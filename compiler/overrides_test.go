@@ -136,3 +136,45 @@ func TestOperationSummary(t *testing.T) {
 		})
 	}
 }
+
+func TestOverridesLeavingAnInvalidTemplate(t *testing.T) {
+	tests := map[string]struct {
+		overrides string
+		want      []string // substrings of the override-invalid messages, in order
+	}{
+		"a misspelt top-level section": {
+			overrides: "  monitoring:\n    - {op: add, path: /Metadat, value: {a: b}}\n",
+			want:      []string{`top-level section "Metadat", which CloudFormation does not know; did you mean "Metadata"?`},
+		},
+		"a misspelt resource attribute": {
+			overrides: "  monitoring:\n    - {op: add, path: /Resources/Topic/DeletionPolicie, value: Retain}\n",
+			want:      []string{`resource Topic of stack unit-monitoring-t has an attribute "DeletionPolicie"`},
+		},
+		"a resource left without its Type": {
+			overrides: "  monitoring:\n    - {op: remove, path: /Resources/Topic/Type}\n",
+			want:      []string{"resource Topic of stack unit-monitoring-t has no Type"},
+		},
+		"a resource's Metadata that is not an object": {
+			overrides: "  monitoring:\n    - {op: add, path: /Resources/Topic/Metadata, value: owner}\n",
+			want:      []string{"the Metadata of resource Topic of stack unit-monitoring-t is not an object"},
+		},
+		"valid overrides are not reported": {
+			overrides: "  monitoring:\n    - {op: add, path: /Metadata, value: {Owner: me}}\n",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys := loadYAML(t, baseSystem+"overrides:\n"+tc.overrides)
+			_, ds := compileWith(sys, testBuilders())
+			got := diagnosticsOf(ds, "override-invalid")
+			if len(got) != len(tc.want) {
+				t.Fatalf("got override-invalid %v, want %d", got, len(tc.want))
+			}
+			for i, want := range tc.want {
+				if !strings.Contains(got[i].Message, want) || got[i].Range.Start.Line != 24 || got[i].Path != "$.overrides.monitoring[0].path" {
+					t.Errorf("diagnostic %d is %q at line %d (%s), want one containing %q at the operation's path (line 24)", i, got[i].Message, got[i].Range.Start.Line, got[i].Path, want)
+				}
+			}
+		})
+	}
+}

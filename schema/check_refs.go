@@ -48,12 +48,19 @@ func (c *semantic) checkAccounts() {
 // ellipsis the way documentation writes it (arn:aws:acm:…), and returns
 // whether value is one.
 func (c *semantic) elided(path, what, value string) bool {
-	if !strings.Contains(value, "…") && !strings.Contains(value, "...") {
+	if !IsElided(value) {
 		return false
 	}
 	d := c.warnAt("placeholder", path, "%s %q is an elided example; write the full ARN", what, value)
 	noteFix(d, "Apply refuses placeholders, and validate --strict reports them as errors.")
 	return true
+}
+
+// IsElided reports whether value is shortened with an ellipsis the way
+// documentation writes ARNs (arn:aws:acm:…): a placeholder, never a value
+// that AWS would accept.
+func IsElided(value string) bool {
+	return strings.Contains(value, "…") || strings.Contains(value, "...")
 }
 
 // accountOrPlaceholder returns id, or ACCOUNT_ID when it is empty.

@@ -235,10 +235,15 @@ func (c *semantic) checkCertificate(s serviceScope) {
 	p := s.path("certificate")
 	m := certificateARN.FindStringSubmatch(cert)
 	if m == nil {
-		if s.local("certificate") && !c.elided(p, "certificate", cert) {
-			d := c.errorAt("arn", p, "certificate %q is not an ACM certificate ARN; write arn:aws:acm:REGION:ACCOUNT:certificate/ID", cert)
-			noteFix(d, "Find it with: aws acm list-certificates --region REGION")
+		if !s.local("certificate") {
+			return
 		}
+		if c.elided(p, "certificate", cert) {
+			noteFix(&c.ds[len(c.ds)-1], "Until the ARN is written, build serves HTTP only (no HTTPS listener), so that its templates stay deployable; apply refuses placeholders.")
+			return
+		}
+		d := c.errorAt("arn", p, "certificate %q is not an ACM certificate ARN; write arn:aws:acm:REGION:ACCOUNT:certificate/ID", cert)
+		noteFix(d, "Find it with: aws acm list-certificates --region REGION")
 		return
 	}
 	if s.env == nil {

@@ -116,6 +116,12 @@ type Service struct {
 	RegistryCredentials bool              // default true
 }
 
+// HTTPS reports whether the service is served over HTTPS: it has a
+// certificate, and not an elided placeholder one (arn:aws:acm:…), which
+// validate reports and with which the build serves HTTP only, so that its
+// templates stay deployable.
+func (s Service) HTTPS() bool { return s.Certificate != "" && !IsElided(s.Certificate) }
+
 // Network is the VPC of an environment.
 type Network struct {
 	CIDR        string // default 10.0.0.0/16

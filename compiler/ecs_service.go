@@ -2,6 +2,8 @@ package compiler
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,7 +190,7 @@ func (b *ecsBuilder) taskExecutionPolicy() *PolicyDocument {
 	var smResources, ssmResources []any
 	keys := map[string]bool{}
 	services := map[string]bool{}
-	for _, name := range sortedKeys(b.svc.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(b.svc.Secrets)) {
 		s := b.ecsParseSecret(b.svc.Secrets[name])
 		for _, res := range s.resources {
 			if s.secretsManager {
@@ -267,13 +269,13 @@ func (b *ecsBuilder) taskDefinition() *cfnx.ECSTaskDefinition {
 			ReadOnly:      cloudformation.Bool(false),
 		}},
 	}
-	for _, name := range sortedKeys(b.svc.Environment) {
+	for _, name := range slices.Sorted(maps.Keys(b.svc.Environment)) {
 		container.Environment = append(container.Environment, ecs.TaskDefinition_KeyValuePair{
 			Name:  cloudformation.String(name),
 			Value: cloudformation.String(b.svc.Environment[name]),
 		})
 	}
-	for _, name := range sortedKeys(b.svc.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(b.svc.Secrets)) {
 		container.Secrets = append(container.Secrets, ecs.TaskDefinition_Secret{Name: name, ValueFrom: b.svc.Secrets[name]})
 	}
 	def := cfnx.ECSContainerDefinition{TaskDefinition_ContainerDefinition: container}

@@ -3,6 +3,7 @@ package compiler
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -152,7 +153,7 @@ func checkOverriddenShape(sys *schema.System, kind, stack string, doc map[string
 		ds = append(ds, diag.Errorf("override-invalid", at, path, format, args...).
 			WithHint("check the override against the stack's template (cicdgen build writes it)"))
 	}
-	for _, key := range sortedKeys(doc) {
+	for _, key := range slices.Sorted(maps.Keys(doc)) {
 		if !slices.Contains(templateSections, key) {
 			report("/"+escapePointer(key), "after the overrides, stack %s has a top-level section %q, which CloudFormation does not know%s", stack, key, didYouMean(key, templateSections))
 		}
@@ -167,7 +168,7 @@ func checkOverriddenShape(sys *schema.System, kind, stack string, doc map[string
 		report("/Resources", "after the overrides, stack %s has no Resources object", stack)
 		return ds
 	}
-	for _, id := range sortedKeys(resources) {
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
 		ptr := "/Resources/" + escapePointer(id)
 		r, ok := resources[id].(map[string]any)
 		if !ok {
@@ -184,7 +185,7 @@ func checkOverriddenShape(sys *schema.System, kind, stack string, doc map[string
 				}
 			}
 		}
-		for _, key := range sortedKeys(r) {
+		for _, key := range slices.Sorted(maps.Keys(r)) {
 			if !slices.Contains(resourceAttributes, key) {
 				report(ptr+"/"+escapePointer(key), "after the overrides, resource %s of stack %s has an attribute %q, which CloudFormation does not know%s", id, stack, key, didYouMean(key, resourceAttributes))
 			}
@@ -221,14 +222,4 @@ func didYouMean(got string, candidates []string) string {
 		return fmt.Sprintf("; did you mean %q?", best)
 	}
 	return ""
-}
-
-// sortedKeys returns the keys of m, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -4,9 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -103,7 +104,7 @@ func (b *Bundle) Placeholders() []string {
 		out = append(out, "account ids "+strings.Join(ps, ", "))
 	}
 	seen := map[string]bool{}
-	for _, name := range sortedKeys(b.Templates) {
+	for _, name := range slices.Sorted(maps.Keys(b.Templates)) {
 		var doc any
 		if yaml.Unmarshal(b.Templates[name], &doc) != nil {
 			continue
@@ -128,7 +129,7 @@ func walkStrings(v any, f func(string)) {
 	case string:
 		f(x)
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			walkStrings(x[k], f)
 		}
 	case []any:
@@ -157,7 +158,7 @@ func (b *Bundle) check() error {
 				return fmt.Errorf("stack %s depends on %s, which is not in the manifest", s.Name, d)
 			}
 		}
-		for _, p := range sortedKeys(s.Parameters) {
+		for _, p := range slices.Sorted(maps.Keys(s.Parameters)) {
 			if ref := s.Parameters[p].FromOutput; ref != nil && b.Stack(ref.Stack) == nil {
 				return fmt.Errorf("parameter %s of stack %s reads an output of %s, which is not in the manifest", p, s.Name, ref.Stack)
 			}
@@ -250,7 +251,7 @@ func (b *Bundle) Select(sel Selection) ([]string, error) {
 				}
 			}
 		}
-		for _, n := range sortedKeys(want) {
+		for _, n := range slices.Sorted(maps.Keys(want)) {
 			add(n)
 		}
 	}
@@ -272,13 +273,4 @@ func (b *Bundle) environments() []string {
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -104,7 +106,7 @@ func (d *stackRun) deploy(ctx context.Context) error {
 // parameters resolves the stack's parameters, sorted by name.
 func (d *stackRun) parameters(ctx context.Context) ([]types.Parameter, error) {
 	var out []types.Parameter
-	for _, name := range sortedKeys(d.s.Parameters) {
+	for _, name := range slices.Sorted(maps.Keys(d.s.Parameters)) {
 		p := d.s.Parameters[name]
 		v := p.Value
 		if p.FromOutput != nil {
@@ -276,7 +278,7 @@ func (d *stackRun) createChangeSet(ctx context.Context, t types.ChangeSetType, t
 	} else {
 		in.TemplateBody = aws.String(tmpl.body)
 	}
-	for _, k := range sortedKeys(d.s.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(d.s.Tags)) {
 		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(d.s.Tags[k])})
 	}
 	if ctx.Err() != nil {
@@ -596,7 +598,7 @@ func templateResources(body []byte) []Change {
 		return nil
 	}
 	var out []Change
-	for _, id := range sortedKeys(t.Resources) {
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		out = append(out, Change{Action: "Add", LogicalID: id, Type: t.Resources[id].Type})
 	}
 	return out

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/cicdgen/cicdgen/diag"
@@ -116,16 +115,6 @@ func noteFix(d *diag.Diagnostic, format string, args ...any) {
 
 // environmentPath returns the path of environment i.
 func environmentPath(i int) string { return PathIndex("$.environments", i) }
-
-// keysInOrder returns the keys of m in order.
-func keysInOrder[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // didYouMean returns ` (did you mean "x"?)` when one of candidates is close
 // to got, else "".

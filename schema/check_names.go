@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -91,7 +93,7 @@ func IsPlaceholderAccount(id string) bool {
 // them, and --strict makes them errors.
 func (c *semantic) checkPlaceholders() {
 	const why = "Apply refuses placeholders, and validate --strict reports them as errors."
-	for _, key := range keysInOrder(c.sys.Accounts) {
+	for _, key := range slices.Sorted(maps.Keys(c.sys.Accounts)) {
 		a := c.sys.Accounts[key]
 		if !IsPlaceholderAccount(a.ID) {
 			continue

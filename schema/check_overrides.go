@@ -3,6 +3,8 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -38,7 +40,7 @@ func (c *semantic) checkOverrides() {
 	for _, k := range kinds {
 		valid[k] = true
 	}
-	for _, kind := range keysInOrder(c.sys.Overrides) {
+	for _, kind := range slices.Sorted(maps.Keys(c.sys.Overrides)) {
 		kp := PathKey("$.overrides", kind)
 		if !valid[kind] {
 			c.reportUnknownStack(kp, kind, kinds)

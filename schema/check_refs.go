@@ -2,8 +2,10 @@ package schema
 
 import (
 	"fmt"
+	"maps"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -22,7 +24,7 @@ var (
 
 // checkAccounts checks the role ARN of each account.
 func (c *semantic) checkAccounts() {
-	for _, key := range keysInOrder(c.sys.Accounts) {
+	for _, key := range slices.Sorted(maps.Keys(c.sys.Accounts)) {
 		a := c.sys.Accounts[key]
 		p := PathKey("$.accounts", key)
 		if a.Role == "" {
@@ -84,7 +86,7 @@ func (c *semantic) checkOrganization() {
 // checkEnvironments checks that environment names are unique and that each
 // names a declared account.
 func (c *semantic) checkEnvironments() {
-	accounts := keysInOrder(c.sys.Accounts)
+	accounts := slices.Sorted(maps.Keys(c.sys.Accounts))
 	first := map[string]int{}
 	for i, e := range c.sys.Environments {
 		p := environmentPath(i)
@@ -220,7 +222,7 @@ func isEmailAddress(s string) bool {
 
 // checkTags checks the keys and values of tags against CloudFormation's rules.
 func (c *semantic) checkTags() {
-	keys := keysInOrder(c.sys.Tags)
+	keys := slices.Sorted(maps.Keys(c.sys.Tags))
 	if len(keys) > MaxUserTags {
 		d := c.errorAtKey("tag-count", PathKey("$.tags", keys[MaxUserTags]), "tags has %d entries; at most %d fit, remove %d", len(keys), MaxUserTags, len(keys)-MaxUserTags)
 		noteFix(d, "The tags are set on every stack beside the %s tags cicdgen adds, and CloudFormation allows %d tags per stack.", ReservedTagPrefix, MaxStackTags)

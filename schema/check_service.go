@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -139,7 +141,7 @@ func (c *semantic) checkService(s serviceScope) {
 			c.errorAt("health-check", s.path("health_check"), "health check %q is not a URL path; write a path starting with /, e.g. /health", hc)
 		}
 	}
-	for _, name := range keysInOrder(s.svc.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(s.svc.Secrets)) {
 		if _, ok := s.svc.Environment[name]; !ok {
 			continue
 		}
@@ -149,7 +151,7 @@ func (c *semantic) checkService(s serviceScope) {
 		}
 		c.errorAtKey("env-conflict", sp, "%s is set both in environment and in secrets%s; keep one, since ECS refuses a variable defined twice", name, s.where())
 	}
-	for _, name := range keysInOrder(s.svc.Secrets) {
+	for _, name := range slices.Sorted(maps.Keys(s.svc.Secrets)) {
 		p := s.entryPath("secrets", name)
 		if s.own != "" && !strings.HasPrefix(p, s.own+".") {
 			continue // inherited from the top-level service, checked there

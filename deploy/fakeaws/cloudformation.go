@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -320,10 +322,10 @@ func (s *Server) xmlStack(st *stack) xmlStack {
 	if !st.updated.IsZero() {
 		x.LastUpdatedTime = timestamp(st.updated)
 	}
-	for _, k := range sortedKeys(st.params) {
+	for _, k := range slices.Sorted(maps.Keys(st.params)) {
 		x.Parameters = append(x.Parameters, xmlParam{k, st.params[k]})
 	}
-	for _, k := range sortedKeys(st.tags) {
+	for _, k := range slices.Sorted(maps.Keys(st.tags)) {
 		x.Tags = append(x.Tags, xmlTag{k, st.tags[k]})
 	}
 	for _, o := range st.outputs {
@@ -335,7 +337,7 @@ func (s *Server) xmlStack(st *stack) xmlStack {
 func (s *Server) describeStacks(sc scope, name string) (any, *apiError) {
 	out := &describeStacksResult{}
 	if name == "" {
-		for _, n := range sortedKeys(s.stacks[sc]) {
+		for _, n := range slices.Sorted(maps.Keys(s.stacks[sc])) {
 			if st := s.find(sc, n); st != nil {
 				out.Stacks = append(out.Stacks, s.xmlStack(st))
 			}
@@ -374,7 +376,7 @@ func (s *Server) describeStackResources(sc scope, name string) (any, *apiError) 
 	if st.updated.IsZero() {
 		at = timestamp(st.created)
 	}
-	for _, id := range sortedKeys(st.resources) {
+	for _, id := range slices.Sorted(maps.Keys(st.resources)) {
 		r := st.resources[id]
 		out.StackResources = append(out.StackResources, xmlResource{StackName: st.name, StackId: st.id, LogicalResourceId: id,
 			PhysicalResourceId: r.Physical, ResourceType: r.Type, Timestamp: at, ResourceStatus: "CREATE_COMPLETE"})
@@ -496,7 +498,7 @@ func (s *Server) createChangeSet(sc scope, f url.Values) (any, *apiError) {
 		params[k] = prev
 	}
 	var missing []string
-	for _, k := range sortedKeys(tmpl.Parameters) {
+	for _, k := range slices.Sorted(maps.Keys(tmpl.Parameters)) {
 		if _, ok := params[k]; !ok {
 			if d := tmpl.Parameters[k].Default; d != nil {
 				params[k] = fmt.Sprint(d)
@@ -670,7 +672,7 @@ func diffResources(st *stack, t *parsedTemplate, params, tags map[string]string)
 	next := map[string]resource{}
 	var changes []change
 	tagsChanged := !reflect.DeepEqual(tags, st.tags) && len(st.resources) > 0
-	for _, id := range sortedKeys(t.Resources) {
+	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		r := t.Resources[id]
 		props := resolveParams(r.Properties, params)
 		old, ok := st.resources[id]
@@ -692,7 +694,7 @@ func diffResources(st *stack, t *parsedTemplate, params, tags map[string]string)
 			next[id] = old
 		}
 	}
-	for _, id := range sortedKeys(st.resources) {
+	for _, id := range slices.Sorted(maps.Keys(st.resources)) {
 		if _, ok := t.Resources[id]; !ok {
 			changes = append(changes, change{Action: "Remove", LogicalID: id, Type: st.resources[id].Type, Physical: st.resources[id].Physical})
 		}
@@ -768,10 +770,10 @@ func (s *Server) describeChangeSet(sc scope, csName, stackName, token string) (a
 		cs.pending--
 		return out, nil
 	}
-	for _, k := range sortedKeys(cs.params) {
+	for _, k := range slices.Sorted(maps.Keys(cs.params)) {
 		out.Parameters = append(out.Parameters, xmlParam{k, cs.params[k]})
 	}
-	for _, k := range sortedKeys(cs.tags) {
+	for _, k := range slices.Sorted(maps.Keys(cs.tags)) {
 		out.Tags = append(out.Tags, xmlTag{k, cs.tags[k]})
 	}
 	start := 0
@@ -942,7 +944,7 @@ func (s *Server) setOutputs(st *stack) {
 	if s.exports[st.scope] == nil {
 		s.exports[st.scope] = map[string]string{}
 	}
-	for _, k := range sortedKeys(st.tmpl.Outputs) {
+	for _, k := range slices.Sorted(maps.Keys(st.tmpl.Outputs)) {
 		o := st.tmpl.Outputs[k]
 		out := output{Key: k, Value: s.evaluate(st, o.Value)}
 		if o.Export != nil {
@@ -1062,7 +1064,7 @@ func (s *Server) deleteStack(sc scope, name string) *apiError {
 	d := s.delayOf(st.name)
 	p := &planner{s: s, st: st, t: t0}
 	p.stackStatus(t0, "DELETE_IN_PROGRESS", "User Initiated")
-	ids := sortedKeys(st.resources)
+	ids := slices.Sorted(maps.Keys(st.resources))
 	for i := len(ids) - 1; i >= 0; i-- {
 		r := st.resources[ids[i]]
 		p.event(t0.Add(d/2), ids[i], r.Physical, r.Type, "DELETE_COMPLETE", "")
@@ -1080,13 +1082,4 @@ func (s *Server) deleteStack(sc scope, name string) *apiError {
 		}
 	})
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

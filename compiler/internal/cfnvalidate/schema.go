@@ -17,8 +17,10 @@ package cfnvalidate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -144,7 +146,7 @@ func isIntrinsic(v any) (string, any, bool) {
 func (r *Registry) validateProperties(t *typeSchema, props map[string]any, path string, ps *problems) {
 	if t.root == nil {
 		// Only the overlay knows the type: check names alone.
-		for _, k := range sortedKeys(props) {
+		for _, k := range slices.Sorted(maps.Keys(props)) {
 			if !t.extraProps[k] {
 				ps.add(path+"/"+k, "%s has no property %s", t.name, k)
 			}
@@ -371,14 +373,14 @@ func (r *Registry) object(root, s map[string]any, m map[string]any, path string,
 	props, _ := s["properties"].(map[string]any)
 	patterns, _ := s["patternProperties"].(map[string]any)
 	additional := s["additionalProperties"]
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		child := path + "/" + k
 		if ps2, ok := props[k].(map[string]any); ok {
 			r.value(root, ps2, m[k], child, ps)
 			continue
 		}
 		matched := false
-		for _, pat := range sortedKeys(patterns) {
+		for _, pat := range slices.Sorted(maps.Keys(patterns)) {
 			if re := r.pattern(pat); re != nil && re.MatchString(k) {
 				if sub, ok := patterns[pat].(map[string]any); ok {
 					r.value(root, sub, m[k], child, ps)
@@ -567,15 +569,6 @@ func stringList(v any) []string {
 			out = append(out, s)
 		}
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

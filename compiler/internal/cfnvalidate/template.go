@@ -2,7 +2,9 @@ package cfnvalidate
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -33,7 +35,7 @@ var parameterTypes = regexp.MustCompile(`^(String|Number|List<Number>|CommaDelim
 // every resource against its type's schema, and every reference inside it.
 func (r *Registry) Template(doc map[string]any) []Problem {
 	var ps problems
-	for _, k := range sortedKeys(doc) {
+	for _, k := range slices.Sorted(maps.Keys(doc)) {
 		if !templateSections[k] {
 			ps.add(k, "unknown template section")
 		}
@@ -48,24 +50,24 @@ func (r *Registry) Template(doc map[string]any) []Problem {
 	if len(resources) == 0 {
 		ps.add("Resources", "a template needs at least one resource")
 	}
-	for _, name := range sortedKeys(params) {
+	for _, name := range slices.Sorted(maps.Keys(params)) {
 		p, _ := params[name].(map[string]any)
 		if t, _ := p["Type"].(string); !parameterTypes.MatchString(t) {
 			ps.add("Parameters/"+name, "parameter type %q is not a CloudFormation parameter type", t)
 		}
 	}
 	refs := &refChecker{params: params, resources: resources, conditions: conditions, r: r, ps: &ps}
-	for _, name := range sortedKeys(conditions) {
+	for _, name := range slices.Sorted(maps.Keys(conditions)) {
 		refs.walk(conditions[name], "Conditions/"+name)
 	}
-	for _, id := range sortedKeys(resources) {
+	for _, id := range slices.Sorted(maps.Keys(resources)) {
 		path := "Resources/" + id
 		res, ok := resources[id].(map[string]any)
 		if !ok {
 			ps.add(path, "a resource must be an object")
 			continue
 		}
-		for _, k := range sortedKeys(res) {
+		for _, k := range slices.Sorted(maps.Keys(res)) {
 			if !resourceKeys[k] {
 				ps.add(path+"/"+k, "unknown resource attribute")
 			}
@@ -109,7 +111,7 @@ func (r *Registry) Template(doc map[string]any) []Problem {
 		refs.walk(res["Properties"], path+"/Properties")
 	}
 	exports := map[string]string{}
-	for _, name := range sortedKeys(outputs) {
+	for _, name := range slices.Sorted(maps.Keys(outputs)) {
 		path := "Outputs/" + name
 		o, _ := outputs[name].(map[string]any)
 		if _, ok := o["Value"]; !ok {
@@ -227,7 +229,7 @@ func (c *refChecker) walk(v any, path string) {
 				c.condition(cond, path+"/Condition")
 				return
 			}
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				c.walk(x[k], path+"/"+k)
 			}
 			return
@@ -275,7 +277,7 @@ func (c *refChecker) walk(v any, path string) {
 					return
 				}
 				vars, _ := a[1].(map[string]any)
-				for _, k := range sortedKeys(vars) {
+				for _, k := range slices.Sorted(maps.Keys(vars)) {
 					c.walk(vars[k], fpath+"[1]/"+k)
 				}
 				if s, ok := a[0].(string); ok {
@@ -338,7 +340,7 @@ func CheckAssembly(stacks []Stack) []Problem {
 	exports := map[string]export{} // account/region/name -> exporter
 	for _, s := range stacks {
 		outputs, _ := s.Template["Outputs"].(map[string]any)
-		for _, name := range sortedKeys(outputs) {
+		for _, name := range slices.Sorted(maps.Keys(outputs)) {
 			o, _ := outputs[name].(map[string]any)
 			e, _ := o["Export"].(map[string]any)
 			n, ok := e["Name"].(string)
@@ -376,7 +378,7 @@ func CheckAssembly(stacks []Stack) []Problem {
 			}
 		}
 		params, _ := s.Template["Parameters"].(map[string]any)
-		for _, name := range sortedKeys(params) {
+		for _, name := range slices.Sorted(maps.Keys(params)) {
 			p, _ := params[name].(map[string]any)
 			if _, hasDefault := p["Default"]; !hasDefault {
 				if _, given := s.Parameters[name]; !given {
@@ -384,7 +386,7 @@ func CheckAssembly(stacks []Stack) []Problem {
 				}
 			}
 		}
-		for _, name := range sortedKeys(s.Parameters) {
+		for _, name := range slices.Sorted(maps.Keys(s.Parameters)) {
 			path := s.Name + "/parameters/" + name
 			if _, ok := params[name]; !ok {
 				ps.add(path, "apply passes parameter %s, which the template does not declare", name)
@@ -434,7 +436,7 @@ func imports(doc map[string]any, stack string) []importUse {
 				walk(item, fmt.Sprintf("%s[%d]", path, i))
 			}
 		case map[string]any:
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				if k == "Fn::ImportValue" && len(x) == 1 {
 					out = append(out, importUse{path + "/" + k, x[k]})
 					continue

@@ -393,9 +393,9 @@ func (b *ecsBuilder) addService() {
 				SecurityGroups: []string{cloudformation.GetAtt(ecsServiceSG, "GroupId")},
 			},
 		},
-		PropagateTags:              cloudformation.String("SERVICE"),
-		EnableECSManagedTags:       cloudformation.Bool(true),
-		AWSCloudFormationDependsOn: dependsOn,
+		PropagateTags:        cloudformation.String("SERVICE"),
+		EnableECSManagedTags: cloudformation.Bool(true),
+		ResourceAttributes:   cfnx.ResourceAttributes{AWSCloudFormationDependsOn: dependsOn},
 	}
 }
 

@@ -48,16 +48,9 @@ type ECSService struct {
 	TaskDefinition                *string                                    `json:"TaskDefinition,omitempty"`
 	VolumeConfigurations          []ecs.Service_ServiceVolumeConfiguration   `json:"VolumeConfigurations,omitempty"`
 
-	// AWSCloudFormationDeletionPolicy is the resource's DeletionPolicy.
-	AWSCloudFormationDeletionPolicy policies.DeletionPolicy `json:"-"`
-	// AWSCloudFormationUpdateReplacePolicy is the resource's UpdateReplacePolicy.
-	AWSCloudFormationUpdateReplacePolicy policies.UpdateReplacePolicy `json:"-"`
-	// AWSCloudFormationDependsOn lists the logical ids created before this resource.
-	AWSCloudFormationDependsOn []string `json:"-"`
-	// AWSCloudFormationMetadata is the resource's Metadata.
-	AWSCloudFormationMetadata map[string]any `json:"-"`
-	// AWSCloudFormationCondition names the condition that must hold for the resource to exist.
-	AWSCloudFormationCondition string `json:"-"`
+	// ResourceAttributes are DependsOn, DeletionPolicy and the other
+	// attributes CloudFormation reads beside Properties.
+	ResourceAttributes
 }
 
 // AWSCloudFormationType returns AWS::ECS::Service.
@@ -67,13 +60,7 @@ func (r *ECSService) AWSCloudFormationType() string { return "AWS::ECS::Service"
 // properties and its resource attributes.
 func (r ECSService) MarshalJSON() ([]byte, error) {
 	type properties ECSService
-	return marshalResource(r.AWSCloudFormationType(), properties(r), attributes{
-		DependsOn:           r.AWSCloudFormationDependsOn,
-		Metadata:            r.AWSCloudFormationMetadata,
-		DeletionPolicy:      r.AWSCloudFormationDeletionPolicy,
-		UpdateReplacePolicy: r.AWSCloudFormationUpdateReplacePolicy,
-		Condition:           r.AWSCloudFormationCondition,
-	})
+	return marshalResource(r.AWSCloudFormationType(), properties(r), r.ResourceAttributes)
 }
 
 // ECSServiceDeploymentConfiguration is AWS::ECS::Service.DeploymentConfiguration
@@ -151,18 +138,25 @@ type ECSServiceAdvancedConfiguration struct {
 	TestListenerRule        *string `json:"TestListenerRule,omitempty"`
 }
 
-// attributes are the resource attributes written beside Properties.
-type attributes struct {
-	DependsOn           []string
-	Metadata            map[string]any
-	DeletionPolicy      policies.DeletionPolicy
-	UpdateReplacePolicy policies.UpdateReplacePolicy
-	Condition           string
+// ResourceAttributes holds a resource's attributes besides Type and
+// Properties, named as goformation's generated types name them, so that code
+// sets them the same way on either.
+type ResourceAttributes struct {
+	// AWSCloudFormationDeletionPolicy is the resource's DeletionPolicy.
+	AWSCloudFormationDeletionPolicy policies.DeletionPolicy `json:"-"`
+	// AWSCloudFormationUpdateReplacePolicy is the resource's UpdateReplacePolicy.
+	AWSCloudFormationUpdateReplacePolicy policies.UpdateReplacePolicy `json:"-"`
+	// AWSCloudFormationDependsOn lists the logical ids created before this resource.
+	AWSCloudFormationDependsOn []string `json:"-"`
+	// AWSCloudFormationMetadata is the resource's Metadata.
+	AWSCloudFormationMetadata map[string]any `json:"-"`
+	// AWSCloudFormationCondition names the condition that must hold for the resource to exist.
+	AWSCloudFormationCondition string `json:"-"`
 }
 
 // marshalResource writes {"Type", "Properties", attributes...} the way
 // goformation's generated types do.
-func marshalResource(typ string, props any, a attributes) ([]byte, error) {
+func marshalResource(typ string, props any, a ResourceAttributes) ([]byte, error) {
 	return json.Marshal(&struct {
 		Type                string
 		Properties          any
@@ -174,10 +168,10 @@ func marshalResource(typ string, props any, a attributes) ([]byte, error) {
 	}{
 		Type:                typ,
 		Properties:          props,
-		DependsOn:           a.DependsOn,
-		Metadata:            a.Metadata,
-		DeletionPolicy:      a.DeletionPolicy,
-		UpdateReplacePolicy: a.UpdateReplacePolicy,
-		Condition:           a.Condition,
+		DependsOn:           a.AWSCloudFormationDependsOn,
+		Metadata:            a.AWSCloudFormationMetadata,
+		DeletionPolicy:      a.AWSCloudFormationDeletionPolicy,
+		UpdateReplacePolicy: a.AWSCloudFormationUpdateReplacePolicy,
+		Condition:           a.AWSCloudFormationCondition,
 	})
 }

@@ -23,12 +23,14 @@ func TestECSServiceMarshalJSON(t *testing.T) {
 		},
 		"resource attributes are written beside the properties": {
 			service: ECSService{
-				ServiceName:                          cloudformation.String("web"),
-				AWSCloudFormationDependsOn:           []string{"Listener"},
-				AWSCloudFormationDeletionPolicy:      "Retain",
-				AWSCloudFormationUpdateReplacePolicy: "Retain",
-				AWSCloudFormationCondition:           "Enabled",
-				AWSCloudFormationMetadata:            map[string]any{"k": "v"},
+				ServiceName: cloudformation.String("web"),
+				ResourceAttributes: ResourceAttributes{
+					AWSCloudFormationDependsOn:           []string{"Listener"},
+					AWSCloudFormationDeletionPolicy:      "Retain",
+					AWSCloudFormationUpdateReplacePolicy: "Retain",
+					AWSCloudFormationCondition:           "Enabled",
+					AWSCloudFormationMetadata:            map[string]any{"k": "v"},
+				},
 			},
 			want: `{"Type":"AWS::ECS::Service","Properties":{"ServiceName":"web"},"DependsOn":["Listener"],"Metadata":{"k":"v"},"DeletionPolicy":"Retain","UpdateReplacePolicy":"Retain","Condition":"Enabled"}`,
 		},

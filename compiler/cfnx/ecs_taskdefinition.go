@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
-	"github.com/awslabs/goformation/v7/cloudformation/policies"
 	"github.com/awslabs/goformation/v7/cloudformation/tags"
 )
 
@@ -33,16 +32,9 @@ type ECSTaskDefinition struct {
 	TaskRoleArn             *string                                                `json:"TaskRoleArn,omitempty"`
 	Volumes                 []ecs.TaskDefinition_Volume                            `json:"Volumes,omitempty"`
 
-	// AWSCloudFormationDeletionPolicy is the resource's DeletionPolicy.
-	AWSCloudFormationDeletionPolicy policies.DeletionPolicy `json:"-"`
-	// AWSCloudFormationUpdateReplacePolicy is the resource's UpdateReplacePolicy.
-	AWSCloudFormationUpdateReplacePolicy policies.UpdateReplacePolicy `json:"-"`
-	// AWSCloudFormationDependsOn lists the logical ids created before this resource.
-	AWSCloudFormationDependsOn []string `json:"-"`
-	// AWSCloudFormationMetadata is the resource's Metadata.
-	AWSCloudFormationMetadata map[string]any `json:"-"`
-	// AWSCloudFormationCondition names the condition that must hold for the resource to exist.
-	AWSCloudFormationCondition string `json:"-"`
+	// ResourceAttributes are DependsOn, DeletionPolicy and the other
+	// attributes CloudFormation reads beside Properties.
+	ResourceAttributes
 }
 
 // AWSCloudFormationType returns AWS::ECS::TaskDefinition.
@@ -52,13 +44,7 @@ func (r *ECSTaskDefinition) AWSCloudFormationType() string { return "AWS::ECS::T
 // properties and its resource attributes.
 func (r ECSTaskDefinition) MarshalJSON() ([]byte, error) {
 	type properties ECSTaskDefinition
-	return marshalResource(r.AWSCloudFormationType(), properties(r), attributes{
-		DependsOn:           r.AWSCloudFormationDependsOn,
-		Metadata:            r.AWSCloudFormationMetadata,
-		DeletionPolicy:      r.AWSCloudFormationDeletionPolicy,
-		UpdateReplacePolicy: r.AWSCloudFormationUpdateReplacePolicy,
-		Condition:           r.AWSCloudFormationCondition,
-	})
+	return marshalResource(r.AWSCloudFormationType(), properties(r), r.ResourceAttributes)
 }
 
 // ECSContainerDefinition is AWS::ECS::TaskDefinition.ContainerDefinition:

@@ -344,3 +344,46 @@ func TestBuildIsDeterministic(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteOutputReusesUnchangedFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	first := map[string][]byte{ManifestFile: []byte("{}\n"), "same.json": []byte(`{"a":1}`), "changed.json": []byte(`{"b":1}`), "edited.json": []byte(`{"c":1}`)}
+	if err := writeDirAtomic(dir, first); err != nil {
+		t.Fatal(err)
+	}
+	stat := func(name string) os.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	before := map[string]os.FileInfo{}
+	for name := range first {
+		before[name] = stat(name)
+	}
+	// Someone edits an output file in place; its bytes then differ from the
+	// build's, even though the build's did not change.
+	if err := os.WriteFile(filepath.Join(dir, "edited.json"), []byte(`{"c":2}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before["edited.json"] = stat("edited.json")
+
+	second := map[string][]byte{ManifestFile: []byte("{}\n"), "same.json": []byte(`{"a":1}`), "changed.json": []byte(`{"b":2}`), "edited.json": []byte(`{"c":1}`), "new.json": []byte(`{}`)}
+	if err := writeDirAtomic(dir, second); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range second {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Errorf("%s holds %q (%v), want %q", name, got, err, data)
+		}
+	}
+	cases := map[string]bool{ManifestFile: true, "same.json": true, "changed.json": false, "edited.json": false}
+	for name, wantSame := range cases {
+		if same := os.SameFile(before[name], stat(name)); same != wantSame {
+			t.Errorf("%s: reused the previous file = %v, want %v", name, same, wantSame)
+		}
+	}
+}

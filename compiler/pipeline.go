@@ -546,39 +546,17 @@ type pipeStage struct {
 	Approval bool // some environment of the stage asks for approval
 }
 
-// pipeStageNameBad matches the characters CodePipeline does not allow in a stage name.
-var pipeStageNameBad = regexp.MustCompile(`[^A-Za-z0-9.@_-]`)
-
-// pipeDeployStages groups the environments, in promotion order, into deploy
-// stages: consecutive environments with the same non-empty wave form one
-// stage. A stage name already taken gets -2, -3, ... appended.
+// pipeDeployStages returns the deploy stages of schema.DeployStages, the
+// one place that groups environments into stages and names them, with the
+// environments themselves.
 func pipeDeployStages(sys *schema.System) []pipeStage {
 	var stages []pipeStage
-	for i := range sys.Environments {
-		env := &sys.Environments[i]
-		if n := len(stages); n > 0 && env.Wave != "" && stages[n-1].Envs[0].Wave == env.Wave {
-			stages[n-1].Envs = append(stages[n-1].Envs, env)
-			stages[n-1].Approval = stages[n-1].Approval || env.Approval
-			continue
+	for _, st := range schema.DeployStages(sys) {
+		envs := make([]*schema.Environment, len(st.Environments))
+		for k, i := range st.Environments {
+			envs[k] = &sys.Environments[i]
 		}
-		label := env.Name
-		if env.Wave != "" {
-			label = env.Wave
-		}
-		stages = append(stages, pipeStage{Label: label, Envs: []*schema.Environment{env}, Approval: env.Approval})
-	}
-	used := map[string]bool{"Source": true, "Build": true, "Test": true}
-	for i := range stages {
-		base := "Deploy-" + pipeStageNameBad.ReplaceAllString(stages[i].Label, "-")
-		if len(base) > 90 {
-			base = base[:90]
-		}
-		name := base
-		for n := 2; used[name]; n++ {
-			name = fmt.Sprintf("%s-%d", base, n)
-		}
-		used[name] = true
-		stages[i].Name = name
+		stages = append(stages, pipeStage{Name: st.Name, Label: st.Label, Envs: envs, Approval: st.Approval})
 	}
 	return stages
 }

@@ -24,7 +24,6 @@ import (
 //	nat-gateways           more NAT gateways than availability zones
 //	cidr                   a VPC CIDR that is malformed, unaligned, outside /16–/24 or reserved
 //	wave-order             environments of one wave that are not consecutive
-//	stage-name             two pipeline stages that would share a name
 //	pipeline-limits        more than 50 stages, or more than 50 actions in one stage
 //	override-stack         an overrides key that names no stack of this system
 //	override-op            an overrides entry that is not a valid RFC 6902 operation

@@ -1,5 +1,10 @@
 package schema
 
+import (
+	"fmt"
+	"regexp"
+)
+
 // CodePipeline quotas checked by the pipeline-limits rule.
 const (
 	MaxPipelineStages  = 50
@@ -14,9 +19,13 @@ const (
 // then one CloudFormation deploy action per environment, all in parallel
 // (runOrder 2).
 type DeployStage struct {
-	// Name is the wave label, or the environment's name for an environment
-	// without a wave. Names are unique when Check reports no stage-name error.
+	// Name is the stage's name in the pipeline: Deploy-<label>, with the
+	// characters CodePipeline refuses replaced by "-", and -2, -3, ...
+	// appended to a name an earlier stage already has.
 	Name string
+	// Label is the wave label, or the environment's name for an environment
+	// without a wave.
+	Label string
 	// Wave is the wave label; "" for an environment without a wave.
 	Wave string
 	// Environments are indexes into System.Environments, in order.
@@ -24,6 +33,13 @@ type DeployStage struct {
 	// Approval is true when the stage starts with a manual approval.
 	Approval bool
 }
+
+// stageNameBad matches the characters CodePipeline does not allow in a stage name.
+var stageNameBad = regexp.MustCompile(`[^A-Za-z0-9.@_-]`)
+
+// maxStageNameBase leaves room for a -N suffix within CodePipeline's 100
+// characters of a stage name.
+const maxStageNameBase = 90
 
 // Actions returns the number of actions of the stage: the approval, if
 // any, and one deploy per environment.
@@ -35,7 +51,8 @@ func (s DeployStage) Actions() int {
 	return n
 }
 
-// DeployStages returns the deploy stages of sys, in pipeline order.
+// DeployStages returns the deploy stages of sys, in pipeline order, with
+// their final, unique names.
 func DeployStages(sys *System) []DeployStage {
 	var out []DeployStage
 	for i, e := range sys.Environments {
@@ -45,11 +62,27 @@ func DeployStages(sys *System) []DeployStage {
 			last.Approval = last.Approval || e.Approval
 			continue
 		}
-		name := e.Name
+		label := e.Name
 		if e.Wave != "" {
-			name = e.Wave
+			label = e.Wave
 		}
-		out = append(out, DeployStage{Name: name, Wave: e.Wave, Environments: []int{i}, Approval: e.Approval})
+		out = append(out, DeployStage{Label: label, Wave: e.Wave, Environments: []int{i}, Approval: e.Approval})
+	}
+	used := map[string]bool{}
+	for _, f := range FixedStages(sys) {
+		used[f] = true
+	}
+	for i := range out {
+		base := "Deploy-" + stageNameBad.ReplaceAllString(out[i].Label, "-")
+		if len(base) > maxStageNameBase {
+			base = base[:maxStageNameBase]
+		}
+		name := base
+		for n := 2; used[name]; n++ {
+			name = fmt.Sprintf("%s-%d", base, n)
+		}
+		used[name] = true
+		out[i].Name = name
 	}
 	return out
 }
@@ -63,7 +96,8 @@ func FixedStages(sys *System) []string {
 	return []string{"Source", "Build"}
 }
 
-// checkPipeline checks wave order, stage names and CodePipeline's quotas.
+// checkPipeline checks wave order and CodePipeline's quotas. Stage names
+// need no check: DeployStages makes them unique.
 func (c *semantic) checkPipeline() {
 	envs := c.sys.Environments
 	lastOf := map[string]int{} // wave -> index of its latest environment
@@ -80,28 +114,6 @@ func (c *semantic) checkPipeline() {
 
 	stages := DeployStages(c.sys)
 	fixed := FixedStages(c.sys)
-	owner := map[string]int{} // stage name -> index of its first environment
-	for _, f := range fixed {
-		owner[f] = -1
-	}
-	for _, st := range stages {
-		first := st.Environments[0]
-		j, ok := owner[st.Name]
-		switch {
-		case ok && j < 0:
-			c.errorAt("stage-name", PathKey(environmentPath(first), "wave"), "wave %q has the name of the pipeline's %s stage; rename the wave", st.Wave, st.Name)
-		case ok && envs[j].Wave != st.Wave:
-			// One stage is a wave, the other an environment without a wave.
-			wave, env := first, j
-			if st.Wave == "" {
-				wave, env = j, first
-			}
-			c.errorAt("stage-name", PathKey(environmentPath(wave), "wave"), "wave %q has the name of environment %q, which deploys in a stage of its own; pipeline stages need unique names: rename the wave", envs[wave].Wave, envs[env].Name)
-		case !ok:
-			owner[st.Name] = first
-		}
-	}
-
 	if total := len(fixed) + len(stages); total > MaxPipelineStages {
 		st := stages[MaxPipelineStages-len(fixed)]
 		i := st.Environments[0]

@@ -338,22 +338,11 @@ func TestCheck(t *testing.T) {
 			},
 			want: []want{errAt("wave-order", "$.environments[4].wave", `wave "w" is split`)},
 		},
-		"a wave named like an environment outside it is refused": {
+		"a wave named like an environment outside it is accepted: stage names are made unique": {
 			edit: func(s *System) { addEnvs(s, 2, "dev", false) },
-			want: []want{errAt("stage-name", "$.environments[2].wave", `wave "dev" has the name of environment "dev"`)},
 		},
-		"an environment named like a wave before it is reported on the wave": {
-			edit: func(s *System) {
-				s.Environments[0].Name = "alpha"
-				s.Environments[1].Name = "beta"
-				addEnvs(s, 1, "gamma", false)
-				s.Environments = append(s.Environments, Environment{Index: 3, Name: "gamma", Account: "dev", Region: s.Region, Service: s.Service, Network: s.Network})
-			},
-			want: []want{errAt("stage-name", "$.environments[2].wave", `wave "gamma" has the name of environment "gamma"`)},
-		},
-		"a wave named like a fixed stage is refused": {
+		"a wave named like a fixed stage is accepted: deploy stages are prefixed": {
 			edit: func(s *System) { addEnvs(s, 1, "Build", false) },
-			want: []want{errAt("stage-name", "$.environments[2].wave", "the pipeline's Build stage")},
 		},
 		"fifty stages fit the pipeline": {
 			edit: func(s *System) { addEnvs(s, 46, "", false) },
@@ -747,16 +736,36 @@ func TestDeployStages(t *testing.T) {
 	addEnvs(sys, 1, "", false)
 	got := DeployStages(sys)
 	want := []DeployStage{
-		{Name: "dev", Environments: []int{0}},
-		{Name: "prod", Environments: []int{1}, Approval: true},
-		{Name: "eu", Wave: "eu", Environments: []int{2, 3}, Approval: true},
-		{Name: "e4", Environments: []int{4}},
+		{Name: "Deploy-dev", Label: "dev", Environments: []int{0}},
+		{Name: "Deploy-prod", Label: "prod", Environments: []int{1}, Approval: true},
+		{Name: "Deploy-eu", Label: "eu", Wave: "eu", Environments: []int{2, 3}, Approval: true},
+		{Name: "Deploy-e4", Label: "e4", Environments: []int{4}},
 	}
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 	if n := got[2].Actions(); n != 3 {
 		t.Errorf("a wave of two with an approval has %d actions, want 3", n)
+	}
+}
+
+func TestDeployStageNamesAreUniqueAndValid(t *testing.T) {
+	sys := testSystem()
+	addEnvs(sys, 2, "dev", false)   // a wave called like the environment dev
+	addEnvs(sys, 1, "Build", false) // a wave called like a fixed stage
+	sys.Test = &Test{}
+	seen := map[string]bool{"Source": true, "Build": true, "Test": true}
+	for _, st := range DeployStages(sys) {
+		if seen[st.Name] {
+			t.Errorf("stage name %q is used twice", st.Name)
+		}
+		seen[st.Name] = true
+		if stageNameBad.MatchString(st.Name) || len(st.Name) > 100 {
+			t.Errorf("stage name %q is not a valid CodePipeline stage name", st.Name)
+		}
+	}
+	if !seen["Deploy-dev-2"] || !seen["Deploy-Build"] {
+		t.Errorf("stage names %v, want Deploy-dev, Deploy-dev-2 and Deploy-Build among them", seen)
 	}
 }
 

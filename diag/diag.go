@@ -6,8 +6,9 @@
 package diag
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -152,37 +153,29 @@ func (ds Diagnostics) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Normalize sorts the diagnostics by file, position, severity, rule and
-// message and drops exact repeats. It returns the result.
+// Normalize returns the diagnostics sorted by file, position, severity,
+// rule and message (then the remaining fields, so that the order is total)
+// without exact repeats. The receiver is left as it was.
 func (ds Diagnostics) Normalize() Diagnostics {
-	sort.SliceStable(ds, func(i, j int) bool { return less(ds[i], ds[j]) })
-	out := ds[:0]
-	for i, d := range ds {
-		if i > 0 && d == ds[i-1] {
-			continue
-		}
-		out = append(out, d)
-	}
-	return out
+	out := slices.Clone(ds)
+	slices.SortFunc(out, compare)
+	return slices.Compact(out)
 }
 
-func less(a, b Diagnostic) bool {
-	if a.Range.Filename != b.Range.Filename {
-		return a.Range.Filename < b.Range.Filename
-	}
-	if a.Range.Start.Line != b.Range.Start.Line {
-		return a.Range.Start.Line < b.Range.Start.Line
-	}
-	if a.Range.Start.Column != b.Range.Start.Column {
-		return a.Range.Start.Column < b.Range.Start.Column
-	}
-	if a.Severity != b.Severity {
-		return a.Severity < b.Severity
-	}
-	if a.Rule != b.Rule {
-		return a.Rule < b.Rule
-	}
-	return a.Message < b.Message
+// compare orders diagnostics for Normalize.
+func compare(a, b Diagnostic) int {
+	return cmp.Or(
+		cmp.Compare(a.Range.Filename, b.Range.Filename),
+		cmp.Compare(a.Range.Start.Line, b.Range.Start.Line),
+		cmp.Compare(a.Range.Start.Column, b.Range.Start.Column),
+		cmp.Compare(a.Severity, b.Severity),
+		cmp.Compare(a.Rule, b.Rule),
+		cmp.Compare(a.Message, b.Message),
+		cmp.Compare(a.Range.End.Line, b.Range.End.Line),
+		cmp.Compare(a.Range.End.Column, b.Range.End.Column),
+		cmp.Compare(a.Path, b.Path),
+		cmp.Compare(a.Hint, b.Hint),
+	)
 }
 
 // Promote turns every warning into an error (the --strict switch).

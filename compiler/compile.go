@@ -26,10 +26,9 @@ const (
 	TagEnvironment = schema.TagEnvironment // environment stacks only
 )
 
-// maxStackTags is CloudFormation's limit on the tags of one stack.
-const maxStackTags = schema.MaxStackTags
-
-// Compile compiles a loaded, checked system into its stacks, in a stable
+// Compile compiles a loaded, checked system (one schema.Load returned
+// without errors: the semantic checks have vetted the override keys and the
+// tag count, among others) into its stacks, in a stable
 // order: pipeline, monitoring, artifacts-<region> for each support region
 // (sorted), then per environment in promotion order roles-<env>,
 // secrets-<env>, ecs-<env>.
@@ -104,13 +103,6 @@ func compileWith(sys *schema.System, b builders) (*Assembly, diag.Diagnostics) {
 		add(schema.KindSecrets(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.secrets(sys, env) })
 		add(schema.KindECS(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.ecs(sys, env) })
 	}
-
-	kinds := map[string]bool{}
-	for _, p := range plans {
-		kinds[p.stack.Kind] = true
-	}
-	ds = append(ds, checkOverrideKinds(sys, kinds)...)
-	ds = append(ds, checkTagCount(sys)...)
 
 	// Stacks are independent until written: build them in parallel, keep
 	// their order.
@@ -226,27 +218,6 @@ func stackTags(sys *schema.System, env *schema.Environment) map[string]string {
 		tags[TagEnvironment] = env.Name
 	}
 	return tags
-}
-
-// checkTagCount reports system.yaml tags that, with the tags cicdgen adds,
-// would exceed CloudFormation's 50 tags per stack.
-func checkTagCount(sys *schema.System) diag.Diagnostics {
-	added := 2
-	if len(sys.Environments) > 0 {
-		added = 3
-	}
-	own := 0
-	for k := range sys.Tags {
-		if k != TagSystem && k != TagSuffix && k != TagEnvironment {
-			own++
-		}
-	}
-	if own+added <= maxStackTags {
-		return nil
-	}
-	return diag.Diagnostics{diag.Errorf("tag-count", sys.Doc.KeyRange("$.tags"), "$.tags",
-		"%d tags plus the %d that cicdgen adds exceed CloudFormation's %d tags per stack", own, added, maxStackTags).
-		WithHint("keep at most %d tags", maxStackTags-added)}
 }
 
 // intrinsicKeys are the keys of the one-key objects that goformation's

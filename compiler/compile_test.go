@@ -3,9 +3,7 @@ package compiler
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -174,29 +172,6 @@ func TestCompileTagsEveryStack(t *testing.T) {
 				t.Errorf("tags are %v, want %v", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestCompileReportsTooManyTags(t *testing.T) {
-	// The loader refuses too many tags first; this is Compile's safety net.
-	sys := loadYAML(t, baseSystem)
-	for i := 0; i < 47; i++ {
-		sys.Tags[fmt.Sprintf("k%02d", i)] = "v"
-	}
-	_, ds := compileWith(sys, testBuilders())
-	got := diagnosticsOf(ds, "tag-count")
-	if len(got) != 1 {
-		t.Fatalf("48 tags plus 3 gave %v, want one tag-count error", ds)
-	}
-	if got[0].Path != "$.tags" || got[0].Range.Start.Line != 5 || !strings.Contains(got[0].Message, "48 tags plus the 3") {
-		t.Errorf("got %q at %s line %d, want it at $.tags on line 5", got[0].Message, got[0].Path, got[0].Range.Start.Line)
-	}
-	sys.Tags = map[string]string{}
-	for i := 0; i < 47; i++ {
-		sys.Tags[fmt.Sprintf("k%02d", i)] = "v"
-	}
-	if _, ds := compileWith(sys, testBuilders()); len(diagnosticsOf(ds, "tag-count")) != 0 {
-		t.Errorf("47 tags plus 3 gave a tag-count error")
 	}
 }
 

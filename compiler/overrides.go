@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
@@ -85,33 +84,6 @@ func operationSummary(raw json.RawMessage) string {
 		s += " from " + op.From
 	}
 	return strings.TrimSpace(s)
-}
-
-// checkOverrideKinds reports overrides keys that name no stack of the
-// system. The semantic checks report this first; this is the compiler's
-// safety net, in the same words.
-func checkOverrideKinds(sys *schema.System, kinds map[string]bool) diag.Diagnostics {
-	keys := make([]string, 0, len(sys.Overrides))
-	for k := range sys.Overrides {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	known := make([]string, 0, len(kinds))
-	for k := range kinds {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	var ds diag.Diagnostics
-	for _, k := range keys {
-		if kinds[k] {
-			continue
-		}
-		path := overridePath(k)
-		ds = append(ds, diag.Errorf("override-stack", sys.Doc.KeyRange(path), path,
-			"overrides names stack %q, which this system does not have", k).
-			WithHint("use one of: %s", strings.Join(known, ", ")))
-	}
-	return ds
 }
 
 // failedOperationPath returns the YAML path of the member of a failed

@@ -109,18 +109,6 @@ func TestOverrides(t *testing.T) {
 	}
 }
 
-func TestOverridesNamingNoStack(t *testing.T) {
-	sys := loadYAML(t, baseSystem)
-	sys.Overrides = map[string][]json.RawMessage{
-		"ecs-qa": {json.RawMessage(`{"op":"remove","path":"/Outputs"}`)},
-	}
-	_, ds := compileWith(sys, testBuilders())
-	got := diagnosticsOf(ds, "override-stack")
-	if len(got) != 1 || !strings.Contains(got[0].Message, `"ecs-qa"`) || !strings.Contains(got[0].Hint, "ecs-dev") {
-		t.Fatalf("got %v, want one override-stack error naming ecs-qa with the known kinds", got)
-	}
-}
-
 func TestOperationSummary(t *testing.T) {
 	tests := map[string]struct{ in, want string }{
 		"an add names its path":          {`{"op":"add","path":"/a","value":1}`, "add /a"},

@@ -1,5 +1,7 @@
 package compiler
 
+import "slices"
+
 // PolicyDocument is an IAM policy document (identity, resource, trust or KMS
 // key policy). Its fields marshal in the order AWS shows them.
 type PolicyDocument struct {
@@ -26,14 +28,17 @@ func Policy(statements ...Statement) *PolicyDocument {
 	return &PolicyDocument{Version: "2012-10-17", Statement: statements}
 }
 
-// Allow returns an Allow statement of actions on resources.
+// Allow returns an Allow statement of actions on resources. The statement
+// holds a copy of actions: the builders run in parallel and often pass
+// package-level lists, which must never be shared with a later in-place edit.
 func Allow(sid string, actions []string, resources ...any) Statement {
-	return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: resourceList(resources)}
+	return Statement{Sid: sid, Effect: "Allow", Action: slices.Clone(actions), Resource: resourceList(resources)}
 }
 
-// Deny returns a Deny statement of actions on resources.
+// Deny returns a Deny statement of actions on resources, holding a copy of
+// actions as Allow does.
 func Deny(sid string, actions []string, resources ...any) Statement {
-	return Statement{Sid: sid, Effect: "Deny", Action: actions, Resource: resourceList(resources)}
+	return Statement{Sid: sid, Effect: "Deny", Action: slices.Clone(actions), Resource: resourceList(resources)}
 }
 
 func resourceList(resources []any) any {

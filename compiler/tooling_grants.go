@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -98,7 +99,7 @@ func toolingEnvGrant(sys *schema.System, sid string, envs []*schema.Environment,
 	if len(envs) == 0 {
 		return Statement{}, false
 	}
-	st := Statement{Sid: sid, Effect: "Allow", Action: actions}
+	st := Statement{Sid: sid, Effect: "Allow", Action: slices.Clone(actions)}
 	if len(resources) > 0 {
 		st.Resource = resourceList(resources)
 	}
@@ -135,14 +136,8 @@ func toolingEnvGrant(sys *schema.System, sid string, envs []*schema.Environment,
 
 // toolingSortedUnique sorts s and drops repeats, in place.
 func toolingSortedUnique(s []string) []string {
-	sort.Strings(s)
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
+	slices.Sort(s)
+	return slices.Compact(s)
 }
 
 // toolingRolesGrant returns an Allow statement of actions on the key for the

@@ -21,7 +21,6 @@ import (
 	"os"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,16 +97,6 @@ func Load(path string) (*Registry, error) {
 		}
 	}
 	return r, nil
-}
-
-// Types returns the resource types the registry knows, sorted.
-func (r *Registry) Types() []string {
-	out := make([]string, 0, len(r.types))
-	for t := range r.types {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Problem is one thing wrong with a template.
@@ -543,9 +532,11 @@ func describe(v any) string {
 	return strconv.Quote(truncate(scalarText(v)))
 }
 
+// truncate shortens s to 80 characters for a message, on a character
+// boundary.
 func truncate(s string) string {
-	if len(s) > 80 {
-		return s[:77] + "..."
+	if r := []rune(s); len(r) > 80 {
+		return string(r[:77]) + "..."
 	}
 	return s
 }

@@ -12,10 +12,6 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 )
 
-// MaxInlineTemplate is the largest template body CloudFormation accepts
-// inline; larger templates go through S3.
-const MaxInlineTemplate = 51200
-
 // Default bounds of the interval between two polls of CloudFormation: a
 // stack that takes a second is seen done within DefaultPollMin of its end;
 // a long one is polled every DefaultPollMax.
@@ -39,7 +35,7 @@ type Options struct {
 	// ctx is done first. Nil means nobody can be asked (stdin is not a
 	// terminal): a step that needs consent fails and names --yes.
 	Confirm func(ctx context.Context, question string) (bool, error)
-	// TemplateBucket is the S3 bucket templates over MaxInlineTemplate
+	// TemplateBucket is the S3 bucket templates over compiler.MaxTemplateBodySize
 	// bytes are uploaded to.
 	TemplateBucket string
 	// Reporter shows progress; nil shows nothing.
@@ -94,7 +90,7 @@ type TemplateTooLargeError struct {
 func (e *TemplateTooLargeError) Error() string {
 	return fmt.Sprintf("templates over %d bytes must be uploaded to S3, and no template bucket was given: %s; "+
 		"run again with --template-bucket BUCKET (a bucket the deploying accounts can write to and CloudFormation can read)",
-		MaxInlineTemplate, strings.Join(e.Stacks, ", "))
+		compiler.MaxTemplateBodySize, strings.Join(e.Stacks, ", "))
 }
 
 // Apply deploys the selected stacks of b, each through a change set, in
@@ -110,7 +106,7 @@ func Apply(ctx context.Context, b *Bundle, f ClientFactory, opts Options) (*Resu
 	if opts.TemplateBucket == "" {
 		var big []string
 		for _, n := range names {
-			if size := len(b.Templates[n]); size > MaxInlineTemplate {
+			if size := len(b.Templates[n]); size > compiler.MaxTemplateBodySize {
 				big = append(big, fmt.Sprintf("%s (%d bytes)", n, size))
 			}
 		}
@@ -231,12 +227,20 @@ func (r *run) skeleton(s *compiler.ManifestStack, o Outcome, msg string) StackRe
 type stackError struct {
 	outcome Outcome
 	msg     string
+	cause   error // what made it fail (an AWS error ...), or nil
 }
 
 func (e *stackError) Error() string { return e.msg }
 
+// Unwrap returns the cause, so that errors.As finds the AWS error behind a
+// failed stack.
+func (e *stackError) Unwrap() error { return e.cause }
+
+// failf is a failed stack whose message is fmt.Errorf(format, args...);
+// the errors wrapped with %w are its causes.
 func failf(format string, args ...any) error {
-	return &stackError{outcome: Failed, msg: fmt.Sprintf(format, args...)}
+	err := fmt.Errorf(format, args...)
+	return &stackError{outcome: Failed, msg: err.Error(), cause: err}
 }
 
 // stack deploys one stack.
@@ -315,7 +319,7 @@ func (r *run) confirm(ctx context.Context, question, refusal string) error {
 		return &stackError{outcome: Interrupted, msg: "interrupted at the question; nothing changed"}
 	}
 	if err != nil {
-		return failf("%s; asking failed: %v", refusal, err)
+		return failf("%s; asking failed: %w", refusal, err)
 	}
 	if !ok {
 		return failf("%s; not confirmed (run again with --yes to skip the question)", refusal)

@@ -506,7 +506,7 @@ func TestApplyFollowsDependenciesWithDelays(t *testing.T) {
 
 func TestApplyLargeTemplates(t *testing.T) {
 	big := independent(1)
-	pad := strings.Repeat("x", MaxInlineTemplate)
+	pad := strings.Repeat("x", compiler.MaxTemplateBodySize)
 	big.Templates["par-s0-x"] = []byte(fmt.Sprintf(`{"Description": %q, "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}`, pad))
 
 	t.Run("without a bucket apply stops before any call", func(t *testing.T) {

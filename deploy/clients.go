@@ -120,14 +120,13 @@ type AWSOptions struct {
 // web identity ...), asks STS who the caller is, and reaches every other
 // account through its role or profile, caching credentials per account.
 type AWS struct {
-	base   aws.Config
-	opts   AWSOptions
-	mu     sync.Mutex
-	caller string
-	// callerErr is why the caller's account is unknown, once asked.
-	callerErr error
-	creds     map[string]aws.CredentialsProvider // by account id
-	checked   map[string]error                   // account id -> result of reaching it
+	base aws.Config
+	opts AWSOptions
+	// caller is the caller's account id, under the key "".
+	caller flights[string]
+	// accounts are the credentials of each account, by account id. Each
+	// account is reached once, concurrently with the others.
+	accounts flights[aws.CredentialsProvider]
 }
 
 var _ ClientFactory = (*AWS)(nil)
@@ -156,7 +155,7 @@ func NewAWS(ctx context.Context, opts AWSOptions) (*AWS, error) {
 // newAWS returns the factory over a loaded configuration; opts has its
 // defaults.
 func newAWS(cfg aws.Config, opts AWSOptions) *AWS {
-	return &AWS{base: cfg, opts: opts, creds: map[string]aws.CredentialsProvider{}, checked: map[string]error{}}
+	return &AWS{base: cfg, opts: opts}
 }
 
 func newRetryer(opts AWSOptions) func() aws.Retryer {
@@ -193,27 +192,70 @@ func SessionName(getenv func(string) string) string {
 }
 
 // Caller returns the caller's account id (sts GetCallerIdentity, once),
-// asking STS in region when the configuration names none.
+// asking STS in region when the configuration names none. An interrupted
+// call is not remembered: the next one asks again.
 func (a *AWS) Caller(ctx context.Context, region string) (string, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.callerLocked(ctx, region)
+	return a.caller.do(ctx, "", func() (string, bool, error) {
+		out, err := a.sts(a.base.Credentials, region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return "", ctx.Err() == nil, fmt.Errorf("find the caller's AWS account (sts GetCallerIdentity): %w", err)
+		}
+		return aws.ToString(out.Account), true, nil
+	})
 }
 
-func (a *AWS) callerLocked(ctx context.Context, region string) (string, error) {
-	if a.caller != "" || a.callerErr != nil {
-		return a.caller, a.callerErr
-	}
-	out, err := a.sts(a.base.Credentials, region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil {
-		err = fmt.Errorf("find the caller's AWS account (sts GetCallerIdentity): %w", err)
-		if ctx.Err() == nil {
-			a.callerErr = err // not asked again
+// flights runs one call per key at a time and remembers the results its
+// calls say to keep: a slow call for one key (assuming a role) holds up
+// only the callers asking for that key. The zero value is ready to use.
+type flights[T any] struct {
+	mu sync.Mutex // guards m only, never held during a call
+	m  map[string]*flight[T]
+}
+
+// flight is one call of flights: done closes when val and err are set.
+type flight[T any] struct {
+	done  chan struct{}
+	val   T
+	err   error
+	again bool // the result was not kept: waiters call again
+}
+
+// do returns the kept result for key, or waits for the call in progress,
+// or calls fn. fn reports whether its result is to be kept (an interrupted
+// call is not). Waiting stops when ctx is done.
+func (g *flights[T]) do(ctx context.Context, key string, fn func() (T, bool, error)) (T, error) {
+	for {
+		g.mu.Lock()
+		if g.m == nil {
+			g.m = map[string]*flight[T]{}
 		}
-		return "", err
+		f, ok := g.m[key]
+		if !ok {
+			f = &flight[T]{done: make(chan struct{})}
+			g.m[key] = f
+			g.mu.Unlock()
+			val, keep, err := fn()
+			f.val, f.err = val, err
+			if !keep {
+				f.again = true
+				g.mu.Lock()
+				delete(g.m, key)
+				g.mu.Unlock()
+			}
+			close(f.done)
+			return val, err
+		}
+		g.mu.Unlock()
+		select {
+		case <-f.done:
+			if !f.again {
+				return f.val, f.err
+			}
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
 	}
-	a.caller = aws.ToString(out.Account)
-	return a.caller, nil
 }
 
 // sts returns an STS client with credentials p, in the configured region,
@@ -233,65 +275,56 @@ func (a *AWS) sts(p aws.CredentialsProvider, region string) *sts.Client {
 // once with GetCallerIdentity). When the caller's account cannot be found,
 // an account with a role or profile is still reached through it.
 func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if p, ok := a.creds[acct.ID]; ok {
-		return p, a.checked[acct.ID]
-	}
-	caller, err := a.callerLocked(ctx, region)
+	return a.accounts.do(ctx, acct.ID, func() (aws.CredentialsProvider, bool, error) {
+		p, err := a.reach(ctx, acct, region)
+		return p, ctx.Err() == nil, err // an interrupted attempt is not kept
+	})
+}
+
+// reach finds the credentials of account, for credentials, which calls it
+// once per account.
+func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
+	caller, err := a.Caller(ctx, region)
 	if err != nil && (ctx.Err() != nil || acct.Role == "" && acct.Profile == "") {
 		return nil, err
 	}
-	var p aws.CredentialsProvider
 	switch {
 	case acct.ID == caller:
-		p = a.base.Credentials
+		return a.base.Credentials, nil
 	case acct.Role != "":
 		stsClient := a.sts(a.base.Credentials, region)
-		p = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, acct.Role, func(o *stscreds.AssumeRoleOptions) {
+		p := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, acct.Role, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = SessionName(a.opts.Getenv)
 		}))
-	case acct.Profile != "":
-		cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(acct.Profile), config.WithRetryer(newRetryer(a.opts)))
-		if err != nil {
-			err = &AccountError{Account: acct, Caller: caller, Err: fmt.Errorf("load profile: %w", err)}
-			a.creds[acct.ID], a.checked[acct.ID] = nil, err
-			return nil, err
-		}
-		p = cfg.Credentials
-	default:
-		err := &AccountError{Account: acct, Caller: caller}
-		a.creds[acct.ID], a.checked[acct.ID] = nil, err
-		return nil, err
-	}
-	if acct.Role != "" && acct.ID != caller {
 		// Assume the role now, so that a refusal names the account.
 		if _, err := p.Retrieve(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
-			err = &AccountError{Account: acct, Caller: caller, Err: err}
-			a.creds[acct.ID], a.checked[acct.ID] = p, err
-			return p, err
+			return p, &AccountError{Account: acct, Caller: caller, Err: err}
 		}
-	}
-	if acct.Profile != "" && acct.Role == "" && acct.ID != caller {
+		return p, nil
+	case acct.Profile != "":
+		cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(acct.Profile), config.WithRetryer(newRetryer(a.opts)))
+		if err != nil {
+			return nil, &AccountError{Account: acct, Caller: caller, Err: fmt.Errorf("load profile: %w", err)}
+		}
+		p := cfg.Credentials
 		// Check once that the profile reaches the right account.
 		out, err := a.sts(p, region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil, err // do not cache an interrupted check
+				return nil, err
 			}
-			err = &AccountError{Account: acct, Caller: caller, Err: err}
+			return p, &AccountError{Account: acct, Caller: caller, Err: err}
 		case aws.ToString(out.Account) != acct.ID:
-			err = &AccountError{Account: acct, Caller: caller, Err: fmt.Errorf("its credentials belong to account %s", aws.ToString(out.Account))}
+			return p, &AccountError{Account: acct, Caller: caller, Err: fmt.Errorf("its credentials belong to account %s", aws.ToString(out.Account))}
 		}
-		a.creds[acct.ID], a.checked[acct.ID] = p, err
-		return p, err
+		return p, nil
+	default:
+		return nil, &AccountError{Account: acct, Caller: caller}
 	}
-	a.creds[acct.ID], a.checked[acct.ID] = p, nil
-	return p, nil
 }
 
 // Clients returns the clients of account in region.

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/diag"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -287,15 +289,14 @@ func hasCurrentVersion(v map[string][]string) bool {
 }
 
 // WriteChecks writes one line per check, and its fix under a check that
-// does not pass.
+// does not pass. It returns the first error writing to w.
 func WriteChecks(w io.Writer, checks []Check) error {
+	bw := bufio.NewWriter(w) // keeps the first write error
 	for _, c := range checks {
 		mark := map[CheckStatus]string{Pass: "PASS", Warn: "WARN", Fail: "FAIL"}[c.Status]
-		if _, err := fmt.Fprintf(w, "%s  %s: %s\n", mark, c.Name, c.Detail); err != nil {
-			return fmt.Errorf("write checks: %w", err)
-		}
+		fmt.Fprintf(bw, "%s  %s: %s\n", mark, c.Name, c.Detail)
 		if c.Status != Pass && c.Fix != "" {
-			fmt.Fprintf(w, "      fix: %s\n", c.Fix)
+			fmt.Fprintf(bw, "      fix: %s\n", c.Fix)
 		}
 	}
 	failed, warned := 0, 0
@@ -307,25 +308,27 @@ func WriteChecks(w io.Writer, checks []Check) error {
 			warned++
 		}
 	}
-	_, err := fmt.Fprintf(w, "%d checks: %d passed, %d warnings, %d failed\n", len(checks), len(checks)-failed-warned, warned, failed)
-	return err
+	fmt.Fprintf(bw, "%d checks: %d passed, %d warnings, %d failed\n", len(checks), len(checks)-failed-warned, warned, failed)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write checks: %w", err)
+	}
+	return nil
 }
 
 // WriteCheckAnnotations writes a GitHub Actions ::error for each failed
 // check and a ::warning for each warning, with its fix.
 func WriteCheckAnnotations(w io.Writer, checks []Check) error {
+	var as []diag.Annotation
 	for _, c := range checks {
-		kind := map[CheckStatus]string{Fail: "error", Warn: "warning"}[c.Status]
-		if kind == "" {
+		level := map[CheckStatus]string{Fail: "error", Warn: "warning"}[c.Status]
+		if level == "" {
 			continue
 		}
 		msg := c.Detail
 		if c.Fix != "" {
 			msg += ". Fix: " + c.Fix
 		}
-		if _, err := fmt.Fprintf(w, "::%s title=%s::%s\n", kind, escapeProperty("preflight: "+c.Name), escapeData(msg)); err != nil {
-			return fmt.Errorf("write annotations: %w", err)
-		}
+		as = append(as, diag.Annotation{Level: level, Title: "preflight: " + c.Name, Message: msg})
 	}
-	return nil
+	return diag.WriteAnnotations(w, as)
 }

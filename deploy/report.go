@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // Reporter shows the progress of an apply. Its methods are called from
@@ -257,9 +260,10 @@ func (l *LiveReporter) Close() {
 }
 
 // WriteSummary writes the table of results: stack, account/region, result,
-// resources changed, duration.
+// resources changed, duration. It returns the first error writing to w.
 func WriteSummary(w io.Writer, r *Result) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	bw := bufio.NewWriter(w) // keeps the first write error
+	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STACK\tACCOUNT/REGION\tRESULT\tCHANGES\tDURATION")
 	for _, s := range r.Stacks {
 		changes := "-"
@@ -272,9 +276,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%s\n", s.Stack, s.Account, s.Region, s.Outcome, changes, took)
 	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write summary: %w", err)
-	}
+	tw.Flush()
 	counts := r.Counts()
 	var parts []string
 	for _, o := range []Outcome{Created, Updated, Unchanged, Planned, Failed, Skipped, Interrupted} {
@@ -282,10 +284,10 @@ func WriteSummary(w io.Writer, r *Result) error {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
 		}
 	}
-	fmt.Fprintf(w, "%d stacks: %s\n", len(r.Stacks), strings.Join(parts, ", "))
+	fmt.Fprintf(bw, "%d stacks: %s\n", len(r.Stacks), strings.Join(parts, ", "))
 	for _, s := range r.Stacks {
 		if s.Outcome == Failed {
-			fmt.Fprintf(w, "\nFailed: %s (%s, %s)\n  %s\n", s.Stack, s.AccountID, s.Region, s.Error)
+			fmt.Fprintf(bw, "\nFailed: %s (%s, %s)\n  %s\n", s.Stack, s.AccountID, s.Region, s.Error)
 		}
 	}
 	var skipped []string
@@ -295,10 +297,13 @@ func WriteSummary(w io.Writer, r *Result) error {
 		}
 	}
 	if len(skipped) > 0 {
-		fmt.Fprintf(w, "\nSkipped (not started): %s\n", strings.Join(skipped, ", "))
+		fmt.Fprintf(bw, "\nSkipped (not started): %s\n", strings.Join(skipped, ", "))
 	}
 	if len(r.InProgress) > 0 {
-		fmt.Fprintf(w, "\nInterrupted; still in progress in AWS (CloudFormation goes on without cicdgen): %s\n", strings.Join(r.InProgress, ", "))
+		fmt.Fprintf(bw, "\nInterrupted; still in progress in AWS (CloudFormation goes on without cicdgen): %s\n", strings.Join(r.InProgress, ", "))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
 }
@@ -315,24 +320,13 @@ func formatDuration(d time.Duration) string {
 // WriteGitHubAnnotations writes one ::error workflow command per failed
 // stack, so GitHub Actions shows the failure on the run.
 func WriteGitHubAnnotations(w io.Writer, r *Result) error {
+	var as []diag.Annotation
 	for _, s := range r.Stacks {
-		if s.Outcome != Failed {
-			continue
-		}
-		title := "Stack " + s.Stack + " failed"
-		if _, err := fmt.Fprintf(w, "::error title=%s::%s\n", escapeProperty(title), escapeData(s.Error)); err != nil {
-			return fmt.Errorf("write annotations: %w", err)
+		if s.Outcome == Failed {
+			as = append(as, diag.Annotation{Level: "error", Title: "Stack " + s.Stack + " failed", Message: s.Error})
 		}
 	}
-	return nil
-}
-
-func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return diag.WriteAnnotations(w, as)
 }
 
 // WriteSummaryJSON writes the result as indented JSON to the file at path.
@@ -349,29 +343,31 @@ func WriteSummaryJSON(path string, r *Result) error {
 
 // WriteChanges writes the changes of each stack (diff, apply --dry-run):
 // Add / Modify / Remove per resource with its logical id, type and, for a
-// modification, whether it replaces the resource.
+// modification, whether it replaces the resource. It returns the first
+// error writing to w.
 func WriteChanges(w io.Writer, r *Result) error {
+	bw := bufio.NewWriter(w) // keeps the first write error
 	for _, s := range r.Stacks {
-		fmt.Fprintf(w, "%s (%s, %s): ", s.Stack, s.AccountID, s.Region)
+		fmt.Fprintf(bw, "%s (%s, %s): ", s.Stack, s.AccountID, s.Region)
 		switch {
 		case s.Outcome == Unchanged:
-			fmt.Fprintln(w, "no changes")
+			fmt.Fprintln(bw, "no changes")
 			continue
 		case s.Outcome == Failed || s.Outcome == Skipped || s.Outcome == Interrupted:
-			fmt.Fprintf(w, "%s: %s\n", s.Outcome, s.Error)
+			fmt.Fprintf(bw, "%s: %s\n", s.Outcome, s.Error)
 			continue
 		case len(s.Changes) == 0:
-			fmt.Fprintln(w, orUnknown(s.Note))
+			fmt.Fprintln(bw, orUnknown(s.Note))
 			continue
 		}
-		fmt.Fprintf(w, "%d changes", len(s.Changes))
+		fmt.Fprintf(bw, "%d changes", len(s.Changes))
 		if s.Note != "" {
-			fmt.Fprintf(w, " (%s)", s.Note)
+			fmt.Fprintf(bw, " (%s)", s.Note)
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintln(bw)
 		changes := append([]Change(nil), s.Changes...)
 		sort.SliceStable(changes, func(i, j int) bool { return changes[i].LogicalID < changes[j].LogicalID })
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
 		for _, c := range changes {
 			repl := ""
 			switch c.Replacement {
@@ -382,9 +378,10 @@ func WriteChanges(w io.Writer, r *Result) error {
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.Action, c.LogicalID, c.Type, repl)
 		}
-		if err := tw.Flush(); err != nil {
-			return fmt.Errorf("write changes: %w", err)
-		}
+		tw.Flush()
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write changes: %w", err)
 	}
 	return nil
 }

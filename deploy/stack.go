@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -113,7 +114,7 @@ func (d *stackRun) parameters(ctx context.Context) ([]types.Parameter, error) {
 			var err error
 			v, err = d.output(ctx, p.FromOutput)
 			if err != nil {
-				return nil, failf("parameter %s needs output %s of stack %s: %v", name, p.FromOutput.Output, p.FromOutput.Stack, err)
+				return nil, failf("parameter %s needs output %s of stack %s: %w", name, p.FromOutput.Output, p.FromOutput.Stack, err)
 			}
 		}
 		out = append(out, types.Parameter{ParameterKey: aws.String(name), ParameterValue: aws.String(v)})
@@ -151,22 +152,37 @@ type template struct{ body, url string }
 
 func (d *stackRun) template(ctx context.Context) (template, error) {
 	body := d.b.Templates[d.s.Name]
-	if len(body) <= MaxInlineTemplate {
+	if len(body) <= compiler.MaxTemplateBodySize {
 		return template{body: string(body)}, nil
 	}
 	if d.opts.TemplateBucket == "" {
 		return template{}, &TemplateTooLargeError{Stacks: []string{fmt.Sprintf("%s (%d bytes)", d.s.Name, len(body))}}
 	}
-	key := fmt.Sprintf("cicdgen/%s/%s-%s.json", d.b.Manifest.System, d.s.Name, sha256Hex(body)[:16])
+	key, contentType := templateObject(d.b.Manifest.System, d.s, body)
 	d.status("uploading template to s3://" + d.opts.TemplateBucket + "/" + key)
 	_, err := d.cl.S3.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(d.opts.TemplateBucket), Key: aws.String(key),
-		Body: strings.NewReader(string(body)), ContentType: aws.String("application/json"),
+		Body: strings.NewReader(string(body)), ContentType: aws.String(contentType),
 	})
 	if err != nil {
 		return template{}, fmt.Errorf("upload template to s3://%s/%s: %w", d.opts.TemplateBucket, key, err)
 	}
 	return template{url: fmt.Sprintf("https://%s.s3.%s.amazonaws.com/%s", d.opts.TemplateBucket, d.s.Region, key)}, nil
+}
+
+// templateObject is the S3 key and content type of the template of stack
+// s: cicdgen/SYSTEM/STACK-HASH with the extension of the template file the
+// manifest names (.json, .yaml or .yml), so that the object reads as what
+// it is.
+func templateObject(system string, s *compiler.ManifestStack, body []byte) (key, contentType string) {
+	ext, contentType := ".json", "application/json"
+	switch strings.ToLower(path.Ext(s.Template)) {
+	case ".yaml":
+		ext, contentType = ".yaml", "application/x-yaml"
+	case ".yml":
+		ext, contentType = ".yml", "application/x-yaml"
+	}
+	return fmt.Sprintf("cicdgen/%s/%s-%s%s", system, s.Name, sha256Hex(body)[:16], ext), contentType
 }
 
 // prepare handles the state an existing stack is in and returns the change
@@ -290,7 +306,7 @@ func (d *stackRun) createChangeSet(ctx context.Context, t types.ChangeSetType, t
 	out, err := cfn.CreateChangeSet(callCtx, in)
 	cancel()
 	if err != nil {
-		return nil, failf("create change set of %s: %v", d.s.Name, err)
+		return nil, failf("create change set of %s: %w", d.s.Name, err)
 	}
 	cs := &changeSet{id: aws.ToString(out.Id), name: aws.ToString(in.ChangeSetName), stack: d.s.Name, newStack: t == types.ChangeSetTypeCreate}
 	status, reason, err := d.waitChangeSet(ctx, cs)
@@ -432,7 +448,7 @@ func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackStat
 	_, err = cfn.ExecuteChangeSet(callCtx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
 	cancel()
 	if err != nil {
-		return failf("execute change set of %s: %v", d.s.Name, err)
+		return failf("execute change set of %s: %w", d.s.Name, err)
 	}
 	w, err := d.watch(ctx, cs.stack, before, evr, false)
 	if err != nil && ctx.Err() != nil {
@@ -513,7 +529,7 @@ func (d *stackRun) finish(ctx context.Context) error {
 			d.res.Note = fmt.Sprintf("termination protection not turned on: the endpoint does not implement UpdateTerminationProtection (%v)", err)
 			d.status(d.res.Note)
 		default:
-			return failf("turn on termination protection of %s: %v", d.s.Name, err)
+			return failf("turn on termination protection of %s: %w", d.s.Name, err)
 		}
 	}
 	return nil

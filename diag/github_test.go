@@ -2,6 +2,8 @@ package diag
 
 import (
 	"bytes"
+	"errors"
+	"strings"
 	"testing"
 )
 
@@ -58,5 +60,43 @@ func TestRenderGitHub(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestAnnotationString(t *testing.T) {
+	cases := map[string]struct {
+		a    Annotation
+		want string
+	}{
+		"a bare annotation is the level and the message": {
+			a: Annotation{Level: "error", Message: "m"}, want: "::error::m",
+		},
+		"properties come in the order file, line, endLine, col, endColumn, title": {
+			a:    Annotation{Level: "warning", File: "a.yaml", Line: 3, Column: 2, EndColumn: 4, Title: "t", Message: "m"},
+			want: "::warning file=a.yaml,line=3,col=2,endColumn=4,title=t::m",
+		},
+		"the title escapes its separators, the message only percent and newlines": {
+			a:    Annotation{Level: "error", Title: "Stack a,b: failed", Message: "50%: x,\ny"},
+			want: "::error title=Stack a%2Cb%3A failed::50%25: x,%0Ay",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := tc.a.String(); got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// failingWriter fails every write.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteAnnotationsReturnsTheWriteError(t *testing.T) {
+	err := WriteAnnotations(failingWriter{}, []Annotation{{Level: "error", Message: "m"}})
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("err = %v, want the write error", err)
 	}
 }

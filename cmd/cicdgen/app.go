@@ -60,6 +60,9 @@ func Main(args []string, env Env) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	// Any other error comes from parsing the command line: usage. A command
+	// that did something (apply after deploying) returns an exitError with
+	// its outcome instead, even when its report could not be written.
 	fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
 	return exitUsage
 }

@@ -34,7 +34,10 @@ func applyCommand(env *Env) *cli.Command {
 			"chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>, OIDC web\n" +
 			"identity); other accounts are reached through their role or profile.\n\n" +
 			"Exit status: 0 deployed, 1 input errors (placeholders included), 2 usage,\n" +
-			"3 a stack failed, 130 interrupted.",
+			"3 a stack failed, 130 interrupted. Once stacks were deployed, the status is\n" +
+			"the deployment's: 3 when a stack failed and 130 when interrupted, even if\n" +
+			"the summary (or --summary-json) could not be written; when every stack\n" +
+			"succeeded, a summary that could not be written exits 1, with a message.",
 		Flags: append(deployFlags(),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "consent to deleting a stack left in ROLLBACK_COMPLETE to create it again, without asking"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show what would change (as cicdgen diff) and execute nothing"},
@@ -107,7 +110,9 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		PollMin:        c.Duration("poll-interval"),
 	}
 	if env.StdinIsTerminal && !opts.Yes {
-		opts.Confirm = prompter(env)
+		ask, stopAsking := prompter(env)
+		defer stopAsking()
+		opts.Confirm = ask
 	}
 	res, err := deploy.Apply(ctx, b, factory, opts)
 	if err != nil {
@@ -116,20 +121,27 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
 		return exitWith(exitUsage)
 	}
-	fmt.Fprintln(env.Stdout)
+	// From here on stacks may have changed: the exit status is the
+	// deployment's outcome, whatever fails to be written about it. A
+	// report that cannot be written makes a successful run exit 1, never 2
+	// (usage) or 3 (a stack failed).
+	var writeErr error
+	report := func(err error) {
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
+			if writeErr == nil {
+				writeErr = err
+			}
+		}
+	}
+	report(newline(env.Stdout))
 	if dryRun {
-		if err := deploy.WriteChanges(env.Stdout, res); err != nil {
-			return err
-		}
-		fmt.Fprintln(env.Stdout)
+		report(deploy.WriteChanges(env.Stdout, res))
+		report(newline(env.Stdout))
 	}
-	if err := deploy.WriteSummary(env.Stdout, res); err != nil {
-		return err
-	}
+	report(deploy.WriteSummary(env.Stdout, res))
 	if r.format == diag.FormatGitHub {
-		if err := deploy.WriteGitHubAnnotations(env.Stdout, res); err != nil {
-			return err
-		}
+		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}
 	// The failures again on stderr, the stream for what went wrong.
 	for _, s := range res.Stacks {
@@ -138,16 +150,23 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		}
 	}
 	if path := c.String("summary-json"); path != "" {
-		if err := deploy.WriteSummaryJSON(path, res); err != nil {
-			fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
-			return exitWith(exitDeployFail)
-		}
+		report(deploy.WriteSummaryJSON(path, res))
 	}
 	switch {
 	case res.Interrupted:
 		return exitWith(exitInterrupted)
 	case res.Failed():
 		return exitWith(exitDeployFail)
+	case writeErr != nil:
+		return exitWith(exitInputErrors)
+	}
+	return nil
+}
+
+// newline writes an empty line to w.
+func newline(w io.Writer) error {
+	if _, err := fmt.Fprintln(w); err != nil {
+		return fmt.Errorf("write output: %w", err)
 	}
 	return nil
 }
@@ -205,57 +224,90 @@ func loadBundle(env *Env, r *reporter, path string) (*deploy.Bundle, error) {
 
 // prompter asks yes/no questions on stdout and reads the answers from
 // stdin. A question stops waiting when its context is done (Ctrl-C): the
-// line being read then answers nothing.
-func prompter(env *Env) func(context.Context, string) (bool, error) {
-	var mu sync.Mutex
+// line being read then answers the next question. Stdin is read one line
+// per question, never ahead; stop ends the reading goroutine (at once when
+// no line is being read, else when the line being read comes), so nothing
+// is left blocked once the questions are over.
+func prompter(env *Env) (ask func(context.Context, string) (bool, error), stop func()) {
 	type answer struct {
 		line string
 		err  error
 	}
-	lines := make(chan answer)
-	var start sync.Once
+	var (
+		mu       sync.Mutex // one question at a time; guards pending, eof
+		pending  bool       // a line was asked for and not yet answered
+		ended    error      // why stdin is done: every later question fails so
+		start    sync.Once
+		stopOnce sync.Once
+		want     = make(chan struct{})  // asks the reader for a line
+		lines    = make(chan answer, 1) // the line read; never blocks the reader
+		quit     = make(chan struct{})
+	)
 	read := func() {
 		in := bufio.NewReader(env.Stdin)
 		for {
+			select {
+			case <-quit:
+				return
+			case <-want:
+			}
 			line, err := in.ReadString('\n')
 			lines <- answer{line, err}
 			if err != nil {
-				close(lines) // every later question reads EOF
 				return
 			}
 		}
 	}
-	return func(ctx context.Context, q string) (bool, error) {
+	ask = func(ctx context.Context, q string) (bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		fmt.Fprintf(env.Stdout, "%s [y/N] ", q)
-		start.Do(func() { go read() })
+		if ended != nil {
+			return false, fmt.Errorf("read the answer: %w", ended)
+		}
+		if !pending {
+			start.Do(func() { go read() })
+			select {
+			case want <- struct{}{}:
+				pending = true
+			case <-ctx.Done():
+				fmt.Fprintln(env.Stdout)
+				return false, ctx.Err()
+			case <-quit:
+				return false, errors.New("read the answer: the prompt is closed")
+			}
+		}
 		var a answer
 		select {
 		case <-ctx.Done():
 			fmt.Fprintln(env.Stdout)
 			return false, ctx.Err()
-		case got, ok := <-lines:
-			a = got
-			if !ok {
-				a.err = io.EOF
-			}
+		case a = <-lines:
+			pending = false
 		}
-		if a.err != nil && !(errors.Is(a.err, io.EOF) && a.line != "") {
-			return false, fmt.Errorf("read the answer: %w", a.err)
+		if a.err != nil {
+			ended = a.err // the reader is gone
+			if !errors.Is(a.err, io.EOF) || a.line == "" {
+				return false, fmt.Errorf("read the answer: %w", a.err)
+			}
 		}
 		reply := strings.ToLower(strings.TrimSpace(a.line))
 		return reply == "y" || reply == "yes", nil
 	}
+	stop = func() { stopOnce.Do(func() { close(quit) }) }
+	return ask, stop
 }
 
 // exitOnSecondInterrupt watches for the interrupt that cancels ctx (the
 // first Ctrl-C: apply stops waiting and cleans up) and exits at once on a
-// second one. The returned func stops watching.
+// second one. The returned func stops watching and returns once the
+// watching goroutine has ended, so that nothing writes to env.Stderr after
+// it.
 func exitOnSecondInterrupt(ctx context.Context, env *Env) (stop func()) {
 	done := make(chan struct{})
 	var once sync.Once
-	go func() {
+	var wg sync.WaitGroup
+	wg.Go(func() {
 		select {
 		case <-done:
 			return
@@ -271,6 +323,9 @@ func exitOnSecondInterrupt(ctx context.Context, env *Env) (stop func()) {
 			fmt.Fprintln(env.Stderr, "cicdgen: interrupted again; exiting now (stacks may still be changing in AWS)")
 			os.Exit(exitInterrupted)
 		}
-	}()
-	return func() { once.Do(func() { close(done) }) }
+	})
+	return func() {
+		once.Do(func() { close(done) })
+		wg.Wait()
+	}
 }

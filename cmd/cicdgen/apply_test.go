@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -286,5 +288,59 @@ func TestApplyCommandInterruptedDuringExecution(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "still in progress in AWS") || !strings.Contains(r.stderr, "interrupted") {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+}
+
+// brokenWriter fails every write, as stdout does once its reader is gone.
+type brokenWriter struct{}
+
+func (brokenWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+// Once stacks were deployed, the exit status is the deployment's outcome:
+// a report that cannot be written never turns it into 2 (usage), and turns
+// a success into 1, with a message, rather than 3 (a stack failed).
+func TestApplyExitStatusIsTheDeploymentsWhenTheReportCannotBeWritten(t *testing.T) {
+	cases := map[string]struct {
+		failStack   bool
+		stdout      io.Writer
+		summaryJSON func(dir string) string
+		code        int
+		stderr      string
+	}{
+		"every stack deployed and --summary-json cannot be written exits 1": {
+			summaryJSON: func(dir string) string { return filepath.Join(dir, "missing", "summary.json") },
+			code:        1, stderr: "write summary",
+		},
+		"every stack deployed and stdout broken exits 1": {
+			stdout: brokenWriter{}, code: 1, stderr: "broken pipe",
+		},
+		"a stack failed and stdout broken exits 3": {
+			failStack: true, stdout: brokenWriter{}, code: 3, stderr: "failed: DeployRole",
+		},
+		"a stack failed and --summary-json cannot be written exits 3": {
+			failStack:   true,
+			summaryJSON: func(dir string) string { return filepath.Join(dir, "missing", "summary.json") },
+			code:        3, stderr: "write summary",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			fake, file := deployFixture(t)
+			if tc.failStack {
+				fake.FailResource("shop-roles-dev-x", "DeployRole", "Access Denied")
+			}
+			args := []string{"cicdgen", "apply", file, "--poll-interval", "5ms"}
+			if tc.summaryJSON != nil {
+				args = append(args, "--summary-json", tc.summaryJSON(t.TempDir()))
+			}
+			var stdout, stderr bytes.Buffer
+			env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv}
+			if tc.stdout != nil {
+				env.Stdout = tc.stdout
+			}
+			if code := Main(args, env); code != tc.code || !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("exit %d, want %d; stderr should hold %q:\n%s", code, tc.code, tc.stderr, stderr.String())
+			}
+		})
 	}
 }

@@ -14,8 +14,8 @@ func diffCommand(env *Env) *cli.Command {
 			"its logical id, type and whether it is replaced — and deletes it. Nothing\n" +
 			"is executed. A stack whose parameters come from a stack not deployed yet\n" +
 			"shows its changes once that stack exists.\n\n" +
-			"Exit status: 0 shown, 1 input errors, 2 usage, 3 a change set failed,\n" +
-			"130 interrupted.",
+			"Exit status: 0 shown, 1 input errors or output that could not be\n" +
+			"written, 2 usage, 3 a change set failed, 130 interrupted.",
 		Flags:  deployFlags(),
 		Action: func(c *cli.Context) error { return runDeploy(c, env, true) },
 	}

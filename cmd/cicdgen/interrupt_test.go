@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/cicdgen/cicdgen/deploy/fakeaws"
@@ -54,7 +55,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestApplyExitsAtOnceOnASecondInterrupt(t *testing.T) {
 	bin, err := exec.LookPath("cicdgen")
 	if err != nil {
-		t.Skip("cicdgen is not in PATH (TestMain puts it there)")
+		t.Fatalf("cicdgen is not in PATH, where TestMain puts it: %v", err)
 	}
 	fake, file := deployFixture(t)
 	fake.SetLatency("CreateChangeSet", 20*time.Second)
@@ -93,7 +94,8 @@ func TestPrompterStopsAtTheInterrupt(t *testing.T) {
 	r, w := io.Pipe()
 	defer w.Close()
 	var out bytes.Buffer
-	ask := prompter(&Env{Stdin: r, Stdout: &out})
+	ask, stop := prompter(&Env{Stdin: r, Stdout: &out})
+	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	if _, err := ask(ctx, "Delete it?"); !errors.Is(err, context.Canceled) {
@@ -108,6 +110,96 @@ func TestPrompterStopsAtTheInterrupt(t *testing.T) {
 	if !strings.Contains(out.String(), "Delete it? [y/N] ") {
 		t.Errorf("output %q", out.String())
 	}
+}
+
+// A line that comes after its question was cancelled, with no question
+// after it, leaves no goroutine behind once the prompt is stopped; and the
+// prompt reads no line ahead of a question.
+func TestPrompterLeavesNoGoroutineBehind(t *testing.T) {
+	cases := map[string]func(t *testing.T, ask func(context.Context, string) (bool, error), w *io.PipeWriter){
+		"a question cancelled, then its line": func(t *testing.T, ask func(context.Context, string) (bool, error), w *io.PipeWriter) {
+			ctx, cancel := context.WithCancel(t.Context())
+			asked := make(chan error)
+			go func() {
+				_, err := ask(ctx, "Delete it?")
+				asked <- err
+			}()
+			synctest.Wait() // the question waits for its line
+			cancel()
+			if err := <-asked; !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+			go io.WriteString(w, "yes\n")
+			synctest.Wait()
+		},
+		"a question answered, then more input": func(t *testing.T, ask func(context.Context, string) (bool, error), w *io.PipeWriter) {
+			go io.WriteString(w, "y\n")
+			if ok, err := ask(t.Context(), "Delete it?"); !ok || err != nil {
+				t.Fatalf("answer %v, %v; want yes", ok, err)
+			}
+			wrote := make(chan struct{})
+			go func() {
+				io.WriteString(w, "n\n") // nobody reads it: no question asked
+				close(wrote)
+			}()
+			synctest.Wait()
+			select {
+			case <-wrote:
+				t.Error("the prompt read a line no question asked for")
+			default:
+			}
+			w.CloseWithError(io.ErrClosedPipe) // lets the writer go
+		},
+		"no question at all": func(*testing.T, func(context.Context, string) (bool, error), *io.PipeWriter) {},
+	}
+	for name, run := range cases {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r, w := io.Pipe()
+				ask, stop := prompter(&Env{Stdin: r, Stdout: io.Discard})
+				run(t, ask, w)
+				stop()
+				// synctest.Test fails if a goroutine of the bubble is
+				// still blocked when the function returns.
+			})
+		})
+	}
+}
+
+// blockingWriter blocks every write until release is closed.
+type blockingWriter struct {
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (b *blockingWriter) Write(p []byte) (int, error) {
+	b.once.Do(func() { close(b.entered) })
+	<-b.release
+	return len(p), nil
+}
+
+// Stopping the watch for a second interrupt waits until the watching
+// goroutine has ended: nothing writes to stderr once it returns (once Main
+// has returned).
+func TestStoppingTheInterruptWatchWaitsForIt(t *testing.T) {
+	stderr := &blockingWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := exitOnSecondInterrupt(ctx, &Env{Stderr: stderr})
+	cancel()
+	<-stderr.entered // the goroutine is writing "interrupted; cleaning up"
+	stopped := make(chan struct{})
+	go func() {
+		stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		t.Fatal("stop returned while the goroutine was still writing to stderr")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(stderr.release)
+	<-stopped
 }
 
 // A system in one account needs neither role nor profile: the caller's

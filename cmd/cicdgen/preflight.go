@@ -20,8 +20,8 @@ func preflightCommand(env *Env) *cli.Command {
 			"account is reachable; the source connection is AVAILABLE; the build image\n" +
 			"exists in ECR when build.image is ecr (a warning before the first apply);\n" +
 			"each registry-credentials secret has a value (never printed).\n\n" +
-			"Exit status: 0 all passed (warnings allowed), 1 a check failed or the input\n" +
-			"has errors, 2 usage.",
+			"Exit status: 0 all passed (warnings allowed), 1 a check failed, the input\n" +
+			"has errors or the checks could not be written, 2 usage.",
 		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), colorFlag()},
 		Action: func(c *cli.Context) error {
 			args, err := fileArgs(c, env, 1)
@@ -59,12 +59,16 @@ func preflightCommand(env *Env) *cli.Command {
 				return exitWith(exitInputErrors)
 			}
 			checks := deploy.Preflight(c.Context, deploy.PreflightFor(sys, placeholders), factory)
+			// The checks were made: output that cannot be written is
+			// reported and exits 1, not 2 (usage).
 			if err := deploy.WriteChecks(env.Stdout, checks); err != nil {
-				return err
+				fmt.Fprintf(env.Stderr, "cicdgen preflight: %v\n", err)
+				return exitWith(exitInputErrors)
 			}
 			if r.format == diag.FormatGitHub {
 				if err := deploy.WriteCheckAnnotations(env.Stdout, checks); err != nil {
-					return err
+					fmt.Fprintf(env.Stderr, "cicdgen preflight: %v\n", err)
+					return exitWith(exitInputErrors)
 				}
 			}
 			if deploy.PreflightFailed(checks) {

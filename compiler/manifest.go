@@ -11,6 +11,10 @@ type Manifest struct {
 	Suffix  string          `json:"suffix"`
 	Region  string          `json:"region"` // home region
 	Stacks  []ManifestStack `json:"stacks"` // in the assembly's order
+	// Placeholders lists, as "PATH: message", the placeholder values of
+	// system.yaml (schema.Placeholders) when it was built. apply refuses a
+	// directory whose manifest lists any, as it refuses such a system.yaml.
+	Placeholders []string `json:"placeholders,omitempty"`
 }
 
 // ManifestStack is one stack of a Manifest.

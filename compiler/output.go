@@ -88,6 +88,9 @@ func Outputs(a *Assembly, format string) (*Output, error) {
 	out.Manifest = Manifest{Version: 1, Stacks: make([]ManifestStack, 0, len(a.Stacks))}
 	if sys != nil {
 		out.Manifest.System, out.Manifest.Suffix, out.Manifest.Region = sys.Name, sys.Suffix, sys.Region
+		for _, d := range schema.Placeholders(sys) {
+			out.Manifest.Placeholders = append(out.Manifest.Placeholders, d.Path+": "+d.Message)
+		}
 	}
 	for _, s := range a.Stacks {
 		body := s.Body

@@ -8,12 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
-
-	"github.com/goccy/go-yaml"
 
 	"github.com/cicdgen/cicdgen/compiler"
-	"github.com/cicdgen/cicdgen/schema"
 )
 
 // Bundle is what apply deploys: a manifest and the template body of each of
@@ -74,70 +70,10 @@ func FromOutput(o *compiler.Output) (*Bundle, error) {
 	return b, nil
 }
 
-// PlaceholderAccounts returns the accounts of the manifest whose ids are
-// documentation placeholders (schema.IsPlaceholderAccount), as "key (id)".
-// Apply refuses them.
-func (b *Bundle) PlaceholderAccounts() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range b.Manifest.Stacks {
-		id := s.Account.ID
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		if schema.IsPlaceholderAccount(id) {
-			out = append(out, fmt.Sprintf("%s (%s)", s.Account.Key, id))
-		}
-	}
-	return out
-}
-
-// Placeholders returns the documentation placeholders a build directory
-// still holds, one description each: account ids (PlaceholderAccounts), and
-// in the templates a source connection ARN with "example" in it or the
-// repository myorg/myapp. Apply refuses them, as it refuses them in a
-// system.yaml.
-func (b *Bundle) Placeholders() []string {
-	var out []string
-	if ps := b.PlaceholderAccounts(); len(ps) > 0 {
-		out = append(out, "account ids "+strings.Join(ps, ", "))
-	}
-	seen := map[string]bool{}
-	for _, name := range slices.Sorted(maps.Keys(b.Templates)) {
-		var doc any
-		if yaml.Unmarshal(b.Templates[name], &doc) != nil {
-			continue
-		}
-		walkStrings(doc, func(v string) {
-			lower := strings.ToLower(v)
-			isConn := strings.HasPrefix(lower, "arn:aws:codestar-connections:") || strings.HasPrefix(lower, "arn:aws:codeconnections:")
-			if isConn && strings.Contains(lower, "example") || strings.EqualFold(v, "myorg/myapp") {
-				if !seen[v] {
-					seen[v] = true
-					out = append(out, fmt.Sprintf("%q in stack %s", v, name))
-				}
-			}
-		})
-	}
-	return out
-}
-
-// walkStrings calls f with every string of a decoded document.
-func walkStrings(v any, f func(string)) {
-	switch x := v.(type) {
-	case string:
-		f(x)
-	case map[string]any:
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			walkStrings(x[k], f)
-		}
-	case []any:
-		for _, e := range x {
-			walkStrings(e, f)
-		}
-	}
-}
+// Placeholders returns the placeholder values that system.yaml held when
+// the bundle was built, as manifest.json records them (schema.Placeholders,
+// "PATH: message"). Apply refuses them, as it refuses them in a system.yaml.
+func (b *Bundle) Placeholders() []string { return b.Manifest.Placeholders }
 
 // Stack returns the manifest entry of the stack called name, or nil.
 func (b *Bundle) Stack(name string) *compiler.ManifestStack {

@@ -1,12 +1,14 @@
 package deploy
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 func TestLoadDirChecksTemplates(t *testing.T) {
@@ -116,51 +118,45 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-func TestPlaceholderAccounts(t *testing.T) {
-	b, err := LoadDir("testdata/seed")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := b.PlaceholderAccounts(); len(got) != 0 {
-		t.Errorf("real-looking ids reported as placeholders: %v", got)
-	}
-	b.Manifest.Stacks[0].Account.ID = "123456789012"
-	b.Manifest.Stacks[3].Account.ID = "111111111111"
-	got := b.PlaceholderAccounts()
-	if len(got) != 2 || !strings.Contains(got[0], "123456789012") || !strings.Contains(got[1], "111111111111") {
-		t.Errorf("got %v", got)
-	}
-}
-
 func TestBundlePlaceholders(t *testing.T) {
 	cases := map[string]struct {
-		account string
-		value   string
-		want    []string
+		file string
+		want []string // paths that must be named
 	}{
-		"real values hold no placeholder": {
-			account: toolingID, value: "arn:aws:codeconnections:us-east-1:210987654321:connection/4f7c1d2e",
+		"the seed example's placeholders are recorded and named": {
+			file: "../examples/seed/system.yaml",
+			want: []string{"$.accounts.tooling: ", "$.accounts.dev: ", "$.source.connection: ", "$.source.repository: "},
 		},
-		"a placeholder account id is named": {
-			account: "123456789012", value: "x",
-			want: []string{"account ids tooling (123456789012)"},
-		},
-		"an example connection ARN in a template is named": {
-			account: toolingID, value: "arn:aws:codestar-connections:us-east-1:210987654321:connection/example",
-			want: []string{`"arn:aws:codestar-connections:us-east-1:210987654321:connection/example" in stack par-s0-x`},
-		},
-		"the example repository in a template is named": {
-			account: toolingID, value: "myorg/myapp",
-			want: []string{`"myorg/myapp" in stack par-s0-x`},
+		"a system of real values holds none": {
+			file: "../examples/multi-region/system.yaml",
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			b := independent(1)
-			b.Manifest.Stacks[0].Account.ID = tc.account
-			b.Templates["par-s0-x"] = []byte(fmt.Sprintf(`{"Resources": {"P": {"Type": "AWS::CodePipeline::Pipeline", "Properties": {"Value": [%q]}}}}`, tc.value))
-			if got := b.Placeholders(); !slices.Equal(got, tc.want) {
-				t.Errorf("got %q, want %q", got, tc.want)
+			sys, ds := schema.LoadFile(tc.file)
+			if sys == nil || ds.HasErrors() {
+				t.Fatalf("load %s: %v", tc.file, ds)
+			}
+			a, ds := compiler.Compile(sys)
+			if ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			dir := filepath.Join(t.TempDir(), "out")
+			if err := compiler.WriteOutput(dir, a, compiler.FormatJSON); err != nil {
+				t.Fatal(err)
+			}
+			b, err := LoadDir(dir) // as apply DIR reads it
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := b.Placeholders()
+			if len(tc.want) == 0 && len(got) != 0 {
+				t.Errorf("placeholders %q in a system of real values", got)
+			}
+			for _, prefix := range tc.want {
+				if !slices.ContainsFunc(got, func(p string) bool { return strings.HasPrefix(p, prefix) }) {
+					t.Errorf("no placeholder at %s in %q", prefix, got)
+				}
 			}
 		})
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // nameComponent is a part of system.yaml that physical names are built from.
@@ -89,6 +91,24 @@ func IsPlaceholderAccount(id string) bool {
 	return len(id) == 12 && strings.Count(id, id[:1]) == 12
 }
 
+// Placeholders returns the placeholder diagnostics of sys: the values it
+// holds that were copied from examples and documentation (account ids,
+// connection, repository, organization, e-mail addresses, elided ARNs).
+// validate and build warn about them; apply refuses them, and build records
+// them in manifest.json so that apply refuses a built directory too.
+func Placeholders(sys *System) diag.Diagnostics {
+	var out diag.Diagnostics
+	for _, d := range Check(sys) {
+		if d.Rule == RulePlaceholder {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// RulePlaceholder is the rule id of placeholder warnings.
+const RulePlaceholder = "placeholder"
+
 // checkPlaceholders warns about values copied from examples: apply refuses
 // them, and --strict makes them errors.
 func (c *semantic) checkPlaceholders() {
@@ -102,19 +122,19 @@ func (c *semantic) checkPlaceholders() {
 		if c.doc.Has(PathKey(p, "id")) {
 			p = PathKey(p, "id")
 		}
-		d := c.warnAt("placeholder", p, "account id %s of %q is a placeholder; write the real 12-digit id of the account", a.ID, key)
+		d := c.warnAt(RulePlaceholder, p, "account id %s of %q is a placeholder; write the real 12-digit id of the account", a.ID, key)
 		noteFix(d, "Find it with: aws sts get-caller-identity --query Account. %s", why)
 	}
 	if conn := c.sys.Source.Connection; strings.Contains(strings.ToLower(conn), "example") {
-		d := c.warnAt("placeholder", "$.source.connection", "connection %q is a placeholder; create a connection in the tooling account and write its ARN", conn)
+		d := c.warnAt(RulePlaceholder, "$.source.connection", "connection %q is a placeholder; create a connection in the tooling account and write its ARN", conn)
 		noteFix(d, "A new connection is PENDING until you complete the handshake in the console. %s", why)
 	}
 	if repo := c.sys.Source.Repository; strings.EqualFold(repo, "myorg/myapp") {
-		d := c.warnAt("placeholder", "$.source.repository", "repository %q is a placeholder; write the owner/name of your repository", repo)
+		d := c.warnAt(RulePlaceholder, "$.source.repository", "repository %q is a placeholder; write the owner/name of your repository", repo)
 		noteFix(d, "%s", why)
 	}
 	if c.sys.Organization == "o-a1b2c3d4e5" {
-		d := c.warnAt("placeholder", "$.organization", "organization %q is the documentation's example; write your organization's id", c.sys.Organization)
+		d := c.warnAt(RulePlaceholder, "$.organization", "organization %q is the documentation's example; write your organization's id", c.sys.Organization)
 		noteFix(d, "Find it with: aws organizations describe-organization --query Organization.Id")
 	}
 	for _, list := range []struct {
@@ -125,7 +145,7 @@ func (c *semantic) checkPlaceholders() {
 			if !isExampleAddress(a) {
 				continue
 			}
-			d := c.warnAt("placeholder", PathIndex(PathKey("$.notifications", list.key), i), "%q is a placeholder address; write a mailbox that someone reads", a)
+			d := c.warnAt(RulePlaceholder, PathIndex(PathKey("$.notifications", list.key), i), "%q is a placeholder address; write a mailbox that someone reads", a)
 			noteFix(d, "SNS sends a confirmation e-mail that someone must accept before notifications arrive. %s", why)
 		}
 	}

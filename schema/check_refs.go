@@ -53,7 +53,7 @@ func (c *semantic) elided(path, what, value string) bool {
 	if !IsElided(value) {
 		return false
 	}
-	d := c.warnAt("placeholder", path, "%s %q is an elided example; write the full ARN", what, value)
+	d := c.warnAt(RulePlaceholder, path, "%s %q is an elided example; write the full ARN", what, value)
 	noteFix(d, "Apply refuses placeholders, and validate --strict reports them as errors.")
 	return true
 }

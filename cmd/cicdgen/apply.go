@@ -17,6 +17,7 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 // applyCommand is `cicdgen apply [FILE|DIR]`: deploy every stack through a
@@ -182,8 +183,10 @@ func loadBundle(env *Env, r *reporter, path string) (*deploy.Bundle, error) {
 			return nil, exitWith(exitInputErrors)
 		}
 		if ps := b.Placeholders(); len(ps) > 0 {
-			fmt.Fprintf(env.Stderr, "cicdgen: %s holds placeholder values: %s; apply refuses placeholders: write the real values in system.yaml and build again\n",
-				path, strings.Join(ps, "; "))
+			fmt.Fprintf(env.Stderr, "cicdgen: %s was built from a system.yaml with %d placeholder value(s); apply refuses placeholders: write the real values in system.yaml and build again\n", path, len(ps))
+			for _, p := range ps {
+				fmt.Fprintf(env.Stderr, "  %s\n", p)
+			}
 			return nil, exitWith(exitInputErrors)
 		}
 		return b, nil
@@ -195,7 +198,7 @@ func loadBundle(env *Env, r *reporter, path string) (*deploy.Bundle, error) {
 	}
 	var placeholders diag.Diagnostics
 	for _, d := range ds {
-		if d.Rule == "placeholder" {
+		if d.Rule == schema.RulePlaceholder {
 			placeholders = append(placeholders, d)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 // preflightCommand is `cicdgen preflight [FILE]`: check what must exist
@@ -37,7 +38,7 @@ func preflightCommand(env *Env) *cli.Command {
 			var placeholders []string
 			var others diag.Diagnostics
 			for _, d := range ds {
-				if d.Rule == "placeholder" {
+				if d.Rule == schema.RulePlaceholder {
 					placeholders = append(placeholders, d.Range.String()+": "+d.Message)
 				} else {
 					others = append(others, d)

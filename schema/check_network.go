@@ -17,39 +17,21 @@ var reservedRanges = []struct {
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved range"},
 }
 
-// networkScope is the network block as the top level or one environment sees it.
+// networkScope is the network block as one place sees it.
 type networkScope struct {
-	c   *semantic
+	blockScope
 	net Network
-	env *Environment
-	own string // path of the environment's network block; "" at top level
-}
-
-func (s networkScope) path(field string) string {
-	if s.own != "" && s.c.doc.Has(PathKey(s.own, field)) {
-		return PathKey(s.own, field)
-	}
-	return PathKey("$.network", field)
-}
-
-func (s networkScope) local(field string) bool {
-	return s.own == "" || s.c.doc.Has(PathKey(s.own, field))
-}
-
-func (s networkScope) where() string {
-	if s.env == nil {
-		return ""
-	}
-	return fmt.Sprintf(" in environment %q", s.env.Name)
 }
 
 // checkNetworks checks the top-level network and every environment's
 // effective network.
 func (c *semantic) checkNetworks() {
-	c.checkNetwork(networkScope{c: c, net: c.sys.Network})
-	for i := range c.sys.Environments {
-		e := &c.sys.Environments[i]
-		c.checkNetwork(networkScope{c: c, net: e.Network, env: e, own: PathKey(environmentPath(i), "network")})
+	for _, b := range c.blockScopes("network") {
+		net := c.sys.Network
+		if b.env != nil {
+			net = b.env.Network
+		}
+		c.checkNetwork(networkScope{blockScope: b, net: net})
 	}
 }
 

@@ -78,58 +78,78 @@ func fittingCPU(memory int) []string {
 	return out
 }
 
-// serviceScope is the service block as one place sees it: the top-level
-// service, or an environment's service with its overrides merged.
-type serviceScope struct {
-	c   *semantic
-	svc Service
-	env *Environment // nil for the top-level service
-	// own is the path of the environment's service block; "" at top level.
+// blockScope is a block that environments may override (service or
+// network) as one place sees it: the top-level block, or an environment's
+// block with its overrides merged. It says where each effective value was
+// written, so that a problem is reported there and only once.
+type blockScope struct {
+	c     *semantic
+	block string       // "$.service" or "$.network"
+	env   *Environment // nil for the top-level block
+	// own is the path of the environment's block; "" at top level.
 	own string
 }
 
+// blockScopes returns the top-level scope of block (service or network)
+// and then one scope per environment.
+func (c *semantic) blockScopes(block string) []blockScope {
+	out := []blockScope{{c: c, block: PathKey("$", block)}}
+	for i := range c.sys.Environments {
+		out = append(out, blockScope{c: c, block: PathKey("$", block), env: &c.sys.Environments[i], own: PathKey(environmentPath(i), block)})
+	}
+	return out
+}
+
 // path returns the path of field where the effective value comes from: the
-// environment's override when it wrote one, else the top-level service.
-func (s serviceScope) path(field string) string {
+// environment's override when it wrote one, else the top-level block.
+func (s blockScope) path(field string) string {
 	if s.own != "" && s.c.doc.Has(PathKey(s.own, field)) {
 		return PathKey(s.own, field)
 	}
-	return PathKey("$.service", field)
+	return PathKey(s.block, field)
 }
 
 // entryPath returns the path of entry key of the map field (environment or
 // secrets) where its effective value comes from.
-func (s serviceScope) entryPath(field, key string) string {
+func (s blockScope) entryPath(field, key string) string {
 	if s.own != "" {
 		if p := PathKey(PathKey(s.own, field), key); s.c.doc.Has(p) {
 			return p
 		}
 	}
-	return PathKey(PathKey("$.service", field), key)
+	return PathKey(PathKey(s.block, field), key)
 }
 
 // local reports whether field was written in this scope: always true at top
 // level (a problem there is reported there), and true for an environment
 // only when the environment overrides field.
-func (s serviceScope) local(field string) bool {
+func (s blockScope) local(field string) bool {
 	return s.own == "" || s.c.doc.Has(PathKey(s.own, field))
 }
 
 // where returns " in environment NAME" for an environment's scope.
-func (s serviceScope) where() string {
+func (s blockScope) where() string {
 	if s.env == nil {
 		return ""
 	}
 	return fmt.Sprintf(" in environment %q", s.env.Name)
 }
 
+// serviceScope is the service block as one place sees it.
+type serviceScope struct {
+	blockScope
+	svc Service
+}
+
 // checkServices checks the top-level service and every environment's
 // effective service.
 func (c *semantic) checkServices() {
-	c.checkService(serviceScope{c: c, svc: c.sys.Service})
-	for i := range c.sys.Environments {
-		e := &c.sys.Environments[i]
-		c.checkService(serviceScope{c: c, svc: e.Service, env: e, own: PathKey(environmentPath(i), "service")})
+	for _, b := range c.blockScopes("service") {
+		svc := c.sys.Service
+		if b.env != nil {
+			svc = b.env.Service
+		}
+		c.checkService(serviceScope{blockScope: b, svc: svc})
 	}
 }
 

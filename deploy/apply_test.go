@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/cicdgen/cicdgen/compiler"
-	"github.com/cicdgen/cicdgen/deploy/fakeaws"
+	"github.com/cicdgen/cicdgen/internal/fakeaws"
 )
 
 const (

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/cicdgen/cicdgen/compiler"
-	"github.com/cicdgen/cicdgen/deploy/fakeaws"
+	"github.com/cicdgen/cicdgen/internal/fakeaws"
 )
 
 // Reaching one account through its role does not hold up the others: the

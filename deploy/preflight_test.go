@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/cicdgen/cicdgen/compiler"
-	"github.com/cicdgen/cicdgen/deploy/fakeaws"
+	"github.com/cicdgen/cicdgen/internal/fakeaws"
 )
 
 func TestPreflight(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/cicdgen/cicdgen/compiler"
-	"github.com/cicdgen/cicdgen/deploy/fakeaws"
+	"github.com/cicdgen/cicdgen/internal/fakeaws"
 )
 
 // Apply must work against any implementation of the CloudFormation and STS

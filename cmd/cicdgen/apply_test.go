@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cicdgen/cicdgen/deploy/fakeaws"
+	"github.com/cicdgen/cicdgen/internal/fakeaws"
 )
 
 // deploySystem is shaped like the seed, with real-looking ids: four

@@ -15,7 +15,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/cicdgen/cicdgen/deploy/fakeaws"
+	"github.com/cicdgen/cicdgen/internal/fakeaws"
 )
 
 // lockedBuffer is a bytes.Buffer that a process writes while the test reads.

@@ -24,4 +24,4 @@
 // ../shared/cfn-schemas.
 package compiler
 
-//go:generate go run ./internal/cfnschemagen -src ../../shared/cfn-schemas -out testdata/cfn-schemas/schemas.json
+//go:generate go run ./internal/cfnschemagen -src ../../shared/cfn-schemas -out testdata/cfn-schemas/schemas.json -handlers testdata/handler-permissions.json

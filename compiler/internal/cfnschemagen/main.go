@@ -206,7 +206,7 @@ func writeHandlerPermissions(all map[string]json.RawMessage, path string) error 
 		}
 		hp.Types[t] = map[string][]string{}
 		for h, v := range s.Handlers {
-			perms := slices.Clone(v.Permissions)
+			perms := append([]string{}, v.Permissions...)
 			sort.Strings(perms)
 			hp.Types[t][h] = slices.Compact(perms)
 		}

@@ -89,6 +89,7 @@ func newApp(env *Env) *cli.App {
 			schemaCommand(env),
 			initCommand(env),
 			graphCommand(env),
+			completionCommand(env),
 		},
 	}
 	for _, cmd := range app.Commands {

@@ -101,11 +101,15 @@ type DestroyedStack struct {
 	Duration   time.Duration      `json:"-"`
 }
 
+// DestroyVersion is the version of the JSON document of DestroyResult.
+const DestroyVersion = 1
+
 // DestroyResult is the result of a destroy.
 type DestroyResult struct {
-	System string           `json:"system"`
-	Stacks []DestroyedStack `json:"stacks"` // in the order of the plan
-	Kept   []KeptStack      `json:"kept"`
+	Version int              `json:"version"` // DestroyVersion
+	System  string           `json:"system"`
+	Stacks  []DestroyedStack `json:"stacks"` // in the order of the plan
+	Kept    []KeptStack      `json:"kept"`
 	// InProgress names the stacks still being deleted in AWS when destroy
 	// was interrupted.
 	InProgress  []string `json:"inProgress"`
@@ -275,7 +279,7 @@ func Destroy(ctx context.Context, b *Bundle, f ClientFactory, plan *DestroyPlan,
 	opts.defaults()
 	r := &run{b: b, f: f, opts: opts.Options, selected: map[string]bool{}, results: map[string]*StackResult{},
 		outputs: map[string]map[string]string{}, inProgress: map[string]bool{}}
-	res := &DestroyResult{System: plan.System, Kept: plan.Keep, InProgress: []string{}}
+	res := &DestroyResult{Version: DestroyVersion, System: plan.System, Kept: plan.Keep, InProgress: []string{}}
 	if res.Kept == nil {
 		res.Kept = []KeptStack{}
 	}
@@ -407,6 +411,7 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 	d.cl = cl
 	cfn := cl.CloudFormation
 	policies := deletionPolicies(d.b.Templates[d.s.Name])
+	var lastErr error // the refusal of the last DeleteStack call
 	for attempt := 1; ; attempt++ {
 		st, err := describeStack(ctx, cfn, d.s.Name)
 		if err != nil {
@@ -441,17 +446,29 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 			}
 			continue
 		}
-		if attempt > 3 {
-			return fmt.Errorf("stack %s is still %s after three attempts to delete it (%s)", d.s.Name, status, orUnknown(aws.ToString(st.StackStatusReason)))
+		if attempt > maxDeleteAttempts {
+			if lastErr != nil {
+				return lastErr
+			}
+			return fmt.Errorf("stack %s is still %s after %d attempts to delete it (%s)", d.s.Name, status, maxDeleteAttempts, orUnknown(aws.ToString(st.StackStatusReason)))
 		}
 		// Resources that could not be deleted the last time.
 		var failed []RetainedResource
 		if status == string(types.StackStatusDeleteFailed) {
 			failed = d.failedDeletions(ctx)
 		}
-		resources, err := d.stackResources(ctx)
-		if err != nil {
-			return err
+		resources := map[string]stackResource{}
+		if status != string(types.StackStatusReviewInProgress) { // no resources yet
+			resources, err = d.stackResources(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				// Nothing to empty is known: CloudFormation says what it
+				// cannot delete, and the next attempt retains it.
+				d.status(fmt.Sprintf("cannot list its resources (%v); deleting it without emptying anything first", err))
+				resources = map[string]stackResource{}
+			}
 		}
 		for i := range failed {
 			if failed[i].PhysicalID == "" {
@@ -471,7 +488,7 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 		// A resource that failed once and has nothing new to empty would
 		// fail again: retain it, so that the stack goes, and name it.
 		var retain []string
-		if len(failed) > 0 && (len(emptied) == 0 || attempt >= 3) {
+		if len(failed) > 0 && (len(emptied) == 0 || attempt >= maxDeleteAttempts) {
 			for _, f := range failed {
 				retain = append(retain, f.LogicalID)
 			}
@@ -497,8 +514,16 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 			d.status("deleting")
 		}
 		if _, err := cfn.DeleteStack(ctx, in); err != nil {
-			return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
+			if ctx.Err() != nil || isAccessDenied(err) {
+				return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
+			}
+			// Refused for now (an implementation that deletes at once and
+			// reports a dependency): look at the stack again, try again.
+			lastErr = fmt.Errorf("delete stack %s: %w", d.s.Name, err)
+			d.status(lastErr.Error() + "; trying again")
+			continue
 		}
+		lastErr = nil
 		w, err := d.watch(ctx, d.s.Name, stateOf(st), evr, true)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -514,6 +539,24 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 		}
 		d.status(fmt.Sprintf("deletion ended in %s (%s); trying again", w.status, orUnknown(w.reason)))
 	}
+}
+
+// maxDeleteAttempts bounds the DeleteStack calls for one stack: a retry of
+// a DELETE_FAILED stack, then one that retains what still cannot go.
+const maxDeleteAttempts = 3
+
+// isAccessDenied reports whether err is a refusal of the caller's
+// permissions, which no retry changes.
+func isAccessDenied(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "ExpiredToken", "UnrecognizedClientException":
+		return true
+	}
+	return false
 }
 
 // waitDeleted follows a stack that is being deleted until it is gone or

@@ -39,6 +39,13 @@ const (
 	TemplateUnknown = "unknown" // the deployed template could not be read
 )
 
+// What status reads only for show (templates, the pipeline's state) gets a
+// few quick attempts within a bound, not the patient retries of a deployment.
+const (
+	statusReadAttempts = 3
+	statusReadTimeout  = 20 * time.Second
+)
+
 // NotDeployed is the state of a stack that does not exist in AWS.
 const NotDeployed = "NOT_DEPLOYED"
 
@@ -245,7 +252,10 @@ func compareTemplate(ctx context.Context, cfn CloudFormationAPI, stack string, b
 // deployedTemplate returns the decoded template of a deployed stack as it
 // was submitted, or nil when it has none.
 func deployedTemplate(ctx context.Context, cfn CloudFormationAPI, stack string) (any, error) {
-	out, err := cfn.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack), TemplateStage: cfntypes.TemplateStageOriginal})
+	ctx, cancel := context.WithTimeout(ctx, statusReadTimeout)
+	defer cancel()
+	out, err := cfn.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack), TemplateStage: cfntypes.TemplateStageOriginal},
+		func(o *cloudformation.Options) { o.RetryMaxAttempts = statusReadAttempts })
 	if err != nil {
 		return nil, fmt.Errorf("get the template of %s: %w", stack, err)
 	}
@@ -291,7 +301,12 @@ func readPipeline(ctx context.Context, f ClientFactory, s *compiler.ManifestStac
 		p.Error = "no CodePipeline client"
 		return
 	}
-	out, err := cl.CodePipeline.GetPipelineState(ctx, &codepipeline.GetPipelineStateInput{Name: aws.String(p.Name)})
+	// The state is for show: a few quick attempts, not the patient retries
+	// of a deployment.
+	ctx, cancel := context.WithTimeout(ctx, statusReadTimeout)
+	defer cancel()
+	out, err := cl.CodePipeline.GetPipelineState(ctx, &codepipeline.GetPipelineStateInput{Name: aws.String(p.Name)},
+		func(o *codepipeline.Options) { o.RetryMaxAttempts = statusReadAttempts })
 	if err != nil {
 		p.Error = fmt.Sprintf("read the state of pipeline %s: %v", p.Name, err)
 		return

@@ -16,9 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/codeconnections"
+	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cicdgen/cicdgen/manifest"
@@ -36,6 +38,7 @@ type CloudFormationAPI interface {
 	DeleteStack(context.Context, *cloudformation.DeleteStackInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
 	UpdateTerminationProtection(context.Context, *cloudformation.UpdateTerminationProtectionInput, ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error)
 	DescribeStackResources(context.Context, *cloudformation.DescribeStackResourcesInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error)
+	GetTemplate(context.Context, *cloudformation.GetTemplateInput, ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error)
 }
 
 // STSAPI is the part of the STS client that checks who the caller is.
@@ -43,9 +46,12 @@ type STSAPI interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// S3API uploads templates too large to pass inline.
+// S3API uploads templates too large to pass inline, and empties buckets
+// before destroy deletes them.
 type S3API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	ListObjectVersions(context.Context, *s3.ListObjectVersionsInput, ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
 }
 
 // ConnectionsAPI reads a CodeConnections (CodeStar connections) connection.
@@ -53,14 +59,18 @@ type ConnectionsAPI interface {
 	GetConnection(context.Context, *codeconnections.GetConnectionInput, ...func(*codeconnections.Options)) (*codeconnections.GetConnectionOutput, error)
 }
 
-// ECRAPI finds images.
+// ECRAPI finds images, and deletes them before destroy deletes a
+// repository.
 type ECRAPI interface {
 	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
+	ListImages(context.Context, *ecr.ListImagesInput, ...func(*ecr.Options)) (*ecr.ListImagesOutput, error)
+	BatchDeleteImage(context.Context, *ecr.BatchDeleteImageInput, ...func(*ecr.Options)) (*ecr.BatchDeleteImageOutput, error)
 }
 
-// SecretsAPI reads a secret's metadata (never its value).
+// SecretsAPI reads a secret's metadata and versions (never its value).
 type SecretsAPI interface {
 	DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+	ListSecretVersionIds(context.Context, *secretsmanager.ListSecretVersionIdsInput, ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretVersionIdsOutput, error)
 }
 
 // Clients are the AWS clients of one account and region.
@@ -71,6 +81,8 @@ type Clients struct {
 	Connections    ConnectionsAPI
 	ECR            ECRAPI
 	Secrets        SecretsAPI
+	CodePipeline   CodePipelineAPI // status.go
+	SSM            SSMAPI          // preflight.go
 }
 
 // ClientFactory builds the clients of an account and region.
@@ -350,8 +362,10 @@ func (a *AWS) Clients(ctx context.Context, acct manifest.Account, region string)
 				o.UsePathStyle = true
 			}
 		}),
-		Connections: codeconnections.NewFromConfig(cfg),
-		ECR:         ecr.NewFromConfig(cfg),
-		Secrets:     secretsmanager.NewFromConfig(cfg),
+		Connections:  codeconnections.NewFromConfig(cfg),
+		ECR:          ecr.NewFromConfig(cfg),
+		Secrets:      secretsmanager.NewFromConfig(cfg),
+		CodePipeline: codepipeline.NewFromConfig(cfg),
+		SSM:          ssm.NewFromConfig(cfg),
 	}, nil
 }

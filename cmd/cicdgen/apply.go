@@ -62,7 +62,7 @@ func deployFlags() []cli.Flag {
 			Value: diag.FormatText,
 			Usage: "diagnostics format: " + strings.Join(diag.Formats(), ", ") + "; github also turns failed stacks into workflow annotations",
 		},
-		strictFlag(),
+		strictFlag(), maxSizeFlag(),
 		colorFlag(),
 	}
 }

@@ -25,7 +25,7 @@ func buildCommand(env *Env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: defaultOutputDir, Usage: "write the templates and manifest.json into `DIR`"},
 			&cli.StringFlag{Name: "format", Value: compiler.FormatJSON, Usage: "template format: json or yaml"},
-			strictFlag(),
+			strictFlag(), maxSizeFlag(),
 			diagnosticsFormatFlag(),
 			colorFlag(),
 		},

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 // defaultSystemFile is the file commands read when no FILE is given.
@@ -57,6 +58,15 @@ func strictFlag() *cli.BoolFlag {
 	}
 }
 
+// maxSizeFlag is the --max-size flag of the commands that read a system.yaml.
+func maxSizeFlag() *cli.StringFlag {
+	return &cli.StringFlag{
+		Name:  "max-size",
+		Value: schema.FormatSizeFlag(schema.DefaultMaxBytes),
+		Usage: "read a system.yaml of up to `SIZE` (such as 8MiB); larger files are refused before parsing",
+	}
+}
+
 // useColor resolves a --color value. auto means colour only when stderr (where text diagnostics go) is
 // a terminal and NO_COLOR is unset or empty (https://no-color.org).
 func useColor(env *Env, mode string) (bool, error) {
@@ -78,6 +88,8 @@ type reporter struct {
 	color   bool
 	strict  bool
 	sources map[string][]byte
+	// maxSize is the largest system.yaml read, in bytes (--max-size).
+	maxSize int64
 }
 
 // newReporter reads the format (from the flag named formatFlag), --color and,
@@ -91,7 +103,13 @@ func newReporter(c *cli.Context, env *Env, formatFlag string) (*reporter, error)
 	if err != nil {
 		return nil, err
 	}
-	return &reporter{env: env, format: format, color: color, strict: c.Bool("strict"), sources: map[string][]byte{}}, nil
+	maxSize := int64(schema.DefaultMaxBytes)
+	if text := c.String("max-size"); text != "" {
+		if maxSize, err = schema.ParseSize(text); err != nil {
+			return nil, fmt.Errorf("invalid --max-size: %w", err)
+		}
+	}
+	return &reporter{env: env, format: format, color: color, strict: c.Bool("strict"), sources: map[string][]byte{}, maxSize: maxSize}, nil
 }
 
 // addSource records the contents of file for the caret snippets.

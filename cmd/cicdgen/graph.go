@@ -23,7 +23,7 @@ func graphCommand(env *Env) *cli.Command {
 			"   cicdgen graph --format mermaid",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Value: compiler.GraphDot, Usage: "graph format: dot or mermaid"},
-			strictFlag(),
+			strictFlag(), maxSizeFlag(),
 			diagnosticsFormatFlag(),
 			colorFlag(),
 		},

@@ -24,7 +24,7 @@ func validateCommand(env *Env) *cli.Command {
 			"under --strict. Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.\n\n" +
 			"With --format json or sarif the report goes to stdout, as do github\n" +
 			"annotations; text goes to stderr.",
-		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), colorFlag()},
+		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), maxSizeFlag(), colorFlag()},
 		Action: func(c *cli.Context) error {
 			files, err := fileArgs(c, env, 0)
 			if err != nil {

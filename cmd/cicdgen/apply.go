@@ -62,7 +62,7 @@ func deployFlags() []cli.Flag {
 		&cli.StringFlag{Name: "summary-json", Usage: "also write the JSON document of --format json (docs/json.md) to `FILE`"},
 		&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION` such as 1s; on long operations the waits grow to 3s, or to this when longer"},
 		format,
-		strictFlag(),
+		strictFlag(), maxSizeFlag(),
 		colorFlag(),
 	}
 }

@@ -116,7 +116,7 @@ func (o *oracle) convert(e *jsonschema.ValidationError) (*violation, error) {
 func (o *oracle) compare(t *testing.T, name string, src []byte) {
 	t.Helper()
 	doc := NewDocument(name, src)
-	r := newYAMLReader(name, src, doc)
+	r := newYAMLReader(name, src, doc, DefaultLimits())
 	value, ok := r.read()
 	if !ok {
 		return // not YAML: neither validator sees it

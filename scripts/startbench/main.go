@@ -43,7 +43,8 @@ func main() {
 // sample is one measured run.
 type sample struct {
 	wall   time.Duration
-	maxRSS int64 // bytes
+	cpu    time.Duration // user and system time, of the process and the children it waited for
+	maxRSS int64         // bytes
 }
 
 func run(args []string, out io.Writer) error {
@@ -151,26 +152,36 @@ func measure(command []string) (sample, error) {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
 	}
-	return sample{wall: wall, maxRSS: rss}, nil
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return sample{wall: wall, cpu: cpu, maxRSS: rss}, nil
 }
 
 // summarize reports the median, fastest and slowest run and peak memory.
 func summarize(s []sample) (string, time.Duration) {
 	walls := make([]time.Duration, len(s))
+	cpus := make([]time.Duration, len(s))
 	var rss []int64
 	for i, x := range s {
-		walls[i] = x.wall
+		walls[i], cpus[i] = x.wall, x.cpu
 		rss = append(rss, x.maxRSS)
 	}
 	slices.Sort(walls)
+	slices.Sort(cpus)
 	slices.Sort(rss)
-	median := walls[len(walls)/2]
-	if len(walls)%2 == 0 {
-		median = (walls[len(walls)/2-1] + walls[len(walls)/2]) / 2
-	}
 	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
-	return fmt.Sprintf("runs %d  median %s  min %s  max %s  peak RSS median %.1f MiB, max %.1f MiB",
-		len(s), round(median), round(walls[0]), round(walls[len(walls)-1]), mib(rss[len(rss)/2]), mib(rss[len(rss)-1])), median
+	median := medianOf(walls)
+	return fmt.Sprintf("runs %d  wall median %s  min %s  max %s  cpu median %s  peak RSS median %.1f MiB, max %.1f MiB",
+		len(s), round(median), round(walls[0]), round(walls[len(walls)-1]), round(medianOf(cpus)),
+		mib(rss[len(rss)/2]), mib(rss[len(rss)-1])), median
+}
+
+// medianOf returns the median of sorted durations.
+func medianOf(sorted []time.Duration) time.Duration {
+	n := len(sorted)
+	if n%2 == 0 {
+		return (sorted[n/2-1] + sorted[n/2]) / 2
+	}
+	return sorted[n/2]
 }
 
 func round(d time.Duration) time.Duration {

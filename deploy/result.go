@@ -18,6 +18,9 @@ const (
 	Skipped     Outcome = "skipped"     // a stack it depends on failed
 	Interrupted Outcome = "interrupted" // Ctrl-C; the stack may still be changing in AWS
 	Planned     Outcome = "planned"     // dry run: the change set shows changes
+	// Unknown: contact with AWS was lost while the stack changed; it may
+	// still be changing, or have ended either way.
+	Unknown Outcome = "unknown"
 )
 
 // Event is one stack event: a resource (or the stack itself) changing state.
@@ -72,10 +75,11 @@ type Result struct {
 	Interrupted bool `json:"interrupted"`
 }
 
-// Failed reports whether a stack failed or was skipped.
+// Failed reports whether a stack failed, was skipped, or has an unknown
+// outcome.
 func (r *Result) Failed() bool {
 	for _, s := range r.Stacks {
-		if s.Outcome == Failed || s.Outcome == Skipped {
+		if s.Outcome == Failed || s.Outcome == Skipped || s.Outcome == Unknown {
 			return true
 		}
 	}

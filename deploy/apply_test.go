@@ -692,3 +692,37 @@ func TestApplyKeepsParametersSetOutsideIt(t *testing.T) {
 		t.Errorf("ImageUri = %q, want the previous value kept", info.Parameters["ImageUri"])
 	}
 }
+
+// `apply --env dev` (and diff) calls nothing in the other environments'
+// accounts and reaches only dev's: credentials are set up when a stack of
+// the account is touched.
+func TestApplyAnEnvironmentTouchesOnlyItsAccount(t *testing.T) {
+	for _, dryRun := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dry run %v", dryRun), func(t *testing.T) {
+			h := newHarness(t)
+			h.apply(t, context.Background(), fastOptions(nil))
+			before := len(h.fake.Calls())
+			h.factory = newFactory(t) // no credentials cached from the first run
+			opts := fastOptions(nil)
+			opts.Environments = []string{"dev"}
+			opts.DryRun = dryRun
+			res := h.apply(t, context.Background(), opts)
+			if res.Failed() {
+				t.Fatalf("%+v", res.Stacks)
+			}
+			for _, s := range res.Stacks {
+				if s.AccountID != devID {
+					t.Errorf("stack %s of account %s applied", s.Stack, s.AccountID)
+				}
+			}
+			for _, c := range h.fake.Calls()[before:] {
+				if c.Account != devID && c.Account != toolingID {
+					t.Errorf("%s %s called in account %s", c.Service, c.Action, c.Account)
+				}
+				if c.Action == "AssumeRole" && !strings.Contains(c.Form.Get("RoleArn"), devID) {
+					t.Errorf("assumed %s", c.Form.Get("RoleArn"))
+				}
+			}
+		})
+	}
+}

@@ -117,9 +117,12 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 	}
 	res, err := deploy.Apply(ctx, b, factory, opts)
 	if err != nil {
-		// A selection naming nothing, or templates too large without
-		// --template-bucket: nothing was touched.
+		// A selection naming nothing, templates too large without
+		// --template-bucket, or AWS out of reach: nothing was touched.
 		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
+		if errors.As(err, new(*deploy.EndpointError)) {
+			return exitWith(exitDeployFail)
+		}
 		return exitWith(exitUsage)
 	}
 	// From here on stacks may have changed: the exit status is the

@@ -263,7 +263,7 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 		finish(res)
 	}
 	r.opts.Reporter.Close()
-	out := &Result{Interrupted: ctx.Err() != nil}
+	out := &Result{Interrupted: ctx.Err() != nil, DryRun: r.opts.DryRun}
 	for _, n := range names {
 		out.Stacks = append(out.Stacks, *r.results[n])
 		if r.inProgress[n] {

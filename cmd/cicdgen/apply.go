@@ -56,6 +56,7 @@ func deployFlags() []cli.Flag {
 		&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "deploy up to `N` stacks at once"},
 		&cli.StringFlag{Name: "template-bucket", Usage: "upload templates over 51,200 bytes to S3 `BUCKET`"},
 		&cli.StringFlag{Name: "summary-json", Usage: "write the result of each stack as JSON to `FILE`"},
+		&cli.StringFlag{Name: "events", Value: string(deploy.EventsAll), Usage: "stack events shown in the progress: all, failed or none"},
 		&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION` such as 1s; on long operations the waits grow to 3s, or to this when longer"},
 		&cli.StringFlag{
 			Name:  "format",
@@ -80,6 +81,10 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 	if c.Duration("poll-interval") <= 0 {
 		return usageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
 	}
+	events, err := deploy.ParseEvents(c.String("events"))
+	if err != nil {
+		return usageError(c, env, "%v", err)
+	}
 	r, err := newReporter(c, env, "format")
 	if err != nil {
 		return usageError(c, env, "%v", err)
@@ -97,10 +102,16 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
 		return exitWith(exitDeployFail)
 	}
-	progress := deploy.NewReporter(env.Stdout, env.IsTerminal, nil)
-	if live, ok := progress.(*deploy.LiveReporter); ok {
-		live.SetWidth(env.Width)
+	// With --format json, stdout holds one JSON document: progress and
+	// the text summary go to stderr.
+	jsonOut := r.format == diag.FormatJSON
+	text := env.Stdout
+	if jsonOut {
+		text = env.Stderr
 	}
+	progress := deploy.NewReporterWith(text, deploy.ReporterOptions{
+		Terminal: env.IsTerminal && !jsonOut, Events: events, Timestamps: !env.IsTerminal || jsonOut, Width: env.Width,
+	})
 	opts := deploy.Options{
 		Selection:      deploy.Selection{Environments: c.StringSlice("env"), Stacks: c.StringSlice("stack"), NoDeps: c.Bool("no-deps")},
 		Concurrency:    c.Int("concurrency"),
@@ -138,12 +149,15 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 			}
 		}
 	}
-	report(newline(env.Stdout))
+	report(newline(text))
 	if dryRun {
-		report(deploy.WriteChanges(env.Stdout, res))
-		report(newline(env.Stdout))
+		report(deploy.WriteChanges(text, res))
+		report(newline(text))
 	}
-	report(deploy.WriteSummary(env.Stdout, res))
+	report(deploy.WriteSummary(text, res))
+	if jsonOut {
+		report(deploy.WriteDocument(env.Stdout, res.Document()))
+	}
 	if r.format == diag.FormatGitHub {
 		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}

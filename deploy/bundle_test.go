@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -126,11 +127,11 @@ func TestSelect(t *testing.T) {
 // on the pipeline stack, which depends on every environment's roles stack:
 // selecting an environment must not reach the others through it.
 func TestSelectAnEnvironmentNeverReachesAnother(t *testing.T) {
-	stack := func(name, env, id string, deps ...string) compiler.ManifestStack {
-		return compiler.ManifestStack{Name: name, Kind: strings.TrimSuffix(strings.TrimPrefix(name, "shop-"), "-x"), Environment: env,
-			Account: compiler.ManifestAccount{Key: env, ID: id}, Region: "us-east-1", DependsOn: deps}
+	stack := func(name, env, id string, deps ...string) manifest.Stack {
+		return manifest.Stack{Name: name, Kind: strings.TrimSuffix(strings.TrimPrefix(name, "shop-"), "-x"), Environment: env,
+			Account: manifest.Account{Key: env, ID: id}, Region: "us-east-1", DependsOn: deps}
 	}
-	b := &Bundle{Manifest: compiler.Manifest{Stacks: []compiler.ManifestStack{
+	b := &Bundle{Manifest: manifest.Manifest{Stacks: []manifest.Stack{
 		stack("shop-pipeline-x", "", toolingID, "shop-roles-dev-x", "shop-roles-prod-x"),
 		stack("shop-roles-dev-x", "dev", devID),
 		stack("shop-secrets-dev-x", "dev", devID),
@@ -184,7 +185,7 @@ func TestBundlePlaceholders(t *testing.T) {
 				t.Fatal(ds)
 			}
 			dir := filepath.Join(t.TempDir(), "out")
-			if err := compiler.WriteOutput(dir, a, compiler.FormatJSON); err != nil {
+			if err := compiler.WriteOutput(dir, a, manifest.FormatJSON); err != nil {
 				t.Fatal(err)
 			}
 			b, err := LoadDir(dir) // as apply DIR reads it

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,13 +20,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/codeconnections"
+	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // CloudFormationAPI is the part of the CloudFormation client that apply and
@@ -40,6 +43,7 @@ type CloudFormationAPI interface {
 	DeleteStack(context.Context, *cloudformation.DeleteStackInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
 	UpdateTerminationProtection(context.Context, *cloudformation.UpdateTerminationProtectionInput, ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error)
 	DescribeStackResources(context.Context, *cloudformation.DescribeStackResourcesInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error)
+	GetTemplate(context.Context, *cloudformation.GetTemplateInput, ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error)
 }
 
 // STSAPI is the part of the STS client that checks who the caller is.
@@ -47,9 +51,12 @@ type STSAPI interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// S3API uploads templates too large to pass inline.
+// S3API uploads templates too large to pass inline, and empties buckets
+// before destroy deletes them.
 type S3API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	ListObjectVersions(context.Context, *s3.ListObjectVersionsInput, ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
 }
 
 // ConnectionsAPI reads a CodeConnections (CodeStar connections) connection.
@@ -57,14 +64,18 @@ type ConnectionsAPI interface {
 	GetConnection(context.Context, *codeconnections.GetConnectionInput, ...func(*codeconnections.Options)) (*codeconnections.GetConnectionOutput, error)
 }
 
-// ECRAPI finds images.
+// ECRAPI finds images, and deletes them before destroy deletes a
+// repository.
 type ECRAPI interface {
 	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
+	ListImages(context.Context, *ecr.ListImagesInput, ...func(*ecr.Options)) (*ecr.ListImagesOutput, error)
+	BatchDeleteImage(context.Context, *ecr.BatchDeleteImageInput, ...func(*ecr.Options)) (*ecr.BatchDeleteImageOutput, error)
 }
 
-// SecretsAPI reads a secret's metadata (never its value).
+// SecretsAPI reads a secret's metadata and versions (never its value).
 type SecretsAPI interface {
 	DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+	ListSecretVersionIds(context.Context, *secretsmanager.ListSecretVersionIdsInput, ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretVersionIdsOutput, error)
 }
 
 // Clients are the AWS clients of one account and region.
@@ -75,17 +86,19 @@ type Clients struct {
 	Connections    ConnectionsAPI
 	ECR            ECRAPI
 	Secrets        SecretsAPI
+	CodePipeline   CodePipelineAPI // status.go
+	SSM            SSMAPI          // preflight.go
 }
 
 // ClientFactory builds the clients of an account and region.
 type ClientFactory interface {
-	Clients(ctx context.Context, account compiler.ManifestAccount, region string) (*Clients, error)
+	Clients(ctx context.Context, account manifest.Account, region string) (*Clients, error)
 }
 
 // AccountError says that apply cannot act in an account. Its message names
 // the account and says how to configure access to it.
 type AccountError struct {
-	Account compiler.ManifestAccount
+	Account manifest.Account
 	Caller  string // the caller's account id
 	Err     error  // the cause, when reaching the account failed
 }
@@ -283,9 +296,7 @@ func SessionName(getenv func(string) string) string {
 // call is not remembered: the next one asks again.
 func (a *AWS) Caller(ctx context.Context, region string) (string, error) {
 	return a.caller.do(ctx, "", func() (string, bool, error) {
-		out, err := callIn(ctx, a.callsOf(compiler.ManifestAccount{}, a.stsRegion(region)), func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
-			return a.sts(a.base.Credentials, region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		})
+		out, err := a.sts(a.base.Credentials, region, manifest.Account{}).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			return "", ctx.Err() == nil, fmt.Errorf("find the caller's AWS account (sts GetCallerIdentity): %w", err)
 		}
@@ -293,17 +304,9 @@ func (a *AWS) Caller(ctx context.Context, region string) (string, error) {
 	})
 }
 
-// stsRegion is the region STS is asked in: the configured one, else region.
-func (a *AWS) stsRegion(region string) string {
-	if a.base.Region != "" {
-		return a.base.Region
-	}
-	return region
-}
-
 // callsOf returns how calls are made in acct and region: paced, and their
 // errors explained.
-func (a *AWS) callsOf(acct compiler.ManifestAccount, region string) *calls {
+func (a *AWS) callsOf(acct manifest.Account, region string) *calls {
 	return &calls{p: a.pacer(acct.ID, region), acct: acct, region: region, getenv: a.opts.Getenv}
 }
 
@@ -363,13 +366,15 @@ func (g *flights[T]) do(ctx context.Context, key string, fn func() (T, bool, err
 
 // sts returns an STS client with credentials p, in the configured region,
 // else in region (the region of the stack at hand): STS needs one, and
-// AWS_REGION may be unset when system.yaml gives every region.
-func (a *AWS) sts(p aws.CredentialsProvider, region string) *sts.Client {
+// AWS_REGION may be unset when system.yaml gives every region. Its calls
+// are paced and explained as calls in acct (the zero account: the caller's).
+func (a *AWS) sts(p aws.CredentialsProvider, region string, acct manifest.Account) *sts.Client {
 	cfg := a.base.Copy()
 	cfg.Credentials = p
 	if cfg.Region == "" {
 		cfg.Region = region
 	}
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), a.callsOf(acct, cfg.Region).attach)
 	return sts.NewFromConfig(cfg)
 }
 
@@ -377,7 +382,7 @@ func (a *AWS) sts(p aws.CredentialsProvider, region string) *sts.Client {
 // the account's role (assumed once, then cached) or its profile (checked
 // once with GetCallerIdentity). When the caller's account cannot be found,
 // an account with a role or profile is still reached through it.
-func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
+func (a *AWS) credentials(ctx context.Context, acct manifest.Account, region string) (aws.CredentialsProvider, error) {
 	return a.accounts.do(ctx, acct.ID, func() (aws.CredentialsProvider, bool, error) {
 		p, err := a.reach(ctx, acct, region)
 		return p, ctx.Err() == nil, err // an interrupted attempt is not kept
@@ -386,7 +391,7 @@ func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, re
 
 // reach finds the credentials of account, for credentials, which calls it
 // once per account.
-func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
+func (a *AWS) reach(ctx context.Context, acct manifest.Account, region string) (aws.CredentialsProvider, error) {
 	caller, err := a.Caller(ctx, region)
 	var unreachable *EndpointError
 	if err != nil && (ctx.Err() != nil || acct.Role == "" && acct.Profile == "" || errors.As(err, &unreachable)) {
@@ -396,12 +401,12 @@ func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region s
 	case acct.ID == caller:
 		return a.base.Credentials, nil
 	case acct.Role != "":
-		stsClient := a.sts(a.base.Credentials, region)
+		stsClient := a.sts(a.base.Credentials, region, manifest.Account{})
 		p := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, acct.Role, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = SessionName(a.opts.Getenv)
 		}))
 		// Assume the role now, so that a refusal names the account.
-		if _, err := callIn(ctx, a.callsOf(acct, a.stsRegion(region)), func(ctx context.Context) (aws.Credentials, error) { return p.Retrieve(ctx) }); err != nil {
+		if _, err := p.Retrieve(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
@@ -415,9 +420,7 @@ func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region s
 		}
 		p := cfg.Credentials
 		// Check once that the profile reaches the right account.
-		out, err := callIn(ctx, a.callsOf(acct, a.stsRegion(region)), func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
-			return a.sts(p, region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		})
+		out, err := a.sts(p, region, acct).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
@@ -434,7 +437,7 @@ func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region s
 }
 
 // Clients returns the clients of account in region.
-func (a *AWS) Clients(ctx context.Context, acct compiler.ManifestAccount, region string) (*Clients, error) {
+func (a *AWS) Clients(ctx context.Context, acct manifest.Account, region string) (*Clients, error) {
 	p, err := a.credentials(ctx, acct, region)
 	if err != nil {
 		return nil, err
@@ -448,17 +451,19 @@ func (a *AWS) Clients(ctx context.Context, acct compiler.ManifestAccount, region
 		return nil, errors.New("no AWS region: set AWS_REGION or a region in the profile")
 	}
 	pathStyle := a.opts.Getenv("AWS_ENDPOINT_URL_S3") != "" || a.opts.Getenv("AWS_ENDPOINT_URL") != ""
-	c := a.callsOf(acct, cfg.Region)
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), a.callsOf(acct, cfg.Region).attach)
 	return &Clients{
-		CloudFormation: pacedCloudFormation{cloudformation.NewFromConfig(cfg), c},
-		STS:            pacedSTS{sts.NewFromConfig(cfg), c},
-		S3: pacedS3{s3.NewFromConfig(cfg, func(o *s3.Options) {
+		CloudFormation: cloudformation.NewFromConfig(cfg),
+		STS:            sts.NewFromConfig(cfg),
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
 			if pathStyle {
 				o.UsePathStyle = true
 			}
-		}), c},
-		Connections: pacedConnections{codeconnections.NewFromConfig(cfg), c},
-		ECR:         pacedECR{ecr.NewFromConfig(cfg), c},
-		Secrets:     pacedSecrets{secretsmanager.NewFromConfig(cfg), c},
+		}),
+		Connections:  codeconnections.NewFromConfig(cfg),
+		ECR:          ecr.NewFromConfig(cfg),
+		Secrets:      secretsmanager.NewFromConfig(cfg),
+		CodePipeline: codepipeline.NewFromConfig(cfg),
+		SSM:          ssm.NewFromConfig(cfg),
 	}, nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // EndpointError says that an AWS endpoint could not be reached: the
@@ -83,7 +83,7 @@ func (e *CallError) Unwrap() error { return e.Err }
 
 // identity describes how apply acts in an account, for the fixes of errors:
 // through its role, its profile, or the caller's own credentials.
-func identity(acct compiler.ManifestAccount, getenv func(string) string) string {
+func identity(acct manifest.Account, getenv func(string) string) string {
 	switch {
 	case acct.Role != "":
 		return fmt.Sprintf("role %s (accounts.%s.role in system.yaml)", acct.Role, acct.Key)
@@ -97,7 +97,7 @@ func identity(acct compiler.ManifestAccount, getenv func(string) string) string 
 
 // loginProfile is the profile to log in again with for account: its own,
 // else AWS_PROFILE's; "" when neither is set.
-func loginProfile(acct compiler.ManifestAccount, getenv func(string) string) string {
+func loginProfile(acct manifest.Account, getenv func(string) string) string {
 	if acct.Profile != "" {
 		return acct.Profile
 	}
@@ -107,7 +107,10 @@ func loginProfile(acct compiler.ManifestAccount, getenv func(string) string) str
 // explain returns err with the fix that fits its class, for a call made in
 // acct and region: an EndpointError when the endpoint cannot be reached, a
 // CallError for a refusal, expired or unknown credentials; else err as it is.
-func explain(err error, acct compiler.ManifestAccount, region string, getenv func(string) string) error {
+//
+// action names the call ("cloudformation:CreateChangeSet") when err does
+// not (an error from inside the SDK's middleware); "" lets err say it.
+func explain(err error, acct manifest.Account, region string, getenv func(string) string, action string) error {
 	if err == nil {
 		return nil
 	}
@@ -118,18 +121,20 @@ func explain(err error, acct compiler.ManifestAccount, region string, getenv fun
 	if ee := endpointError(err, region); ee != nil {
 		return ee
 	}
-	if fix := fixFor(err, acct, getenv); fix != "" {
+	if fix := fixFor(err, acct, getenv, action); fix != "" {
 		return &CallError{Err: err, Fix: fix}
 	}
 	return err
 }
 
 // fixFor is the fix of err, or "".
-func fixFor(err error, acct compiler.ManifestAccount, getenv func(string) string) string {
-	action := "the call"
+func fixFor(err error, acct manifest.Account, getenv func(string) string, action string) string {
 	var op *smithy.OperationError
-	if errors.As(err, &op) {
+	switch {
+	case errors.As(err, &op):
 		action = strings.ToLower(strings.ReplaceAll(op.ServiceID, " ", "")) + ":" + op.OperationName
+	case action == "" || strings.HasSuffix(action, ":"):
+		action = "the call"
 	}
 	where := "the caller's account"
 	if acct.ID != "" {

@@ -4,21 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/codeconnections"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Pacing: every call to one account and region takes a token from one
@@ -176,134 +174,47 @@ func isThrottle(err error) bool {
 // pacer, their errors explained (explain).
 type calls struct {
 	p      *pacer
-	acct   compiler.ManifestAccount
+	acct   manifest.Account
 	region string
 	getenv func(string) string
 }
 
-// callIn makes one call through c.
-func callIn[T any](ctx context.Context, c *calls, call func(context.Context) (T, error)) (T, error) {
-	out, err := paced(ctx, c.p, call)
-	return out, explain(err, c.acct, c.region, c.getenv)
+// attach adds the pacing to a client's middleware stack (an
+// aws.Config's APIOptions): every call of the client, whatever its
+// operation, goes through c's pacer and has its errors explained. It sits
+// at the end of the initialize step, outside the SDK's retry loop, so that a
+// retried throttled call is serialized, signed and sent again as new.
+func (c *calls) attach(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("cicdgen.Pacing", c.handle), middleware.After)
 }
 
-// The clients of an account and region, each call paced (callIn).
-type (
-	pacedCloudFormation struct {
-		api *cloudformation.Client
-		c   *calls
+// handle is the pacing middleware.
+func (c *calls) handle(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+	type result struct {
+		out middleware.InitializeOutput
+		md  middleware.Metadata
 	}
-	pacedSTS struct {
-		api *sts.Client
-		c   *calls
+	r, err := paced(ctx, c.p, func(ctx context.Context) (result, error) {
+		// A body read by an attempt is read again from its start.
+		if s, ok := bodyOf(in.Parameters).(io.Seeker); ok {
+			if _, err := s.Seek(0, io.SeekStart); err != nil {
+				return result{}, fmt.Errorf("rewind the request body: %w", err)
+			}
+		}
+		out, md, err := next.HandleInitialize(ctx, in)
+		return result{out, md}, err
+	})
+	if err != nil {
+		action := strings.ToLower(strings.ReplaceAll(middleware.GetServiceID(ctx), " ", "")) + ":" + middleware.GetOperationName(ctx)
+		err = explain(err, c.acct, c.region, c.getenv, action)
 	}
-	pacedS3 struct {
-		api *s3.Client
-		c   *calls
+	return r.out, r.md, err
+}
+
+// bodyOf returns the streamed body of a call's input, or nil.
+func bodyOf(params any) any {
+	if in, ok := params.(*s3.PutObjectInput); ok && in.Body != nil {
+		return in.Body
 	}
-	pacedConnections struct {
-		api *codeconnections.Client
-		c   *calls
-	}
-	pacedECR struct {
-		api *ecr.Client
-		c   *calls
-	}
-	pacedSecrets struct {
-		api *secretsmanager.Client
-		c   *calls
-	}
-)
-
-var (
-	_ CloudFormationAPI = pacedCloudFormation{}
-	_ STSAPI            = pacedSTS{}
-	_ S3API             = pacedS3{}
-	_ ConnectionsAPI    = pacedConnections{}
-	_ ECRAPI            = pacedECR{}
-	_ SecretsAPI        = pacedSecrets{}
-)
-
-type cfnOpt = func(*cloudformation.Options)
-
-func (x pacedCloudFormation) DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, o ...cfnOpt) (*cloudformation.DescribeStacksOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*cloudformation.DescribeStacksOutput, error) {
-		return x.api.DescribeStacks(ctx, in, o...)
-	})
-}
-
-func (x pacedCloudFormation) DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, o ...cfnOpt) (*cloudformation.DescribeStackEventsOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*cloudformation.DescribeStackEventsOutput, error) {
-		return x.api.DescribeStackEvents(ctx, in, o...)
-	})
-}
-
-func (x pacedCloudFormation) CreateChangeSet(ctx context.Context, in *cloudformation.CreateChangeSetInput, o ...cfnOpt) (*cloudformation.CreateChangeSetOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*cloudformation.CreateChangeSetOutput, error) {
-		return x.api.CreateChangeSet(ctx, in, o...)
-	})
-}
-
-func (x pacedCloudFormation) DescribeChangeSet(ctx context.Context, in *cloudformation.DescribeChangeSetInput, o ...cfnOpt) (*cloudformation.DescribeChangeSetOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*cloudformation.DescribeChangeSetOutput, error) {
-		return x.api.DescribeChangeSet(ctx, in, o...)
-	})
-}
-
-func (x pacedCloudFormation) ExecuteChangeSet(ctx context.Context, in *cloudformation.ExecuteChangeSetInput, o ...cfnOpt) (*cloudformation.ExecuteChangeSetOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*cloudformation.ExecuteChangeSetOutput, error) {
-		return x.api.ExecuteChangeSet(ctx, in, o...)
-	})
-}
-
-func (x pacedCloudFormation) DeleteChangeSet(ctx context.Context, in *cloudformation.DeleteChangeSetInput, o ...cfnOpt) (*cloudformation.DeleteChangeSetOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*cloudformation.DeleteChangeSetOutput, error) {
-		return x.api.DeleteChangeSet(ctx, in, o...)
-	})
-}
-
-func (x pacedCloudFormation) DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, o ...cfnOpt) (*cloudformation.DeleteStackOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*cloudformation.DeleteStackOutput, error) {
-		return x.api.DeleteStack(ctx, in, o...)
-	})
-}
-
-func (x pacedCloudFormation) UpdateTerminationProtection(ctx context.Context, in *cloudformation.UpdateTerminationProtectionInput, o ...cfnOpt) (*cloudformation.UpdateTerminationProtectionOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*cloudformation.UpdateTerminationProtectionOutput, error) {
-		return x.api.UpdateTerminationProtection(ctx, in, o...)
-	})
-}
-
-func (x pacedCloudFormation) DescribeStackResources(ctx context.Context, in *cloudformation.DescribeStackResourcesInput, o ...cfnOpt) (*cloudformation.DescribeStackResourcesOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*cloudformation.DescribeStackResourcesOutput, error) {
-		return x.api.DescribeStackResources(ctx, in, o...)
-	})
-}
-
-func (x pacedSTS) GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, o ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
-		return x.api.GetCallerIdentity(ctx, in, o...)
-	})
-}
-
-func (x pacedS3) PutObject(ctx context.Context, in *s3.PutObjectInput, o ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*s3.PutObjectOutput, error) { return x.api.PutObject(ctx, in, o...) })
-}
-
-func (x pacedConnections) GetConnection(ctx context.Context, in *codeconnections.GetConnectionInput, o ...func(*codeconnections.Options)) (*codeconnections.GetConnectionOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*codeconnections.GetConnectionOutput, error) {
-		return x.api.GetConnection(ctx, in, o...)
-	})
-}
-
-func (x pacedECR) DescribeImages(ctx context.Context, in *ecr.DescribeImagesInput, o ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*ecr.DescribeImagesOutput, error) {
-		return x.api.DescribeImages(ctx, in, o...)
-	})
-}
-
-func (x pacedSecrets) DescribeSecret(ctx context.Context, in *secretsmanager.DescribeSecretInput, o ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error) {
-	return callIn(ctx, x.c, func(ctx context.Context) (*secretsmanager.DescribeSecretOutput, error) {
-		return x.api.DescribeSecret(ctx, in, o...)
-	})
+	return nil
 }

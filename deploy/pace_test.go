@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
 )
 
@@ -207,8 +207,8 @@ func TestUninterruptibleCallsAreNotCutOff(t *testing.T) {
 // Each class of AWS error gets the fix that fits it, naming the account's
 // role or profile, the action, or the endpoint.
 func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
-	withRole := compiler.ManifestAccount{Key: "prod", ID: prodID, Role: "arn:aws:iam::" + prodID + ":role/Deploy"}
-	withProfile := compiler.ManifestAccount{Key: "dev", ID: devID, Profile: "dev-admin"}
+	withRole := manifest.Account{Key: "prod", ID: prodID, Role: "arn:aws:iam::" + prodID + ":role/Deploy"}
+	withProfile := manifest.Account{Key: "dev", ID: devID, Profile: "dev-admin"}
 	op := func(service, name string, err error) error {
 		return &smithy.OperationError{ServiceID: service, OperationName: name, Err: err}
 	}
@@ -218,7 +218,7 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 		Err: &url.Error{Op: "Post", URL: "https://sts.us-eest-1.amazonaws.com/", Err: &net.DNSError{Err: "no such host", Name: "sts.us-eest-1.amazonaws.com", IsNotFound: true}}}
 	cases := map[string]struct {
 		err  error
-		acct compiler.ManifestAccount
+		acct manifest.Account
 		env  map[string]string
 		want []string
 	}{
@@ -248,7 +248,7 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := explain(tc.err, tc.acct, "us-west-2", func(k string) string { return tc.env[k] })
+			got := explain(tc.err, tc.acct, "us-west-2", func(k string) string { return tc.env[k] }, "")
 			for _, w := range tc.want {
 				if !strings.Contains(got.Error(), w) {
 					t.Errorf("%q\nlacks %q", got, w)
@@ -261,7 +261,7 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 	}
 	t.Run("a validation error is left as it is", func(t *testing.T) {
 		err := op("CloudFormation", "CreateChangeSet", &smithy.GenericAPIError{Code: "ValidationError", Message: "Template format error"})
-		if got := explain(err, withRole, "us-east-1", func(string) string { return "" }); got != err {
+		if got := explain(err, withRole, "us-east-1", func(string) string { return "" }, ""); got != err {
 			t.Errorf("got %v", got)
 		}
 	})

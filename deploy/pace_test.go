@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go"
 
-	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // virtualClock is a clock whose sleeps take no time: each moves the clock

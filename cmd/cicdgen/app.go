@@ -89,6 +89,8 @@ func newApp(env *Env) *cli.App {
 			schemaCommand(env),
 			initCommand(env),
 			graphCommand(env),
+			statusCommand(env),
+			destroyCommand(env),
 			completionCommand(env),
 		},
 	}

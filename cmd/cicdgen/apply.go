@@ -18,6 +18,7 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -228,7 +229,7 @@ func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
 	if placeholders > 0 {
 		return nil, r.fail(exitInputErrors, "%s holds %s (listed with the diagnostics); apply refuses placeholders: replace them with real values", path, diag.Plural(placeholders, "placeholder value"))
 	}
-	o, err := compiler.Outputs(a, compiler.FormatJSON)
+	o, err := compiler.Outputs(a, manifest.FormatJSON)
 	if err != nil {
 		return nil, r.fail(exitInputErrors, "%v", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // defaultOutputDir is where build writes when -o is not given.
@@ -30,7 +31,7 @@ func buildCommand(env *Env) *cli.Command {
 			"(warnings allowed), 1 errors, 2 usage.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: defaultOutputDir, Usage: "write the templates and manifest.json into `DIR`"},
-			&cli.StringFlag{Name: templateFormatFlag, Value: compiler.FormatJSON, Usage: "template `FORMAT`: json or yaml"},
+			&cli.StringFlag{Name: templateFormatFlag, Value: manifest.FormatJSON, Usage: "template `FORMAT`: json or yaml"},
 			diagFormatFlag(),
 			strictFlag(),
 			colorFlag(),
@@ -42,10 +43,10 @@ func buildCommand(env *Env) *cli.Command {
 				return err
 			}
 			format := c.String(templateFormatFlag)
-			if old, ok := deprecatedFormat(c, env, templateFormatFlag, compiler.FormatYAML); ok {
+			if old, ok := deprecatedFormat(c, env, templateFormatFlag, manifest.FormatYAML); ok {
 				format = old
 			}
-			if format != compiler.FormatJSON && format != compiler.FormatYAML {
+			if format != manifest.FormatJSON && format != manifest.FormatYAML {
 				return usageError(c, env, "invalid --%s %q: use json or yaml", templateFormatFlag, format)
 			}
 			dir := c.String("output")
@@ -75,8 +76,8 @@ func runBuild(env *Env, r *reporter, file, dir, format string, doc *buildDocumen
 		return r.fail(exitInputErrors, "%v", err)
 	}
 	doc.Output = dir
-	doc.Manifest = filepath.Join(dir, compiler.ManifestFile)
+	doc.Manifest = filepath.Join(dir, manifest.File)
 	doc.Stacks = stackEntries(a, format)
-	fmt.Fprintf(r.out(), "wrote %s and %s to %s\n", diag.Plural(len(a.Stacks), "stack"), compiler.ManifestFile, dir)
+	fmt.Fprintf(r.out(), "wrote %s and %s to %s\n", diag.Plural(len(a.Stacks), "stack"), manifest.File, dir)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/diag"
 	"github.com/cicdgen/cicdgen/internal/version"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // completionShells are the shells `cicdgen completion` writes a script for.
@@ -25,7 +26,7 @@ func flagChoices(name string) []string {
 	case "color":
 		return []string{colorAuto, colorAlways, colorNever}
 	case templateFormatFlag:
-		return []string{compiler.FormatJSON, compiler.FormatYAML}
+		return []string{manifest.FormatJSON, manifest.FormatYAML}
 	case graphFormatFlag:
 		return []string{compiler.GraphDot, compiler.GraphMermaid}
 	case "require-approval":

@@ -9,6 +9,7 @@ import (
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
 	"github.com/cicdgen/cicdgen/internal/version"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // documentVersion is the version of the shape of the JSON documents that
@@ -98,7 +99,7 @@ func stackEntries(a *compiler.Assembly, templateFormat string) []stackEntry {
 			DependsOn:   append([]string{}, s.DependsOn...),
 		}
 		if templateFormat != "" {
-			e.Template = compiler.TemplateFile(s.Name, templateFormat)
+			e.Template = manifest.TemplateFile(s.Name, templateFormat)
 		}
 		out = append(out, e)
 	}

@@ -249,3 +249,32 @@ func TestDocumentsAreDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONDocsHaveAnExamplePerCommand keeps docs/json.md honest: each of its
+// JSON examples is a document (the envelope, no null), and every command
+// with --format has one.
+func TestJSONDocsHaveAnExamplePerCommand(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "json.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	blocks := strings.Split(string(md), "```json\n")[1:]
+	for _, b := range blocks {
+		body, _, ok := strings.Cut(b, "```")
+		if !ok {
+			t.Fatalf("an unterminated json block: %.80s", b)
+		}
+		var probe struct{ Command string }
+		if err := json.Unmarshal([]byte(body), &probe); err != nil {
+			t.Fatalf("an example is not JSON: %v\n%s", err, body)
+		}
+		parseDocument(t, probe.Command, body)
+		documented[probe.Command] = true
+	}
+	for _, c := range newApp(&Env{}).Commands {
+		if lookupFlag(c.Flags, formatFlagName) != nil && !documented[c.Name] {
+			t.Errorf("docs/json.md has no example of %s", c.Name)
+		}
+	}
+}

@@ -29,9 +29,9 @@ const (
 // Compile compiles a loaded, checked system (one schema.Load returned
 // without errors: the semantic checks have vetted the override keys and the
 // tag count, among others) into its stacks, in a stable
-// order: pipeline, monitoring, artifacts-<region> for each support region
-// (sorted), then per environment in promotion order roles-<env>,
-// secrets-<env>, ecs-<env>.
+// order: pipeline, monitoring, secrets (with build.registry_credentials),
+// artifacts-<region> for each support region (sorted), then per environment
+// in promotion order roles-<env>, secrets-<env>, ecs-<env>.
 //
 // For each stack it runs the stack kind's builder, sets the stack's name,
 // kind, environment, account (tooling for pipeline, monitoring and artifacts
@@ -48,24 +48,26 @@ const (
 // as far as it was built, for inspection.
 func Compile(sys *schema.System) (*Assembly, diag.Diagnostics) {
 	return compileWith(sys, builders{
-		pipeline:   buildPipeline,
-		monitoring: buildMonitoring,
-		artifacts:  buildArtifacts,
-		roles:      buildRoles,
-		secrets:    buildSecrets,
-		ecs:        buildECS,
+		pipeline:       buildPipeline,
+		monitoring:     buildMonitoring,
+		toolingSecrets: buildToolingSecrets,
+		artifacts:      buildArtifacts,
+		roles:          buildRoles,
+		secrets:        buildSecrets,
+		ecs:            buildECS,
 	})
 }
 
-// builders are the six stack builders. Compile uses the package's own;
+// builders are the stack builders. Compile uses the package's own;
 // tests pass small ones to exercise the orchestration alone.
 type builders struct {
-	pipeline   func(sys *schema.System) (*cloudformation.Template, map[string]Parameter)
-	monitoring func(sys *schema.System) (*cloudformation.Template, map[string]Parameter)
-	artifacts  func(sys *schema.System, region string) (*cloudformation.Template, map[string]Parameter)
-	roles      func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
-	secrets    func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
-	ecs        func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
+	pipeline       func(sys *schema.System) (*cloudformation.Template, map[string]Parameter, error)
+	monitoring     func(sys *schema.System) (*cloudformation.Template, map[string]Parameter)
+	toolingSecrets func(sys *schema.System) (*cloudformation.Template, map[string]Parameter)
+	artifacts      func(sys *schema.System, region string) (*cloudformation.Template, map[string]Parameter, error)
+	roles          func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
+	secrets        func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
+	ecs            func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
 }
 
 // compileWith compiles sys with the builders b. See Compile.
@@ -90,18 +92,25 @@ func compileWith(sys *schema.System, b builders) (*Assembly, diag.Diagnostics) {
 		}
 		plans = append(plans, plan{stack: s, env: env, build: build})
 	}
-	add(schema.KindPipeline, nil, tooling, sys.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.pipeline(sys) })
-	add(schema.KindMonitoring, nil, tooling, sys.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.monitoring(sys) })
+	// noError adapts a builder that cannot fail.
+	noError := func(t *cloudformation.Template, p map[string]Parameter) (*cloudformation.Template, map[string]Parameter, error) {
+		return t, p, nil
+	}
+	add(schema.KindPipeline, nil, tooling, sys.Region, func() (*cloudformation.Template, map[string]Parameter, error) { return b.pipeline(sys) })
+	add(schema.KindMonitoring, nil, tooling, sys.Region, func() (*cloudformation.Template, map[string]Parameter, error) { return noError(b.monitoring(sys)) })
+	if sys.Build.RegistryCredentials {
+		add(schema.KindToolingSecrets, nil, tooling, sys.Region, func() (*cloudformation.Template, map[string]Parameter, error) { return noError(b.toolingSecrets(sys)) })
+	}
 	supportRegions := names.SupportRegions()
 	for _, region := range supportRegions {
-		add(schema.KindArtifacts(region), nil, tooling, region, func() (*cloudformation.Template, map[string]Parameter) { return b.artifacts(sys, region) })
+		add(schema.KindArtifacts(region), nil, tooling, region, func() (*cloudformation.Template, map[string]Parameter, error) { return b.artifacts(sys, region) })
 	}
 	for i := range sys.Environments {
 		env := &sys.Environments[i]
 		acct := sys.AccountOf(env)
-		add(schema.KindRoles(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.roles(sys, env) })
-		add(schema.KindSecrets(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.secrets(sys, env) })
-		add(schema.KindECS(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.ecs(sys, env) })
+		add(schema.KindRoles(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter, error) { return noError(b.roles(sys, env)) })
+		add(schema.KindSecrets(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter, error) { return noError(b.secrets(sys, env)) })
+		add(schema.KindECS(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter, error) { return noError(b.ecs(sys, env)) })
 	}
 
 	// Stacks are independent until written: build them in parallel, keep
@@ -141,7 +150,11 @@ func compileStack(sys *schema.System, s *Stack, env *schema.Environment, support
 	var ds diag.Diagnostics
 	s.DependsOn = dependencies(sys, s.Kind, env, supportRegions)
 	s.Tags = stackTags(sys, env)
-	t, params := build()
+	t, params, err := build()
+	if err != nil {
+		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+			"stack %s: %v", s.Name, err)), false
+	}
 	if params == nil {
 		params = map[string]Parameter{}
 	}
@@ -157,7 +170,7 @@ func compileStack(sys *schema.System, s *Stack, env *schema.Environment, support
 	before := measure(doc)
 	if len(sys.Overrides[s.Kind]) > 0 {
 		// Quotas that only the overrides break point at the overrides.
-		if b, err := canonicalJSON(doc); err == nil {
+		if b, err := compactJSON(doc); err == nil {
 			before.size = len(b)
 		}
 	}
@@ -172,18 +185,27 @@ func compileStack(sys *schema.System, s *Stack, env *schema.Environment, support
 			"stack %s: %v", s.Name, err)), false
 	}
 	s.Body = body
-	return append(ds, checkQuotas(sys, s, env, doc, before, len(body))...), true
+	// The size CloudFormation counts is that of the body apply sends (WireBody).
+	wire, err := compactJSON(doc)
+	if err != nil {
+		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+			"stack %s: %v", s.Name, err)), false
+	}
+	return append(ds, checkQuotas(sys, s, env, doc, before, len(wire))...), true
 }
 
 // dependencies returns the stacks the stack of kind (of env, nil for tooling
 // stacks) must follow, sorted:
 //
 //   - pipeline follows every artifacts-<region> (its artifact stores and the
-//     ArtifactKeyArn<Region> parameters) and every roles-<env> (the deploy and
-//     execution roles its actions assume must exist before it runs);
+//     ArtifactKeyArn<Region> parameters), the tooling secrets stack (the
+//     builds read the docker credentials), and every environment's roles,
+//     secrets and ecs stacks: CodePipeline starts an execution as soon as
+//     the pipeline is created, and that execution must find every stack its
+//     deploy actions update (and the roles they assume) in place, so the
+//     pipeline is created last;
 //   - monitoring follows pipeline (it imports the failures topic);
-//   - ecs-<env> follows secrets-<env> (it imports the registry secret) and
-//     pipeline (the application repository it pulls from lives there);
+//   - ecs-<env> follows secrets-<env> (it imports the registry secret);
 //   - artifacts, roles and secrets stacks follow nothing.
 func dependencies(sys *schema.System, kind string, env *schema.Environment, supportRegions []string) []string {
 	names := schema.NamesOf(sys)
@@ -193,13 +215,19 @@ func dependencies(sys *schema.System, kind string, env *schema.Environment, supp
 		for _, r := range supportRegions {
 			out = append(out, names.StackName(schema.KindArtifacts(r)))
 		}
+		if sys.Build.RegistryCredentials {
+			out = append(out, names.StackName(schema.KindToolingSecrets))
+		}
 		for _, e := range sys.Environments {
-			out = append(out, names.StackName(schema.KindRoles(e.Name)))
+			out = append(out, names.StackName(schema.KindRoles(e.Name)),
+				names.StackName(schema.KindSecrets(e.Name)), names.StackName(schema.KindECS(e.Name)))
+			// (secrets-<env> exists for every environment; should it exist
+			// only with managed secrets, follow it only then.)
 		}
 	case kind == schema.KindMonitoring:
 		out = append(out, names.StackName(schema.KindPipeline))
 	case env != nil && kind == schema.KindECS(env.Name):
-		out = append(out, names.StackName(schema.KindSecrets(env.Name)), names.StackName(schema.KindPipeline))
+		out = append(out, names.StackName(schema.KindSecrets(env.Name)))
 	}
 	sort.Strings(out)
 	return out

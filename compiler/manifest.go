@@ -6,11 +6,15 @@ const ManifestFile = "manifest.json"
 // Manifest describes a built system: what apply needs to deploy a build
 // output directory without the system.yaml it came from.
 type Manifest struct {
-	Version int             `json:"version"` // 1
-	System  string          `json:"system"`  // system.yaml's name
-	Suffix  string          `json:"suffix"`
-	Region  string          `json:"region"` // home region
-	Stacks  []ManifestStack `json:"stacks"` // in the assembly's order
+	Version int    `json:"version"` // 1
+	System  string `json:"system"`  // system.yaml's name
+	Suffix  string `json:"suffix"`
+	Region  string `json:"region"` // home region
+	// CicdgenVersion is the cicdgen version that built the output
+	// (ToolVersion): the pipeline's UpdatePipeline stage installs exactly
+	// this version to apply the tooling stacks.
+	CicdgenVersion string          `json:"cicdgenVersion"`
+	Stacks         []ManifestStack `json:"stacks"` // in the assembly's order
 	// Placeholders lists, as "PATH: message", the placeholder values of
 	// system.yaml (schema.Placeholders) when it was built. apply refuses a
 	// directory whose manifest lists any, as it refuses such a system.yaml.

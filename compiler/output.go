@@ -37,7 +37,9 @@ type Output struct {
 	// Files maps file names (relative to the output directory, no
 	// subdirectories) to contents: one template per stack
 	// (<stack name>.json or .yaml), one CloudFormation template
-	// configuration per ecs stack (<stack name>.config.json) and
+	// configuration per stack a deploy action of the pipeline reads: each
+	// ecs stack and each secrets-<env> stack of schema.PipelineDeploysSecrets
+	// (<stack name>.config.json), and
 	// ManifestFile. Contents are deterministic: same assembly, same bytes.
 	Files map[string][]byte
 }
@@ -50,7 +52,7 @@ func TemplateFile(stackName, format string) string {
 	return stackName + ".json"
 }
 
-// ConfigFile returns the file name of an ecs stack's template configuration:
+// ConfigFile returns the file name of the template configuration of a stack the pipeline deploys:
 // the file the pipeline's CloudFormation deploy action reads (as
 // TemplateConfiguration) for the stack's parameters and tags.
 func ConfigFile(stackName string) string { return stackName + ".config.json" }
@@ -75,7 +77,7 @@ func checkFormat(format string) (string, error) {
 
 // Outputs renders the assembly in format ("json", the default when empty,
 // or "yaml"): each stack's template (Stack.Body, converted to YAML for
-// "yaml"), the template configurations of the ecs stacks, and manifest.json.
+// "yaml"), the template configurations of the stacks the pipeline deploys, and manifest.json.
 // The pipeline's deploy actions read <ecs stack>.json from the build output,
 // so the build inside the pipeline must use the json format.
 func Outputs(a *Assembly, format string) (*Output, error) {
@@ -85,7 +87,7 @@ func Outputs(a *Assembly, format string) (*Output, error) {
 	}
 	sys := a.System
 	out := &Output{Files: map[string][]byte{}}
-	out.Manifest = Manifest{Version: 1, Stacks: make([]ManifestStack, 0, len(a.Stacks))}
+	out.Manifest = Manifest{Version: 1, CicdgenVersion: ToolVersion(), Stacks: make([]ManifestStack, 0, len(a.Stacks))}
 	if sys != nil {
 		out.Manifest.System, out.Manifest.Suffix, out.Manifest.Region = sys.Name, sys.Suffix, sys.Region
 		for _, d := range schema.Placeholders(sys) {
@@ -129,7 +131,7 @@ func Outputs(a *Assembly, format string) (*Output, error) {
 			TerminationProtection: s.TerminationProtection,
 			SHA256:                hex.EncodeToString(sum[:]),
 		})
-		if s.Environment != "" && s.Kind == schema.KindECS(s.Environment) {
+		if s.Environment != "" && (s.Kind == schema.KindECS(s.Environment) || s.Kind == schema.KindSecrets(s.Environment) && pipelineDeploysSecrets(sys, s.Environment)) {
 			cfg, err := templateConfiguration(s)
 			if err != nil {
 				return nil, fmt.Errorf("template configuration of %s: %w", s.Name, err)

@@ -42,7 +42,8 @@ func measure(doc map[string]any) templateCounts {
 
 // checkQuotas reports the quotas that the final document of stack s (of env,
 // nil for tooling stacks) exceeds. before are its counts (and, when the stack
-// has overrides, its size) before overrides; size is the byte length of its body.
+// has overrides, its size) before overrides; size is the byte length of the
+// body apply sends (WireBody: the JSON without indentation).
 func checkQuotas(sys *schema.System, s *Stack, env *schema.Environment, doc map[string]any, before templateCounts, size int) diag.Diagnostics {
 	var ds diag.Diagnostics
 	after := measure(doc)

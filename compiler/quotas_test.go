@@ -155,10 +155,10 @@ func TestQuotas(t *testing.T) {
 			b := testBuilders()
 			if tc.pipeline != nil {
 				base := b.pipeline
-				b.pipeline = func(sys *schema.System) (*cloudformation.Template, map[string]Parameter) {
-					tmpl, p := base(sys)
+				b.pipeline = func(sys *schema.System) (*cloudformation.Template, map[string]Parameter, error) {
+					tmpl, p, err := base(sys)
 					tc.pipeline(tmpl)
-					return tmpl, p
+					return tmpl, p, err
 				}
 			}
 			if tc.roles != nil {

@@ -10,7 +10,7 @@ import (
 // holds and what it needs first.
 type Stack struct {
 	Name        string // <name>-<kind>-<suffix>
-	Kind        string // pipeline, monitoring, artifacts-<region>, roles-<env>, secrets-<env>, ecs-<env>
+	Kind        string // pipeline, monitoring, secrets, artifacts-<region>, roles-<env>, secrets-<env>, ecs-<env>
 	Environment string // "" for tooling stacks
 	Account     schema.Account
 	Region      string
@@ -68,7 +68,8 @@ func (a *Assembly) Stack(name string) *Stack {
 //	pipeline.go    buildPipeline(sys)               tooling / home
 //	artifacts.go   buildArtifacts(sys, region)      tooling / each support region
 //	monitoring.go  buildMonitoring(sys)             tooling / home
+//	tooling_secrets.go buildToolingSecrets(sys)     tooling / home (build.registry_credentials)
 //	roles.go       buildRoles(sys, env)             env account / env region
 //	secrets.go     buildSecrets(sys, env)           env account / env region
 //	ecs.go         buildECS(sys, env)               env account / env region
-type builder func() (*cloudformation.Template, map[string]Parameter)
+type builder func() (*cloudformation.Template, map[string]Parameter, error)

@@ -1,0 +1,378 @@
+package compiler
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/codebuild"
+
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+// The UpdatePipeline stage: the update-pipeline project applies the tooling
+// stacks (pipeline, monitoring, secrets, artifacts-<region>) from the
+// execution's own build output, cicdgen-out/, as CDK Pipelines'
+// self-mutation does. It installs the cicdgen version that manifest.json
+// records (the one that wrote the templates) and runs
+//
+//	cicdgen apply cicdgen-out --stack pipeline --stack monitoring … --no-deps --yes
+//
+// rather than `aws cloudformation deploy` commands: apply already resolves
+// the cross-region ArtifactKeyArn<Region> parameters from the
+// artifacts-<region> outputs, orders the stacks, checks every template
+// against the manifest's sha256, recreates a stack left in
+// ROLLBACK_COMPLETE, names the first failed resource and treats an empty
+// change set as "no changes"; a shell script would have to do all of it
+// again. --no-deps leaves out the environment stacks the pipeline stack
+// follows: the pipeline deploys those itself, later in the execution.
+//
+// The project's role acts without a CloudFormation service role (the
+// tooling account has no bootstrap stack that could hold one), so it holds
+// exactly the permissions the tooling stacks' resource handlers need, each
+// scoped to this system's resources by their deterministic names (KMS keys,
+// which have none, by the cicdgen:system and cicdgen:suffix tags every
+// stack gives its resources), and CloudFormation's calls on the tooling
+// stacks only. It may read and pass, but never change, its own role: a role
+// never updates itself. A change of its own policy (a new support region, a
+// cicdgen upgrade) fails the UpdatePipeline action with AccessDenied on
+// UpdatePipelineRole; `cicdgen apply --stack pipeline` run by a person
+// applies it.
+
+// pipeUpdateBuildspec is the buildspec of the update-pipeline project.
+const pipeUpdateBuildspec = `version: 0.2
+env:
+  shell: bash
+phases:
+  install:
+    commands:
+      - |
+        set -euo pipefail
+        VERSION="$(jq -r '.cicdgenVersion // ""' "$CICDGEN_OUTPUT/manifest.json")"
+        case "$VERSION" in
+          v*) ;;
+          *)
+            echo "$CICDGEN_OUTPUT/manifest.json records cicdgen version '$VERSION', which go install cannot fetch; build the system with a released cicdgen (go install github.com/cicdgen/cicdgen/cmd/cicdgen@vX.Y.Z) and apply it" >&2
+            exit 1 ;;
+        esac
+        GOBIN=/usr/local/bin go install "github.com/cicdgen/cicdgen/cmd/cicdgen@$VERSION"
+        cicdgen --version
+  build:
+    commands:
+      - |
+        set -euo pipefail
+        args=()
+        for stack in $TOOLING_STACKS; do args+=(--stack "$stack"); done
+        cicdgen apply "$CICDGEN_OUTPUT" "${args[@]}" --no-deps --yes
+`
+
+// pipeToolingKinds returns the kinds of the tooling stacks UpdatePipeline
+// applies: pipeline, monitoring, secrets (with build.registry_credentials)
+// and artifacts-<region> for each support region.
+func pipeToolingKinds(sys *schema.System) []string {
+	kinds := []string{schema.KindPipeline, schema.KindMonitoring}
+	if sys.Build.RegistryCredentials {
+		kinds = append(kinds, schema.KindToolingSecrets)
+	}
+	for _, r := range schema.NamesOf(sys).SupportRegions() {
+		kinds = append(kinds, schema.KindArtifacts(r))
+	}
+	return kinds
+}
+
+// toolingUpdateRoleARN returns the ARN of the update-pipeline role.
+func toolingUpdateRoleARN(sys *schema.System) string {
+	return schema.RoleARN(sys.Tooling().ID, schema.NamesOf(sys).UpdatePipelineRole())
+}
+
+// addPipeUpdate adds the update-pipeline role and project.
+func addPipeUpdate(t *cloudformation.Template, sys *schema.System) {
+	names := schema.NamesOf(sys)
+	t.Resources[pipeUpdateRoleID] = pipeServiceRole(sys, names.UpdatePipelineRole(), "UpdatePipeline of "+names.Pipeline()+": applies the tooling stacks",
+		"codebuild.amazonaws.com", "update-pipeline", pipeUpdatePolicy(sys))
+	t.Resources[pipeUpdateProjectID] = pipeCodeBuildProject(sys, pipeProject{
+		Name: names.UpdatePipelineProject(), Stream: "update-pipeline", Role: pipeUpdateRoleID,
+		Buildspec: pipeUpdateBuildspec, Compute: "small",
+		Image: pipeImage{URI: pipeCuratedImage, Credentials: "CODEBUILD", Type: "LINUX_CONTAINER"},
+		Vars: []codebuild.Project_EnvironmentVariable{
+			{Name: "CICDGEN_OUTPUT", Value: pipeBuildOutputDir},
+			{Name: "TOOLING_STACKS", Value: strings.Join(pipeToolingKinds(sys), " ")},
+		},
+	})
+}
+
+// pipeUpdateRegions returns the home region and the support regions.
+func pipeUpdateRegions(sys *schema.System) []string {
+	return append([]string{sys.Region}, schema.NamesOf(sys).SupportRegions()...)
+}
+
+// pipeUpdatePolicy returns the update-pipeline role's policy. It does not
+// depend on build.registry_credentials or test:, so that turning them on or
+// off never changes the role's own policy.
+func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
+	names := schema.NamesOf(sys)
+	acct := sys.Tooling().ID
+	regions := pipeUpdateRegions(sys)
+	arn := func(service, region, resource string) string {
+		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, region, acct, resource)
+	}
+	stackARN := func(region, kind string) any {
+		return arn("cloudformation", region, "stack/"+names.StackName(kind)+"/*")
+	}
+	stacks := []any{
+		stackARN(sys.Region, schema.KindPipeline),
+		stackARN(sys.Region, schema.KindMonitoring),
+		stackARN(sys.Region, schema.KindToolingSecrets),
+	}
+	for _, r := range regions {
+		if r != sys.Region {
+			stacks = append(stacks, stackARN(r, schema.KindArtifacts(r)))
+		}
+	}
+	// Per-region resources by a pattern over the region: each name carries
+	// the tooling account's id or is exact, so no other system's resource
+	// matches (a system's name has at most 20 characters, fewer than
+	// "<name>-artifacts-" and an account id).
+	buckets := []any{
+		toolingBucketARN(names.CacheBucket()),
+		toolingBucketARN(names.ArtifactBucket("*")),
+		toolingBucketARN(names.AccessLogBucket("*")),
+	}
+	var bucketObjects []any
+	for _, b := range buckets {
+		bucketObjects = append(bucketObjects, b.(string)+"/*")
+	}
+	keys := arn("kms", "*", "key/*")
+	aliases := arn("kms", "*", names.ArtifactKeyAlias("*"))
+	repos := []any{pipeECRRepoARN(sys, sys.Region, names.BuildImageRepo()), pipeECRRepoARN(sys, "*", names.AppRepo())}
+	var projects []any
+	for _, p := range []string{names.BuildImageProject(), names.BuildProject(), names.TestProject(), names.UpdatePipelineProject()} {
+		projects = append(projects, pipeProjectARN(sys, p))
+	}
+	managedRoles := []any{toolingPipelineRoleARN(sys), toolingCodeBuildRoleARN(sys)}
+	passed := append(slices.Clone(managedRoles), toolingUpdateRoleARN(sys))
+	topics := []any{
+		arn("sns", sys.Region, names.ApprovalsTopic()),
+		arn("sns", sys.Region, names.FailuresTopic()),
+	}
+	subscriptions := []any{topics[0].(string) + ":*", topics[1].(string) + ":*"}
+	logGroup := arn("logs", sys.Region, "log-group:"+names.BuildLogGroup())
+	var connections []any
+	for _, c := range pipeConnectionARNs(sys.Source.Connection) {
+		connections = append(connections, c)
+	}
+	tagged := map[string]map[string]any{"StringEquals": {
+		"aws:ResourceTag/" + TagSystem: sys.Name,
+		"aws:ResourceTag/" + TagSuffix: sys.Suffix,
+	}}
+	requestTagged := map[string]map[string]any{"StringEquals": {
+		"aws:RequestTag/" + TagSystem: sys.Name,
+		"aws:RequestTag/" + TagSuffix: sys.Suffix,
+	}}
+
+	artifacts := toolingBucketARN(names.ArtifactBucket(sys.Region))
+	return Policy(
+		Allow("Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroup+":*"),
+		// CodeBuild downloads the input artifact, cicdgen-out/, as the project's role.
+		Allow("ReadBuildOutput", []string{"s3:GetObject", "s3:GetObjectVersion"}, artifacts+"/*"),
+		Allow("ArtifactKey", []string{"kms:Decrypt", "kms:DescribeKey"}, cloudformation.GetAtt(toolingArtifactKeyID, "Arn")),
+		Allow("ToolingStacks", []string{
+			"cloudformation:CreateChangeSet",
+			"cloudformation:CreateStack",
+			"cloudformation:DeleteChangeSet",
+			// apply deletes a stack left in ROLLBACK_COMPLETE before creating it again.
+			"cloudformation:DeleteStack",
+			"cloudformation:DescribeChangeSet",
+			"cloudformation:DescribeStackEvents",
+			"cloudformation:DescribeStackResources",
+			"cloudformation:DescribeStacks",
+			"cloudformation:ExecuteChangeSet",
+			"cloudformation:TagResource",
+			"cloudformation:UntagResource",
+		}, stacks...),
+		// Fn::ImportValue (monitoring imports the failures topic) and
+		// template validation have no resource-level permissions.
+		Allow("TemplatesAndExports", []string{
+			"cloudformation:GetTemplateSummary",
+			"cloudformation:ListExports",
+			"cloudformation:ValidateTemplate",
+		}, "*"),
+		Allow("Buckets", []string{
+			"s3:CreateBucket",
+			"s3:DeleteBucket",
+			"s3:DeleteBucketPolicy",
+			"s3:GetAccelerateConfiguration",
+			"s3:GetAnalyticsConfiguration",
+			"s3:GetBucketAcl",
+			"s3:GetBucketCORS",
+			"s3:GetBucketLogging",
+			"s3:GetBucketNotification",
+			"s3:GetBucketObjectLockConfiguration",
+			"s3:GetBucketOwnershipControls",
+			"s3:GetBucketPolicy",
+			"s3:GetBucketPublicAccessBlock",
+			"s3:GetBucketTagging",
+			"s3:GetBucketVersioning",
+			"s3:GetBucketWebsite",
+			"s3:GetEncryptionConfiguration",
+			"s3:GetIntelligentTieringConfiguration",
+			"s3:GetInventoryConfiguration",
+			"s3:GetLifecycleConfiguration",
+			"s3:GetMetricsConfiguration",
+			"s3:GetReplicationConfiguration",
+			"s3:ListBucket",
+			"s3:PutBucketLogging",
+			"s3:PutBucketNotification",
+			"s3:PutBucketOwnershipControls",
+			"s3:PutBucketPolicy",
+			"s3:PutBucketPublicAccessBlock",
+			"s3:PutBucketTagging",
+			"s3:PutBucketVersioning",
+			"s3:PutEncryptionConfiguration",
+			"s3:PutLifecycleConfiguration",
+		}, buckets...),
+		Allow("BucketObjectAcls", []string{"s3:PutObjectAcl"}, bucketObjects...),
+		Allow("CreateKeys", []string{"kms:CreateKey", "kms:TagResource"}, "*").withCondition(requestTagged),
+		Allow("ManageKeys", []string{
+			"kms:CreateAlias",
+			"kms:DeleteAlias",
+			"kms:DescribeKey",
+			"kms:EnableKeyRotation",
+			"kms:GetKeyPolicy",
+			"kms:GetKeyRotationStatus",
+			"kms:ListResourceTags",
+			"kms:PutKeyPolicy",
+			"kms:ScheduleKeyDeletion",
+			"kms:TagResource",
+			"kms:UntagResource",
+			"kms:UpdateAlias",
+			"kms:UpdateKeyDescription",
+		}, keys).withCondition(tagged),
+		Allow("KeyAliases", []string{"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}, aliases),
+		Allow("ListAliases", []string{"kms:ListAliases"}, "*"),
+		Allow("Repositories", []string{
+			"ecr:CreateRepository",
+			"ecr:DeleteLifecyclePolicy",
+			"ecr:DeleteRepository",
+			"ecr:DeleteRepositoryPolicy",
+			"ecr:DescribeRepositories",
+			"ecr:GetLifecyclePolicy",
+			"ecr:GetRepositoryPolicy",
+			"ecr:ListTagsForResource",
+			"ecr:PutImageScanningConfiguration",
+			"ecr:PutImageTagMutability",
+			"ecr:PutLifecyclePolicy",
+			"ecr:SetRepositoryPolicy",
+			"ecr:TagResource",
+			"ecr:UntagResource",
+			// EmptyOnDelete: the repositories are emptied when deleted.
+			"ecr:BatchDeleteImage",
+			"ecr:ListImages",
+		}, repos...),
+		Allow("BuildLogGroup", []string{
+			"logs:AssociateKmsKey",
+			"logs:CreateLogGroup",
+			"logs:DeleteLogGroup",
+			"logs:DeleteRetentionPolicy",
+			"logs:DisassociateKmsKey",
+			"logs:ListTagsForResource",
+			"logs:PutRetentionPolicy",
+			"logs:TagResource",
+			"logs:UntagResource",
+		}, logGroup, logGroup+":*"),
+		Allow("DescribeLogGroups", []string{"logs:DescribeLogGroups"}, arn("logs", sys.Region, "log-group:*")),
+		Allow("ToolingRoles", []string{
+			"iam:CreateRole",
+			"iam:DeleteRole",
+			"iam:DeleteRolePolicy",
+			"iam:GetRole",
+			"iam:GetRolePolicy",
+			"iam:ListAttachedRolePolicies",
+			"iam:ListRolePolicies",
+			"iam:PutRolePolicy",
+			"iam:TagRole",
+			"iam:UntagRole",
+			"iam:UpdateAssumeRolePolicy",
+			"iam:UpdateRole",
+			"iam:UpdateRoleDescription",
+		}, managedRoles...),
+		Allow("ReadOwnRole", []string{"iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies"}, toolingUpdateRoleARN(sys)),
+		Statement{
+			Sid:       "PassToolingRoles",
+			Effect:    "Allow",
+			Action:    []string{"iam:PassRole"},
+			Resource:  resourceList(passed),
+			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": []string{"codebuild.amazonaws.com", "codepipeline.amazonaws.com"}}},
+		},
+		Allow("Projects", []string{
+			"codebuild:BatchGetProjects",
+			"codebuild:CreateProject",
+			"codebuild:DeleteProject",
+			"codebuild:UpdateProject",
+		}, projects...),
+		Allow("Topics", []string{
+			"sns:CreateTopic",
+			"sns:DeleteTopic",
+			"sns:GetDataProtectionPolicy",
+			"sns:GetSubscriptionAttributes",
+			"sns:GetTopicAttributes",
+			"sns:ListSubscriptionsByTopic",
+			"sns:ListTagsForResource",
+			"sns:SetSubscriptionAttributes",
+			"sns:SetTopicAttributes",
+			"sns:Subscribe",
+			"sns:TagResource",
+			"sns:Unsubscribe",
+			"sns:UntagResource",
+		}, append(slices.Clone(topics), subscriptions...)...),
+		Allow("Pipeline", []string{
+			"codepipeline:CreatePipeline",
+			"codepipeline:DeletePipeline",
+			"codepipeline:DisableStageTransition",
+			"codepipeline:EnableStageTransition",
+			"codepipeline:GetPipeline",
+			"codepipeline:GetPipelineState",
+			"codepipeline:ListTagsForResource",
+			// RestartExecutionOnUpdate: CloudFormation starts the new execution.
+			"codepipeline:StartPipelineExecution",
+			"codepipeline:TagResource",
+			"codepipeline:UntagResource",
+			"codepipeline:UpdatePipeline",
+		}, arn("codepipeline", sys.Region, names.Pipeline())),
+		Allow("PassConnection", []string{"codeconnections:PassConnection", "codestar-connections:PassConnection"}, connections...),
+		Allow("FailureRule", []string{
+			"events:DeleteRule",
+			"events:DescribeRule",
+			"events:ListTagsForResource",
+			"events:ListTargetsByRule",
+			"events:PutRule",
+			"events:PutTargets",
+			"events:RemoveTargets",
+			"events:TagResource",
+			"events:UntagResource",
+		}, arn("events", sys.Region, "rule/"+names.FailureRule())),
+		Allow("Dashboard", []string{
+			"cloudwatch:DeleteDashboards",
+			"cloudwatch:GetDashboard",
+			"cloudwatch:ListTagsForResource",
+			"cloudwatch:PutDashboard",
+			"cloudwatch:TagResource",
+			"cloudwatch:UntagResource",
+		}, fmt.Sprintf("arn:aws:cloudwatch::%s:dashboard/%s", acct, names.Dashboard())),
+		Allow("DockerCredentialsSecret", []string{
+			"secretsmanager:CreateSecret",
+			"secretsmanager:DeleteSecret",
+			"secretsmanager:DescribeSecret",
+			"secretsmanager:TagResource",
+			"secretsmanager:UntagResource",
+			"secretsmanager:UpdateSecret",
+		}, pipeDockerSecretARN(sys)),
+	)
+}
+
+// withCondition returns s with condition c.
+func (s Statement) withCondition(c map[string]map[string]any) Statement {
+	s.Condition = c
+	return s
+}

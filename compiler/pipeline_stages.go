@@ -9,6 +9,7 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/codepipeline"
 
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -55,7 +56,7 @@ func pipeDeployStages(sys *schema.System) []pipeStage {
 // imageDetail.json, or imageDetail-<region>.json for a support region).
 func pipeParameterOverrides(sys *schema.System, region string) (string, error) {
 	b, err := json.Marshal(map[string]any{
-		ImageURIParameter: map[string]any{"Fn::GetParam": []string{pipeBuildArtifact, pipeRegionImageDetail(sys, region), "ImageURI"}},
+		manifest.ImageURIParameter: map[string]any{"Fn::GetParam": []string{pipeBuildArtifact, pipeRegionImageDetail(sys, region), "ImageURI"}},
 	})
 	if err != nil {
 		return "", fmt.Errorf("encode the deploy action's parameter overrides: %w", err)
@@ -240,8 +241,8 @@ func pipeStackAction(sys *schema.System, env *schema.Environment, name, kind str
 		Configuration: map[string]any{
 			"ActionMode":            "CREATE_UPDATE",
 			"StackName":             stack,
-			"TemplatePath":          fmt.Sprintf("%s::%s/%s", pipeBuildArtifact, pipeBuildOutputDir, TemplateFile(stack, FormatJSON)),
-			"TemplateConfiguration": fmt.Sprintf("%s::%s/%s", pipeBuildArtifact, pipeBuildOutputDir, ConfigFile(stack)),
+			"TemplatePath":          fmt.Sprintf("%s::%s/%s", pipeBuildArtifact, pipeBuildOutputDir, manifest.TemplateFile(stack, manifest.FormatJSON)),
+			"TemplateConfiguration": fmt.Sprintf("%s::%s/%s", pipeBuildArtifact, pipeBuildOutputDir, manifest.ConfigFile(stack)),
 			"Capabilities":          "CAPABILITY_IAM,CAPABILITY_NAMED_IAM",
 			"RoleArn":               schema.RoleARN(acct, names.ExecutionRole(env.Name)),
 		},
@@ -366,18 +367,4 @@ func addPipePipeline(t *cloudformation.Template, sys *schema.System) error {
 	pipeArtifactStores(sys, p)
 	t.Resources[pipePipelineID] = p
 	return nil
-}
-
-// pipelineDeploysSecrets reports whether the pipeline deploys the
-// secrets-<env> stack of the environment called env (schema.PipelineDeploysSecrets).
-func pipelineDeploysSecrets(sys *schema.System, env string) bool {
-	if sys == nil {
-		return false
-	}
-	for i := range sys.Environments {
-		if sys.Environments[i].Name == env {
-			return schema.PipelineDeploysSecrets(&sys.Environments[i])
-		}
-	}
-	return false
 }

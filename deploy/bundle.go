@@ -9,27 +9,26 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Bundle is what apply deploys: a manifest and the template body of each of
 // its stacks.
 type Bundle struct {
-	Manifest compiler.Manifest
-	// Templates maps a stack name to the template body sent to
-	// CloudFormation (compiler.WireBody of the checked template file).
+	Manifest manifest.Manifest
+	// Templates maps a stack name to its template body.
 	Templates map[string][]byte
 }
 
 // LoadDir reads the manifest.json of a build output directory and the
 // templates it names, checking each template against the manifest's sha256.
 func LoadDir(dir string) (*Bundle, error) {
-	path := filepath.Join(dir, compiler.ManifestFile)
+	path := filepath.Join(dir, manifest.File)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
-	m, err := compiler.ReadManifest(data)
+	m, err := manifest.Read(data)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, err)
 	}
@@ -43,7 +42,7 @@ func LoadDir(dir string) (*Bundle, error) {
 		if sum := sha256Hex(body); sum != s.SHA256 {
 			return nil, fmt.Errorf("template %s of stack %s has sha256 %s but the manifest says %s: it changed after the build; run cicdgen build again", tp, s.Name, sum, s.SHA256)
 		}
-		b.Templates[s.Name] = compiler.WireBody(body)
+		b.Templates[s.Name] = manifest.WireBody(body)
 	}
 	if err := b.check(); err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, err)
@@ -52,8 +51,8 @@ func LoadDir(dir string) (*Bundle, error) {
 }
 
 // FromOutput returns the bundle of a system built in memory
-// (compiler.Outputs), checking each template against the manifest's sha256.
-func FromOutput(o *compiler.Output) (*Bundle, error) {
+// (a manifest.Output), checking each template against the manifest's sha256.
+func FromOutput(o *manifest.Output) (*Bundle, error) {
 	b := &Bundle{Manifest: o.Manifest, Templates: map[string][]byte{}}
 	for _, s := range o.Manifest.Stacks {
 		body, ok := o.Files[s.Template]
@@ -63,7 +62,7 @@ func FromOutput(o *compiler.Output) (*Bundle, error) {
 		if sum := sha256Hex(body); sum != s.SHA256 {
 			return nil, fmt.Errorf("template %s of stack %s has sha256 %s but the manifest says %s", s.Template, s.Name, sum, s.SHA256)
 		}
-		b.Templates[s.Name] = compiler.WireBody(body)
+		b.Templates[s.Name] = manifest.WireBody(body)
 	}
 	if err := b.check(); err != nil {
 		return nil, err
@@ -77,7 +76,7 @@ func FromOutput(o *compiler.Output) (*Bundle, error) {
 func (b *Bundle) Placeholders() []string { return b.Manifest.Placeholders }
 
 // Stack returns the manifest entry of the stack called name, or nil.
-func (b *Bundle) Stack(name string) *compiler.ManifestStack {
+func (b *Bundle) Stack(name string) *manifest.Stack {
 	for i := range b.Manifest.Stacks {
 		if b.Manifest.Stacks[i].Name == name {
 			return &b.Manifest.Stacks[i]

@@ -21,7 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // CloudFormationAPI is the part of the CloudFormation client that apply and
@@ -75,13 +75,13 @@ type Clients struct {
 
 // ClientFactory builds the clients of an account and region.
 type ClientFactory interface {
-	Clients(ctx context.Context, account compiler.ManifestAccount, region string) (*Clients, error)
+	Clients(ctx context.Context, account manifest.Account, region string) (*Clients, error)
 }
 
 // AccountError says that apply cannot act in an account. Its message names
 // the account and says how to configure access to it.
 type AccountError struct {
-	Account compiler.ManifestAccount
+	Account manifest.Account
 	Caller  string // the caller's account id
 	Err     error  // the cause, when reaching the account failed
 }
@@ -274,7 +274,7 @@ func (a *AWS) sts(p aws.CredentialsProvider, region string) *sts.Client {
 // the account's role (assumed once, then cached) or its profile (checked
 // once with GetCallerIdentity). When the caller's account cannot be found,
 // an account with a role or profile is still reached through it.
-func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
+func (a *AWS) credentials(ctx context.Context, acct manifest.Account, region string) (aws.CredentialsProvider, error) {
 	return a.accounts.do(ctx, acct.ID, func() (aws.CredentialsProvider, bool, error) {
 		p, err := a.reach(ctx, acct, region)
 		return p, ctx.Err() == nil, err // an interrupted attempt is not kept
@@ -283,7 +283,7 @@ func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, re
 
 // reach finds the credentials of account, for credentials, which calls it
 // once per account.
-func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
+func (a *AWS) reach(ctx context.Context, acct manifest.Account, region string) (aws.CredentialsProvider, error) {
 	caller, err := a.Caller(ctx, region)
 	if err != nil && (ctx.Err() != nil || acct.Role == "" && acct.Profile == "") {
 		return nil, err
@@ -328,7 +328,7 @@ func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region s
 }
 
 // Clients returns the clients of account in region.
-func (a *AWS) Clients(ctx context.Context, acct compiler.ManifestAccount, region string) (*Clients, error) {
+func (a *AWS) Clients(ctx context.Context, acct manifest.Account, region string) (*Clients, error) {
 	p, err := a.credentials(ctx, acct, region)
 	if err != nil {
 		return nil, err

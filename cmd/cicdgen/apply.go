@@ -17,6 +17,7 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -212,7 +213,7 @@ func loadBundle(env *Env, r *reporter, path string) (*deploy.Bundle, error) {
 		fmt.Fprintf(env.Stderr, "cicdgen: %s holds %d placeholder value(s) (listed above); apply refuses placeholders: replace them with real values\n", path, len(placeholders))
 		return nil, exitWith(exitInputErrors)
 	}
-	o, err := compiler.Outputs(a, compiler.FormatJSON)
+	o, err := compiler.Outputs(a, manifest.FormatJSON)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
 		return nil, exitWith(exitInputErrors)

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // defaultOutputDir is where build writes when -o is not given.
@@ -24,7 +25,7 @@ func buildCommand(env *Env) *cli.Command {
 			"stderr. Exit status: 0 built (warnings allowed), 1 errors, 2 usage.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: defaultOutputDir, Usage: "write the templates and manifest.json into `DIR`"},
-			&cli.StringFlag{Name: "format", Value: compiler.FormatJSON, Usage: "template format: json or yaml"},
+			&cli.StringFlag{Name: "format", Value: manifest.FormatJSON, Usage: "template format: json or yaml"},
 			strictFlag(),
 			diagnosticsFormatFlag(),
 			colorFlag(),
@@ -35,7 +36,7 @@ func buildCommand(env *Env) *cli.Command {
 				return err
 			}
 			format := c.String("format")
-			if format != compiler.FormatJSON && format != compiler.FormatYAML {
+			if format != manifest.FormatJSON && format != manifest.FormatYAML {
 				return usageError(c, env, "invalid --format %q: use json or yaml", format)
 			}
 			dir := c.String("output")
@@ -57,7 +58,7 @@ func buildCommand(env *Env) *cli.Command {
 				fmt.Fprintf(env.Stderr, "cicdgen build: %v\n", err)
 				return exitWith(exitInputErrors)
 			}
-			fmt.Fprintf(env.Stdout, "wrote %d stacks and %s to %s\n", len(a.Stacks), compiler.ManifestFile, dir)
+			fmt.Fprintf(env.Stdout, "wrote %d stacks and %s to %s\n", len(a.Stacks), manifest.File, dir)
 			return nil
 		},
 	}

@@ -1,0 +1,42 @@
+package compiler
+
+import (
+	"github.com/awslabs/goformation/v7/cloudformation"
+
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+// pipelineStack is the pipeline stack (tooling account, home region); its
+// builder is buildPipeline (pipeline.go).
+type pipelineStack struct{ toolingStack }
+
+// pipelineStacks returns the one pipeline stack of sys.
+func pipelineStacks(sys *schema.System) []stackKind {
+	return []stackKind{pipelineStack{toolingStack{sys}}}
+}
+
+func (s pipelineStack) kind() string { return schema.KindPipeline }
+
+// dependsOn: every artifacts-<region> stack (its artifact stores and the
+// ArtifactKeyArn<Region> parameters), the tooling secrets stack (the builds
+// read the docker credentials), and every environment's roles, secrets and
+// ecs stacks. CodePipeline starts an execution as soon as the pipeline is
+// created; created last, the pipeline's first execution finds every stack
+// its deploy actions update, and the roles they assume, in place.
+func (s pipelineStack) dependsOn() []string {
+	var kinds []string
+	for _, r := range schema.NamesOf(s.sys).SupportRegions() {
+		kinds = append(kinds, schema.KindArtifacts(r))
+	}
+	if s.sys.Build.RegistryCredentials {
+		kinds = append(kinds, schema.KindToolingSecrets)
+	}
+	for _, e := range s.sys.Environments {
+		kinds = append(kinds, schema.KindRoles(e.Name), schema.KindSecrets(e.Name), schema.KindECS(e.Name))
+	}
+	return kinds
+}
+
+func (s pipelineStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+	return buildPipeline(s.sys)
+}

@@ -14,18 +14,20 @@ import (
 
 // starterFiles holds the files `cicdgen init` writes, in the order written.
 //
-//go:embed starter/system.yaml starter/buildspec.yml
+//go:embed starter/system.yaml starter/buildspec.yml starter/build.Dockerfile
 var starterFiles embed.FS
 
 // starterNames returns the names of the starter files, in the order written.
-func starterNames() []string { return []string{"system.yaml", "buildspec.yml"} }
+func starterNames() []string { return []string{"system.yaml", "buildspec.yml", "build.Dockerfile"} }
 
-// initCommand is `cicdgen init`: write a commented starter system.yaml and
-// the starter buildspec.yml of the build contract. It never overwrites.
+// initCommand is `cicdgen init`: write a commented starter system.yaml, the
+// starter buildspec.yml of the build contract and the starter
+// build.Dockerfile of the build image (build.image: ecr). It never
+// overwrites.
 func initCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:      "init",
-		Usage:     "write a commented starter system.yaml and buildspec.yml (never overwrites)",
+		Usage:     "write a commented starter system.yaml, buildspec.yml and build.Dockerfile (never overwrites)",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dir", Value: ".", Usage: "directory to write the files to (created if missing)"},
@@ -61,10 +63,13 @@ func initCommand(env *Env) *cli.Command {
 type existingFilesError struct{ paths []string }
 
 func (e existingFilesError) Error() string {
-	if len(e.paths) == 1 {
+	switch len(e.paths) {
+	case 1:
 		return e.paths[0] + " already exists"
+	case 2:
+		return strings.Join(e.paths, " and ") + " already exist"
 	}
-	return strings.Join(e.paths, " and ") + " already exist"
+	return strings.Join(e.paths[:len(e.paths)-1], ", ") + " and " + e.paths[len(e.paths)-1] + " already exist"
 }
 
 // writeStarter writes the starter files into dir and returns their paths.

@@ -138,9 +138,7 @@ func (n Names) DeployRole(env string) string { return n.env4("deploy", env) }
 func (n Names) ExecutionRole(env string) string { return n.env4("cfn-exec", env) }
 
 // RegistrySecret is the Secrets Manager secret of private-registry credentials.
-func (n Names) RegistrySecret(env string) string {
-	return fmt.Sprintf("docker-credentials-%s-%s", env, n.sys.Suffix)
-}
+func (n Names) RegistrySecret(env string) string { return n.env4("docker-credentials", env) }
 
 // Cluster is the ECS cluster of an environment.
 func (n Names) Cluster(env string) string {
@@ -233,6 +231,7 @@ func (n Names) PhysicalNames() []PhysicalName {
 		add("CloudFormation stack", n.StackName(KindArtifacts(r)), 128, "$.name")
 		add("S3 bucket", n.ArtifactBucket(r), 63, "$.name")
 		add("S3 bucket", n.AccessLogBucket(r), 63, "$.name")
+		add("KMS alias", n.ArtifactKeyAlias(r), 256, "$.name")
 	}
 	for i := range s.Environments {
 		e := &s.Environments[i]

@@ -35,7 +35,7 @@ var physicalNameProperty = map[string]struct{ property, scope string }{
 	"AWS::SSM::Parameter":                       {"Name", "region"},
 	"AWS::SecretsManager::Secret":               {"Name", "region"},
 	// Resources AWS names itself.
-	"AWS::CloudFormation::WaitConditionHandle":    {},
+	"AWS::CloudFormation::WaitConditionHandle": {},
 	"AWS::EC2::EIP":                               {},
 	"AWS::EC2::FlowLog":                           {},
 	"AWS::EC2::InternetGateway":                   {},

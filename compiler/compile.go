@@ -140,8 +140,8 @@ func compileStack(sys *schema.System, s *Stack, k stackKind) (diag.Diagnostics, 
 	before := measure(doc)
 	if len(sys.Overrides[s.Kind]) > 0 {
 		// Quotas that only the overrides break point at the overrides.
-		if b, err := compactJSON(doc); err == nil {
-			before.size = len(b)
+		if b, err := canonicalJSON(doc); err == nil {
+			before.size = wireSize(b)
 		}
 	}
 	doc, ods := applyOverrides(sys, s.Kind, doc)
@@ -157,12 +157,7 @@ func compileStack(sys *schema.System, s *Stack, k stackKind) (diag.Diagnostics, 
 	s.Body = body
 	// The size CloudFormation counts is that of the body apply sends
 	// (manifest.WireBody: the JSON without indentation).
-	wire, err := compactJSON(doc)
-	if err != nil {
-		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
-			"stack %s: %v", s.Name, err)), false
-	}
-	return append(ds, checkQuotas(sys, s, env, doc, before, len(wire))...), true
+	return append(ds, checkQuotas(sys, s, env, doc, before, wireSize(body))...), true
 }
 
 // stackTags returns the tags of a stack: system.yaml's tags plus the

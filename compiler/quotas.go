@@ -238,3 +238,29 @@ func jsonSize(v any) int {
 	}
 	return len([]rune(string(b)))
 }
+
+// wireSize returns the length of the JSON document body without the
+// whitespace between its tokens: the size of the body apply sends
+// (manifest.WireBody), counted without encoding the document again.
+func wireSize(body []byte) int {
+	n, inString, escaped := 0, false, false
+	for _, c := range body {
+		switch {
+		case inString:
+			n++
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
+		default:
+			n++
+			inString = c == '"'
+		}
+	}
+	return n
+}

@@ -14,7 +14,7 @@ import (
 )
 
 // schemaFile holds the resource provider schemas of the types the compiler
-// uses; go generate (see doc.go) regenerates it from ../shared/cfn-schemas.
+// uses; go generate (see doc.go) regenerates it from AWS's schemas.
 var schemaFile = filepath.Join("testdata", "cfn-schemas", "schemas.json")
 
 // TestTemplatesMatchResourceSchemas validates every stack of every golden

@@ -51,7 +51,7 @@ func Compile(sys *schema.System) (*Assembly, diag.Diagnostics) {
 	return compileWith(sys, stacksOf(sys))
 }
 
-// compileWith compiles the stacks kinds of sys, in their order. Compile
+// compileWith compiles the given stacks of sys, in their order. Compile
 // passes every stack of sys; tests pass stacks with small templates to
 // exercise the orchestration alone.
 func compileWith(sys *schema.System, kinds []stackKind) (*Assembly, diag.Diagnostics) {

@@ -59,10 +59,9 @@ var physicalNameProperty = map[string]struct{ property, scope string }{
 	"AWS::SecretsManager::SecretTargetAttachment": {},
 }
 
-// collisionSystem is a system with every optional stack and resource
-// (a test stage, registry credentials, a support region, protect, a
-// certificate, waves), named name; every other value is the same for each
-// name.
+// collisionSystem is a system with every optional stack (a test stage,
+// registry credentials, a support region, protect, waves), named name;
+// every other value is the same for each name.
 func collisionSystem(name string) string {
 	return fmt.Sprintf(`version: 1
 name: %s
@@ -81,7 +80,6 @@ test: {}
 service:
   name: web
   port: 8080
-  certificate: arn:aws:acm:us-east-1:401234567892:certificate/8c1f4d9e-2b3a-4c5d-8e7f-9a0b1c2d3e4f
 environments:
   - {name: dev, account: dev}
   - {name: eu, account: prod, region: eu-west-1, wave: prod, protect: true}

@@ -230,22 +230,26 @@ func pipeUpdateStage(sys *schema.System) ([]codepipeline.Pipeline_StageDeclarati
 // pipeStackAction returns the CloudFormation action that creates or updates
 // the stack of kind of env from the build output, as the environment's
 // deploy role, with its execution role and the stack's template
-// configuration.
-func pipeStackAction(sys *schema.System, env *schema.Environment, name, kind string, runOrder int) codepipeline.Pipeline_ActionDeclaration {
+// configuration, and the extra configuration more (ParameterOverrides).
+func pipeStackAction(sys *schema.System, env *schema.Environment, name, kind string, runOrder int, more map[string]any) codepipeline.Pipeline_ActionDeclaration {
 	names := schema.NamesOf(sys)
 	acct := sys.AccountOf(env).ID
 	stack := names.StackName(kind)
+	config := map[string]any{
+		"ActionMode":            "CREATE_UPDATE",
+		"StackName":             stack,
+		"TemplatePath":          fmt.Sprintf("%s::%s/%s", pipeBuildArtifact, pipeBuildOutputDir, manifest.TemplateFile(stack, manifest.FormatJSON)),
+		"TemplateConfiguration": fmt.Sprintf("%s::%s/%s", pipeBuildArtifact, pipeBuildOutputDir, manifest.ConfigFile(stack)),
+		"Capabilities":          "CAPABILITY_IAM,CAPABILITY_NAMED_IAM",
+		"RoleArn":               schema.RoleARN(acct, names.ExecutionRole(env.Name)),
+	}
+	for k, v := range more {
+		config[k] = v
+	}
 	a := codepipeline.Pipeline_ActionDeclaration{
-		Name:         name,
-		ActionTypeId: pipeActionType("Deploy", "CloudFormation"),
-		Configuration: map[string]any{
-			"ActionMode":            "CREATE_UPDATE",
-			"StackName":             stack,
-			"TemplatePath":          fmt.Sprintf("%s::%s/%s", pipeBuildArtifact, pipeBuildOutputDir, manifest.TemplateFile(stack, manifest.FormatJSON)),
-			"TemplateConfiguration": fmt.Sprintf("%s::%s/%s", pipeBuildArtifact, pipeBuildOutputDir, manifest.ConfigFile(stack)),
-			"Capabilities":          "CAPABILITY_IAM,CAPABILITY_NAMED_IAM",
-			"RoleArn":               schema.RoleARN(acct, names.ExecutionRole(env.Name)),
-		},
+		Name:           name,
+		ActionTypeId:   pipeActionType("Deploy", "CloudFormation"),
+		Configuration:  config,
 		InputArtifacts: []codepipeline.Pipeline_InputArtifact{{Name: pipeBuildArtifact}},
 		RoleArn:        cloudformation.String(schema.RoleARN(acct, names.DeployRole(env.Name))),
 		RunOrder:       cloudformation.Int(runOrder),
@@ -256,53 +260,66 @@ func pipeStackAction(sys *schema.System, env *schema.Environment, name, kind str
 	return a
 }
 
-// pipeDeployStagesOf returns a stage per environment or wave: the approval
-// (run order 1) when the stage asks for one, then the secrets-<env> stack of
-// every environment with managed secrets (schema.PipelineDeploysSecrets),
-// then every environment's ecs stack, each in a run order of its own, so
-// that an ecs stack never starts before its secrets exist.
+// pipeApprovalAction returns the manual approval that opens deploy stage st.
+func pipeApprovalAction(sys *schema.System, st pipeStage) codepipeline.Pipeline_ActionDeclaration {
+	what := "environment " + st.Label
+	if st.Envs[0].Wave != "" {
+		what = fmt.Sprintf("wave %s (%d environments)", st.Label, len(st.Envs))
+	}
+	return codepipeline.Pipeline_ActionDeclaration{
+		Name:         "Approve",
+		ActionTypeId: pipeActionType("Approval", "Manual"),
+		Configuration: map[string]any{
+			"NotificationArn": cloudformation.Ref(pipeApprovalsTopicID),
+			"CustomData":      pipeCustomData(fmt.Sprintf("Approve the deployment of %s to %s.", schema.NamesOf(sys).Pipeline(), what)),
+		},
+		RunOrder: cloudformation.Int(1),
+	}
+}
+
+// pipeDeployStage returns the deploy stage of one environment or wave: the
+// approval (run order 1) when the stage asks for one, then the
+// secrets-<env> stack of every environment with managed secrets
+// (schema.PipelineDeploysSecrets), then every environment's ecs stack, each
+// in a run order of its own, so that an ecs stack never starts before its
+// secrets exist.
+func pipeDeployStage(sys *schema.System, st pipeStage) (codepipeline.Pipeline_StageDeclaration, error) {
+	var actions []codepipeline.Pipeline_ActionDeclaration
+	runOrder := 1
+	if st.Approval {
+		actions = append(actions, pipeApprovalAction(sys, st))
+		runOrder++
+	}
+	secrets := false
+	for _, env := range st.Envs {
+		if schema.PipelineDeploysSecrets(env) {
+			secrets = true
+			actions = append(actions, pipeStackAction(sys, env, "Secrets-"+env.Name, schema.KindSecrets(env.Name), runOrder, nil))
+		}
+	}
+	if secrets {
+		runOrder++
+	}
+	for _, env := range st.Envs {
+		overrides, err := pipeParameterOverrides(sys, env.Region)
+		if err != nil {
+			return codepipeline.Pipeline_StageDeclaration{}, err
+		}
+		actions = append(actions, pipeStackAction(sys, env, "Deploy-"+env.Name, schema.KindECS(env.Name), runOrder,
+			map[string]any{"ParameterOverrides": overrides}))
+	}
+	return codepipeline.Pipeline_StageDeclaration{Name: st.Name, Actions: actions}, nil
+}
+
+// pipeDeployStagesOf returns the deploy stages, one per environment or wave.
 func pipeDeployStagesOf(sys *schema.System) ([]codepipeline.Pipeline_StageDeclaration, error) {
-	names := schema.NamesOf(sys)
 	var stages []codepipeline.Pipeline_StageDeclaration
 	for _, st := range pipeDeployStages(sys) {
-		var actions []codepipeline.Pipeline_ActionDeclaration
-		runOrder := 1
-		if st.Approval {
-			what := "environment " + st.Label
-			if st.Envs[0].Wave != "" {
-				what = fmt.Sprintf("wave %s (%d environments)", st.Label, len(st.Envs))
-			}
-			actions = append(actions, codepipeline.Pipeline_ActionDeclaration{
-				Name:         "Approve",
-				ActionTypeId: pipeActionType("Approval", "Manual"),
-				Configuration: map[string]any{
-					"NotificationArn": cloudformation.Ref(pipeApprovalsTopicID),
-					"CustomData":      pipeCustomData(fmt.Sprintf("Approve the deployment of %s to %s.", names.Pipeline(), what)),
-				},
-				RunOrder: cloudformation.Int(runOrder),
-			})
-			runOrder++
+		stage, err := pipeDeployStage(sys, st)
+		if err != nil {
+			return nil, err
 		}
-		secretsOrder := 0
-		for _, env := range st.Envs {
-			if schema.PipelineDeploysSecrets(env) {
-				secretsOrder = runOrder
-				actions = append(actions, pipeStackAction(sys, env, "Secrets-"+env.Name, schema.KindSecrets(env.Name), runOrder))
-			}
-		}
-		if secretsOrder != 0 {
-			runOrder++
-		}
-		for _, env := range st.Envs {
-			a := pipeStackAction(sys, env, "Deploy-"+env.Name, schema.KindECS(env.Name), runOrder)
-			overrides, err := pipeParameterOverrides(sys, env.Region)
-			if err != nil {
-				return nil, err
-			}
-			a.Configuration.(map[string]any)["ParameterOverrides"] = overrides
-			actions = append(actions, a)
-		}
-		stages = append(stages, codepipeline.Pipeline_StageDeclaration{Name: st.Name, Actions: actions})
+		stages = append(stages, stage)
 	}
 	return stages, nil
 }

@@ -102,81 +102,105 @@ func addPipeUpdate(t *cloudformation.Template, sys *schema.System) {
 	})
 }
 
-// pipeUpdateRegions returns the home region and the support regions.
-func pipeUpdateRegions(sys *schema.System) []string {
-	return append([]string{sys.Region}, schema.NamesOf(sys).SupportRegions()...)
+// pipeUpdateScope is what the update-pipeline role's statements are scoped
+// to: this system's tooling stacks and the resources they hold.
+type pipeUpdateScope struct {
+	sys                            *schema.System
+	names                          schema.Names
+	acct                           string
+	artifacts                      string // the home artifact bucket's ARN
+	logGroup                       string // the build log group's ARN
+	keys, aliases                  string // KMS key and alias ARN patterns
+	stacks, buckets, bucketObjects []any
+	repos, projects, connections   []any
+	managedRoles, passed           []any // roles it manages; roles it passes
+	topics, subscriptions          []any
+	tagged, requestTagged          map[string]map[string]any
+}
+
+// arn returns arn:aws:<service>:<region>:<tooling account>:<resource>.
+func (s pipeUpdateScope) arn(service, region, resource string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, region, s.acct, resource)
+}
+
+// newPipeUpdateScope returns the scope of sys's update-pipeline role.
+// Per-region resources are named by a pattern over the region: each name
+// carries the tooling account's id or is exact, so no other system's
+// resource matches (a system's name has at most 20 characters, fewer than
+// "<name>-artifacts-" and an account id). Stacks are named exactly.
+func newPipeUpdateScope(sys *schema.System) pipeUpdateScope {
+	names := schema.NamesOf(sys)
+	s := pipeUpdateScope{sys: sys, names: names, acct: sys.Tooling().ID}
+	stackARN := func(region, kind string) any {
+		return s.arn("cloudformation", region, "stack/"+names.StackName(kind)+"/*")
+	}
+	s.stacks = []any{
+		stackARN(sys.Region, schema.KindPipeline),
+		stackARN(sys.Region, schema.KindMonitoring),
+		stackARN(sys.Region, schema.KindToolingSecrets),
+	}
+	for _, r := range names.SupportRegions() {
+		s.stacks = append(s.stacks, stackARN(r, schema.KindArtifacts(r)))
+	}
+	s.buckets = []any{
+		toolingBucketARN(names.CacheBucket()),
+		toolingBucketARN(names.ArtifactBucket("*")),
+		toolingBucketARN(names.AccessLogBucket("*")),
+	}
+	for _, b := range s.buckets {
+		s.bucketObjects = append(s.bucketObjects, b.(string)+"/*")
+	}
+	s.artifacts = toolingBucketARN(names.ArtifactBucket(sys.Region))
+	s.keys = s.arn("kms", "*", "key/*")
+	s.aliases = s.arn("kms", "*", names.ArtifactKeyAlias("*"))
+	s.repos = []any{pipeECRRepoARN(sys, sys.Region, names.BuildImageRepo()), pipeECRRepoARN(sys, "*", names.AppRepo())}
+	for _, p := range []string{names.BuildImageProject(), names.BuildProject(), names.TestProject(), names.UpdatePipelineProject()} {
+		s.projects = append(s.projects, pipeProjectARN(sys, p))
+	}
+	s.managedRoles = []any{toolingPipelineRoleARN(sys), toolingCodeBuildRoleARN(sys)}
+	s.passed = append(slices.Clone(s.managedRoles), toolingUpdateRoleARN(sys))
+	s.topics = []any{s.arn("sns", sys.Region, names.ApprovalsTopic()), s.arn("sns", sys.Region, names.FailuresTopic())}
+	s.subscriptions = []any{s.topics[0].(string) + ":*", s.topics[1].(string) + ":*"}
+	s.logGroup = s.arn("logs", sys.Region, "log-group:"+names.BuildLogGroup())
+	for _, c := range pipeConnectionARNs(sys.Source.Connection) {
+		s.connections = append(s.connections, c)
+	}
+	s.tagged = map[string]map[string]any{"StringEquals": {
+		"aws:ResourceTag/" + TagSystem: sys.Name,
+		"aws:ResourceTag/" + TagSuffix: sys.Suffix,
+	}}
+	s.requestTagged = map[string]map[string]any{"StringEquals": {
+		"aws:RequestTag/" + TagSystem: sys.Name,
+		"aws:RequestTag/" + TagSuffix: sys.Suffix,
+	}}
+	return s
 }
 
 // pipeUpdatePolicy returns the update-pipeline role's policy. It does not
 // depend on build.registry_credentials or test:, so that turning them on or
 // off never changes the role's own policy.
 func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
-	names := schema.NamesOf(sys)
-	acct := sys.Tooling().ID
-	regions := pipeUpdateRegions(sys)
-	arn := func(service, region, resource string) string {
-		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, region, acct, resource)
+	s := newPipeUpdateScope(sys)
+	var statements []Statement
+	for _, group := range [][]Statement{s.runStatements(), s.stackStatements(), s.storageStatements(), s.deliveryStatements()} {
+		statements = append(statements, group...)
 	}
-	stackARN := func(region, kind string) any {
-		return arn("cloudformation", region, "stack/"+names.StackName(kind)+"/*")
-	}
-	stacks := []any{
-		stackARN(sys.Region, schema.KindPipeline),
-		stackARN(sys.Region, schema.KindMonitoring),
-		stackARN(sys.Region, schema.KindToolingSecrets),
-	}
-	for _, r := range regions {
-		if r != sys.Region {
-			stacks = append(stacks, stackARN(r, schema.KindArtifacts(r)))
-		}
-	}
-	// Per-region resources by a pattern over the region: each name carries
-	// the tooling account's id or is exact, so no other system's resource
-	// matches (a system's name has at most 20 characters, fewer than
-	// "<name>-artifacts-" and an account id).
-	buckets := []any{
-		toolingBucketARN(names.CacheBucket()),
-		toolingBucketARN(names.ArtifactBucket("*")),
-		toolingBucketARN(names.AccessLogBucket("*")),
-	}
-	var bucketObjects []any
-	for _, b := range buckets {
-		bucketObjects = append(bucketObjects, b.(string)+"/*")
-	}
-	keys := arn("kms", "*", "key/*")
-	aliases := arn("kms", "*", names.ArtifactKeyAlias("*"))
-	repos := []any{pipeECRRepoARN(sys, sys.Region, names.BuildImageRepo()), pipeECRRepoARN(sys, "*", names.AppRepo())}
-	var projects []any
-	for _, p := range []string{names.BuildImageProject(), names.BuildProject(), names.TestProject(), names.UpdatePipelineProject()} {
-		projects = append(projects, pipeProjectARN(sys, p))
-	}
-	managedRoles := []any{toolingPipelineRoleARN(sys), toolingCodeBuildRoleARN(sys)}
-	passed := append(slices.Clone(managedRoles), toolingUpdateRoleARN(sys))
-	topics := []any{
-		arn("sns", sys.Region, names.ApprovalsTopic()),
-		arn("sns", sys.Region, names.FailuresTopic()),
-	}
-	subscriptions := []any{topics[0].(string) + ":*", topics[1].(string) + ":*"}
-	logGroup := arn("logs", sys.Region, "log-group:"+names.BuildLogGroup())
-	var connections []any
-	for _, c := range pipeConnectionARNs(sys.Source.Connection) {
-		connections = append(connections, c)
-	}
-	tagged := map[string]map[string]any{"StringEquals": {
-		"aws:ResourceTag/" + TagSystem: sys.Name,
-		"aws:ResourceTag/" + TagSuffix: sys.Suffix,
-	}}
-	requestTagged := map[string]map[string]any{"StringEquals": {
-		"aws:RequestTag/" + TagSystem: sys.Name,
-		"aws:RequestTag/" + TagSuffix: sys.Suffix,
-	}}
+	return Policy(statements...)
+}
 
-	artifacts := toolingBucketARN(names.ArtifactBucket(sys.Region))
-	return Policy(
-		Allow("Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroup+":*"),
+// runStatements: what the project itself needs to run.
+func (s pipeUpdateScope) runStatements() []Statement {
+	return []Statement{
+		Allow("Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, s.logGroup+":*"),
 		// CodeBuild downloads the input artifact, cicdgen-out/, as the project's role.
-		Allow("ReadBuildOutput", []string{"s3:GetObject", "s3:GetObjectVersion"}, artifacts+"/*"),
+		Allow("ReadBuildOutput", []string{"s3:GetObject", "s3:GetObjectVersion"}, s.artifacts+"/*"),
 		Allow("ArtifactKey", []string{"kms:Decrypt", "kms:DescribeKey"}, cloudformation.GetAtt(toolingArtifactKeyID, "Arn")),
+	}
+}
+
+// stackStatements: CloudFormation's calls on the tooling stacks.
+func (s pipeUpdateScope) stackStatements() []Statement {
+	return []Statement{
 		Allow("ToolingStacks", []string{
 			"cloudformation:CreateChangeSet",
 			"cloudformation:CreateStack",
@@ -190,7 +214,7 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"cloudformation:ExecuteChangeSet",
 			"cloudformation:TagResource",
 			"cloudformation:UntagResource",
-		}, stacks...),
+		}, s.stacks...),
 		// Fn::ImportValue (monitoring imports the failures topic) and
 		// template validation have no resource-level permissions.
 		Allow("TemplatesAndExports", []string{
@@ -198,6 +222,13 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"cloudformation:ListExports",
 			"cloudformation:ValidateTemplate",
 		}, "*"),
+	}
+}
+
+// storageStatements: the handlers of the buckets, keys, repositories and
+// the build log group.
+func (s pipeUpdateScope) storageStatements() []Statement {
+	return []Statement{
 		Allow("Buckets", []string{
 			"s3:CreateBucket",
 			"s3:DeleteBucket",
@@ -231,9 +262,9 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"s3:PutBucketVersioning",
 			"s3:PutEncryptionConfiguration",
 			"s3:PutLifecycleConfiguration",
-		}, buckets...),
-		Allow("BucketObjectAcls", []string{"s3:PutObjectAcl"}, bucketObjects...),
-		Allow("CreateKeys", []string{"kms:CreateKey", "kms:TagResource"}, "*").withCondition(requestTagged),
+		}, s.buckets...),
+		Allow("BucketObjectAcls", []string{"s3:PutObjectAcl"}, s.bucketObjects...),
+		Allow("CreateKeys", []string{"kms:CreateKey", "kms:TagResource"}, "*").withCondition(s.requestTagged),
 		Allow("ManageKeys", []string{
 			"kms:CreateAlias",
 			"kms:DeleteAlias",
@@ -248,8 +279,8 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"kms:UntagResource",
 			"kms:UpdateAlias",
 			"kms:UpdateKeyDescription",
-		}, keys).withCondition(tagged),
-		Allow("KeyAliases", []string{"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}, aliases),
+		}, s.keys).withCondition(s.tagged),
+		Allow("KeyAliases", []string{"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}, s.aliases),
 		Allow("ListAliases", []string{"kms:ListAliases"}, "*"),
 		Allow("Repositories", []string{
 			"ecr:CreateRepository",
@@ -269,7 +300,7 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			// EmptyOnDelete: the repositories are emptied when deleted.
 			"ecr:BatchDeleteImage",
 			"ecr:ListImages",
-		}, repos...),
+		}, s.repos...),
 		Allow("BuildLogGroup", []string{
 			"logs:AssociateKmsKey",
 			"logs:CreateLogGroup",
@@ -280,8 +311,15 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"logs:PutRetentionPolicy",
 			"logs:TagResource",
 			"logs:UntagResource",
-		}, logGroup, logGroup+":*"),
-		Allow("DescribeLogGroups", []string{"logs:DescribeLogGroups"}, arn("logs", sys.Region, "log-group:*")),
+		}, s.logGroup, s.logGroup+":*"),
+		Allow("DescribeLogGroups", []string{"logs:DescribeLogGroups"}, s.arn("logs", s.sys.Region, "log-group:*")),
+	}
+}
+
+// deliveryStatements: the handlers of the roles, projects, topics,
+// pipeline, failure rule, dashboard and docker-credentials secret.
+func (s pipeUpdateScope) deliveryStatements() []Statement {
+	return []Statement{
 		Allow("ToolingRoles", []string{
 			"iam:CreateRole",
 			"iam:DeleteRole",
@@ -296,13 +334,13 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"iam:UpdateAssumeRolePolicy",
 			"iam:UpdateRole",
 			"iam:UpdateRoleDescription",
-		}, managedRoles...),
-		Allow("ReadOwnRole", []string{"iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies"}, toolingUpdateRoleARN(sys)),
+		}, s.managedRoles...),
+		Allow("ReadOwnRole", []string{"iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies"}, toolingUpdateRoleARN(s.sys)),
 		Statement{
 			Sid:       "PassToolingRoles",
 			Effect:    "Allow",
 			Action:    []string{"iam:PassRole"},
-			Resource:  resourceList(passed),
+			Resource:  resourceList(s.passed),
 			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": []string{"codebuild.amazonaws.com", "codepipeline.amazonaws.com"}}},
 		},
 		Allow("Projects", []string{
@@ -310,7 +348,7 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"codebuild:CreateProject",
 			"codebuild:DeleteProject",
 			"codebuild:UpdateProject",
-		}, projects...),
+		}, s.projects...),
 		Allow("Topics", []string{
 			"sns:CreateTopic",
 			"sns:DeleteTopic",
@@ -325,7 +363,7 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"sns:TagResource",
 			"sns:Unsubscribe",
 			"sns:UntagResource",
-		}, append(slices.Clone(topics), subscriptions...)...),
+		}, append(slices.Clone(s.topics), s.subscriptions...)...),
 		Allow("Pipeline", []string{
 			"codepipeline:CreatePipeline",
 			"codepipeline:DeletePipeline",
@@ -339,8 +377,8 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"codepipeline:TagResource",
 			"codepipeline:UntagResource",
 			"codepipeline:UpdatePipeline",
-		}, arn("codepipeline", sys.Region, names.Pipeline())),
-		Allow("PassConnection", []string{"codeconnections:PassConnection", "codestar-connections:PassConnection"}, connections...),
+		}, s.arn("codepipeline", s.sys.Region, s.names.Pipeline())),
+		Allow("PassConnection", []string{"codeconnections:PassConnection", "codestar-connections:PassConnection"}, s.connections...),
 		Allow("FailureRule", []string{
 			"events:DeleteRule",
 			"events:DescribeRule",
@@ -351,7 +389,7 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"events:RemoveTargets",
 			"events:TagResource",
 			"events:UntagResource",
-		}, arn("events", sys.Region, "rule/"+names.FailureRule())),
+		}, s.arn("events", s.sys.Region, "rule/"+s.names.FailureRule())),
 		Allow("Dashboard", []string{
 			"cloudwatch:DeleteDashboards",
 			"cloudwatch:GetDashboard",
@@ -359,7 +397,7 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"cloudwatch:PutDashboard",
 			"cloudwatch:TagResource",
 			"cloudwatch:UntagResource",
-		}, fmt.Sprintf("arn:aws:cloudwatch::%s:dashboard/%s", acct, names.Dashboard())),
+		}, fmt.Sprintf("arn:aws:cloudwatch::%s:dashboard/%s", s.acct, s.names.Dashboard())),
 		Allow("DockerCredentialsSecret", []string{
 			"secretsmanager:CreateSecret",
 			"secretsmanager:DeleteSecret",
@@ -367,8 +405,8 @@ func pipeUpdatePolicy(sys *schema.System) *PolicyDocument {
 			"secretsmanager:TagResource",
 			"secretsmanager:UntagResource",
 			"secretsmanager:UpdateSecret",
-		}, pipeDockerSecretARN(sys)),
-	)
+		}, pipeDockerSecretARN(s.sys)),
+	}
 }
 
 // withCondition returns s with condition c.

@@ -97,6 +97,9 @@ func addPipeUpdate(t *cloudformation.Template, sys *schema.System) {
 		Image: pipeImage{URI: pipeCuratedImage, Credentials: "CODEBUILD", Type: "LINUX_CONTAINER"},
 		Vars: []codebuild.Project_EnvironmentVariable{
 			{Name: "CICDGEN_OUTPUT", Value: pipeBuildOutputDir},
+			// go install fetches the Go release cicdgen's go.mod asks for
+			// when the image's Go is older.
+			{Name: "GOTOOLCHAIN", Value: "auto"},
 			{Name: "TOOLING_STACKS", Value: strings.Join(pipeToolingKinds(sys), " ")},
 		},
 	})

@@ -79,9 +79,9 @@ func TestCompileReportsABuilderError(t *testing.T) {
 
 func TestPipeParameterOverrides(t *testing.T) {
 	sys := loadYAML(t, baseSystem)
-	tests := map[string]struct{ region, file string }{
-		"an environment of the home region reads imageDetail.json":      {sys.Region, pipeImageDetail},
-		"an environment of another region reads that region's own file": {"eu-west-1", "imageDetail-eu-west-1.json"},
+	tests := map[string]struct{ region, key string }{
+		"an environment of the home region reads ImageURI":              {sys.Region, "ImageURI"},
+		"an environment of another region reads its region's own image": {"eu-west-1", "ImageURI_eu_west_1"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -93,7 +93,7 @@ func TestPipeParameterOverrides(t *testing.T) {
 			if err := json.Unmarshal([]byte(overrides), &got); err != nil {
 				t.Fatalf("%s is not JSON: %v", overrides, err)
 			}
-			want := map[string]any{"ImageUri": map[string]any{"Fn::GetParam": []any{pipeBuildArtifact, tc.file, "ImageURI"}}}
+			want := map[string]any{"ImageUri": map[string]any{"Fn::GetParam": []any{pipeBuildArtifact, pipeImageDetail, tc.key}}}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got %v, want %v", got, want)
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ecr"
@@ -37,7 +38,7 @@ import (
 //	CodeBuildRole           AWS::IAM::Role         role of the build-image, build and test projects
 //	BuildImageProject       AWS::CodeBuild::Project BuildImage (only with build.image: ecr): builds and pushes
 //	                                               the build image from build.dockerfile
-//	BuildProject            AWS::CodeBuild::Project build: pushes the image, writes imageDetail*.json and cicdgen-out/
+//	BuildProject            AWS::CodeBuild::Project build: pushes the image, writes imageDetail.json and cicdgen-out/
 //	TestProject             AWS::CodeBuild::Project test (only with test:)
 //	UpdatePipelineRole      AWS::IAM::Role         role of the update-pipeline project
 //	UpdatePipelineProject   AWS::CodeBuild::Project UpdatePipeline: applies the tooling stacks from cicdgen-out/
@@ -114,22 +115,24 @@ const (
 const (
 	// pipeBuildOutputDir is where the build runs `cicdgen build -o`.
 	pipeBuildOutputDir = "cicdgen-out"
-	// pipeImageDetail is the file the build writes with {"ImageURI": ...}:
-	// the image in the home region's application repository.
+	// pipeImageDetail is the file the build writes with the image it pushed:
+	// {"ImageURI": "<home region's repository>:<tag>"} and, for each support
+	// region, the key pipeRegionImageKey of that region's repository.
 	pipeImageDetail = "imageDetail.json"
 	// pipeSourceArtifact and pipeBuildArtifact name the pipeline's artifacts.
 	pipeSourceArtifact = "SourceOutput"
 	pipeBuildArtifact  = "BuildOutput"
 )
 
-// pipeRegionImageDetail returns the file the build writes with the image
-// pushed to region's application repository: imageDetail.json for the home
-// region, imageDetail-<region>.json for a support region.
-func pipeRegionImageDetail(sys *schema.System, region string) string {
+// pipeRegionImageKey returns the key of imageDetail.json that holds the
+// image pushed to region's application repository: ImageURI for the home
+// region, ImageURI_<region with underscores> for a support region
+// (ImageURI_eu_west_1).
+func pipeRegionImageKey(sys *schema.System, region string) string {
 	if region == sys.Region {
-		return pipeImageDetail
+		return "ImageURI"
 	}
-	return "imageDetail-" + region + ".json"
+	return "ImageURI_" + strings.ReplaceAll(region, "-", "_")
 }
 
 // Retention choices of the application and build-image repositories.

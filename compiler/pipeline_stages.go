@@ -17,7 +17,7 @@ import (
 //
 //	Source          the repository through the connection
 //	BuildImage      build.image: ecr only; the build-image project
-//	Build           the build project: image, imageDetail*.json, cicdgen-out/
+//	Build           the build project: image, imageDetail.json, cicdgen-out/
 //	Test            test: only; the test project
 //	UpdatePipeline  the update-pipeline project: the tooling stacks
 //	Deploy-<env|wave> per environment or wave: an optional approval, then per
@@ -53,10 +53,10 @@ func pipeDeployStages(sys *schema.System) []pipeStage {
 // pipeParameterOverrides is the ParameterOverrides of the deploy action of
 // an environment in region: the ecs stack's ImageUri, the image the build
 // pushed to that region's application repository (from the build's
-// imageDetail.json, or imageDetail-<region>.json for a support region).
+// imageDetail.json: ImageURI, or ImageURI_<region> for a support region).
 func pipeParameterOverrides(sys *schema.System, region string) (string, error) {
 	b, err := json.Marshal(map[string]any{
-		manifest.ImageURIParameter: map[string]any{"Fn::GetParam": []string{pipeBuildArtifact, pipeRegionImageDetail(sys, region), "ImageURI"}},
+		manifest.ImageURIParameter: map[string]any{"Fn::GetParam": []string{pipeBuildArtifact, pipeImageDetail, pipeRegionImageKey(sys, region)}},
 	})
 	if err != nil {
 		return "", fmt.Errorf("encode the deploy action's parameter overrides: %w", err)

@@ -199,11 +199,11 @@ func TestBuildPipelineDeployActions(t *testing.T) {
 				if err := json.Unmarshal([]byte(cfg["ParameterOverrides"].(string)), &overrides); err != nil {
 					t.Fatalf("%s: ParameterOverrides is not JSON: %v", env.Name, err)
 				}
-				detail := "imageDetail.json"
+				key := "ImageURI"
 				if env.Region != sys.Region {
-					detail = "imageDetail-" + env.Region + ".json"
+					key = "ImageURI_" + strings.ReplaceAll(env.Region, "-", "_")
 				}
-				wantOverrides := map[string]any{"ImageUri": map[string]any{"Fn::GetParam": []any{"BuildOutput", detail, "ImageURI"}}}
+				wantOverrides := map[string]any{"ImageUri": map[string]any{"Fn::GetParam": []any{"BuildOutput", "imageDetail.json", key}}}
 				if !toolingEqual(t, overrides, wantOverrides) {
 					t.Errorf("%s: ParameterOverrides = %s", env.Name, cfg["ParameterOverrides"])
 				}

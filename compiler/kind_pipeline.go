@@ -31,8 +31,13 @@ func (s pipelineStack) dependsOn() []string {
 	if s.sys.Build.RegistryCredentials {
 		kinds = append(kinds, schema.KindToolingSecrets)
 	}
-	for _, e := range s.sys.Environments {
-		kinds = append(kinds, schema.KindRoles(e.Name), schema.KindSecrets(e.Name), schema.KindECS(e.Name))
+	// Every stack of every environment, as environmentKinds makes them.
+	for i := range s.sys.Environments {
+		for _, newStack := range environmentKinds() {
+			if k := newStack(s.sys, &s.sys.Environments[i]); k != nil {
+				kinds = append(kinds, k.kind())
+			}
+		}
 	}
 	return kinds
 }

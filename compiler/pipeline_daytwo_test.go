@@ -208,7 +208,8 @@ func TestUpdatePipelineRoleIsScopedToThisSystem(t *testing.T) {
 			if r == "*" && !anywhere[sid] {
 				t.Errorf("%s grants on every resource", sid)
 			}
-			if strings.HasPrefix(r, "arn:") && !strings.Contains(r, "123456789012") && !strings.Contains(r, ":codestar-connections:") && !strings.Contains(r, ":codeconnections:") {
+			deployRoles := sid == "PassToolingRoles" && r == "arn:aws:iam::*:role/shop-deploy-*-dev"
+			if strings.HasPrefix(r, "arn:") && !strings.Contains(r, "123456789012") && !strings.Contains(r, ":codestar-connections:") && !strings.Contains(r, ":codeconnections:") && !deployRoles {
 				t.Errorf("%s: %s is outside the tooling account", sid, r)
 			}
 		}

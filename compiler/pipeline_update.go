@@ -161,7 +161,9 @@ func newPipeUpdateScope(sys *schema.System) pipeUpdateScope {
 		s.projects = append(s.projects, pipeProjectARN(sys, p))
 	}
 	s.managedRoles = []any{toolingPipelineRoleARN(sys), toolingCodeBuildRoleARN(sys)}
-	s.passed = append(slices.Clone(s.managedRoles), toolingUpdateRoleARN(sys))
+	// The pipeline's actions name the environments' deploy roles: should
+	// CodePipeline check that they may be passed, they may (to it alone).
+	s.passed = append(slices.Clone(s.managedRoles), toolingUpdateRoleARN(sys), schema.RoleARN("*", names.DeployRole("*")))
 	s.topics = []any{s.arn("sns", sys.Region, names.ApprovalsTopic()), s.arn("sns", sys.Region, names.FailuresTopic())}
 	s.subscriptions = []any{s.topics[0].(string) + ":*", s.topics[1].(string) + ":*"}
 	s.logGroup = s.arn("logs", sys.Region, "log-group:"+names.BuildLogGroup())

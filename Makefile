@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin/cicdgen
 
-.PHONY: all build test bench bench-process bench-cdk fuzz lint guard docs cfn-lint
+.PHONY: all build test bench bench-process bench-cdk fuzz lint guard docs cfn-lint dist
 
 all: lint test build
 
@@ -64,3 +64,7 @@ cfn-lint:
 ## docs: regenerate docs/stacks.md from the builders' logical-id tables
 docs:
 	$(GO) test ./compiler -run TestStacksDoc -update
+
+## dist: release archives for linux, darwin and windows (amd64, arm64) and SHA256SUMS into dist/; VERSION=v1.2.3 stamps the version (default: HEAD's tag, else devel+COMMIT)
+dist:
+	GO=$(GO) $(GO) run ./scripts/dist -out dist $(if $(VERSION),-version $(VERSION))

@@ -230,36 +230,48 @@ func TestApplyReachesEveryAccountThroughItsRole(t *testing.T) {
 // With the default polling, a stack that takes a second is seen done about
 // a second after it starts, so four independent ones take about a second
 // four at a time and about four seconds one at a time.
+// With the default polling, quick stacks are seen done soon after they
+// end. One at a time, on the injected clock (the fake's stacks progress on
+// it too): four stacks of a second each take about four seconds, not the
+// seconds of slower polling. Four at once, on the wall clock (concurrent
+// waits do not add up on it): about one stack's time.
 func TestApplyDefaultPollingFollowsQuickStacks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes five seconds")
-	}
 	const delay = time.Second
-	cases := map[string]struct {
-		concurrency int
-		low, high   time.Duration
-	}{
-		"four at once take about one stack's time":   {concurrency: 4, low: delay, high: delay * 3 / 2},
-		"one at a time take about four stacks' time": {concurrency: 1, low: 4 * delay, high: 5 * delay},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fake := fakeaws.Start(t)
-			fake.SetDelay("", delay)
-			opts := Options{Concurrency: tc.concurrency} // default polling
-			start := time.Now()
-			res, err := Apply(context.Background(), independent(4), factoryFor(t, fake, toolingID, "us-east-1"), opts)
-			elapsed := time.Since(start)
-			if err != nil || res.Failed() {
-				t.Fatalf("%v %+v", err, res)
-			}
-			t.Logf("took %v", elapsed)
-			if elapsed < tc.low || elapsed > tc.high {
-				t.Errorf("took %v, want between %v and %v", elapsed, tc.low, tc.high)
-			}
-		})
-	}
+	t.Run("one at a time take about four stacks' time", func(t *testing.T) {
+		t.Parallel()
+		fake := fakeaws.Start(t)
+		c := newVirtualClock()
+		fake.SetClock(c.Now)
+		fake.SetDelay("", delay)
+		start := c.Now()
+		res, err := Apply(context.Background(), independent(4), virtualFactory(t, fake, c, toolingID, "us-east-1"),
+			Options{Concurrency: 1, Now: c.Now, Sleep: c.Sleep}) // default polling
+		if err != nil || res.Failed() {
+			t.Fatalf("%v %+v", err, res)
+		}
+		took := c.Now().Sub(start)
+		t.Logf("took %v on the injected clock", took)
+		if took < 4*delay || took > 5*delay {
+			t.Errorf("took %v, want between %v and %v", took, 4*delay, 5*delay)
+		}
+	})
+	t.Run("four at once take about one stack's time", func(t *testing.T) {
+		t.Parallel()
+		if testing.Short() {
+			t.Skip("a second of wall clock")
+		}
+		fake := fakeaws.Start(t)
+		fake.SetDelay("", delay)
+		start := time.Now()
+		res, err := Apply(context.Background(), independent(4), factoryFor(t, fake, toolingID, "us-east-1"), Options{Concurrency: 4})
+		elapsed := time.Since(start)
+		if err != nil || res.Failed() {
+			t.Fatalf("%v %+v", err, res)
+		}
+		if elapsed < delay || elapsed > delay*3/2 {
+			t.Errorf("took %v, want between %v and %v", elapsed, delay, delay*3/2)
+		}
+	})
 }
 
 func TestChangeSetNamesAreUniqueAndValid(t *testing.T) {

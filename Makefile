@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin/cicdgen
 
-.PHONY: all build test bench fuzz lint guard docs cfn-lint
+.PHONY: all build test bench fuzz lint guard docs cfn-lint moto-test
 
 all: lint test build
 
@@ -45,3 +45,7 @@ cfn-lint:
 ## docs: regenerate docs/stacks.md from the builders' logical-id tables
 docs:
 	$(GO) test ./compiler -run TestStacksDoc -update
+
+## moto-test: apply and diff against moto_server (must be on PATH), an independent fake of AWS
+moto-test:
+	CICDGEN_MOTO=1 bash scripts/moto-test.sh

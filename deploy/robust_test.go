@@ -2,7 +2,9 @@ package deploy
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -315,5 +317,68 @@ func TestIsEmptyChangeSet(t *testing.T) {
 				t.Errorf("isEmptyChangeSet(%q) = %v", tc.reason, got)
 			}
 		})
+	}
+}
+
+// Every error path cleans up what it created: an execution AWS refuses
+// leaves neither its change set nor the REVIEW_IN_PROGRESS stack its change
+// set created.
+func TestAFailedExecutionLeavesNothingBehind(t *testing.T) {
+	cases := map[string]struct {
+		existing bool // the stack exists before (an update)
+	}{
+		"a new stack":       {},
+		"an existing stack": {existing: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			opts := fastOptions(nil)
+			opts.Stacks = []string{"secrets-dev"}
+			opts.NoDeps = true
+			if tc.existing {
+				h.apply(t, context.Background(), opts)
+				h.bundle.Templates["shop-secrets-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-secrets-dev-x"]), "docker-credentials", "registry-credentials", 1))
+			}
+			h.fake.FailCall("ExecuteChangeSet", 1, "InvalidChangeSetStatus", "ChangeSet is in an invalid state")
+			o := resultOf(t, h.apply(t, context.Background(), opts), "shop-secrets-dev-x")
+			if o.Outcome != Failed || !strings.Contains(o.Error, "InvalidChangeSetStatus") || !strings.Contains(o.Error, "its change set was deleted") {
+				t.Fatalf("%s: %s", o.Outcome, o.Error)
+			}
+			info, ok := h.fake.Stack(devID, "us-east-1", "shop-secrets-dev-x")
+			switch {
+			case !tc.existing && ok:
+				t.Errorf("the stack is left behind: %s, change sets %v", info.Status, info.ChangeSets)
+			case tc.existing && (!ok || len(info.ChangeSets) > 0 || info.Status != "CREATE_COMPLETE"):
+				t.Errorf("stack %v %s, change sets %v left", ok, info.Status, info.ChangeSets)
+			}
+		})
+	}
+}
+
+// Contact lost while a stack changes: after Options.LostContact of failed
+// polls its outcome is unknown, "still in progress in AWS", never failed.
+func TestLostContactIsAnUnknownOutcome(t *testing.T) {
+	h := newHarness(t)
+	h.fake.SetDelay("", time.Minute)
+	opts := fastOptions(nil)
+	opts.Stacks = []string{"secrets-dev"}
+	opts.NoDeps = true
+	opts.LostContact = 50 * time.Millisecond
+	rec := newRecorder()
+	var once sync.Once
+	rec.onEvent = func(stack string, e Event) {
+		if e.Status == "CREATE_IN_PROGRESS" {
+			once.Do(h.fake.Close) // AWS out of reach from now on
+		}
+	}
+	opts.Reporter = rec
+	res := h.apply(t, context.Background(), opts)
+	o := resultOf(t, res, "shop-secrets-dev-x")
+	if o.Outcome != Unknown || !strings.Contains(o.Error, "outcome unknown — still in progress in AWS") {
+		t.Fatalf("%s: %s", o.Outcome, o.Error)
+	}
+	if !slices.Equal(res.InProgress, []string{"shop-secrets-dev-x"}) || !res.Failed() {
+		t.Errorf("in progress %v, failed %v", res.InProgress, res.Failed())
 	}
 }

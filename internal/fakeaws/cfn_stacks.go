@@ -60,6 +60,7 @@ type StackInfo struct {
 	Parameters, Tags, Outputs      map[string]string
 	Capabilities                   []string
 	Resources                      []string // logical ids, sorted
+	ChangeSets                     []string // names of the change sets it has
 	Events                         int
 }
 
@@ -80,6 +81,9 @@ func (s *Server) Stack(account, region, name string) (StackInfo, bool) {
 		info.Resources = append(info.Resources, id)
 	}
 	sort.Strings(info.Resources)
+	for _, cs := range st.changeSets {
+		info.ChangeSets = append(info.ChangeSets, cs.name)
+	}
 	return info, true
 }
 

@@ -4,6 +4,7 @@
 package fakeaws
 
 import (
+	"net/http"
 	"time"
 )
 
@@ -24,6 +25,31 @@ func (s *Server) ThrottleEach(n int) {
 	defer s.mu.Unlock()
 	s.throttleN = n
 	s.throttles = map[string]int{}
+}
+
+// FailCall makes the next n requests of action (e.g. "ExecuteChangeSet")
+// fail with the error code and message, an HTTP 400, without doing
+// anything.
+func (s *Server) FailCall(action string, n int, code, message string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failCalls == nil {
+		s.failCalls = map[string][]*apiError{}
+	}
+	for range n {
+		s.failCalls[action] = append(s.failCalls[action], &apiError{http.StatusBadRequest, code, message})
+	}
+}
+
+// injectedLocked returns the error FailCall set for this request of
+// action, or nil; the caller holds mu.
+func (s *Server) injectedLocked(action string) *apiError {
+	errs := s.failCalls[action]
+	if len(errs) == 0 {
+		return nil
+	}
+	s.failCalls[action] = errs[1:]
+	return errs[0]
 }
 
 // SetClock makes the fake read the time from now (stack timelines, event

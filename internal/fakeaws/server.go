@@ -47,8 +47,9 @@ type Server struct {
 	seq        int
 	throttle   int
 	throttled  int
-	throttleN  int            // ThrottleEach: throttles before each request is answered
-	throttles  map[string]int // ThrottleEach: throttles so far, by request
+	failCalls  map[string][]*apiError // FailCall: the errors the next requests of an action get
+	throttleN  int                    // ThrottleEach: throttles before each request is answered
+	throttles  map[string]int         // ThrottleEach: throttles so far, by request
 	calls      []Call
 	stacks     map[scope]map[string]*stack // by name: live stacks
 	byID       map[string]*stack           // every stack ever, by id
@@ -238,6 +239,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		Stack: req.form.Get("StackName"), Time: s.now(), Form: req.form})
 	throttle := s.throttleLocked(strings.Join([]string{req.service, action, req.account, req.region, r.URL.Path, string(body)}, "\x00"))
 	latency := s.latency[action]
+	injected := s.injectedLocked(action)
 	s.mu.Unlock()
 
 	if latency > 0 {
@@ -252,6 +254,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	if !regexp.MustCompile(`^[0-9]{12}$`).MatchString(req.account) {
 		s.fail(w, req, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		return
+	}
+	if injected != nil {
+		s.fail(w, req, injected.status, injected.code, injected.message)
 		return
 	}
 	if throttle {

@@ -63,7 +63,7 @@ func deployFlags() []cli.Flag {
 		&cli.StringFlag{Name: "events", Value: string(deploy.EventsAll), Usage: "stack events shown in the progress: all, failed or none"},
 		&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION` such as 1s; on long operations the waits grow to 3s, or to this when longer"},
 		format,
-		strictFlag(),
+		strictFlag(), maxSizeFlag(),
 		colorFlag(),
 	}
 }

@@ -217,11 +217,16 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 	noName := &smithy.OperationError{ServiceID: "STS", OperationName: "GetCallerIdentity",
 		Err: &url.Error{Op: "Post", URL: "https://sts.us-eest-1.amazonaws.com/", Err: &net.DNSError{Err: "no such host", Name: "sts.us-eest-1.amazonaws.com", IsNotFound: true}}}
 	cases := map[string]struct {
-		err  error
-		acct manifest.Account
-		env  map[string]string
-		want []string
+		err    error
+		acct   manifest.Account
+		env    map[string]string
+		action string // as the pacing middleware gives it
+		want   []string
 	}{
+		"inside the SDK, the service comes from the action": {
+			err:    &url.Error{Op: "Post", URL: "http://127.0.0.1:1/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}},
+			action: "sts:GetCallerIdentity", want: []string{"the STS endpoint http://127.0.0.1:1 (region us-west-2) cannot be reached"},
+		},
 		"access denied names the action and the role": {
 			err:  op("CloudFormation", "CreateChangeSet", &smithy.GenericAPIError{Code: "AccessDenied", Message: "User: x is not authorized to perform: cloudformation:CreateChangeSet"}),
 			acct: withRole, want: []string{"cloudformation:CreateChangeSet", "role arn:aws:iam::" + prodID + ":role/Deploy", "account prod (" + prodID + ")"},
@@ -248,7 +253,7 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := explain(tc.err, tc.acct, "us-west-2", func(k string) string { return tc.env[k] }, "")
+			got := explain(tc.err, tc.acct, "us-west-2", func(k string) string { return tc.env[k] }, tc.action)
 			for _, w := range tc.want {
 				if !strings.Contains(got.Error(), w) {
 					t.Errorf("%q\nlacks %q", got, w)

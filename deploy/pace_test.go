@@ -271,3 +271,29 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 		}
 	})
 }
+
+// An endpoint that refuses connections is one error, naming it, within
+// seconds, before any stack starts.
+func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
+	fake := fakeaws.Start(t)
+	f := factoryFor(t, fake, toolingID, "us-east-1")
+	fake.Close()
+	b, err := LoadDir("testdata/seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, err := Apply(context.Background(), b, f, fastOptions(nil))
+	var ee *EndpointError
+	if !errors.As(err, &ee) || res != nil {
+		t.Fatalf("Apply: %v, %+v", err, res)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v", took)
+	}
+	for _, want := range []string{"the STS endpoint " + fake.URL, "(region us-east-1) cannot be reached", "connection refused"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+}

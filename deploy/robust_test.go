@@ -382,3 +382,24 @@ func TestLostContactIsAnUnknownOutcome(t *testing.T) {
 		t.Errorf("in progress %v, failed %v", res.InProgress, res.Failed())
 	}
 }
+
+// A stack that another operation starts changing between apply's read and
+// its change set is waited for too, then deployed.
+func TestApplyWaitsForAnOperationStartedMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	opts := fastOptions(nil)
+	opts.Stacks = []string{"secrets-dev"}
+	opts.NoDeps = true
+	h.apply(t, context.Background(), opts)
+	h.bundle.Templates["shop-secrets-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-secrets-dev-x"]), "docker-credentials", "registry-credentials", 1))
+	h.fake.FailCall("CreateChangeSet", 1, "ValidationError", "Stack:arn:aws:cloudformation:us-east-1:310987654321:stack/shop-secrets-dev-x/1 is in UPDATE_IN_PROGRESS state and can not be updated.")
+	rec := newRecorder()
+	opts.Reporter = rec
+	o := resultOf(t, h.apply(t, context.Background(), opts), "shop-secrets-dev-x")
+	if o.Outcome != Updated {
+		t.Fatalf("%s: %s", o.Outcome, o.Error)
+	}
+	if !slices.ContainsFunc(rec.status, func(s string) bool { return strings.Contains(s, "another operation started") }) {
+		t.Errorf("no line says so: %q", rec.status)
+	}
+}

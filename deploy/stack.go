@@ -28,6 +28,9 @@ type stackRun struct {
 	s   *manifest.Stack
 	res *StackResult
 	cl  *Clients
+	// waitedBusy is set once a change set was refused because another
+	// operation started on the stack: the next refusal fails.
+	waitedBusy bool
 }
 
 // cleanupTimeout bounds the clean-up calls made after an interruption or a
@@ -77,6 +80,13 @@ func (d *stackRun) deploy(ctx context.Context) error {
 	d.status("creating change set")
 	cs, err := d.createChangeSet(ctx, csType, tmpl, params)
 	if err != nil {
+		if !d.waitedBusy && isBusy(err) && ctx.Err() == nil {
+			// Another operation started after the stack was read: wait
+			// for it as for one seen at first, and start again.
+			d.waitedBusy = true
+			d.status("another operation started on the stack; reading it again")
+			return d.deploy(ctx)
+		}
 		return err
 	}
 	if csType == types.ChangeSetTypeCreate {
@@ -267,6 +277,18 @@ func (d *stackRun) waitIdle(ctx context.Context, st *types.Stack) (*types.Stack,
 				name, status, d.opts.BusyWait, name, region)
 		}
 	}
+}
+
+// isBusy reports whether err refuses a change set because another
+// operation is changing the stack.
+func isBusy(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	msg := ae.ErrorMessage()
+	return ae.ErrorCode() == "ValidationError" && strings.Contains(msg, "_IN_PROGRESS state") ||
+		ae.ErrorCode() == "OperationInProgressException"
 }
 
 func orUnknown(s string) string {

@@ -10,6 +10,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
 	"github.com/cicdgen/cicdgen/manifest"
@@ -401,5 +404,41 @@ func TestApplyWaitsForAnOperationStartedMeanwhile(t *testing.T) {
 	}
 	if !slices.ContainsFunc(rec.status, func(s string) bool { return strings.Contains(s, "another operation started") }) {
 		t.Errorf("no line says so: %q", rec.status)
+	}
+}
+
+// describeOnly is a CloudFormation client that answers DescribeStacks with
+// one stack in status; other calls are not expected.
+type describeOnly struct {
+	CloudFormationAPI
+	status types.StackStatus
+}
+
+func (d describeOnly) DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+	return &cloudformation.DescribeStacksOutput{Stacks: []types.Stack{{StackName: aws.String("s"), StackStatus: d.status}}}, nil
+}
+
+// An ExecuteChangeSet refused as InvalidChangeSetStatus while the stack
+// already changes ran all the same (a retry of an attempt whose answer was
+// lost); otherwise the refusal stands.
+func TestExecutedAnyway(t *testing.T) {
+	invalid := &smithy.GenericAPIError{Code: "InvalidChangeSetStatus", Message: "ChangeSet is in an invalid state"}
+	cases := map[string]struct {
+		err    error
+		status types.StackStatus
+		want   bool
+	}{
+		"refused while the stack updates: it ran":      {err: invalid, status: types.StackStatusUpdateInProgress, want: true},
+		"refused while the stack waits for review":     {err: invalid, status: types.StackStatusReviewInProgress},
+		"refused while the stack is still as it was":   {err: invalid, status: types.StackStatusCreateComplete},
+		"another refusal is a refusal, whatever state": {err: &smithy.GenericAPIError{Code: "ValidationError"}, status: types.StackStatusUpdateInProgress},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := &stackRun{cl: &Clients{CloudFormation: describeOnly{status: tc.status}}}
+			if got := d.executedAnyway(context.Background(), tc.err, &changeSet{stack: "s"}); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -511,6 +511,9 @@ func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackStat
 	}
 	d.status(fmt.Sprintf("executing change set (%d changes)", len(cs.changes)))
 	_, err = cfn.ExecuteChangeSet(uninterruptible(ctx), &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
+	if err != nil && d.executedAnyway(ctx, err, cs) {
+		err = nil
+	}
 	if err != nil {
 		var api smithy.APIError
 		if !errors.As(err, &api) && ctx.Err() == nil {
@@ -571,6 +574,18 @@ func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackStat
 		return failf("the stack ended in %s: %s", w.status, orUnknown(w.reason))
 	}
 	return failf("%s (%s) %s: %s; the stack ended in %s", ev.LogicalID, ev.ResourceType, ev.Status, orUnknown(ev.Reason), w.status)
+}
+
+// executedAnyway reports whether an ExecuteChangeSet that failed with err
+// ran all the same: a retry of an attempt whose answer was lost is refused
+// (InvalidChangeSetStatus) while the stack already changes.
+func (d *stackRun) executedAnyway(ctx context.Context, err error, cs *changeSet) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "InvalidChangeSetStatus" || ctx.Err() != nil {
+		return false
+	}
+	st, derr := describeStack(ctx, d.cl.CloudFormation, cs.stack)
+	return derr == nil && st != nil && inProgress(string(st.StackStatus)) && st.StackStatus != types.StackStatusReviewInProgress
 }
 
 // unknown is the outcome of a stack whose execution started and could not

@@ -297,3 +297,33 @@ func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
 		}
 	}
 }
+
+// CloudFormation out of reach while STS answers: the first stack fails
+// naming the endpoint; the stacks of that region not started yet are
+// skipped, not tried one by one.
+func TestAnUnreachableServiceSkipsTheStacksNotStarted(t *testing.T) {
+	fake := fakeaws.Start(t)
+	fake.Setenv(t, toolingID, "us-east-1", nil)
+	closed := fakeaws.New()
+	closed.Close()
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", closed.URL)
+	f, err := NewAWS(context.Background(), testAWSOptions(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := fastOptions(nil)
+	opts.Concurrency = 1
+	res, err := Apply(context.Background(), independent(4), f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range res.Stacks {
+		want, msg := Skipped, "not started: the CloudFormation endpoint "+closed.URL+" (region us-east-1) cannot be reached"
+		if i == 0 {
+			want, msg = Failed, "the CloudFormation endpoint "+closed.URL+" (region us-east-1) cannot be reached"
+		}
+		if s.Outcome != want || !strings.Contains(s.Error, msg) {
+			t.Errorf("%s: %s: %s\nwant %s: %s", s.Stack, s.Outcome, s.Error, want, msg)
+		}
+	}
+}

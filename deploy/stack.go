@@ -316,6 +316,10 @@ func (d *stackRun) deleteStack(ctx context.Context, st *types.Stack) error {
 		return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
 	}
 	w, err := d.watch(ctx, d.s.Name, stateOf(st), evr, true)
+	var lost *lostContactError
+	if errors.As(err, &lost) {
+		return d.unknown(fmt.Errorf("deleting the stack to create it again: %w", lost))
+	}
 	if err != nil {
 		return err
 	}

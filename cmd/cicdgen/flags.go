@@ -51,7 +51,7 @@ func colorFlag() *cli.StringFlag {
 	return &cli.StringFlag{
 		Name:  "color",
 		Value: colorAuto,
-		Usage: "colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never",
+		Usage: "`WHEN` to colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never",
 	}
 }
 

@@ -179,11 +179,6 @@ func (r *reporter) print(w io.Writer, ds diag.Diagnostics) error {
 	})
 }
 
-// machineReadable reports whether the chosen format is meant for programs.
-func (r *reporter) machineReadable() bool {
-	return r.format == diag.FormatJSON || r.format == diag.FormatSARIF || r.format == diag.FormatGitHub
-}
-
 // document reports whether stdout carries one document (json, sarif).
 func (r *reporter) document() bool {
 	return r.format == diag.FormatJSON || r.format == diag.FormatSARIF

@@ -31,7 +31,7 @@ const (
 // tag count, among others) into its stacks, in a stable
 // order: pipeline, monitoring, artifacts-<region> for each support region
 // (sorted), then per environment in promotion order roles-<env>,
-// secrets-<env>, ecs-<env>.
+// secrets-<env> (only when the environment has managed secrets), ecs-<env>.
 //
 // For each stack it runs the stack kind's builder, sets the stack's name,
 // kind, environment, account (tooling for pipeline, monitoring and artifacts
@@ -39,7 +39,9 @@ const (
 // cicdgen:suffix and, on environment stacks, cicdgen:environment),
 // termination protection (the stacks of protect: true environments) and
 // dependencies (see dependencies); it adds DeletionPolicy Delete to every
-// resource without a DeletionPolicy, applies system.yaml's overrides of the
+// resource without a DeletionPolicy and the roles' version assertion to the
+// stacks the pipeline deploys into an environment (see assertRolesVersion),
+// applies system.yaml's overrides of the
 // stack, stores the final template as canonical JSON in Stack.Body and
 // checks the CloudFormation and IAM quotas.
 //
@@ -100,7 +102,9 @@ func compileWith(sys *schema.System, b builders) (*Assembly, diag.Diagnostics) {
 		env := &sys.Environments[i]
 		acct := sys.AccountOf(env)
 		add(schema.KindRoles(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.roles(sys, env) })
-		add(schema.KindSecrets(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.secrets(sys, env) })
+		if env.HasManagedSecrets() {
+			add(schema.KindSecrets(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.secrets(sys, env) })
+		}
 		add(schema.KindECS(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.ecs(sys, env) })
 	}
 
@@ -154,6 +158,10 @@ func compileStack(sys *schema.System, s *Stack, env *schema.Environment, support
 			"stack %s: %v", s.Name, err)), false
 	}
 	addDeletionPolicy(doc)
+	if err := assertRolesVersion(sys, s.Kind, env, doc); err != nil {
+		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+			"stack %s: %v", s.Name, err)), false
+	}
 	before := measure(doc)
 	if len(sys.Overrides[s.Kind]) > 0 {
 		// Quotas that only the overrides break point at the overrides.
@@ -182,9 +190,12 @@ func compileStack(sys *schema.System, s *Stack, env *schema.Environment, support
 //     ArtifactKeyArn<Region> parameters) and every roles-<env> (the deploy and
 //     execution roles its actions assume must exist before it runs);
 //   - monitoring follows pipeline (it imports the failures topic);
-//   - ecs-<env> follows secrets-<env> (it imports the registry secret) and
-//     pipeline (the application repository it pulls from lives there);
-//   - artifacts, roles and secrets stacks follow nothing.
+//   - ecs-<env> follows secrets-<env> when the environment has one (it
+//     imports the managed secrets' ARNs) and pipeline (the application
+//     repository it pulls from lives there);
+//   - secrets-<env> follows roles-<env> (it asserts the roles' version
+//     parameter, which must exist);
+//   - artifacts and roles stacks follow nothing.
 func dependencies(sys *schema.System, kind string, env *schema.Environment, supportRegions []string) []string {
 	names := schema.NamesOf(sys)
 	out := []string{}
@@ -199,7 +210,12 @@ func dependencies(sys *schema.System, kind string, env *schema.Environment, supp
 	case kind == schema.KindMonitoring:
 		out = append(out, names.StackName(schema.KindPipeline))
 	case env != nil && kind == schema.KindECS(env.Name):
-		out = append(out, names.StackName(schema.KindSecrets(env.Name)), names.StackName(schema.KindPipeline))
+		out = append(out, names.StackName(schema.KindPipeline))
+		if env.HasManagedSecrets() {
+			out = append(out, names.StackName(schema.KindSecrets(env.Name)))
+		}
+	case env != nil && kind == schema.KindSecrets(env.Name):
+		out = append(out, names.StackName(schema.KindRoles(env.Name)))
 	}
 	sort.Strings(out)
 	return out

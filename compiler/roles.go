@@ -4,14 +4,29 @@ package compiler
 // environment's account. It is deployed by apply before the pipeline first
 // deploys to the environment.
 //
-//	Logical id      Type             What it is
-//	DeployRole      AWS::IAM::Role   Names.DeployRole(env): assumed by the pipeline role of the
-//	                                 tooling account; runs the CloudFormation deploy action
-//	ExecutionRole   AWS::IAM::Role   Names.ExecutionRole(env): assumed by CloudFormation; creates,
-//	                                 updates and deletes the resources of the ecs-<env> stack
+//	Logical id      Type                  What it is
+//	DeployRole      AWS::IAM::Role        Names.DeployRole(env): assumed by the pipeline role of the
+//	                                      tooling account; runs the CloudFormation deploy actions
+//	ExecutionRole   AWS::IAM::Role        Names.ExecutionRole(env): assumed by CloudFormation; creates,
+//	                                      updates and deletes the resources of the ecs-<env> and
+//	                                      secrets-<env> stacks
+//	RolesVersion    AWS::SSM::Parameter   Names.RolesVersionParameter(env): the roles' version,
+//	                                      RolesVersion, which the pipeline's stacks assert
 //
-// Outputs: DeployRoleArn, ExecutionRoleArn (the pipeline refers to the roles
-// by their deterministic ARNs, so nothing is exported).
+// Outputs: DeployRoleArn, ExecutionRoleArn, RolesVersion (the pipeline refers
+// to the roles by their deterministic ARNs, so nothing is exported).
+//
+// The stack is the account's bootstrap, applied by a person or CI with
+// `cicdgen apply`, never by the pipeline. RolesVersion publishes the roles'
+// version, a number that rises only when a cicdgen release changes the
+// roles' permissions. Every stack the pipeline deploys into the account
+// (ecs-<env>, secrets-<env>) has a parameter RolesVersion of type
+// AWS::SSM::Parameter::Value<String> whose default is this parameter's name,
+// and a rule CheckRolesVersion that refuses every older version: a stale
+// account fails the deploy action at once, before any resource changes,
+// with the command that updates it (cicdgen apply system.yaml --stack
+// roles-<env>). Both roles may read the parameter (ssm:GetParameters): the
+// deploy role creates the change sets, which resolve it.
 //
 // Both roles carry an explicit Deny of roles.deny plus ec2:TerminateInstances
 // in a statement of its own.
@@ -22,14 +37,14 @@ package compiler
 // names; EC2 networking, which has no names, to the environment's region;
 // the log key, which has none either, to the KMS keys of the environment's
 // account and region. Resource "*" appears only in the statements
-// ValidateTemplates (deploy role), DescribeWithoutResourceLevelPermissions
-// and CreateWithoutResourceLevelPermissions (execution role), for actions
+// ValidateTemplates (deploy role), DescribeWithoutResourceLevelPermissions,
+// CreateWithoutResourceLevelPermissions and ListSecrets (execution role), for actions
 // that support no resource-level permissions: cloudformation:ValidateTemplate
 // and GetTemplateSummary, cloudformation:ListExports (Fn::ImportValue),
 // ec2:DescribeAvailabilityZones (Fn::GetAZs), the Describe and List calls of
 // the resource handlers, ecs:RegisterTaskDefinition, DeregisterTaskDefinition
 // and DescribeTaskDefinition, kms:CreateKey, logs:CreateLogDelivery and
-// DeleteLogDelivery, and ecs:PutAccountSetting.
+// DeleteLogDelivery, ecs:PutAccountSetting and secretsmanager:ListSecrets.
 //
 // The execution role grants every permission the CloudFormation resource
 // handlers of the ecs stack's types list for create, read, update, delete
@@ -74,15 +89,19 @@ func buildRoles(sys *schema.System, env *schema.Environment) (*cloudformation.Te
 			PolicyDocument: rolesDeployPolicy(c),
 		}},
 	}
+	execution := rolesExecutionPolicy(c)
+	execution.Statement = append(execution.Statement, rolesExecutionBootstrapStatements(c)...)
 	t.Resources[rolesExecutionRole] = &iam.Role{
-		RoleName:                 cloudformation.String(c.names.ExecutionRole(env.Name)),
-		Description:              cloudformation.String("Assumed by CloudFormation to manage the resources of " + c.names.StackName(schema.KindECS(env.Name))),
+		RoleName: cloudformation.String(c.names.ExecutionRole(env.Name)),
+		Description: cloudformation.String("Assumed by CloudFormation to manage the resources of " +
+			c.names.StackName(schema.KindECS(env.Name)) + " and " + c.names.StackName(schema.KindSecrets(env.Name))),
 		AssumeRolePolicyDocument: envServiceTrust("cloudformation.amazonaws.com", nil),
 		Policies: []iam.Role_Policy{{
 			PolicyName:     rolesExecutionPolicyName,
-			PolicyDocument: rolesExecutionPolicy(c),
+			PolicyDocument: execution,
 		}},
 	}
+	addRolesVersion(c, t)
 	t.Outputs[rolesDeployRoleOutput] = cloudformation.Output{
 		Value:       cloudformation.GetAtt(rolesDeployRole, "Arn"),
 		Description: cloudformation.String("ARN of the role the pipeline assumes to deploy " + env.Name),
@@ -108,12 +127,15 @@ func rolesDeployTrust(c envCtx) *PolicyDocument {
 	})
 }
 
-// rolesDeployPolicy lets the deploy action create and update exactly this
-// environment's ecs stack, pass it the execution role, and read the
-// template from the artifact bucket.
+// rolesDeployPolicy lets the deploy actions create and update exactly this
+// environment's ecs and secrets stacks, pass them the execution role, read
+// the roles' version (the change sets it creates resolve it) and read the
+// templates from the artifact bucket. The secrets stack is granted whether
+// or not the environment has one, so that adding a managed secret later
+// needs no new roles version.
 func rolesDeployPolicy(c envCtx) *PolicyDocument {
 	statements := []Statement{
-		Allow("DeployEcsStack", []string{
+		Allow("DeployStacks", []string{
 			"cloudformation:CreateChangeSet",
 			"cloudformation:CreateStack",
 			"cloudformation:DeleteChangeSet",
@@ -130,7 +152,8 @@ func rolesDeployPolicy(c envCtx) *PolicyDocument {
 			"cloudformation:TagResource",
 			"cloudformation:UntagResource",
 			"cloudformation:UpdateStack",
-		}, c.stackARN(schema.KindECS(c.env.Name))),
+		}, c.stackARN(schema.KindECS(c.env.Name)), c.stackARN(schema.KindSecrets(c.env.Name))),
+		rolesReadVersionStatement(c),
 		// ValidateTemplate and GetTemplateSummary read a template, not a
 		// stack: they have no resource-level permissions, Resource "*".
 		Allow("ValidateTemplates", []string{"cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"}, "*"),
@@ -147,6 +170,29 @@ func rolesDeployPolicy(c envCtx) *PolicyDocument {
 	statements = append(statements, envArtifactReadStatements(c)...)
 	statements = append(statements, envDenyStatement(c.sys))
 	return Policy(statements...)
+}
+
+// rolesExecutionBootstrapStatements are the execution role's statements
+// beside rolesExecutionPolicy: reading the roles' version, and managing the
+// managed secrets of the secrets-<env> stack (named <name>/<env>/<suffix>/…,
+// so granted whether or not the environment has one yet). The handlers of
+// AWS::SecretsManager::Secret read the secret's value; ListSecrets, their
+// list handler's, supports no resource-level permissions.
+func rolesExecutionBootstrapStatements(c envCtx) []Statement {
+	secrets := c.arn("secretsmanager", "secret:"+c.names.ManagedSecret(c.env.Name, "*"))
+	return []Statement{
+		rolesReadVersionStatement(c),
+		Allow("ManageManagedSecrets", []string{
+			"secretsmanager:CreateSecret",
+			"secretsmanager:DeleteSecret",
+			"secretsmanager:DescribeSecret",
+			"secretsmanager:GetSecretValue",
+			"secretsmanager:TagResource",
+			"secretsmanager:UntagResource",
+			"secretsmanager:UpdateSecret",
+		}, secrets),
+		Allow("ListSecrets", []string{"secretsmanager:ListSecrets"}, "*"),
+	}
 }
 
 // rolesExecutionDescribeActions are the read actions of the execution role
@@ -296,8 +342,8 @@ func rolesExecutionPolicy(c envCtx) *PolicyDocument {
 			elb("loadbalancer/app/"+lb+"/*"),
 			elb("listener/app/"+lb+"/*"),
 			elb("listener-rule/app/"+lb+"/*"),
-			elb("targetgroup/"+n.TargetGroup(env, "blue")+"/*"),
-			elb("targetgroup/"+n.TargetGroup(env, "green")+"/*"),
+			elb("targetgroup/"+n.TargetGroupPattern(env, "blue")+"/*"),
+			elb("targetgroup/"+n.TargetGroupPattern(env, "green")+"/*"),
 		),
 		Allow("ManageEcs", []string{
 			"ecs:CreateCluster",
@@ -417,7 +463,6 @@ func rolesExecutionPolicy(c envCtx) *PolicyDocument {
 				}},
 			},
 		},
-		Allow("DescribeRegistrySecret", []string{"secretsmanager:DescribeSecret"}, c.registrySecretARN()),
 		// These actions support no resource-level permissions: Resource "*".
 		// cloudformation:ListExports resolves Fn::ImportValue,
 		// ec2:DescribeAvailabilityZones Fn::GetAZs; the others are what the

@@ -51,7 +51,7 @@ type PreflightInput struct {
 	// BuildImageRepo is the build-image ECR repository when build.image is
 	// ecr, "" otherwise.
 	BuildImageRepo string
-	// Secrets are the registry-credentials secrets, one per environment.
+	// Secrets are the managed secrets of service.secrets, per environment.
 	Secrets []SecretRef
 	// Accounts are every account the system deploys to, with the region
 	// to reach it in.
@@ -96,8 +96,8 @@ func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
 	for i := range sys.Environments {
 		e := &sys.Environments[i]
 		acct := manifestAccount(sys.AccountOf(e))
-		if e.Service.RegistryCredentials {
-			in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: names.RegistrySecret(e.Name)})
+		for _, name := range names.ManagedSecrets(e) {
+			in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: name})
 		}
 		if !seen[acct.ID] {
 			seen[acct.ID] = true

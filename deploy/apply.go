@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Default bounds of the interval between two polls of CloudFormation: a
@@ -35,7 +35,7 @@ type Options struct {
 	// ctx is done first. Nil means nobody can be asked (stdin is not a
 	// terminal): a step that needs consent fails and names --yes.
 	Confirm func(ctx context.Context, question string) (bool, error)
-	// TemplateBucket is the S3 bucket templates over compiler.MaxTemplateBodySize
+	// TemplateBucket is the S3 bucket templates over manifest.MaxTemplateBodySize
 	// bytes are uploaded to.
 	TemplateBucket string
 	// Reporter shows progress; nil shows nothing.
@@ -90,7 +90,7 @@ type TemplateTooLargeError struct {
 func (e *TemplateTooLargeError) Error() string {
 	return fmt.Sprintf("templates over %d bytes must be uploaded to S3, and no template bucket was given: %s; "+
 		"run again with --template-bucket BUCKET (a bucket the deploying accounts can write to and CloudFormation can read)",
-		compiler.MaxTemplateBodySize, strings.Join(e.Stacks, ", "))
+		manifest.MaxTemplateBodySize, strings.Join(e.Stacks, ", "))
 }
 
 // Apply deploys the selected stacks of b, each through a change set, in
@@ -106,7 +106,7 @@ func Apply(ctx context.Context, b *Bundle, f ClientFactory, opts Options) (*Resu
 	if opts.TemplateBucket == "" {
 		var big []string
 		for _, n := range names {
-			if size := len(b.Templates[n]); size > compiler.MaxTemplateBodySize {
+			if size := len(b.Templates[n]); size > manifest.MaxTemplateBodySize {
 				big = append(big, fmt.Sprintf("%s (%d bytes)", n, size))
 			}
 		}
@@ -190,7 +190,7 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 			}
 			started[n] = true
 			running++
-			go func(s *compiler.ManifestStack) {
+			go func(s *manifest.Stack) {
 				res := r.stack(ctx, s)
 				r.mu.Lock()
 				r.results[s.Name] = &res
@@ -219,7 +219,7 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 	return out
 }
 
-func (r *run) skeleton(s *compiler.ManifestStack, o Outcome, msg string) StackResult {
+func (r *run) skeleton(s *manifest.Stack, o Outcome, msg string) StackResult {
 	return StackResult{Stack: s.Name, Account: s.Account.Key, AccountID: s.Account.ID, Region: s.Region, Outcome: o, Error: msg}
 }
 
@@ -244,7 +244,7 @@ func failf(format string, args ...any) error {
 }
 
 // stack deploys one stack.
-func (r *run) stack(ctx context.Context, s *compiler.ManifestStack) StackResult {
+func (r *run) stack(ctx context.Context, s *manifest.Stack) StackResult {
 	start := r.opts.Now()
 	res := r.skeleton(s, "", "")
 	r.opts.Reporter.Start(s.Name)
@@ -273,7 +273,7 @@ func (r *run) stack(ctx context.Context, s *compiler.ManifestStack) StackResult 
 
 // output returns the value of an output of stack name: from this run when
 // it ran here, else from AWS.
-func (r *run) output(ctx context.Context, ref *compiler.OutputRef) (string, error) {
+func (r *run) output(ctx context.Context, ref *manifest.OutputRef) (string, error) {
 	r.mu.Lock()
 	outs, ok := r.outputs[ref.Stack]
 	r.mu.Unlock()

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 const (
@@ -209,7 +209,7 @@ func TestApplyAgainExecutesNothing(t *testing.T) {
 func TestApplyUpdatesWhatChanged(t *testing.T) {
 	h := newHarness(t)
 	h.apply(t, context.Background(), fastOptions(nil))
-	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = compiler.Parameter{Value: "210987654321.dkr.ecr.us-east-1.amazonaws.com/shop-web-x:abc123"}
+	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = manifest.Parameter{Value: "210987654321.dkr.ecr.us-east-1.amazonaws.com/shop-web-x:abc123"}
 	res := h.apply(t, context.Background(), fastOptions(nil))
 	for name, o := range outcomes(res) {
 		want := Unchanged
@@ -292,7 +292,7 @@ func TestApplyFailureNamesTheResourceAndSkipsDependents(t *testing.T) {
 func TestApplyFailedUpdateRollsBack(t *testing.T) {
 	h := newHarness(t)
 	h.apply(t, context.Background(), fastOptions(nil))
-	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = compiler.Parameter{Value: "nginx:broken"}
+	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = manifest.Parameter{Value: "nginx:broken"}
 	h.fake.FailResource("shop-ecs-dev-x", "TaskDefinition", "Invalid request provided: image")
 	res := h.apply(t, context.Background(), fastOptions(nil))
 	o := resultOf(t, res, "shop-ecs-dev-x")
@@ -300,7 +300,7 @@ func TestApplyFailedUpdateRollsBack(t *testing.T) {
 		t.Errorf("%+v", o)
 	}
 	h.fake.ClearFailures()
-	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = compiler.Parameter{Value: "nginx:fixed"}
+	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = manifest.Parameter{Value: "nginx:fixed"}
 	if o := resultOf(t, h.apply(t, context.Background(), fastOptions(nil)), "shop-ecs-dev-x"); o.Outcome != Updated {
 		t.Errorf("update after UPDATE_ROLLBACK_COMPLETE: %+v", o)
 	}
@@ -446,12 +446,12 @@ func TestApplyRetriesThrottledCalls(t *testing.T) {
 
 // independent returns a bundle of n stacks that depend on nothing.
 func independent(n int) *Bundle {
-	b := &Bundle{Manifest: compiler.Manifest{Version: 1, System: "par", Suffix: "x", Region: "us-east-1"}, Templates: map[string][]byte{}}
+	b := &Bundle{Manifest: manifest.Manifest{Version: 1, System: "par", Suffix: "x", Region: "us-east-1"}, Templates: map[string][]byte{}}
 	for i := range n {
 		name := fmt.Sprintf("par-s%d-x", i)
 		body := []byte(fmt.Sprintf(`{"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": %q}}}}`, name))
-		b.Manifest.Stacks = append(b.Manifest.Stacks, compiler.ManifestStack{Name: name, Kind: fmt.Sprintf("s%d", i),
-			Account: compiler.ManifestAccount{Key: "tooling", ID: toolingID}, Region: "us-east-1", Template: name + ".json", SHA256: sha256Hex(body)})
+		b.Manifest.Stacks = append(b.Manifest.Stacks, manifest.Stack{Name: name, Kind: fmt.Sprintf("s%d", i),
+			Account: manifest.Account{Key: "tooling", ID: toolingID}, Region: "us-east-1", Template: name + ".json", SHA256: sha256Hex(body)})
 		b.Templates[name] = body
 	}
 	return b
@@ -506,7 +506,7 @@ func TestApplyFollowsDependenciesWithDelays(t *testing.T) {
 
 func TestApplyLargeTemplates(t *testing.T) {
 	big := independent(1)
-	pad := strings.Repeat("x", compiler.MaxTemplateBodySize)
+	pad := strings.Repeat("x", manifest.MaxTemplateBodySize)
 	big.Templates["par-s0-x"] = []byte(fmt.Sprintf(`{"Description": %q, "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}`, pad))
 
 	t.Run("without a bucket apply stops before any call", func(t *testing.T) {
@@ -545,21 +545,21 @@ func TestApplyLargeTemplates(t *testing.T) {
 
 func TestApplyReportsAccountsItCannotReach(t *testing.T) {
 	cases := map[string]struct {
-		account compiler.ManifestAccount
+		account manifest.Account
 		deny    string
 		want    []string
 	}{
 		"an account without role or profile says how to configure one": {
-			account: compiler.ManifestAccount{Key: "audit", ID: "610987654321"},
+			account: manifest.Account{Key: "audit", ID: "610987654321"},
 			want:    []string{`account "audit" (610987654321)`, "role:", "profile:"},
 		},
 		"a role that cannot be assumed names the account and the cause": {
-			account: compiler.ManifestAccount{Key: "audit", ID: "610987654321", Role: "arn:aws:iam::610987654321:role/Deploy"},
+			account: manifest.Account{Key: "audit", ID: "610987654321", Role: "arn:aws:iam::610987654321:role/Deploy"},
 			deny:    "arn:aws:iam::610987654321:role/Deploy",
 			want:    []string{`account "audit" (610987654321)`, "AccessDenied"},
 		},
 		"a profile of another account is refused": {
-			account: compiler.ManifestAccount{Key: "audit", ID: "610987654321", Profile: "audit"},
+			account: manifest.Account{Key: "audit", ID: "610987654321", Profile: "audit"},
 			want:    []string{`profile "audit"`, "belong to account 710987654321"},
 		},
 	}
@@ -594,7 +594,7 @@ func TestApplyThroughAProfile(t *testing.T) {
 	fake := fakeaws.Start(t)
 	fake.Setenv(t, toolingID, "us-east-1", map[string]string{"audit": "610987654321"})
 	b := independent(1)
-	b.Manifest.Stacks[0].Account = compiler.ManifestAccount{Key: "audit", ID: "610987654321", Profile: "audit"}
+	b.Manifest.Stacks[0].Account = manifest.Account{Key: "audit", ID: "610987654321", Profile: "audit"}
 	res, err := Apply(context.Background(), b, newFactory(t), fastOptions(nil))
 	if err != nil || res.Failed() {
 		t.Fatalf("%v %+v", err, res)

@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Bundle is what apply deploys: a manifest and the template body of each of
 // its stacks.
 type Bundle struct {
-	Manifest compiler.Manifest
+	Manifest manifest.Manifest
 	// Templates maps a stack name to its template body.
 	Templates map[string][]byte
 }
@@ -23,12 +23,12 @@ type Bundle struct {
 // LoadDir reads the manifest.json of a build output directory and the
 // templates it names, checking each template against the manifest's sha256.
 func LoadDir(dir string) (*Bundle, error) {
-	path := filepath.Join(dir, compiler.ManifestFile)
+	path := filepath.Join(dir, manifest.File)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
-	m, err := compiler.ReadManifest(data)
+	m, err := manifest.Read(data)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, err)
 	}
@@ -51,8 +51,8 @@ func LoadDir(dir string) (*Bundle, error) {
 }
 
 // FromOutput returns the bundle of a system built in memory
-// (compiler.Outputs), checking each template against the manifest's sha256.
-func FromOutput(o *compiler.Output) (*Bundle, error) {
+// (a manifest.Output), checking each template against the manifest's sha256.
+func FromOutput(o *manifest.Output) (*Bundle, error) {
 	b := &Bundle{Manifest: o.Manifest, Templates: map[string][]byte{}}
 	for _, s := range o.Manifest.Stacks {
 		body, ok := o.Files[s.Template]
@@ -76,7 +76,7 @@ func FromOutput(o *compiler.Output) (*Bundle, error) {
 func (b *Bundle) Placeholders() []string { return b.Manifest.Placeholders }
 
 // Stack returns the manifest entry of the stack called name, or nil.
-func (b *Bundle) Stack(name string) *compiler.ManifestStack {
+func (b *Bundle) Stack(name string) *manifest.Stack {
 	for i := range b.Manifest.Stacks {
 		if b.Manifest.Stacks[i].Name == name {
 			return &b.Manifest.Stacks[i]

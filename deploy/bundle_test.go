@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -142,7 +143,7 @@ func TestBundlePlaceholders(t *testing.T) {
 				t.Fatal(ds)
 			}
 			dir := filepath.Join(t.TempDir(), "out")
-			if err := compiler.WriteOutput(dir, a, compiler.FormatJSON); err != nil {
+			if err := compiler.WriteOutput(dir, a, manifest.FormatJSON); err != nil {
 				t.Fatal(err)
 			}
 			b, err := LoadDir(dir) // as apply DIR reads it

@@ -16,12 +16,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/codeconnections"
+	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // CloudFormationAPI is the part of the CloudFormation client that apply and
@@ -36,6 +38,7 @@ type CloudFormationAPI interface {
 	DeleteStack(context.Context, *cloudformation.DeleteStackInput, ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
 	UpdateTerminationProtection(context.Context, *cloudformation.UpdateTerminationProtectionInput, ...func(*cloudformation.Options)) (*cloudformation.UpdateTerminationProtectionOutput, error)
 	DescribeStackResources(context.Context, *cloudformation.DescribeStackResourcesInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error)
+	GetTemplate(context.Context, *cloudformation.GetTemplateInput, ...func(*cloudformation.Options)) (*cloudformation.GetTemplateOutput, error)
 }
 
 // STSAPI is the part of the STS client that checks who the caller is.
@@ -43,9 +46,12 @@ type STSAPI interface {
 	GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
 }
 
-// S3API uploads templates too large to pass inline.
+// S3API uploads templates too large to pass inline, and empties buckets
+// before destroy deletes them.
 type S3API interface {
 	PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	ListObjectVersions(context.Context, *s3.ListObjectVersionsInput, ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	DeleteObjects(context.Context, *s3.DeleteObjectsInput, ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
 }
 
 // ConnectionsAPI reads a CodeConnections (CodeStar connections) connection.
@@ -53,14 +59,18 @@ type ConnectionsAPI interface {
 	GetConnection(context.Context, *codeconnections.GetConnectionInput, ...func(*codeconnections.Options)) (*codeconnections.GetConnectionOutput, error)
 }
 
-// ECRAPI finds images.
+// ECRAPI finds images, and deletes them before destroy deletes a
+// repository.
 type ECRAPI interface {
 	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
+	ListImages(context.Context, *ecr.ListImagesInput, ...func(*ecr.Options)) (*ecr.ListImagesOutput, error)
+	BatchDeleteImage(context.Context, *ecr.BatchDeleteImageInput, ...func(*ecr.Options)) (*ecr.BatchDeleteImageOutput, error)
 }
 
-// SecretsAPI reads a secret's metadata (never its value).
+// SecretsAPI reads a secret's metadata and versions (never its value).
 type SecretsAPI interface {
 	DescribeSecret(context.Context, *secretsmanager.DescribeSecretInput, ...func(*secretsmanager.Options)) (*secretsmanager.DescribeSecretOutput, error)
+	ListSecretVersionIds(context.Context, *secretsmanager.ListSecretVersionIdsInput, ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretVersionIdsOutput, error)
 }
 
 // Clients are the AWS clients of one account and region.
@@ -71,17 +81,19 @@ type Clients struct {
 	Connections    ConnectionsAPI
 	ECR            ECRAPI
 	Secrets        SecretsAPI
+	CodePipeline   CodePipelineAPI // status.go
+	SSM            SSMAPI          // preflight.go
 }
 
 // ClientFactory builds the clients of an account and region.
 type ClientFactory interface {
-	Clients(ctx context.Context, account compiler.ManifestAccount, region string) (*Clients, error)
+	Clients(ctx context.Context, account manifest.Account, region string) (*Clients, error)
 }
 
 // AccountError says that apply cannot act in an account. Its message names
 // the account and says how to configure access to it.
 type AccountError struct {
-	Account compiler.ManifestAccount
+	Account manifest.Account
 	Caller  string // the caller's account id
 	Err     error  // the cause, when reaching the account failed
 }
@@ -274,7 +286,7 @@ func (a *AWS) sts(p aws.CredentialsProvider, region string) *sts.Client {
 // the account's role (assumed once, then cached) or its profile (checked
 // once with GetCallerIdentity). When the caller's account cannot be found,
 // an account with a role or profile is still reached through it.
-func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
+func (a *AWS) credentials(ctx context.Context, acct manifest.Account, region string) (aws.CredentialsProvider, error) {
 	return a.accounts.do(ctx, acct.ID, func() (aws.CredentialsProvider, bool, error) {
 		p, err := a.reach(ctx, acct, region)
 		return p, ctx.Err() == nil, err // an interrupted attempt is not kept
@@ -283,7 +295,7 @@ func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, re
 
 // reach finds the credentials of account, for credentials, which calls it
 // once per account.
-func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
+func (a *AWS) reach(ctx context.Context, acct manifest.Account, region string) (aws.CredentialsProvider, error) {
 	caller, err := a.Caller(ctx, region)
 	if err != nil && (ctx.Err() != nil || acct.Role == "" && acct.Profile == "") {
 		return nil, err
@@ -328,7 +340,7 @@ func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region s
 }
 
 // Clients returns the clients of account in region.
-func (a *AWS) Clients(ctx context.Context, acct compiler.ManifestAccount, region string) (*Clients, error) {
+func (a *AWS) Clients(ctx context.Context, acct manifest.Account, region string) (*Clients, error) {
 	p, err := a.credentials(ctx, acct, region)
 	if err != nil {
 		return nil, err
@@ -350,8 +362,10 @@ func (a *AWS) Clients(ctx context.Context, acct compiler.ManifestAccount, region
 				o.UsePathStyle = true
 			}
 		}),
-		Connections: codeconnections.NewFromConfig(cfg),
-		ECR:         ecr.NewFromConfig(cfg),
-		Secrets:     secretsmanager.NewFromConfig(cfg),
+		Connections:  codeconnections.NewFromConfig(cfg),
+		ECR:          ecr.NewFromConfig(cfg),
+		Secrets:      secretsmanager.NewFromConfig(cfg),
+		CodePipeline: codepipeline.NewFromConfig(cfg),
+		SSM:          ssm.NewFromConfig(cfg),
 	}, nil
 }

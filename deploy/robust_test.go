@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Apply must work against any implementation of the CloudFormation and STS
@@ -112,7 +112,7 @@ func TestApplyToleratesOtherImplementations(t *testing.T) {
 			}
 
 			if tc.updateFails {
-				h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = compiler.Parameter{Value: "nginx:broken"}
+				h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = manifest.Parameter{Value: "nginx:broken"}
 				h.fake.FailResource("shop-ecs-dev-x", "TaskDefinition", reason)
 				rec := newRecorder()
 				o := resultOf(t, h.apply(t, context.Background(), fastOptions(rec)), "shop-ecs-dev-x")

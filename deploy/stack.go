@@ -18,13 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/goccy/go-yaml"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // stackRun deploys one stack of a run.
 type stackRun struct {
 	*run
-	s   *compiler.ManifestStack
+	s   *manifest.Stack
 	res *StackResult
 	cl  *Clients
 }
@@ -125,7 +125,7 @@ func (d *stackRun) parameters(ctx context.Context) ([]types.Parameter, error) {
 // keepPrevious returns UsePreviousValue for the parameters the stack has,
 // the template still declares and the manifest does not set: values set
 // outside apply, such as the ImageUri the pipeline deploys, stay as they are.
-func keepPrevious(st *types.Stack, body []byte, set map[string]compiler.Parameter) []types.Parameter {
+func keepPrevious(st *types.Stack, body []byte, set map[string]manifest.Parameter) []types.Parameter {
 	var t struct {
 		Parameters map[string]any `yaml:"Parameters"`
 	}
@@ -152,7 +152,7 @@ type template struct{ body, url string }
 
 func (d *stackRun) template(ctx context.Context) (template, error) {
 	body := d.b.Templates[d.s.Name]
-	if len(body) <= compiler.MaxTemplateBodySize {
+	if len(body) <= manifest.MaxTemplateBodySize {
 		return template{body: string(body)}, nil
 	}
 	if d.opts.TemplateBucket == "" {
@@ -174,7 +174,7 @@ func (d *stackRun) template(ctx context.Context) (template, error) {
 // s: cicdgen/SYSTEM/STACK-HASH with the extension of the template file the
 // manifest names (.json, .yaml or .yml), so that the object reads as what
 // it is.
-func templateObject(system string, s *compiler.ManifestStack, body []byte) (key, contentType string) {
+func templateObject(system string, s *manifest.Stack, body []byte) (key, contentType string) {
 	ext, contentType := ".json", "application/json"
 	switch strings.ToLower(path.Ext(s.Template)) {
 	case ".yaml":

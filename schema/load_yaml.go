@@ -13,11 +13,6 @@ import (
 	"github.com/cicdgen/cicdgen/diag"
 )
 
-// maxNodes bounds the number of nodes one file may expand to, aliases
-// included, so that a "billion laughs" file fails fast instead of exhausting
-// memory.
-const maxNodes = 200_000
-
 // yamlReader turns the source of a system.yaml into a generic JSON value
 // (map[string]any, []any, string, int64, uint64, float64, bool, nil) and
 // records the position of every value and key in a Document.
@@ -30,20 +25,27 @@ type yamlReader struct {
 	lineStarts []int // byte offset of the start of each line, 0-based lines
 	tabLines   map[int]bool
 
+	lim     Limits
 	anchors map[string]ast.Node
 	active  map[ast.Node]bool // anchors being expanded, to stop alias cycles
-	nodes   int               // nodes walked so far, aliases expanded
-	tooBig  bool
+	// nodes counts the nodes walked so far, aliases expanded, so that a
+	// "billion laughs" file fails fast instead of exhausting memory.
+	nodes  int
+	tooBig bool
 
 	segs []string // path segments of the node being walked; "" for an index
+
+	// tagColumns holds, by line, the columns the parser gave the tags it
+	// read there (see tagShift).
+	tagColumns map[int][]int
 
 	// reported holds the paths of values already reported here, whose
 	// schema errors would only repeat the point.
 	reported map[string]bool
 }
 
-func newYAMLReader(filename string, src []byte, doc *Document) *yamlReader {
-	r := &yamlReader{filename: filename, src: src, doc: doc, anchors: map[string]ast.Node{}, active: map[ast.Node]bool{}, reported: map[string]bool{}}
+func newYAMLReader(filename string, src []byte, doc *Document, lim Limits) *yamlReader {
+	r := &yamlReader{filename: filename, src: src, doc: doc, lim: lim, anchors: map[string]ast.Node{}, active: map[ast.Node]bool{}, reported: map[string]bool{}}
 	r.lineStarts = append(r.lineStarts, 0)
 	for i, b := range src {
 		if b == '\n' {
@@ -57,12 +59,11 @@ func newYAMLReader(filename string, src []byte, doc *Document) *yamlReader {
 // is not a single well-formed YAML document, so that nothing can be validated.
 func (r *yamlReader) read() (value any, ok bool) {
 	r.scanTabs()
-	if !utf8.Valid(r.src) {
-		line, col := r.firstInvalidUTF8()
-		r.errorAt("yaml-syntax", r.pointRange(line, col), "$", "the file is not valid UTF-8")
+	src, ok := r.hideDirectives()
+	if !ok {
 		return nil, false
 	}
-	file, err := parser.ParseBytes(r.src, 0, parser.AllowDuplicateMapKey())
+	file, err := parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		r.syntaxError(err)
 		return nil, false
@@ -79,7 +80,12 @@ func (r *yamlReader) read() (value any, ok bool) {
 	}
 	switch len(bodies) {
 	case 0:
-		r.errorAt("yaml-syntax", r.pointRange(1, 1), "$", "the file is empty; it must hold a system description starting with version: 1")
+		if len(strings.TrimSpace(string(r.src))) == 0 {
+			r.errorAt("yaml-syntax", r.pointRange(1, 1), "$", "the file is empty; it must hold a system description starting with version: 1")
+		} else {
+			r.errors(diag.Errorf("yaml-syntax", r.pointRange(1, 1), "$", "the file has no content: it holds only comments (or document markers), and a system description starts with version: 1").
+				WithHint("uncomment the description, or run `cicdgen init` to write a starter one"))
+		}
 		return nil, false
 	case 1:
 	default:
@@ -159,23 +165,6 @@ func opensBlockScalar(line string) bool {
 	return j == 0 || line[j-1] == ' ' || line[j-1] == '\t'
 }
 
-func (r *yamlReader) firstInvalidUTF8() (line, col int) {
-	line, col = 1, 1
-	for i := 0; i < len(r.src); {
-		c, size := utf8.DecodeRune(r.src[i:])
-		if c == utf8.RuneError && size <= 1 {
-			return line, col
-		}
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-		i += size
-	}
-	return line, col
-}
-
 // syntaxError reports a parse error at the mistake behind it when
 // locateSyntaxError finds it, else at the parser's token.
 func (r *yamlReader) syntaxError(err error) {
@@ -189,6 +178,11 @@ func (r *yamlReader) syntaxError(err error) {
 	}
 	tk := tokErr.GetToken()
 	msg := tokErr.GetMessage()
+	for p, n := tk.Prev, 0; p != nil && p.Position != nil && p.Position.Line == tk.Position.Line && n < 1000; p, n = p.Prev, n+1 {
+		if p.Type == token.TagType {
+			r.noteTag(p)
+		}
+	}
 	if strings.Contains(msg, "'\t'") || r.tabLines[tk.Position.Line] {
 		if r.tabLines[tk.Position.Line] {
 			return // already reported by scanTabs
@@ -210,10 +204,16 @@ func (r *yamlReader) syntaxError(err error) {
 // range (rng, computed by the caller, who knows about implicit nulls).
 func (r *yamlReader) walk(node ast.Node, path string, rng diag.Range) any {
 	r.nodes++
-	if r.nodes > maxNodes {
+	if r.nodes > r.lim.MaxNodes || len(r.segs) > r.lim.MaxDepth {
 		if !r.tooBig {
 			r.tooBig = true
-			r.errorAt("yaml-syntax", rng, path, "the file expands to more than %d values (through aliases); it is too large to be a system description", maxNodes)
+			if r.nodes > r.lim.MaxNodes {
+				r.errors(diag.Errorf(ruleNodeLimit, rng, path, "the file expands to more than %d values through its aliases, the most cicdgen reads", r.lim.MaxNodes).
+					WithHint("an alias copies its anchor's whole value; aliases of aliases multiply (a \"billion laughs\" file)"))
+			} else {
+				r.errors(diag.Errorf(ruleDepthLimit, rng, path, "the file nests values more than %d levels deep through its aliases, the most cicdgen reads", r.lim.MaxDepth).
+					WithHint("an alias inside the value its anchor names nests the value in itself"))
+			}
 		}
 		return nil
 	}
@@ -238,7 +238,7 @@ func (r *yamlReader) walk(node ast.Node, path string, rng diag.Range) any {
 	case *ast.AliasNode:
 		return r.walkAlias(n, path, rng)
 	case *ast.TagNode:
-		return r.walkTag(n, path)
+		return r.walkTag(n, path, rng)
 	default:
 		return r.scalar(node, path, rng)
 	}
@@ -278,37 +278,6 @@ func (r *yamlReader) walkAlias(n *ast.AliasNode, path string, rng diag.Range) an
 		return v
 	default:
 		return r.walk(target, path, rng)
-	}
-}
-
-func (r *yamlReader) walkTag(n *ast.TagNode, path string) any {
-	tag := ""
-	if n.Start != nil {
-		tag = n.Start.Value
-	}
-	if n.Value == nil {
-		return nil
-	}
-	rng := r.nodeRange(n.Value)
-	switch tag {
-	case "!!str", "tag:yaml.org,2002:str":
-		v := r.walk(n.Value, path, rng)
-		switch v.(type) {
-		case map[string]any, []any, string:
-			return v
-		}
-		if tk := n.Value.GetToken(); tk != nil {
-			return tk.Value
-		}
-		return v
-	case "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq", "!!binary", "!!timestamp",
-		"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-		"tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq":
-		return r.walk(n.Value, path, rng)
-	default:
-		r.errors(diag.Errorf("yaml-tag", r.tokenRange(n.Start), path, "YAML tag %s is not supported; system.yaml holds plain values", tag).
-			WithHint("remove the tag; CloudFormation functions such as !Ref belong in overrides as JSON, e.g. {\"Ref\": \"Name\"}"))
-		return r.walk(n.Value, path, rng)
 	}
 }
 
@@ -415,6 +384,7 @@ func (r *yamlReader) mappingKey(k ast.MapKeyNode, path string) (string, diag.Ran
 	}
 	node = resolveNode(node, r.anchors)
 	if tag, ok := node.(*ast.TagNode); ok {
+		r.noteTag(tag.Start)
 		node = tag.Value
 	}
 	rng := r.nodeRange(k)
@@ -446,10 +416,51 @@ func (r *yamlReader) walkSequence(n *ast.SequenceNode, path string) any {
 			itemRng = r.valueRange(v, r.nodeRange(n))
 		}
 		r.segs = append(r.segs, "")
-		out = append(out, r.walk(v, child, itemRng))
+		if text, rng, ok := r.plainWithColon(n, v); ok {
+			r.nodes++
+			r.doc.SetValue(child, rng)
+			r.checkValueText(text, child, rng)
+			out = append(out, text)
+		} else {
+			out = append(out, r.walk(v, child, itemRng))
+		}
 		r.segs = r.segs[:len(r.segs)-1]
 	}
 	return out
+}
+
+// plainWithColon recognises a plain scalar holding a colon, such as
+// iam:CreateUser, as an item of a flow sequence. YAML 1.2 reads it as one
+// string (a colon is an indicator only before a space or a flow indicator:
+// spec 7.3.3, example 7.21), but the parser (goccy/go-yaml v1.19) reads it as
+// the one-entry mapping {iam: CreateUser} when the sequence lies inside a
+// flow mapping (docs/yaml-parser.md). It returns the string as written and
+// its range.
+func (r *yamlReader) plainWithColon(seq *ast.SequenceNode, item ast.Node) (string, diag.Range, bool) {
+	m, ok := item.(*ast.MappingNode)
+	if !seq.IsFlowStyle || !ok || m.IsFlowStyle || len(m.Values) != 1 || m.Values[0] == nil {
+		return "", diag.Range{}, false
+	}
+	mv := m.Values[0]
+	key, okKey := mv.Key.(*ast.StringNode)
+	value, okValue := mv.Value.(*ast.StringNode)
+	if !okKey || !okValue || mv.Start == nil || key.Token == nil || value.Token == nil ||
+		key.Token.Type != token.StringType || value.Token.Type != token.StringType {
+		return "", diag.Range{}, false
+	}
+	keyRng, colon, valueRng := r.tokenRange(key.Token), r.tokenRange(mv.Start), r.tokenRange(value.Token)
+	if keyRng.Start.Line != colon.Start.Line || valueRng.Start.Line != colon.Start.Line ||
+		keyRng.End.Column != colon.Start.Column || valueRng.Start.Column != colon.Start.Column+1 {
+		return "", diag.Range{}, false
+	}
+	line := []rune(r.lineText(keyRng.Start.Line))
+	from, to := keyRng.Start.Column-1, valueRng.End.Column-1
+	if from < 0 || to > len(line) || from >= to {
+		return "", diag.Range{}, false
+	}
+	rng := keyRng
+	rng.End = valueRng.End
+	return string(line[from:to]), rng, true
 }
 
 // scalar converts a scalar node.
@@ -486,6 +497,9 @@ func (r *yamlReader) scalar(node ast.Node, path string, rng diag.Range) any {
 		if tk := node.GetToken(); tk != nil {
 			v = tk.Value
 		}
+	}
+	if text, isString := v.(string); isString {
+		r.checkValueText(text, path, rng)
 	}
 	tk := node.GetToken()
 	plain := tk != nil && tk.Type != token.SingleQuoteType && tk.Type != token.DoubleQuoteType &&
@@ -611,6 +625,7 @@ func (r *yamlReader) nodeRange(n ast.Node) diag.Range {
 			return r.nodeRange(v.Value)
 		}
 	case *ast.TagNode:
+		r.noteTag(v.Start)
 		if v.Value != nil {
 			return r.nodeRange(v.Value)
 		}
@@ -635,7 +650,7 @@ func (r *yamlReader) tokenRange(tk *token.Token) diag.Range {
 	if tk == nil || tk.Position == nil {
 		return diag.Range{Filename: r.filename}
 	}
-	line, col := tk.Position.Line, tk.Position.Column
+	line, col := tk.Position.Line, tk.Position.Column+r.tagShift(tk)
 	if line < 1 {
 		return diag.Range{Filename: r.filename}
 	}

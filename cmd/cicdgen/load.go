@@ -10,8 +10,12 @@ import (
 	"github.com/cicdgen/cicdgen/schema"
 )
 
-// stdinName is the FILE argument that means standard input.
-const stdinName = "-"
+// stdinName is the FILE argument that means standard input, and
+// stdinDisplayName the name diagnostics give it.
+const (
+	stdinName        = "-"
+	stdinDisplayName = "<stdin>"
+)
 
 // loadSystem reads the system.yaml at path ("-" for standard input), records
 // its source for the reporter's snippets and loads it. The System is nil
@@ -33,10 +37,10 @@ func loadSystem(env *Env, r *reporter, path string) (*schema.System, diag.Diagno
 func readSource(env *Env, path string) (src []byte, name string, err error) {
 	if path == stdinName {
 		if env.Stdin == nil {
-			return nil, "<stdin>", fmt.Errorf("no standard input")
+			return nil, stdinDisplayName, fmt.Errorf("no standard input")
 		}
 		src, err = io.ReadAll(env.Stdin)
-		return src, "<stdin>", err
+		return src, stdinDisplayName, err
 	}
 	src, err = os.ReadFile(path)
 	if err != nil {

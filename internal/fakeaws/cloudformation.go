@@ -31,6 +31,7 @@ type stack struct {
 	updated    time.Time
 	protection bool
 	tmpl       *parsedTemplate
+	body       string // the template as submitted (GetTemplate)
 	params     map[string]string
 	tags       map[string]string
 	caps       []string
@@ -65,6 +66,7 @@ type changeSet struct {
 	status, reason, exec string
 	created              time.Time
 	tmpl                 *parsedTemplate
+	body                 string
 	params, tags         map[string]string
 	caps                 []string
 	changes              []change
@@ -206,7 +208,7 @@ func (s *Server) cloudFormation(req *request, action string) (any, *apiError) {
 		if st := s.find(sc, f.Get("StackName")); s.quirks.HiddenReview && st != nil && st.status == "REVIEW_IN_PROGRESS" {
 			return nil, validation("Stack [%s] does not exist", st.name)
 		}
-		return nil, s.deleteStack(sc, f.Get("StackName"))
+		return nil, s.deleteStackChecked(sc, f.Get("StackName"), members(f, "RetainResources", ""))
 	case "UpdateTerminationProtection":
 		if s.quirks.NoTerminationProtection {
 			break
@@ -552,7 +554,7 @@ func (s *Server) createChangeSet(sc scope, f url.Values) (any, *apiError) {
 	}
 	s.seq++
 	cs := &changeSet{id: fmt.Sprintf("arn:aws:cloudformation:%s:%s:changeSet/%s/fake-%06d", sc.region, sc.account, csName, s.seq),
-		name: csName, typ: typ, created: s.now(), tmpl: tmpl, params: params, tags: tags, caps: caps, exec: "AVAILABLE", status: "CREATE_COMPLETE"}
+		name: csName, typ: typ, created: s.now(), tmpl: tmpl, body: string(body), params: params, tags: tags, caps: caps, exec: "AVAILABLE", status: "CREATE_COMPLETE"}
 	cs.resources, cs.changes = diffResources(st, tmpl, params, tags)
 	if typ == "UPDATE" && len(cs.changes) == 0 {
 		cs.status, cs.reason, cs.exec = "FAILED", EmptyChangeSetReason, "UNAVAILABLE"
@@ -927,7 +929,7 @@ func (s *Server) executeChangeSet(sc scope, csName, stackName string) (any, *api
 		}
 	}
 	p.at(end, func() {
-		st.resources, st.tmpl, st.params, st.tags, st.caps = cs.resources, cs.tmpl, cs.params, cs.tags, cs.caps
+		st.resources, st.tmpl, st.body, st.params, st.tags, st.caps = cs.resources, cs.tmpl, cs.body, cs.params, cs.tags, cs.caps
 		if !create {
 			st.updated = end
 		}

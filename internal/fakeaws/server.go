@@ -56,6 +56,7 @@ type Server struct {
 	sessions   []string        // AssumeRole session names, in order
 	quirks     Quirks
 	latency    map[string]time.Duration // action -> time taken to answer
+	ops        *opsState                // S3 versions, SSM, CodePipeline, deletion failures (ops.go)
 	// EventPageSize and ChangePageSize are the page sizes of
 	// DescribeStackEvents and DescribeChangeSet.
 	EventPageSize, ChangePageSize int
@@ -104,6 +105,7 @@ func New() *Server {
 		secrets: map[string]bool{},
 		denied:  map[string]bool{},
 		latency: map[string]time.Duration{},
+		ops:     newOpsState(),
 
 		EventPageSize: 10, ChangePageSize: 10,
 	}
@@ -159,6 +161,8 @@ func (s *Server) Environ(callerAccount, region string) map[string]string {
 		"AWS_ENDPOINT_URL_CODECONNECTIONS":    s.URL,
 		"AWS_ENDPOINT_URL_ECR":                s.URL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER":    s.URL,
+		"AWS_ENDPOINT_URL_CODEPIPELINE":       s.URL,
+		"AWS_ENDPOINT_URL_SSM":                s.URL,
 		"AWS_ACCESS_KEY_ID":                   AccessKey(callerAccount),
 		"AWS_SECRET_ACCESS_KEY":               "fake-secret",
 		"AWS_SESSION_TOKEN":                   "",
@@ -389,6 +393,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 			s.fail(w, req, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
 		}
+		return
+	}
+	if s.serveOps(w, req, action) {
 		return
 	}
 	var out any

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cicdgen/cicdgen/deploy"
+)
+
+// destroyCommand is `cicdgen destroy [FILE|DIR]`: delete the system's
+// stacks in reverse dependency order.
+func destroyCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "destroy",
+		Usage:     "delete the system's stacks in reverse dependency order, emptying its buckets and repositories first",
+		ArgsUsage: "[FILE|DIR]",
+		Description: "Deletes the stacks of FILE (a system.yaml; default system.yaml) or DIR (the\n" +
+			"output of cicdgen build): a stack once the stacks that depend on it are\n" +
+			"gone, independent stacks in parallel. Before deleting a stack it empties\n" +
+			"the buckets it deletes (every object version and delete marker) and the\n" +
+			"repositories CloudFormation does not empty itself, and turns its\n" +
+			"termination protection off. Protected environments (protect: true), and\n" +
+			"the stacks they depend on, are kept unless --include-protected is given.\n" +
+			"Resources whose DeletionPolicy is Retain or RetainExceptOnCreate outlive\n" +
+			"their stack: destroy lists them. On a terminal it shows what will go and\n" +
+			"asks for the system's name; otherwise it needs --yes.\n\n" +
+			"Running it again finishes an interrupted destroy: stacks being deleted are\n" +
+			"waited for, a stack left DELETE_FAILED is deleted again (what AWS still\n" +
+			"cannot delete is retained and named), stacks already gone are skipped.\n\n" +
+			"Exit status: 0 deleted (protected stacks kept), 1 input errors, 2 usage or\n" +
+			"not confirmed, 3 a stack could not be deleted, 130 interrupted.",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable)"},
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "delete without asking"},
+			&cli.BoolFlag{Name: "include-protected", Usage: "delete protected environments too, turning their termination protection off"},
+			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "delete up to `N` stacks at once"},
+			&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION`"},
+			outputFormatFlag(),
+			strictFlag(),
+			colorFlag(),
+		},
+		Action: func(c *cli.Context) error { return runDestroy(c, env) },
+	}
+}
+
+func runDestroy(c *cli.Context, env *Env) error {
+	if n := c.Int("concurrency"); n < 1 {
+		return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+	}
+	if c.Duration("poll-interval") <= 0 {
+		return usageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
+	}
+	op, err := loadOperation(c, env)
+	if err != nil {
+		return err
+	}
+	ctx := c.Context
+	stopSecond := exitOnSecondInterrupt(ctx, env)
+	defer stopSecond()
+	opts := deploy.DestroyOptions{
+		Options: deploy.Options{
+			Selection:   deploy.Selection{Environments: c.StringSlice("env")},
+			Concurrency: c.Int("concurrency"),
+			PollMin:     c.Duration("poll-interval"),
+		},
+		IncludeProtected: c.Bool("include-protected"),
+	}
+	plan, err := deploy.PlanDestroy(ctx, op.bundle, op.factory, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return exitWith(exitInterrupted)
+		}
+		fmt.Fprintf(env.Stderr, "cicdgen destroy: %v\n", err)
+		return exitWith(exitDeployFail)
+	}
+	if err := writeDestroyPlan(op.progress, plan); err != nil {
+		fmt.Fprintf(env.Stderr, "cicdgen destroy: %v\n", err)
+		return exitWith(exitInputErrors)
+	}
+	if existing(plan) > 0 && !c.Bool("yes") {
+		if !env.StdinIsTerminal {
+			fmt.Fprintf(env.Stderr, "cicdgen destroy: stdin is not a terminal, so nobody can confirm: run again with --yes to delete %s\n", countStacks(existing(plan)))
+			return exitWith(exitUsage)
+		}
+		fmt.Fprintf(env.Stdout, "Type the system's name (%s) to delete %s: ", plan.System, countStacks(existing(plan)))
+		answer, err := readLine(ctx, env)
+		if ctx.Err() != nil {
+			fmt.Fprintln(env.Stdout)
+			return exitWith(exitInterrupted)
+		}
+		if err != nil || answer != plan.System {
+			fmt.Fprintf(env.Stderr, "cicdgen destroy: not confirmed; nothing was deleted\n")
+			return exitWith(exitUsage)
+		}
+	}
+	progress := deploy.NewReporter(op.progress, env.IsTerminal && !op.json, nil)
+	if live, ok := progress.(*deploy.LiveReporter); ok {
+		live.SetWidth(env.Width)
+	}
+	opts.Reporter = progress
+	res := deploy.Destroy(ctx, op.bundle, op.factory, plan, opts)
+	if op.json {
+		err = writeJSON(op.out, res)
+	} else {
+		err = writeDestroyResult(op.out, res)
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "cicdgen destroy: %v\n", err)
+	}
+	for _, s := range res.Stacks {
+		if s.Outcome == deploy.Failed {
+			fmt.Fprintf(env.Stderr, "cicdgen destroy: stack %s (%s, %s) could not be deleted: %s\n", s.Stack, s.AccountID, s.Region, s.Error)
+		}
+	}
+	switch {
+	case res.Interrupted:
+		return exitWith(exitInterrupted)
+	case res.Failed():
+		return exitWith(exitDeployFail)
+	case err != nil:
+		return exitWith(exitInputErrors)
+	}
+	return nil
+}
+
+// existing counts the stacks of the plan that exist in AWS.
+func existing(plan *deploy.DestroyPlan) int {
+	n := 0
+	for _, d := range plan.Delete {
+		if d.Status != "" {
+			n++
+		}
+	}
+	return n
+}
+
+func countStacks(n int) string {
+	if n == 1 {
+		return "1 stack"
+	}
+	return fmt.Sprintf("%d stacks", n)
+}
+
+// writeDestroyPlan writes what destroy deletes and keeps.
+func writeDestroyPlan(w io.Writer, plan *deploy.DestroyPlan) error {
+	bw := bufio.NewWriter(w)
+	n := existing(plan)
+	if n == 0 {
+		fmt.Fprintf(bw, "Destroy %s: nothing to delete (no stack of the selection exists)\n", plan.System)
+	} else {
+		fmt.Fprintf(bw, "Destroy %s: %s to delete\n", plan.System, countStacks(n))
+		tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
+		for _, d := range plan.Delete {
+			if d.Status == "" {
+				continue
+			}
+			fmt.Fprintf(tw, "  %s\t%s/%s\t%s\n", d.Stack, d.Account, d.Region, d.Status)
+		}
+		tw.Flush()
+		writeRetained(bw, plan.Delete)
+	}
+	if len(plan.Keep) > 0 {
+		fmt.Fprintf(bw, "Kept (%s):\n", countStacks(len(plan.Keep)))
+		for _, k := range plan.Keep {
+			fmt.Fprintf(bw, "  %s: %s\n", k.Stack, k.Reason)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+// writeRetained lists the resources the templates of the plan's existing
+// stacks retain.
+func writeRetained(w io.Writer, ds []deploy.PlannedDeletion) {
+	var lines []string
+	for _, d := range ds {
+		if d.Status == "" {
+			continue
+		}
+		for _, r := range d.Retained {
+			lines = append(lines, fmt.Sprintf("  %s %s (%s): %s", d.Stack, r.LogicalID, r.Type, r.Reason))
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Fprintf(w, "Retained (they outlive their stack):\n%s\n", strings.Join(lines, "\n"))
+	}
+}
+
+// writeDestroyResult writes the result of each stack, what was emptied,
+// retained and left behind, and what was kept.
+func writeDestroyResult(w io.Writer, res *deploy.DestroyResult) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw)
+	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "STACK\tACCOUNT/REGION\tRESULT\tEMPTIED")
+	counts := map[deploy.Outcome]int{}
+	for _, s := range res.Stacks {
+		counts[s.Outcome]++
+		fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\n", s.Stack, s.Account, s.Region, s.Outcome, orNone(strings.Join(s.Emptied, ", ")))
+	}
+	tw.Flush()
+	var parts []string
+	for _, o := range []deploy.Outcome{deploy.Deleted, deploy.Absent, deploy.Failed, deploy.Skipped, deploy.Interrupted} {
+		if counts[o] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
+		}
+	}
+	if len(res.Kept) > 0 {
+		parts = append(parts, fmt.Sprintf("%d kept", len(res.Kept)))
+	}
+	fmt.Fprintf(bw, "%s: %s\n", countStacks(len(res.Stacks)+len(res.Kept)), orNone(strings.Join(parts, ", ")))
+	for _, s := range res.Stacks {
+		if s.Outcome != deploy.Deleted {
+			continue
+		}
+		for _, r := range s.Retained {
+			fmt.Fprintf(bw, "Retained: %s %s (%s, %s) %s\n", s.Stack, r.LogicalID, r.Type, orNone(r.PhysicalID), r.Reason)
+		}
+		for _, r := range s.LeftBehind {
+			fmt.Fprintf(bw, "Left behind: %s %s (%s, %s) %s; delete it by hand\n", s.Stack, r.LogicalID, r.Type, orNone(r.PhysicalID), r.Reason)
+		}
+	}
+	for _, s := range res.Stacks {
+		if s.Outcome == deploy.Failed || s.Outcome == deploy.Skipped {
+			fmt.Fprintf(bw, "\n%s %s: %s\n", strings.ToUpper(string(s.Outcome[:1]))+string(s.Outcome[1:]), s.Stack, s.Error)
+		}
+	}
+	for _, k := range res.Kept {
+		fmt.Fprintf(bw, "Kept: %s: %s\n", k.Stack, k.Reason)
+	}
+	if len(res.InProgress) > 0 {
+		fmt.Fprintf(bw, "\nInterrupted; still being deleted in AWS: %s (run destroy again to wait for them)\n", strings.Join(res.InProgress, ", "))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write result: %w", err)
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

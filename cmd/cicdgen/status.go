@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cicdgen/cicdgen/deploy"
+)
+
+// statusCommand is `cicdgen status [FILE|DIR]`: every stack's state, the
+// service URLs and the pipeline's last execution.
+func statusCommand(env *Env) *cli.Command {
+	return &cli.Command{
+		Name:      "status",
+		Usage:     "show every stack's state, each environment's service URL and the pipeline's last execution",
+		ArgsUsage: "[FILE|DIR]",
+		Description: "Reads, for FILE (a system.yaml, compiled in memory; default system.yaml) or\n" +
+			"DIR (the output of cicdgen build), each stack in its account and region: its\n" +
+			"state, its last update and whether its deployed template is the built one\n" +
+			"(current), differs from it (stale: apply would change it) or is missing (not\n" +
+			"deployed); each environment's service URL (its load balancer's); the\n" +
+			"pipeline's console URL and its last execution per stage.\n\n" +
+			"Exit status: 0 shown, 1 input errors or output that could not be written,\n" +
+			"2 usage, 3 a stack could not be read or is in a failed state.",
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable), with the stacks they depend on"},
+			outputFormatFlag(),
+			strictFlag(),
+			colorFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			op, err := loadOperation(c, env)
+			if err != nil {
+				return err
+			}
+			st, err := deploy.ReadStatus(c.Context, op.bundle, op.factory, deploy.StatusOptions{
+				Selection: deploy.Selection{Environments: c.StringSlice("env")},
+			})
+			if err != nil {
+				return usageError(c, env, "%v", err)
+			}
+			if op.json {
+				err = writeJSON(op.out, st)
+			} else {
+				err = deploy.WriteStatus(op.out, st)
+			}
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "cicdgen status: %v\n", err)
+				return exitWith(exitInputErrors)
+			}
+			if c.Context.Err() != nil {
+				return exitWith(exitInterrupted)
+			}
+			if deploy.StatusFailed(st) {
+				return exitWith(exitDeployFail)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,542 @@
+package fakeaws
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// The calls that status, destroy and preflight make, beside the ones apply
+// makes: CloudFormation GetTemplate and DeleteStack's failures, S3 object
+// versions (ListObjectVersions, DeleteObjects), ECR ListImages and
+// BatchDeleteImage, Secrets Manager ListSecretVersionIds, SSM GetParameter
+// and CodePipeline GetPipelineState.
+
+// opsState is the state of those services. It is guarded by Server.mu.
+type opsState struct {
+	versions   map[string][]objectVersion // bucket -> versions and delete markers, oldest first
+	params     map[string]string          // account/region/name -> SSM parameter value
+	pipelines  map[string][]StageState    // account/region/name -> stages
+	deleteFail map[string]string          // stack/logicalID -> reason DeleteStack fails it with
+	orphans    map[string][]string        // stack -> logical ids retained by RetainResources
+	versionSeq int
+}
+
+func newOpsState() *opsState {
+	return &opsState{
+		versions: map[string][]objectVersion{}, params: map[string]string{}, pipelines: map[string][]StageState{},
+		deleteFail: map[string]string{}, orphans: map[string][]string{},
+	}
+}
+
+// objectVersion is one version of an S3 object, or a delete marker.
+type objectVersion struct {
+	key, id      string
+	deleteMarker bool
+}
+
+// StageState is the last execution of a pipeline stage, as GetPipelineState
+// reports it.
+type StageState struct {
+	Name        string
+	Status      string // InProgress, Succeeded, Failed, Stopped, Cancelled; "" never ran
+	ExecutionID string
+	Updated     time.Time
+}
+
+// --- configuration and inspection ---
+
+// PutObjectVersions adds n versions of the object key to bucket (which the
+// fake then holds as a versioned bucket), and a delete marker on top when
+// deleteMarker is set.
+func (s *Server) PutObjectVersions(bucket, key string, n int, deleteMarker bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := 0; i < n; i++ {
+		s.ops.versionSeq++
+		s.ops.versions[bucket] = append(s.ops.versions[bucket], objectVersion{key: key, id: fmt.Sprintf("v%06d", s.ops.versionSeq)})
+	}
+	if deleteMarker {
+		s.ops.versionSeq++
+		s.ops.versions[bucket] = append(s.ops.versions[bucket], objectVersion{key: key, id: fmt.Sprintf("v%06d", s.ops.versionSeq), deleteMarker: true})
+	}
+}
+
+// ObjectVersions returns how many object versions and delete markers bucket
+// holds, with the objects PutObject wrote to it.
+func (s *Server) ObjectVersions(bucket string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bucketSize(bucket)
+}
+
+// bucketSize counts the versions and objects of bucket. The caller holds mu.
+func (s *Server) bucketSize(bucket string) int {
+	n := len(s.ops.versions[bucket])
+	for k := range s.objects {
+		if strings.HasPrefix(k, bucket+"/") {
+			n++
+		}
+	}
+	return n
+}
+
+// Images returns the tags of an ECR repository's images, sorted.
+func (s *Server) Images(account, region, repo string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.repos[account+"/"+region+"/"+repo]))
+}
+
+// PutParameter sets an SSM parameter.
+func (s *Server) PutParameter(account, region, name, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ops.params[account+"/"+region+"/"+name] = value
+}
+
+// SetPipelineState sets what GetPipelineState returns for the pipeline name.
+func (s *Server) SetPipelineState(account, region, name string, stages []StageState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ops.pipelines[account+"/"+region+"/"+name] = append([]StageState(nil), stages...)
+}
+
+// FailDelete makes DeleteStack of stack leave it DELETE_FAILED on the
+// resource logicalID, with reason, until the resource is retained
+// (RetainResources) or ClearDeleteFailures is called.
+func (s *Server) FailDelete(stack, logicalID, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ops.deleteFail[stack+"/"+logicalID] = reason
+}
+
+// ClearDeleteFailures forgets the failures FailDelete set.
+func (s *Server) ClearDeleteFailures() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ops.deleteFail = map[string]string{}
+}
+
+// Orphans returns the logical ids of stack's resources that a DeleteStack
+// with RetainResources left behind.
+func (s *Server) Orphans(stack string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.ops.orphans[stack]...)
+}
+
+// PhysicalID returns the physical id of a resource of a live stack.
+func (s *Server) PhysicalID(account, region, stack, logicalID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.find(scope{account, region}, stack)
+	if st == nil {
+		return "", false
+	}
+	r, ok := st.resources[logicalID]
+	return r.Physical, ok
+}
+
+// --- serving ---
+
+// serveOps serves the calls of this file and reports whether it did.
+func (s *Server) serveOps(w http.ResponseWriter, req *request, action string) bool {
+	switch {
+	case req.service == "cloudformation" && action == "GetTemplate":
+		out, aerr := s.getTemplate(req)
+		s.answerQuery(w, req, action, out, aerr)
+		return true
+	case req.service == "s3":
+		return s.serveS3Versions(w, req)
+	case req.service == "ecr" && (action == "ListImages" || action == "BatchDeleteImage"),
+		req.service == "secretsmanager" && action == "ListSecretVersionIds",
+		req.service == "ssm" && action == "GetParameter",
+		req.service == "codepipeline" && action == "GetPipelineState":
+		var in map[string]any
+		if len(req.body) > 0 {
+			if err := json.Unmarshal(req.body, &in); err != nil {
+				s.fail(w, req, http.StatusBadRequest, "SerializationException", err.Error())
+				return true
+			}
+		}
+		str := func(k string) string { v, _ := in[k].(string); return v }
+		s.mu.Lock()
+		out, aerr := s.opsJSON(req, action, in, str)
+		s.mu.Unlock()
+		if aerr != nil {
+			s.fail(w, req, aerr.status, aerr.code, aerr.message)
+			return true
+		}
+		w.Header().Set("Content-Type", req.Header.Get("Content-Type"))
+		data, err := json.Marshal(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return true
+		}
+		w.Write(data)
+		return true
+	}
+	return false
+}
+
+func (s *Server) answerQuery(w http.ResponseWriter, req *request, action string, out any, aerr *apiError) {
+	if aerr != nil {
+		s.fail(w, req, aerr.status, aerr.code, aerr.message)
+		return
+	}
+	s.writeQuery(w, action, out)
+}
+
+type getTemplateResult struct {
+	XMLName         xml.Name `xml:"r"`
+	TemplateBody    string
+	StagesAvailable []string `xml:"StagesAvailable>member"`
+}
+
+func (s *Server) getTemplate(req *request) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	name := req.form.Get("StackName")
+	st := s.find(scope{req.account, req.region}, name)
+	if st == nil {
+		return nil, validation("Stack with id %s does not exist", name)
+	}
+	if st.body == "" {
+		// A stack that only has a change set: AWS returns the template of
+		// the change set asked for, and none without one.
+		return nil, validation("Stack with id %s has no template: it was never created", name)
+	}
+	return &getTemplateResult{TemplateBody: st.body, StagesAvailable: []string{"Original", "Processed"}}, nil
+}
+
+func (s *Server) opsJSON(req *request, action string, in map[string]any, str func(string) string) (any, *apiError) {
+	where := req.account + "/" + req.region + "/"
+	switch req.service + "." + action {
+	case "ecr.ListImages":
+		tags, aerr := s.repository(req, str("repositoryName"))
+		if aerr != nil {
+			return nil, aerr
+		}
+		var ids []any
+		for _, t := range slices.Sorted(maps.Keys(tags)) {
+			ids = append(ids, map[string]any{"imageTag": t, "imageDigest": "sha256:" + fmt.Sprintf("%064x", len(t))})
+		}
+		return map[string]any{"imageIds": ids}, nil
+	case "ecr.BatchDeleteImage":
+		tags, aerr := s.repository(req, str("repositoryName"))
+		if aerr != nil {
+			return nil, aerr
+		}
+		var deleted []any
+		ids, _ := in["imageIds"].([]any)
+		for _, id := range ids {
+			m, _ := id.(map[string]any)
+			tag, _ := m["imageTag"].(string)
+			if tags[tag] {
+				delete(tags, tag)
+				deleted = append(deleted, map[string]any{"imageTag": tag})
+			}
+		}
+		return map[string]any{"imageIds": deleted, "failures": []any{}}, nil
+	case "secretsmanager.ListSecretVersionIds":
+		id := str("SecretId")
+		name := id
+		if strings.HasPrefix(id, "arn:") {
+			name = id[strings.LastIndex(id, ":")+1:]
+		}
+		has, ok := s.secrets[where+name]
+		if !ok {
+			return nil, &apiError{http.StatusBadRequest, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."}
+		}
+		versions := []any{}
+		if has {
+			versions = append(versions, map[string]any{"VersionId": "00000000-0000-0000-0000-000000000001", "VersionStages": []string{"AWSCURRENT"}})
+		}
+		return map[string]any{"ARN": fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", req.region, req.account, name), "Name": name, "Versions": versions}, nil
+	case "ssm.GetParameter":
+		name := str("Name")
+		v, ok := s.ops.params[where+name]
+		if !ok {
+			return nil, &apiError{http.StatusBadRequest, "ParameterNotFound", ""}
+		}
+		return map[string]any{"Parameter": map[string]any{"Name": name, "Type": "String", "Value": v, "Version": 1,
+			"ARN": fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/%s", req.region, req.account, strings.TrimPrefix(name, "/"))}}, nil
+	case "codepipeline.GetPipelineState":
+		name := str("name")
+		stages, ok := s.ops.pipelines[where+name]
+		if !ok {
+			return nil, &apiError{http.StatusBadRequest, "PipelineNotFoundException", fmt.Sprintf("Account '%s' does not have a pipeline with name '%s'", req.account, name)}
+		}
+		var out []any
+		for _, st := range stages {
+			state := map[string]any{"stageName": st.Name}
+			if st.Status != "" {
+				state["latestExecution"] = map[string]any{"pipelineExecutionId": st.ExecutionID, "status": st.Status}
+				state["actionStates"] = []any{map[string]any{"actionName": st.Name, "latestExecution": map[string]any{
+					"status": st.Status, "lastStatusChange": float64(st.Updated.Unix()),
+				}}}
+			}
+			out = append(out, state)
+		}
+		return map[string]any{"pipelineName": name, "pipelineVersion": 1, "stageStates": out}, nil
+	}
+	return nil, &apiError{http.StatusBadRequest, "UnknownOperationException", "fakeaws does not implement " + req.service + " " + action}
+}
+
+// repository returns the image tags of an ECR repository of the request's
+// account and region. The caller holds mu.
+func (s *Server) repository(req *request, repo string) (map[string]bool, *apiError) {
+	tags, ok := s.repos[req.account+"/"+req.region+"/"+repo]
+	if !ok {
+		return nil, &apiError{http.StatusBadRequest, "RepositoryNotFoundException", fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", repo, req.account)}
+	}
+	return tags, nil
+}
+
+// --- S3 object versions (REST-XML, path-style) ---
+
+type listVersionsResult struct {
+	XMLName             xml.Name `xml:"ListVersionsResult"`
+	Name                string
+	IsTruncated         bool
+	MaxKeys             int
+	Versions            []xmlVersion `xml:"Version"`
+	DeleteMarkers       []xmlVersion `xml:"DeleteMarker"`
+	NextKeyMarker       string       `xml:",omitempty"`
+	NextVersionIdMarker string       `xml:",omitempty"`
+}
+
+type xmlVersion struct {
+	Key          string
+	VersionId    string
+	IsLatest     bool
+	LastModified string
+}
+
+type deleteRequest struct {
+	Objects []struct {
+		Key       string
+		VersionId string
+	} `xml:"Object"`
+}
+
+type deleteResult struct {
+	XMLName xml.Name `xml:"DeleteResult"`
+	Deleted []struct {
+		Key       string
+		VersionId string `xml:",omitempty"`
+	} `xml:"Deleted"`
+}
+
+// serveS3Versions serves ListObjectVersions (GET /bucket?versions) and
+// DeleteObjects (POST /bucket?delete).
+func (s *Server) serveS3Versions(w http.ResponseWriter, req *request) bool {
+	q := req.URL.Query()
+	bucket := strings.Trim(req.URL.Path, "/")
+	if strings.Contains(bucket, "/") {
+		return false
+	}
+	write := func(v any) {
+		data, err := xml.Marshal(v)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.Write([]byte(xml.Header))
+		w.Write(data)
+	}
+	switch {
+	case req.Method == http.MethodGet && q.Has("versions"):
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.bucketKnown(bucket) {
+			s.fail(w, req, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
+			return true
+		}
+		// One page at a time (of at most MaxKeys, default 2 here to page),
+		// from the entry after the markers.
+		all := s.bucketEntries(bucket)
+		start := 0
+		if km := q.Get("key-marker"); km != "" {
+			for i, v := range all {
+				if v.key == km && v.id == q.Get("version-id-marker") {
+					start = i + 1
+				}
+			}
+		}
+		const page = 2
+		out := &listVersionsResult{Name: bucket, MaxKeys: page}
+		end := min(start+page, len(all))
+		latest := map[string]string{}
+		for _, v := range all {
+			latest[v.key] = v.id
+		}
+		for _, v := range all[start:end] {
+			x := xmlVersion{Key: v.key, VersionId: v.id, IsLatest: latest[v.key] == v.id, LastModified: timestamp(s.now())}
+			if v.deleteMarker {
+				out.DeleteMarkers = append(out.DeleteMarkers, x)
+			} else {
+				out.Versions = append(out.Versions, x)
+			}
+		}
+		if end < len(all) {
+			out.IsTruncated = true
+			out.NextKeyMarker, out.NextVersionIdMarker = all[end-1].key, all[end-1].id
+		}
+		write(out)
+		return true
+	case req.Method == http.MethodPost && q.Has("delete"):
+		var in deleteRequest
+		if err := xml.Unmarshal(req.body, &in); err != nil {
+			s.fail(w, req, http.StatusBadRequest, "MalformedXML", err.Error())
+			return true
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		out := &deleteResult{}
+		for _, o := range in.Objects {
+			if o.VersionId == "null" || o.VersionId == "" {
+				delete(s.objects, bucket+"/"+o.Key)
+			}
+			vs := s.ops.versions[bucket]
+			for i, v := range vs {
+				if v.key == o.Key && v.id == o.VersionId {
+					s.ops.versions[bucket] = append(vs[:i:i], vs[i+1:]...)
+					break
+				}
+			}
+			out.Deleted = append(out.Deleted, struct {
+				Key       string
+				VersionId string `xml:",omitempty"`
+			}{o.Key, o.VersionId})
+		}
+		write(out)
+		return true
+	}
+	return false
+}
+
+// bucketKnown reports whether the fake knows bucket: it holds versions or
+// objects, or is a live stack's bucket. The caller holds mu.
+func (s *Server) bucketKnown(bucket string) bool {
+	if s.bucketSize(bucket) > 0 {
+		return true
+	}
+	for _, stacks := range s.stacks {
+		for _, st := range stacks {
+			for _, r := range st.resources {
+				if r.Type == "AWS::S3::Bucket" && r.Physical == bucket {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// bucketEntries lists the versions of bucket, the objects PutObject wrote
+// (version "null") first, sorted by key then age. The caller holds mu.
+func (s *Server) bucketEntries(bucket string) []objectVersion {
+	var out []objectVersion
+	for _, k := range slices.Sorted(maps.Keys(s.objects)) {
+		if key, ok := strings.CutPrefix(k, bucket+"/"); ok {
+			out = append(out, objectVersion{key: key, id: "null"})
+		}
+	}
+	vs := append([]objectVersion(nil), s.ops.versions[bucket]...)
+	sort.SliceStable(vs, func(i, j int) bool { return vs[i].key < vs[j].key })
+	return append(out, vs...)
+}
+
+// --- DeleteStack, as AWS fails it ---
+
+// deleteStackChecked deletes a stack as AWS does: a bucket that holds
+// objects, a repository that holds images (without EmptyOnDelete) and a
+// resource FailDelete names fail the deletion, which leaves the stack
+// DELETE_FAILED; retain lists resources to leave behind, allowed only on a
+// DELETE_FAILED stack. The caller holds mu.
+func (s *Server) deleteStackChecked(sc scope, name string, retain []string) *apiError {
+	st := s.find(sc, name)
+	if st == nil || st.status == "DELETE_COMPLETE" || st.status == "DELETE_IN_PROGRESS" {
+		return s.deleteStack(sc, name)
+	}
+	if len(retain) > 0 && st.status != "DELETE_FAILED" {
+		return validation("Invalid operation on stack [%s]: RetainResources can only be specified when the stack is in the DELETE_FAILED state", st.name)
+	}
+	if st.protection {
+		return s.deleteStack(sc, name) // refused
+	}
+	for _, id := range retain {
+		if _, ok := st.resources[id]; !ok {
+			return validation("Resource [%s] does not exist in stack [%s]", id, st.name)
+		}
+	}
+	for _, id := range retain {
+		delete(st.resources, id)
+		s.ops.orphans[st.name] = append(s.ops.orphans[st.name], id)
+	}
+	blocked := map[string]string{}
+	for id, r := range st.resources {
+		if reason, ok := s.ops.deleteFail[st.name+"/"+id]; ok {
+			blocked[id] = reason
+			continue
+		}
+		switch r.Type {
+		case "AWS::S3::Bucket":
+			if s.bucketSize(r.Physical) > 0 {
+				blocked[id] = fmt.Sprintf("The bucket you tried to delete is not empty. You must delete all versions in the bucket. (Service: S3, Status Code: 409, Bucket: %s)", r.Physical)
+			}
+		case "AWS::ECR::Repository":
+			props, _ := r.Props.(map[string]any)
+			if empty, _ := props["EmptyOnDelete"].(bool); !empty && len(s.repos[sc.account+"/"+sc.region+"/"+r.Physical]) > 0 {
+				blocked[id] = fmt.Sprintf("The repository with name '%s' in registry with id '%s' cannot be deleted because it still contains images", r.Physical, sc.account)
+			}
+		}
+	}
+	if len(blocked) == 0 {
+		for _, r := range st.resources {
+			if r.Type == "AWS::ECR::Repository" {
+				delete(s.repos, sc.account+"/"+sc.region+"/"+r.Physical)
+			}
+		}
+		return s.deleteStack(sc, name)
+	}
+	st.changeSets = nil
+	t0 := s.now()
+	d := s.delayOf(st.name)
+	p := &planner{s: s, st: st, t: t0}
+	p.stackStatus(t0, "DELETE_IN_PROGRESS", "User Initiated")
+	p.at(t0, func() { st.failed = nil })
+	ids := slices.Sorted(maps.Keys(st.resources))
+	var failedIDs []string
+	for _, id := range ids {
+		r := st.resources[id]
+		if reason, ok := blocked[id]; ok {
+			failedIDs = append(failedIDs, id)
+			p.event(t0.Add(d/2), id, r.Physical, r.Type, "DELETE_FAILED", reason)
+			continue
+		}
+		p.event(t0.Add(d/2), id, r.Physical, r.Type, "DELETE_COMPLETE", "")
+	}
+	end := t0.Add(d)
+	p.at(end, func() {
+		st.failed = nil
+		for _, id := range ids {
+			if reason, ok := blocked[id]; ok {
+				st.failed = append(st.failed, event{logical: id, typ: st.resources[id].Type, status: "DELETE_FAILED", reason: reason, at: end})
+			} else {
+				delete(st.resources, id)
+			}
+		}
+	})
+	p.stackStatus(end, "DELETE_FAILED", fmt.Sprintf("The following resource(s) failed to delete: [%s]. ", strings.Join(failedIDs, ", ")))
+	return nil
+}

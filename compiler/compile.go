@@ -109,6 +109,9 @@ func newStack(sys *schema.System, k stackKind) *Stack {
 	if p, ok := k.(pipelineDeployed); ok {
 		s.PipelineDeployed = p.pipelineDeployed()
 	}
+	if c, ok := k.(trafficCritical); ok {
+		s.TrafficResources = c.trafficResources()
+	}
 	s.DependsOn = []string{}
 	for _, kind := range k.dependsOn() {
 		s.DependsOn = append(s.DependsOn, names.StackName(kind))

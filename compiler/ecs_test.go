@@ -9,6 +9,7 @@ import (
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -834,4 +835,33 @@ func TestBuildECSKeepsTrafficResourcesAcrossChanges(t *testing.T) {
 			t.Errorf("TrafficResources = %v, want none", got)
 		}
 	})
+}
+
+// TestCompileRecordsTrafficResources checks that the ecs stack of a
+// blue/green environment, and only it, lists its traffic-critical resources
+// in the assembly and in manifest.json, for the deploy side's guard.
+func TestCompileRecordsTrafficResources(t *testing.T) {
+	sys := envSystem(t, envCase{envs: "  - name: dev\n    account: dev\n  - name: prod\n    account: prod\n    service: {deployment: rolling}\n"})
+	a, ds := Compile(sys)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	out, err := Outputs(a, manifest.FormatJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"shop-ecs-dev-dev": {"ProductionListenerRule", "TargetGroupBlue", "TargetGroupGreen", "TestListenerRule"},
+	}
+	for i, s := range a.Stacks {
+		if got := s.TrafficResources; !slices.Equal(got, want[s.Name]) {
+			t.Errorf("%s: TrafficResources = %v, want %v", s.Name, got, want[s.Name])
+		}
+		if got := out.Manifest.Stacks[i].TrafficResources; !slices.Equal(got, want[s.Name]) {
+			t.Errorf("manifest.json: %s trafficResources = %v, want %v", s.Name, got, want[s.Name])
+		}
+	}
+	if !bytes.Contains(out.Files[manifest.File], []byte(`"trafficResources": [`)) {
+		t.Error("manifest.json has no trafficResources")
+	}
 }

@@ -35,6 +35,14 @@ type pipelineDeployed interface {
 	pipelineDeployed() bool
 }
 
+// trafficCritical is implemented by the kinds whose stacks hold resources
+// that live traffic depends on (the ecs stacks): a change set that modifies
+// or replaces one of them resets the traffic of a running service
+// (Stack.TrafficResources).
+type trafficCritical interface {
+	trafficResources() []string
+}
+
 // toolingKinds returns, in compile order, the constructors of the kinds of
 // the tooling account's stacks: each returns the stacks of its kind that
 // sys has (pipeline and monitoring one, artifacts one per support region).

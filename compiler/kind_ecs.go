@@ -26,6 +26,10 @@ func (s ecsStack) dependsOn() []string {
 	return []string{schema.KindPipeline}
 }
 
+// trafficResources: the listener rules and target groups of a blue/green
+// service (TrafficResources).
+func (s ecsStack) trafficResources() []string { return TrafficResources(s.env) }
+
 // pipelineDeployed: the pipeline's deploy actions update the ecs stacks.
 func (s ecsStack) pipelineDeployed() bool { return true }
 

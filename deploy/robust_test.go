@@ -181,7 +181,7 @@ func newParallelHarness(t *testing.T) *harness {
 func factoryFor(t *testing.T, fake *fakeaws.Server, account, region string) *AWS {
 	t.Helper()
 	env := map[string]string{"CI": "true", "AWS_ENDPOINT_URL_S3": fake.URL}
-	opts := AWSOptions{Getenv: func(k string) string { return env[k] }, MaxAttempts: 12, MaxBackoff: 20 * time.Millisecond}
+	opts := testAWSOptions(func(k string) string { return env[k] })
 	cfg := aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(fakeaws.AccessKey(account), "fake-secret", ""),

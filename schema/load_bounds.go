@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -32,10 +33,10 @@ type Limits struct {
 // 60 KiB, 8 levels deep and 10,000 values; an accounts mapping of 300 accounts
 // has 300 entries.
 const (
-	DefaultMaxBytes   = 4 << 20
+	DefaultMaxBytes   = 1 << 20
 	DefaultMaxDepth   = 100
-	DefaultMaxNodes   = 50_000
-	DefaultMaxEntries = 2_000
+	DefaultMaxNodes   = 20_000
+	DefaultMaxEntries = 1_000
 )
 
 // DefaultLimits returns the limits Load applies.
@@ -114,7 +115,7 @@ func checkSize(filename string, src []byte, lim Limits) (diag.Diagnostic, bool) 
 	line, col := lineColumnAt(src, int(lim.MaxBytes))
 	rng := diag.Range{Filename: filename, Start: diag.Pos{Line: line, Column: col}, End: diag.Pos{Line: line, Column: col + 1}}
 	return diag.Errorf(ruleSizeLimit, rng, "", "the file is larger than %s, the most cicdgen reads; a system description is a few KiB", FormatSize(lim.MaxBytes)).
-		WithHint("check that this is the system.yaml you meant; to read a larger one, raise the limit with --max-size, e.g. --max-size %s", FormatSize(2*lim.MaxBytes)), true
+		WithHint("check that this is the system.yaml you meant; to read a larger one, raise the limit with --max-size, e.g. --max-size %s", FormatSizeFlag(2*lim.MaxBytes)), true
 }
 
 // lineColumnAt returns the 1-based line and column (in characters) of the
@@ -122,8 +123,8 @@ func checkSize(filename string, src []byte, lim Limits) (diag.Diagnostic, bool) 
 func lineColumnAt(src []byte, offset int) (line, col int) {
 	offset = min(offset, len(src))
 	head := src[:offset]
-	line = 1 + strings.Count(string(head), "\n")
-	start := strings.LastIndexByte(string(head), '\n') + 1
+	line = 1 + bytes.Count(head, []byte("\n"))
+	start := bytes.LastIndexByte(head, '\n') + 1
 	return line, 1 + utf8.RuneCount(head[start:])
 }
 
@@ -167,7 +168,7 @@ func scanBounds(filename string, src []byte, lim Limits) (diag.Diagnostic, bool)
 	lineNo := 0
 	for start := 0; start < len(src) && !s.hit; {
 		end := len(src)
-		if i := strings.IndexByte(string(src[start:]), '\n'); i >= 0 {
+		if i := bytes.IndexByte(src[start:], '\n'); i >= 0 {
 			end = start + i
 		}
 		lineNo++
@@ -378,4 +379,9 @@ func keyEnd(line []byte, i int) int {
 		}
 	}
 	return -1
+}
+
+// FormatSizeFlag writes a byte count the way ParseSize reads it: 4MiB.
+func FormatSizeFlag(n int64) string {
+	return strings.TrimSuffix(strings.ReplaceAll(FormatSize(n), " ", ""), "bytes")
 }

@@ -2,8 +2,10 @@ package schema
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
@@ -22,8 +24,13 @@ type yamlReader struct {
 	doc      *Document
 	diags    diag.Diagnostics
 
-	lineStarts []int // byte offset of the start of each line, 0-based lines
-	tabLines   map[int]bool
+	text       string // src as a string, which lines are cut from without copying
+	lineStarts []int  // byte offset of the start of each line, 0-based lines
+	// offsetsLine and offsets cache the byte offset of each character of
+	// one line that is not ASCII (see lineOffset).
+	offsetsLine int
+	offsets     []int
+	tabLines    map[int]bool
 
 	lim     Limits
 	anchors map[string]ast.Node
@@ -32,6 +39,9 @@ type yamlReader struct {
 	// "billion laughs" file fails fast instead of exhausting memory.
 	nodes  int
 	tooBig bool
+	// expanding holds the ranges of the aliases being expanded, outermost
+	// first: a limit crossed inside one is reported at the outermost.
+	expanding []diag.Range
 
 	segs []string // path segments of the node being walked; "" for an index
 
@@ -45,7 +55,7 @@ type yamlReader struct {
 }
 
 func newYAMLReader(filename string, src []byte, doc *Document, lim Limits) *yamlReader {
-	r := &yamlReader{filename: filename, src: src, doc: doc, lim: lim, anchors: map[string]ast.Node{}, active: map[ast.Node]bool{}, reported: map[string]bool{}}
+	r := &yamlReader{filename: filename, src: src, text: string(src), doc: doc, lim: lim, anchors: map[string]ast.Node{}, active: map[ast.Node]bool{}, reported: map[string]bool{}}
 	r.lineStarts = append(r.lineStarts, 0)
 	for i, b := range src {
 		if b == '\n' {
@@ -141,10 +151,36 @@ func (r *yamlReader) scanTabs() {
 				WithHint("replace the tab with spaces"))
 			continue
 		}
+		if c, _ := utf8.DecodeRuneInString(rest); c != ' ' && unicode.IsSpace(c) && c != '\t' && c != '\r' {
+			// A non-breaking space (or another Unicode space) looks like a
+			// space but is content to YAML: the line's key would begin with it.
+			if r.tabLines == nil {
+				r.tabLines = map[int]bool{}
+			}
+			r.tabLines[i+1] = true
+			col := utf8.RuneCountInString(line[:indent]) + 1
+			r.errors(diag.Errorf("yaml-indent", r.pointRange(i+1, col), "",
+				"%s in indentation; YAML indents with plain spaces (U+0020) only", spaceName(c)).
+				WithHint("replace it with a plain space; it often comes from copying text out of a web page or a word processor"))
+			continue
+		}
 		if opensBlockScalar(trimmed) {
 			blockIndent = indent
 		}
 	}
+}
+
+// spaceName names a Unicode space character other than U+0020.
+func spaceName(c rune) string {
+	switch c {
+	case 0xA0:
+		return "a non-breaking space (U+00A0)"
+	case 0x3000:
+		return "an ideographic space (U+3000)"
+	case 0x202F:
+		return "a narrow non-breaking space (U+202F)"
+	}
+	return fmt.Sprintf("the space character U+%04X", c)
 }
 
 // opensBlockScalar reports whether a line ends with a block scalar header
@@ -183,10 +219,12 @@ func (r *yamlReader) syntaxError(err error) {
 			r.noteTag(p)
 		}
 	}
-	if strings.Contains(msg, "'\t'") || r.tabLines[tk.Position.Line] {
-		if r.tabLines[tk.Position.Line] {
-			return // already reported by scanTabs
+	for l := range r.tabLines {
+		if l <= tk.Position.Line {
+			return // the parser stumbled over a tab or odd space reported by scanTabs
 		}
+	}
+	if strings.Contains(msg, "'\t'") {
 		r.errors(diag.Errorf("yaml-tab", r.pointRange(tk.Position.Line, tk.Position.Column), "",
 			"tab character in indentation; YAML indents with spaces only").WithHint("replace the tab with spaces"))
 		return
@@ -207,6 +245,9 @@ func (r *yamlReader) walk(node ast.Node, path string, rng diag.Range) any {
 	if r.nodes > r.lim.MaxNodes || len(r.segs) > r.lim.MaxDepth {
 		if !r.tooBig {
 			r.tooBig = true
+			if len(r.expanding) > 0 {
+				rng, path = r.expanding[0], ""
+			}
 			if r.nodes > r.lim.MaxNodes {
 				r.errors(diag.Errorf(ruleNodeLimit, rng, path, "the file expands to more than %d values through its aliases, the most cicdgen reads", r.lim.MaxNodes).
 					WithHint("an alias copies its anchor's whole value; aliases of aliases multiply (a \"billion laughs\" file)"))
@@ -268,7 +309,11 @@ func (r *yamlReader) walkAlias(n *ast.AliasNode, path string, rng diag.Range) an
 		return nil
 	}
 	r.active[target] = true
-	defer delete(r.active, target)
+	r.expanding = append(r.expanding, rng)
+	defer func() {
+		delete(r.active, target)
+		r.expanding = r.expanding[:len(r.expanding)-1]
+	}()
 	// The alias's own position stays recorded for path; what lies inside it
 	// is recorded at the anchor's positions, where the values are written.
 	switch target.(type) {
@@ -453,14 +498,14 @@ func (r *yamlReader) plainWithColon(seq *ast.SequenceNode, item ast.Node) (strin
 		keyRng.End.Column != colon.Start.Column || valueRng.Start.Column != colon.Start.Column+1 {
 		return "", diag.Range{}, false
 	}
-	line := []rune(r.lineText(keyRng.Start.Line))
-	from, to := keyRng.Start.Column-1, valueRng.End.Column-1
-	if from < 0 || to > len(line) || from >= to {
+	line := r.lineText(keyRng.Start.Line)
+	from, to := r.lineOffset(keyRng.Start.Line, keyRng.Start.Column), r.lineOffset(keyRng.Start.Line, valueRng.End.Column)
+	if from >= to || to > len(line) {
 		return "", diag.Range{}, false
 	}
 	rng := keyRng
 	rng.End = valueRng.End
-	return string(line[from:to]), rng, true
+	return line[from:to], rng, true
 }
 
 // scalar converts a scalar node.
@@ -575,14 +620,43 @@ func (r *yamlReader) lineText(line int) string {
 		return ""
 	}
 	start := r.lineStarts[line-1]
-	end := len(r.src)
+	end := len(r.text)
 	if line < len(r.lineStarts) {
 		end = r.lineStarts[line] - 1
 	}
 	if end < start {
 		end = start
 	}
-	return strings.TrimSuffix(string(r.src[start:end]), "\r")
+	return strings.TrimSuffix(r.text[start:end], "\r")
+}
+
+// lineOffset returns the byte offset in lineText(line) of the 1-based
+// character column col (the line's length past its end). The offsets of the
+// last line asked for are kept: tokens are looked up line by line.
+func (r *yamlReader) lineOffset(line, col int) int {
+	text := r.lineText(line)
+	if r.offsetsLine != line {
+		r.offsetsLine, r.offsets = line, nil
+		for i := 0; i < len(text); i++ {
+			if text[i] >= utf8.RuneSelf {
+				r.offsets = make([]int, 0, len(text))
+				for j := range text {
+					r.offsets = append(r.offsets, j)
+				}
+				break
+			}
+		}
+	}
+	k := col - 1
+	switch {
+	case k <= 0:
+		return 0
+	case r.offsets == nil: // ASCII: a column is a byte
+		return min(k, len(text))
+	case k < len(r.offsets):
+		return r.offsets[k]
+	}
+	return len(text)
 }
 
 func (r *yamlReader) pointRange(line, col int) diag.Range {
@@ -657,10 +731,16 @@ func (r *yamlReader) tokenRange(tk *token.Token) diag.Range {
 	if col < 1 {
 		col = 1
 	}
-	text := []rune(r.lineText(line))
 	width := 1
-	if col-1 < len(text) {
-		width = tokenWidth(tk, text[col-1:])
+	text := r.lineText(line)
+	if off := r.lineOffset(line, col); off < len(text) {
+		rest := text[off:]
+		// A token spans at most its value's text, escaped; a bounded
+		// prefix keeps the work per token small on a long line.
+		if limit := 4*len(tk.Value) + 256; len(rest) > limit {
+			rest = rest[:limit]
+		}
+		width = tokenWidth(tk, []rune(rest))
 	}
 	if width < 1 {
 		width = 1

@@ -30,6 +30,16 @@ type oracle struct {
 
 func newOracle(tb testing.TB) *oracle {
 	tb.Helper()
+	ours, err := compileSchema()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &oracle{schema: compileWithJSONSchema(tb), ours: ours}
+}
+
+// compileWithJSONSchema compiles the embedded schema with jsonschema/v6.
+func compileWithJSONSchema(tb testing.TB) *jsonschema.Schema {
+	tb.Helper()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 	if err != nil {
 		tb.Fatal(err)
@@ -43,11 +53,7 @@ func newOracle(tb testing.TB) *oracle {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ours, err := compileSchema()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &oracle{schema: sch, ours: ours}
+	return sch
 }
 
 // violations returns jsonschema/v6's verdict on value as a violation tree,
@@ -233,4 +239,52 @@ func FuzzValidatorMatchesJSONSchemaOracle(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		o.compare(t, "fuzz.yaml", src)
 	})
+}
+
+// seedValue returns the seed example as the YAML reader's generic value.
+func seedValue(b *testing.B) any {
+	b.Helper()
+	name, src := seedSource(b)
+	r := newYAMLReader(name, src, NewDocument(name, src), DefaultLimits())
+	value, ok := r.read()
+	if !ok {
+		b.Fatal("the seed is not YAML")
+	}
+	return value
+}
+
+// BenchmarkValidateSeed measures validating the seed with the validator;
+// BenchmarkValidateSeedJSONSchemaOracle does the same with jsonschema/v6.
+func BenchmarkValidateSeed(b *testing.B) {
+	value := seedValue(b)
+	c, err := compileSchema()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if c.root.check(value, nil) != nil {
+			b.Fatal("the seed is invalid")
+		}
+	}
+}
+
+func BenchmarkValidateSeedJSONSchemaOracle(b *testing.B) {
+	value := seedValue(b)
+	o := newOracle(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := o.schema.Validate(value); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompileSchemaJSONSchemaOracle measures what BenchmarkCompileSchema
+// does, with jsonschema/v6 (which has compiled its meta-schemas at init).
+func BenchmarkCompileSchemaJSONSchemaOracle(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		compileWithJSONSchema(b)
+	}
 }

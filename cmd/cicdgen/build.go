@@ -33,7 +33,7 @@ func buildCommand(env *Env) *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: defaultOutputDir, Usage: "write the templates and manifest.json into `DIR`"},
 			&cli.StringFlag{Name: templateFormatFlag, Value: manifest.FormatJSON, Usage: "template `FORMAT`: json or yaml"},
 			diagFormatFlag(),
-			strictFlag(),
+			strictFlag(), maxSizeFlag(),
 			colorFlag(),
 			legacyDiagnosticsFormatFlag(),
 		},

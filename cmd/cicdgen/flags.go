@@ -10,6 +10,7 @@ import (
 
 	"github.com/cicdgen/cicdgen/diag"
 	"github.com/cicdgen/cicdgen/internal/version"
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 // defaultSystemFile is the file commands read when no FILE is given.
@@ -62,6 +63,15 @@ func strictFlag() *cli.BoolFlag {
 	}
 }
 
+// maxSizeFlag is the --max-size flag of the commands that read a system.yaml.
+func maxSizeFlag() *cli.StringFlag {
+	return &cli.StringFlag{
+		Name:  "max-size",
+		Value: schema.FormatSizeFlag(schema.DefaultMaxBytes),
+		Usage: "read a system.yaml of up to `SIZE` (such as 8MiB); larger files are refused before parsing",
+	}
+}
+
 // useColor resolves a --color value. auto means colour only when stderr (where text diagnostics go) is
 // a terminal and NO_COLOR is unset or empty (https://no-color.org).
 func useColor(env *Env, mode string) (bool, error) {
@@ -105,6 +115,8 @@ type reporter struct {
 	color   bool
 	strict  bool
 	sources map[string][]byte
+	// maxSize is the largest system.yaml read, in bytes (--max-size).
+	maxSize int64
 	kept    diag.Diagnostics // json and sarif: every diagnostic, for the document
 	failure string           // the first failure that is not a diagnostic
 }
@@ -128,7 +140,14 @@ func newReporter(c *cli.Context, env *Env, formatFlag string) (*reporter, error)
 	if err != nil {
 		return nil, err
 	}
+	maxSize := int64(schema.DefaultMaxBytes)
+	if text := c.String("max-size"); text != "" {
+		if maxSize, err = schema.ParseSize(text); err != nil {
+			return nil, fmt.Errorf("invalid --max-size: %w", err)
+		}
+	}
 	return &reporter{
+		maxSize: maxSize,
 		env:     env,
 		command: c.Command.Name,
 		format:  format,

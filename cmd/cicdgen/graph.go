@@ -29,7 +29,7 @@ func graphCommand(env *Env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: graphFormatFlag, Value: compiler.GraphDot, Usage: "graph `FORMAT`: dot or mermaid"},
 			diagFormatFlag(),
-			strictFlag(),
+			strictFlag(), maxSizeFlag(),
 			colorFlag(),
 			legacyDiagnosticsFormatFlag(),
 		},

@@ -21,7 +21,7 @@ func preflightCommand(env *Env) *cli.Command {
 			"each registry-credentials secret has a value (never printed).\n\n" +
 			"Exit status: 0 all passed (warnings allowed), 1 a check failed, the input\n" +
 			"has errors or the checks could not be written, 2 usage.",
-		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), colorFlag()},
+		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), maxSizeFlag(), colorFlag()},
 		Action: func(c *cli.Context) error {
 			args, err := fileArgs(c, env, 1)
 			if err != nil {

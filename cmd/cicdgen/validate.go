@@ -24,7 +24,7 @@ func validateCommand(env *Env) *cli.Command {
 			"under --strict. Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.\n\n" +
 			"Text diagnostics go to stderr and a FILE: valid line per valid file to\n" +
 			"stdout; --format json, sarif and github print to stdout.",
-		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), colorFlag()},
+		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), maxSizeFlag(), colorFlag()},
 		Action: func(c *cli.Context) error {
 			files, err := fileArgs(c, env, 0)
 			if err != nil {

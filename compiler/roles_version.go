@@ -134,7 +134,14 @@ func assertRolesVersion(sys *schema.System, kind string, env *schema.Environment
 func rolesVersionMessage(sys *schema.System, env *schema.Environment) string {
 	names := schema.NamesOf(sys)
 	acct := sys.AccountOf(env)
-	return "The roles stack " + names.StackName(schema.KindRoles(env.Name)) + " of account " + acct.ID + " (" + env.Region +
+	msg := "The roles stack " + names.StackName(schema.KindRoles(env.Name)) + " of account " + acct.ID + " (" + env.Region +
 		") is older than version " + strconv.Itoa(RolesVersion) + ", which this template needs. Update it, then retry: " +
 		"cicdgen apply system.yaml --stack " + schema.KindRoles(env.Name)
+	switch {
+	case acct.Role != "":
+		msg += " (apply assumes " + acct.Role + " in that account)"
+	case acct.Profile != "":
+		msg += " (apply uses the profile " + acct.Profile + ")"
+	}
+	return msg
 }

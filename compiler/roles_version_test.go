@@ -194,3 +194,24 @@ func TestStacksAssertTheRolesVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestRolesVersionMessageNamesHowApplyReachesTheAccount(t *testing.T) {
+	tests := map[string]struct {
+		account schema.Account
+		want    string
+	}{
+		"the caller's credentials": {schema.Account{Key: "dev", ID: "310987654321"}, "--stack roles-dev"},
+		"an assumed role":          {schema.Account{Key: "dev", ID: "310987654321", Role: "arn:aws:iam::310987654321:role/Deployer"}, "--stack roles-dev (apply assumes arn:aws:iam::310987654321:role/Deployer in that account)"},
+		"a profile":                {schema.Account{Key: "dev", ID: "310987654321", Profile: "dev-admin"}, "--stack roles-dev (apply uses the profile dev-admin)"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys := envSystem(t, envCase{})
+			sys.Accounts["dev"] = tc.account
+			msg := rolesVersionMessage(sys, &sys.Environments[0])
+			if !strings.HasSuffix(msg, tc.want) || !strings.Contains(msg, "of account 310987654321 (us-east-1) is older than version "+strconv.Itoa(RolesVersion)) {
+				t.Errorf("message %q does not end in %q", msg, tc.want)
+			}
+		})
+	}
+}

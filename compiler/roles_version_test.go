@@ -32,18 +32,35 @@ type rolesVersions struct {
 	Versions map[string]string `json:"versions"` // version -> sha256 of the permissions
 }
 
-// rolesPermissionsHash is the sha256 of what the roles of a fixed set of
-// systems (rolesExecutionCases and the default test system) may do: each
-// role's trust policy, inline policies and managed policies, as canonical
-// JSON. Names, descriptions and the version parameter are left out.
+// rolesVersionSystems are the systems whose roles rolesPermissionsHash
+// hashes: together they make the roles builder emit every statement it has.
+// They are fixed here, apart from the other tests' systems, so that a new
+// test system never looks like a change of the roles' permissions; add a
+// system only together with a new RolesVersion.
+var rolesVersionSystems = map[string]envCase{
+	"default": {},
+	"blue/green with NAT gateways, flow logs and secrets of every kind": {
+		service: "  secrets:\n    DB: arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf\n    TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n    API_KEY: managed\n",
+		network: "  azs: 3\n  nat_gateways: 2\n",
+	},
+	"canary over HTTPS in a protected environment": {
+		service: "  traffic: canary-10-5\n  certificate: arn:aws:acm:us-east-1:310987654321:certificate/8c1f4d9e-2b3a-4c5d-8e7f-9a0b1c2d3e4f\n",
+		envs:    "  - name: dev\n    account: dev\n    protect: true\n",
+	},
+	"rolling without NAT gateways, with VPC endpoints and without flow logs": {
+		service: "  deployment: rolling\n  secrets:\n    DB: arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf\n    TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n",
+		network: "  nat_gateways: 0\n  flow_logs: false\n",
+	},
+}
+
+// rolesPermissionsHash is the sha256 of what the roles of
+// rolesVersionSystems may do: each role's trust policy, inline policies and
+// managed policies, as canonical JSON. Names, descriptions and the version
+// parameter are left out.
 func rolesPermissionsHash(t *testing.T) string {
 	t.Helper()
-	cases := map[string]envCase{"default": {}}
-	for name, c := range rolesExecutionCases {
-		cases[name] = c
-	}
 	perms := map[string]any{}
-	for name, c := range cases {
+	for name, c := range rolesVersionSystems {
 		sys := envSystem(t, c)
 		tmpl, _ := buildRoles(sys, &sys.Environments[0])
 		doc, err := templateDocument(tmpl)

@@ -200,10 +200,10 @@ func (b *ecsBuilder) addLoadBalancing() {
 }
 
 // defaultAction is what listener l does with a request no rule matches. The
-// redirect listener redirects to HTTPS. With rolling
-// deployments the production listener forwards to the one target group;
-// with blue/green, the listener rules (which match every path) forward and
-// ECS re-weights them, so the default answers 404.
+// redirect listener redirects to HTTPS. With rolling deployments the
+// production listener forwards to the one target group; with blue/green,
+// the listener rules (which match every path) forward and ECS re-weights
+// them, so the default answers 404.
 func (b *ecsBuilder) defaultAction(l ecsListener) elb.Listener_Action {
 	switch {
 	case l.id == ecsHTTPRedirectListener:

@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin/cicdgen
 
-.PHONY: all build test bench bench-process bench-cdk fuzz lint guard docs cfn-lint dist
+.PHONY: all build test bench bench-process bench-cdk fuzz lint guard docs cfn-lint dist moto-test
 
 all: lint test build
 
@@ -64,6 +64,10 @@ cfn-lint:
 ## docs: regenerate docs/stacks.md from the builders' logical-id tables
 docs:
 	$(GO) test ./compiler -run TestStacksDoc -update
+
+## moto-test: apply and diff against moto_server (must be on PATH), an independent fake of AWS
+moto-test:
+	CICDGEN_MOTO=1 bash scripts/moto-test.sh
 
 ## dist: release archives for linux, darwin and windows (amd64, arm64) and SHA256SUMS into dist/; VERSION=v1.2.3 stamps the version (default: HEAD's tag, else devel+COMMIT)
 dist:

@@ -315,7 +315,7 @@ func WriteChecks(w io.Writer, checks []Check) error {
 			warned++
 		}
 	}
-	fmt.Fprintf(bw, "%d checks: %d passed, %d warnings, %d failed\n", len(checks), len(checks)-failed-warned, warned, failed)
+	fmt.Fprintf(bw, "%s: %d passed, %s, %d failed\n", diag.Plural(len(checks), "check"), len(checks)-failed-warned, diag.Plural(warned, "warning"), failed)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write checks: %w", err)
 	}

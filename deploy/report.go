@@ -365,7 +365,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
 		}
 	}
-	fmt.Fprintf(bw, "%d stacks: %s\n", len(r.Stacks), strings.Join(parts, ", "))
+	fmt.Fprintf(bw, "%s: %s\n", diag.Plural(len(r.Stacks), "stack"), strings.Join(parts, ", "))
 	// Stacks failed for one cause (an endpoint out of reach, expired
 	// credentials) are listed together, the cause once.
 	var causes []string
@@ -471,7 +471,7 @@ func WriteChanges(w io.Writer, r *Result) error {
 			fmt.Fprintln(bw, orUnknown(s.Note))
 			continue
 		}
-		fmt.Fprintf(bw, "%d changes", len(s.Changes))
+		fmt.Fprint(bw, diag.Plural(len(s.Changes), "change"))
 		if s.Note != "" {
 			fmt.Fprintf(bw, " (%s)", s.Note)
 		}

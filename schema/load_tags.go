@@ -242,3 +242,22 @@ func (r *yamlReader) tagShift(tk *token.Token) int {
 	}
 	return shift
 }
+
+// resolvePlain returns the value of a plain scalar that the parser read as
+// parsed, by YAML 1.2's core schema (spec 10.3.2): the parser follows YAML
+// 1.1 for some numbers (docs/yaml-parser.md), reading 010 as 8, 0b101 and
+// 1_000 as integers and +12e03 as a string, where YAML 1.2 reads 10, two
+// strings and 12000.
+func resolvePlain(text string, parsed any) any {
+	if i, ok := coreInteger(text); ok {
+		return i
+	}
+	if f, ok := coreFloatValue(text); ok {
+		return f
+	}
+	switch parsed.(type) {
+	case int64, uint64, float64:
+		return text // a YAML 1.1 number that YAML 1.2 reads as a string
+	}
+	return parsed
+}

@@ -139,7 +139,7 @@ func (r *yamlReader) tagMismatch(name string, n *ast.TagNode, path string, rng d
 	if text == "" {
 		got = "this value"
 	}
-	r.errors(diag.Errorf(ruleTag, at, path, "the tag !!%s makes %s %s, which it is not", name, got, what).
+	r.errors(diag.Errorf(ruleTag, at, path, "the tag !!%s says this value is %s, but %s is not", name, what, got).
 		WithHint("remove the tag, or write a value of its type"))
 	r.reported[path] = true
 	r.doc.SetValue(path, at)

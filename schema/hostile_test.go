@@ -38,7 +38,9 @@ func hostileCases() map[string]hostileCase {
 			rule: ruleDepthLimit, at: "1:201", prescan: true,
 		},
 		"a 50 MB file": {
-			src:  func() []byte { return bytes.Repeat([]byte("# padding padding padding padding padding padding\n"), 1_000_000) },
+			src: func() []byte {
+				return bytes.Repeat([]byte("# padding padding padding padding padding padding\n"), 1_000_000)
+			},
 			rule: ruleSizeLimit, at: "20972:27", prescan: true,
 		},
 		"a mapping of 100,000 keys": {

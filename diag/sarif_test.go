@@ -25,7 +25,7 @@ func TestRenderSARIFGolden(t *testing.T) {
             {
               "id": "fargate-size",
               "shortDescription": {
-                "text": "Fargate size"
+                "text": "cpu and memory are not a Fargate task size"
               }
             },
             {

@@ -67,8 +67,8 @@ func FuzzLoadCompile(f *testing.F) {
 			ds = append(ds, cds...)
 		}
 		for _, d := range ds {
-			if d.Rule == "" || d.Message == "" {
-				t.Errorf("%v: no rule or message", d)
+			if _, ok := diag.RuleSummary(d.Rule); !ok || d.Message == "" {
+				t.Errorf("%v: no registered rule or no message", d)
 			}
 			if r := d.Range; r.Filename != "" && r.Filename != name {
 				t.Errorf("%v: filename %q", d, r.Filename)

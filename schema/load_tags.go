@@ -14,7 +14,7 @@ import (
 
 // ruleTag is the rule of YAML tags cicdgen does not accept, and of tagged
 // values that are not of their tag's type.
-const ruleTag = "yaml-tag"
+const ruleTag = diag.RuleYAMLTag
 
 // coreTag returns the name (str, int, float, bool, null, map, seq, binary,
 // timestamp) of a tag of YAML's core and 1.1 types, in any of the forms

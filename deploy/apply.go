@@ -47,7 +47,22 @@ type Options struct {
 	// PollMin and PollMax bound the interval between polls of a change set
 	// or a stack (see poller); 0 means DefaultPollMin and DefaultPollMax.
 	PollMin, PollMax time.Duration
+	// BusyWait is how long a stack that another operation is changing is
+	// waited for before it fails; 0 means DefaultBusyWait.
+	BusyWait time.Duration
+	// LostContact is how long polls may fail to reach AWS, while a stack
+	// changes, before its outcome is given as unknown; 0 means
+	// DefaultLostContact.
+	LostContact time.Duration
 }
+
+// DefaultBusyWait is how long apply waits for a stack busy with another
+// operation, and DefaultLostContact how long it keeps trying to reach AWS
+// while a stack changes.
+const (
+	DefaultBusyWait    = time.Hour
+	DefaultLostContact = time.Minute
+)
 
 func (o *Options) defaults() {
 	if o.Concurrency <= 0 {
@@ -69,6 +84,12 @@ func (o *Options) defaults() {
 		o.PollMax = DefaultPollMax
 	}
 	o.PollMax = max(o.PollMax, o.PollMin)
+	if o.BusyWait <= 0 {
+		o.BusyWait = DefaultBusyWait
+	}
+	if o.LostContact <= 0 {
+		o.LostContact = DefaultLostContact
+	}
 }
 
 func sleepContext(ctx context.Context, d time.Duration) error {
@@ -114,8 +135,13 @@ func Apply(ctx context.Context, b *Bundle, f ClientFactory, opts Options) (*Resu
 			return nil, &TemplateTooLargeError{Stacks: big}
 		}
 	}
+	if len(names) > 0 {
+		if err := probe(ctx, f, b.Stack(names[0]).Region); err != nil {
+			return nil, err
+		}
+	}
 	r := &run{
-		b: b, f: f, opts: opts, selected: map[string]bool{},
+		b: b, f: f, opts: opts, selected: map[string]bool{}, unreachable: map[string]*EndpointError{},
 		results: map[string]*StackResult{}, outputs: map[string]map[string]string{},
 		inProgress: map[string]bool{},
 	}
@@ -136,7 +162,28 @@ type run struct {
 	results    map[string]*StackResult
 	outputs    map[string]map[string]string // stack -> output key -> value, of stacks done in this run
 	inProgress map[string]bool              // stacks left changing by an interruption
-	confirmMu  sync.Mutex
+	// unreachable holds, by region, the endpoint that could not be
+	// reached: the stacks of that region not started yet are skipped.
+	unreachable map[string]*EndpointError
+	confirmMu   sync.Mutex
+}
+
+// probe checks, when f can say who the caller is, that AWS can be reached
+// at all before any stack starts: an endpoint that cannot be reached is
+// then one error, once, rather than one per stack.
+func probe(ctx context.Context, f ClientFactory, region string) error {
+	c, ok := f.(interface {
+		Caller(ctx context.Context, region string) (string, error)
+	})
+	if !ok {
+		return nil
+	}
+	_, err := c.Caller(ctx, region)
+	var ee *EndpointError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	return nil
 }
 
 // schedule starts each stack when its dependencies are done.
@@ -170,7 +217,7 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 				r.mu.Lock()
 				out := r.results[d].Outcome
 				r.mu.Unlock()
-				if out == Failed || out == Skipped || out == Interrupted {
+				if out == Failed || out == Skipped || out == Interrupted || out == Unknown {
 					blocked = d
 				}
 			}
@@ -183,6 +230,13 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 			}
 			if ctx.Err() != nil {
 				finish(r.skeleton(s, Skipped, "not started: interrupted"))
+				continue
+			}
+			r.mu.Lock()
+			ee := r.unreachable[s.Region]
+			r.mu.Unlock()
+			if ee != nil {
+				finish(r.skeleton(s, Skipped, fmt.Sprintf("not started: the %s endpoint %s (region %s) cannot be reached", ee.Service, orUnknown(ee.Endpoint), s.Region)))
 				continue
 			}
 			if running >= r.opts.Concurrency {
@@ -209,7 +263,7 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 		finish(res)
 	}
 	r.opts.Reporter.Close()
-	out := &Result{Interrupted: ctx.Err() != nil}
+	out := &Result{Interrupted: ctx.Err() != nil, DryRun: r.opts.DryRun}
 	for _, n := range names {
 		out.Stacks = append(out.Stacks, *r.results[n])
 		if r.inProgress[n] {
@@ -252,6 +306,14 @@ func (r *run) stack(ctx context.Context, s *manifest.Stack) StackResult {
 	err := d.deploy(ctx)
 	res.Duration = r.opts.Now().Sub(start)
 	if err != nil {
+		var ee *EndpointError
+		if errors.As(err, &ee) && ctx.Err() == nil {
+			r.mu.Lock()
+			if r.unreachable[s.Region] == nil {
+				r.unreachable[s.Region] = ee
+			}
+			r.mu.Unlock()
+		}
 		var se *stackError
 		switch {
 		case errors.As(err, &se):

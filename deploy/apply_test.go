@@ -42,7 +42,7 @@ func newHarness(t *testing.T) *harness {
 func newFactory(t *testing.T) *AWS {
 	t.Helper()
 	env := map[string]string{"CI": "true", "USER": "someone", "AWS_ENDPOINT_URL_S3": "set"}
-	f, err := NewAWS(context.Background(), AWSOptions{Getenv: func(k string) string { return env[k] }, MaxBackoff: 20 * time.Millisecond})
+	f, err := NewAWS(context.Background(), testAWSOptions(func(k string) string { return env[k] }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +87,13 @@ func (r *recorder) Done(res StackResult) {
 }
 func (r *recorder) Pause() func() { return func() {} }
 func (r *recorder) Close()        {}
+
+// testAWSOptions are AWS options for tests: quick retries, no rate limit,
+// and waits after throttling that take no time.
+func testAWSOptions(getenv func(string) string) AWSOptions {
+	return AWSOptions{Getenv: getenv, MaxBackoff: 20 * time.Millisecond, RequestsPerSecond: -1,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+}
 
 func fastOptions(rep Reporter) Options {
 	return Options{Reporter: rep, PollMin: 2 * time.Millisecond, PollMax: 10 * time.Millisecond}
@@ -315,9 +322,9 @@ func TestApplyStopsOnStackStates(t *testing.T) {
 			status: "UPDATE_ROLLBACK_FAILED",
 			want:   []string{"aws cloudformation continue-update-rollback --stack-name shop-secrets-dev-x --region us-east-1"},
 		},
-		"a stack another operation is changing stops with what to do": {
+		"a stack another operation keeps changing is waited for, then stops with what to do": {
 			status: "UPDATE_IN_PROGRESS",
-			want:   []string{"UPDATE_IN_PROGRESS", "wait until it ends"},
+			want:   []string{"still UPDATE_IN_PROGRESS after 30ms", "wait until it ends"},
 		},
 		"a stack whose rollback failed stops with how to delete it": {
 			status: "ROLLBACK_FAILED",
@@ -329,6 +336,7 @@ func TestApplyStopsOnStackStates(t *testing.T) {
 			h := newHarness(t)
 			opts := fastOptions(nil)
 			opts.Stacks = []string{"secrets-dev"}
+			opts.BusyWait = 30 * time.Millisecond
 			h.apply(t, context.Background(), opts)
 			h.fake.SetStackStatus(devID, "us-east-1", "shop-secrets-dev-x", tc.status)
 			h.bundle.Templates["shop-secrets-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-secrets-dev-x"]), "docker-credentials", "registry-credentials", 1))
@@ -340,6 +348,36 @@ func TestApplyStopsOnStackStates(t *testing.T) {
 				if !strings.Contains(o.Error, w) {
 					t.Errorf("error %q does not contain %q", o.Error, w)
 				}
+			}
+		})
+	}
+}
+
+// A stack busy with another operation (someone else's, or a run
+// interrupted before) is waited for, with a line saying so, then deployed.
+func TestApplyWaitsForABusyStack(t *testing.T) {
+	for _, busy := range []string{"UPDATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"} {
+		t.Run(busy, func(t *testing.T) {
+			h := newHarness(t)
+			opts := fastOptions(nil)
+			opts.Stacks = []string{"secrets-dev"}
+			opts.NoDeps = true
+			h.apply(t, context.Background(), opts)
+			h.fake.SetStackStatus(devID, "us-east-1", "shop-secrets-dev-x", busy)
+			rec := newRecorder()
+			rec.onState = func(stack, msg string) {
+				if strings.HasPrefix(msg, "waiting: the stack is "+busy) {
+					h.fake.SetStackStatus(devID, "us-east-1", "shop-secrets-dev-x", "UPDATE_COMPLETE")
+				}
+			}
+			opts.Reporter = rec
+			h.bundle.Templates["shop-secrets-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-secrets-dev-x"]), "docker-credentials", "registry-credentials", 1))
+			o := resultOf(t, h.apply(t, context.Background(), opts), "shop-secrets-dev-x")
+			if o.Outcome != Updated {
+				t.Fatalf("outcome %s: %s", o.Outcome, o.Error)
+			}
+			if !slices.ContainsFunc(rec.status, func(s string) bool { return strings.Contains(s, "waiting: the stack is "+busy) }) {
+				t.Errorf("no line says it waits: %q", rec.status)
 			}
 		})
 	}
@@ -626,7 +664,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	}
 	// After an apply, a dry run of a change shows the replacement.
 	h.apply(t, context.Background(), fastOptions(nil))
-	h.bundle.Templates["shop-ecs-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-ecs-dev-x"]), `"ClusterName": "shop-dev-x"`, `"ClusterName": "shop-dev2-x"`, 1))
+	h.bundle.Templates["shop-ecs-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-ecs-dev-x"]), `"ClusterName":"shop-dev-x"`, `"ClusterName":"shop-dev2-x"`, 1))
 	res = h.apply(t, context.Background(), opts)
 	var buf strings.Builder
 	if err := WriteChanges(&buf, res); err != nil {
@@ -652,5 +690,39 @@ func TestApplyKeepsParametersSetOutsideIt(t *testing.T) {
 	}
 	if info, _ := h.fake.Stack(devID, "us-east-1", "shop-ecs-dev-x"); info.Parameters["ImageUri"] != "public.ecr.aws/nginx/nginx:stable" {
 		t.Errorf("ImageUri = %q, want the previous value kept", info.Parameters["ImageUri"])
+	}
+}
+
+// `apply --env dev` (and diff) calls nothing in the other environments'
+// accounts and reaches only dev's: credentials are set up when a stack of
+// the account is touched.
+func TestApplyAnEnvironmentTouchesOnlyItsAccount(t *testing.T) {
+	for _, dryRun := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dry run %v", dryRun), func(t *testing.T) {
+			h := newHarness(t)
+			h.apply(t, context.Background(), fastOptions(nil))
+			before := len(h.fake.Calls())
+			h.factory = newFactory(t) // no credentials cached from the first run
+			opts := fastOptions(nil)
+			opts.Environments = []string{"dev"}
+			opts.DryRun = dryRun
+			res := h.apply(t, context.Background(), opts)
+			if res.Failed() {
+				t.Fatalf("%+v", res.Stacks)
+			}
+			for _, s := range res.Stacks {
+				if s.AccountID != devID {
+					t.Errorf("stack %s of account %s applied", s.Stack, s.AccountID)
+				}
+			}
+			for _, c := range h.fake.Calls()[before:] {
+				if c.Account != devID && c.Account != toolingID {
+					t.Errorf("%s %s called in account %s", c.Service, c.Action, c.Account)
+				}
+				if c.Action == "AssumeRole" && !strings.Contains(c.Form.Get("RoleArn"), devID) {
+					t.Errorf("assumed %s", c.Form.Get("RoleArn"))
+				}
+			}
+		})
 	}
 }

@@ -42,7 +42,7 @@ func LoadDir(dir string) (*Bundle, error) {
 		if sum := sha256Hex(body); sum != s.SHA256 {
 			return nil, fmt.Errorf("template %s of stack %s has sha256 %s but the manifest says %s: it changed after the build; run cicdgen build again", tp, s.Name, sum, s.SHA256)
 		}
-		b.Templates[s.Name] = body
+		b.Templates[s.Name] = manifest.WireBody(body)
 	}
 	if err := b.check(); err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, err)
@@ -62,7 +62,7 @@ func FromOutput(o *manifest.Output) (*Bundle, error) {
 		if sum := sha256Hex(body); sum != s.SHA256 {
 			return nil, fmt.Errorf("template %s of stack %s has sha256 %s but the manifest says %s", s.Template, s.Name, sum, s.SHA256)
 		}
-		b.Templates[s.Name] = body
+		b.Templates[s.Name] = manifest.WireBody(body)
 	}
 	if err := b.check(); err != nil {
 		return nil, err
@@ -148,12 +148,23 @@ type Selection struct {
 
 // Select returns the names of the selected stacks in dependency order. With
 // neither environments nor stacks it selects every stack.
+//
+// The stacks the selected ones depend on are added (unless NoDeps), but
+// with environments given only those in scope: stacks of those
+// environments and stacks named by Stacks. So `--env dev` touches only
+// dev's stacks and never needs another account's credentials, even though
+// dev's service stack depends on the pipeline stack, which depends on every
+// environment's roles stack: stacks out of scope must exist already (their
+// outputs are read, in their own account). The tooling stacks are applied
+// with an environment only when named (`--env dev --stack pipeline`).
 func (b *Bundle) Select(sel Selection) ([]string, error) {
 	if len(sel.Environments) == 0 && len(sel.Stacks) == 0 {
 		return b.order(nil)
 	}
 	want := map[string]bool{}
+	envs := map[string]bool{}
 	for _, e := range sel.Environments {
+		envs[e] = true
 		found := false
 		for _, s := range b.Manifest.Stacks {
 			if s.Environment == e {
@@ -165,11 +176,13 @@ func (b *Bundle) Select(sel Selection) ([]string, error) {
 			return nil, fmt.Errorf("no stack belongs to environment %q; environments: %v", e, b.environments())
 		}
 	}
+	named := map[string]bool{}
 	for _, n := range sel.Stacks {
 		found := false
 		for _, s := range b.Manifest.Stacks {
 			if s.Name == n || s.Kind == n {
 				want[s.Name] = true
+				named[s.Name] = true
 				found = true
 			}
 		}
@@ -177,11 +190,14 @@ func (b *Bundle) Select(sel Selection) ([]string, error) {
 			return nil, fmt.Errorf("no stack is called %q (give a stack name or kind such as pipeline or ecs-dev)", n)
 		}
 	}
+	inScope := func(name string) bool {
+		return len(envs) == 0 || named[name] || envs[b.Stack(name).Environment] && b.Stack(name).Environment != ""
+	}
 	if !sel.NoDeps {
 		var add func(string)
 		add = func(n string) {
 			for _, d := range b.Stack(n).DependsOn {
-				if !want[d] {
+				if !want[d] && inScope(d) {
 					want[d] = true
 					add(d)
 				}

@@ -57,7 +57,9 @@ type PreflightInput struct {
 	// BuildImageRepo is the build-image ECR repository when build.image is
 	// ecr, "" otherwise.
 	BuildImageRepo string
-	// Secrets are the registry-credentials secrets, one per environment.
+	// Secrets are the secrets that must have a value: the build's
+	// docker-credentials secret (build.registry_credentials) and the
+	// registry-credentials secrets, one per environment.
 	Secrets []SecretRef
 	// Accounts are every account the system deploys to, with the region
 	// to reach it in.
@@ -96,6 +98,9 @@ func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
 	}
 	if sys.Build.Image == schema.BuildImageECR {
 		in.BuildImageRepo = names.BuildImageRepo()
+	}
+	if sys.Build.RegistryCredentials {
+		in.Secrets = append(in.Secrets, SecretRef{Account: in.Tooling, Region: sys.Region, Name: names.DockerCredentialsSecret()})
 	}
 	seen := map[string]bool{sys.Tooling().ID: true}
 	in.Accounts = append(in.Accounts, AccountRef{Account: in.Tooling, Region: sys.Region})
@@ -231,10 +236,8 @@ func checkConnection(ctx context.Context, in PreflightInput, f ClientFactory) Ch
 }
 
 func checkBuildImage(ctx context.Context, in PreflightInput, f ClientFactory) Check {
-	c := Check{Name: fmt.Sprintf("build image %s:latest exists in ECR", in.BuildImageRepo)}
+	c := Check{Name: fmt.Sprintf("build image %s:latest exists in ECR or the pipeline builds it", in.BuildImageRepo)}
 	uri := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:latest", in.Tooling.ID, in.HomeRegion, in.BuildImageRepo)
-	push := fmt.Sprintf("build and push it: docker build -t %s . && docker push %s (after aws ecr get-login-password --region %s | docker login --username AWS --password-stdin %s.dkr.ecr.%s.amazonaws.com)",
-		uri, uri, in.HomeRegion, in.Tooling.ID, in.HomeRegion)
 	cl, err := f.Clients(ctx, in.Tooling, in.HomeRegion)
 	if err != nil {
 		c.Status, c.Detail, c.Fix = Fail, err.Error(), "make the tooling account reachable first"
@@ -247,11 +250,9 @@ func checkBuildImage(ctx context.Context, in PreflightInput, f ClientFactory) Ch
 	case err == nil:
 		c.Status, c.Detail = Pass, uri+" exists"
 	case errors.As(err, &noRepo):
-		c.Status, c.Detail = Warn, fmt.Sprintf("repository %s does not exist yet; the first apply creates it", in.BuildImageRepo)
-		c.Fix = "after the first apply, " + push
+		c.Status, c.Detail = Pass, fmt.Sprintf("repository %s does not exist yet: the first apply creates it, and the pipeline's BuildImage stage builds the image from build.dockerfile before Build", in.BuildImageRepo)
 	case errors.As(err, &noImage):
-		c.Status, c.Detail = Fail, uri+" does not exist, so the pipeline's build cannot start"
-		c.Fix = push
+		c.Status, c.Detail = Pass, uri+" is not pushed yet: the pipeline's BuildImage stage builds it from build.dockerfile before Build"
 	default:
 		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("cannot read repository %s: %v", in.BuildImageRepo, err), "allow ecr:DescribeImages to the caller"
 	}
@@ -314,7 +315,7 @@ func WriteChecks(w io.Writer, checks []Check) error {
 			warned++
 		}
 	}
-	fmt.Fprintf(bw, "%d checks: %d passed, %d warnings, %d failed\n", len(checks), len(checks)-failed-warned, warned, failed)
+	fmt.Fprintf(bw, "%s: %d passed, %s, %d failed\n", diag.Plural(len(checks), "check"), len(checks)-failed-warned, diag.Plural(warned, "warning"), failed)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write checks: %w", err)
 	}

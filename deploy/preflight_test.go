@@ -7,6 +7,7 @@ import (
 
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
 	"github.com/cicdgen/cicdgen/manifest"
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 func TestPreflight(t *testing.T) {
@@ -44,18 +45,17 @@ func TestPreflight(t *testing.T) {
 			wantFail: true,
 			wantFix:  "Update pending connection",
 		},
-		"before the first apply missing repository and secret only warn": {
+		"before the first apply a missing repository passes (BuildImage builds the image) and a missing secret warns": {
 			setup: func(f *fakeaws.Server, in *PreflightInput) { f.PutConnection(conn, "AVAILABLE") },
-			want:  map[string]CheckStatus{"build image": Warn, "secret": Warn},
+			want:  map[string]CheckStatus{"build image": Pass, "secret": Warn},
 		},
-		"a repository without the image fails with the push command": {
+		"a repository without the image passes: the BuildImage stage builds it": {
 			setup: func(f *fakeaws.Server, in *PreflightInput) {
 				f.PutConnection(conn, "AVAILABLE")
 				f.PutRepository(toolingID, "us-east-1", "build-image-x")
+				f.PutSecret(devID, "us-east-1", "docker-credentials-dev-x", true)
 			},
-			want:     map[string]CheckStatus{"build image": Fail},
-			wantFail: true,
-			wantFix:  "docker push 210987654321.dkr.ecr.us-east-1.amazonaws.com/build-image-x:latest",
+			want: map[string]CheckStatus{"build image": Pass},
 		},
 		"a secret without a value fails with the command that sets it": {
 			setup: func(f *fakeaws.Server, in *PreflightInput) {
@@ -115,6 +115,46 @@ func TestPreflight(t *testing.T) {
 			}
 			if tc.wantFix != "" && !strings.Contains(buf.String(), "fix: ") || !strings.Contains(buf.String(), tc.wantFix) {
 				t.Errorf("output does not give the fix %q:\n%s", tc.wantFix, buf.String())
+			}
+		})
+	}
+}
+
+func TestPreflightForChecksTheBuildsDockerCredentials(t *testing.T) {
+	const base = `version: 1
+name: shop
+suffix: x
+region: us-east-1
+accounts: {tooling: "210987654321"}
+source: {connection: "arn:aws:codeconnections:us-east-1:210987654321:connection/4f7c1d2e-9a8b-4c3d-8e7f-6a5b4c3d2e1f", repository: acme/shop}
+service: {name: web, port: 8080}
+environments: [{name: dev, account: tooling}]
+`
+	tests := map[string]struct {
+		build string
+		want  bool
+	}{
+		"with build.registry_credentials the tooling secret must have a value": {build: "build: {registry_credentials: true}\n", want: true},
+		"without it there is no such secret to check":                          {build: "", want: false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys, ds := schema.Load("system.yaml", []byte(base+tc.build))
+			if ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			in := PreflightFor(sys, nil)
+			found := false
+			for _, s := range in.Secrets {
+				if s.Name == "shop-docker-credentials-x" {
+					found = true
+					if s.Account.Key != "tooling" || s.Region != "us-east-1" {
+						t.Errorf("the secret is looked for in %+v", s)
+					}
+				}
+			}
+			if found != tc.want {
+				t.Errorf("secrets %+v: docker credentials checked = %v, want %v", in.Secrets, found, tc.want)
 			}
 		})
 	}

@@ -18,6 +18,9 @@ const (
 	Skipped     Outcome = "skipped"     // a stack it depends on failed
 	Interrupted Outcome = "interrupted" // Ctrl-C; the stack may still be changing in AWS
 	Planned     Outcome = "planned"     // dry run: the change set shows changes
+	// Unknown: contact with AWS was lost while the stack changed; it may
+	// still be changing, or have ended either way.
+	Unknown Outcome = "unknown"
 )
 
 // Event is one stack event: a resource (or the stack itself) changing state.
@@ -53,9 +56,13 @@ type StackResult struct {
 	Note string `json:"note,omitempty"`
 }
 
-// MarshalJSON adds the duration in seconds.
+// MarshalJSON adds the duration in seconds; a stack without changes has
+// an empty list of them, never null.
 func (r StackResult) MarshalJSON() ([]byte, error) {
 	type plain StackResult
+	if r.Changes == nil {
+		r.Changes = []Change{}
+	}
 	return json.Marshal(struct {
 		plain
 		Seconds float64 `json:"seconds"`
@@ -70,12 +77,74 @@ type Result struct {
 	InProgress []string `json:"inProgress,omitempty"`
 	// Interrupted is set when the context was cancelled.
 	Interrupted bool `json:"interrupted"`
+	// DryRun is set when nothing was executed (diff, apply --dry-run).
+	DryRun bool `json:"dryRun"`
 }
 
-// Failed reports whether a stack failed or was skipped.
+// DocumentVersion is the version of ApplyDocument's shape: it changes only
+// when a field changes meaning or goes away (fields may be added).
+const DocumentVersion = 1
+
+// ApplyResult is what the JSON document of apply, apply --dry-run and diff
+// says of the deployment: every stack's result and the summary. Lists are
+// never null. The command line embeds it in its document, beside the
+// header every command's document has (version, command, diagnostics);
+// ApplyDocument is it with a version of its own, for --summary-json and
+// library users.
+type ApplyResult struct {
+	// DryRun is set when nothing was executed (diff, apply --dry-run).
+	DryRun bool `json:"dryRun"`
+	// Stacks are the results, in dependency order.
+	Stacks []StackResult `json:"stacks"`
+	// Summary counts the outcomes.
+	Summary Summary `json:"summary"`
+	// InProgress names the stacks that may still be changing in AWS: left
+	// by an interruption, or whose outcome is unknown.
+	InProgress []string `json:"inProgress"`
+	// Interrupted is set when apply was interrupted (Ctrl-C).
+	Interrupted bool `json:"interrupted"`
+}
+
+// ApplyDocument is a whole JSON document of an apply: its version and the
+// ApplyResult.
+type ApplyDocument struct {
+	Version int `json:"version"` // DocumentVersion
+	ApplyResult
+}
+
+// Summary counts the stacks of an apply by outcome.
+type Summary struct {
+	Stacks int `json:"stacks"` // how many stacks were selected
+	// Outcomes maps each outcome that occurred to its number of stacks.
+	Outcomes map[Outcome]int `json:"outcomes"`
+	// OK is true when no stack failed, was skipped or has an unknown
+	// outcome, and apply was not interrupted.
+	OK bool `json:"ok"`
+}
+
+// Output returns what the JSON document says of r.
+func (r *Result) Output() ApplyResult {
+	out := ApplyResult{DryRun: r.DryRun, Stacks: make([]StackResult, 0, len(r.Stacks)), InProgress: append([]string{}, r.InProgress...),
+		Interrupted: r.Interrupted, Summary: Summary{Stacks: len(r.Stacks), Outcomes: r.Counts(), OK: !r.Failed() && !r.Interrupted}}
+	for _, s := range r.Stacks {
+		if s.Changes == nil {
+			s.Changes = []Change{}
+		}
+		out.Stacks = append(out.Stacks, s)
+	}
+	return out
+}
+
+// Document returns the JSON document of r.
+func (r *Result) Document() ApplyDocument {
+	return ApplyDocument{Version: DocumentVersion, ApplyResult: r.Output()}
+}
+
+// Failed reports whether a stack failed, was skipped, or has an unknown
+// outcome.
 func (r *Result) Failed() bool {
 	for _, s := range r.Stacks {
-		if s.Outcome == Failed || s.Outcome == Skipped {
+		if s.Outcome == Failed || s.Outcome == Skipped || s.Outcome == Unknown {
 			return true
 		}
 	}

@@ -60,6 +60,7 @@ func deployFlags() []cli.Flag {
 		&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "deploy up to `N` stacks at once"},
 		&cli.StringFlag{Name: "template-bucket", Usage: "upload templates over 51,200 bytes to S3 `BUCKET`"},
 		&cli.StringFlag{Name: "summary-json", Usage: "also write the JSON document of --format json (docs/json.md) to `FILE`"},
+		&cli.StringFlag{Name: "events", Value: string(deploy.EventsAll), Usage: "stack events shown in the progress: all, failed or none"},
 		&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION` such as 1s; on long operations the waits grow to 3s, or to this when longer"},
 		format,
 		strictFlag(), maxSizeFlag(),
@@ -78,6 +79,9 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 	}
 	if c.Duration("poll-interval") <= 0 {
 		return usageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
+	}
+	if _, err := deploy.ParseEvents(c.String("events")); err != nil {
+		return usageError(c, env, "%v", err)
 	}
 	r, err := newReporter(c, env, formatFlagName)
 	if err != nil {
@@ -104,10 +108,10 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 		return r.fail(exitDeployFail, "%v", err)
 	}
 	out := r.out()
-	progress := deploy.NewReporter(out, r.outIsTerminal(), nil)
-	if live, ok := progress.(*deploy.LiveReporter); ok {
-		live.SetWidth(env.Width)
-	}
+	events, _ := deploy.ParseEvents(c.String("events")) // checked by runDeploy
+	progress := deploy.NewReporterWith(out, deploy.ReporterOptions{
+		Terminal: r.outIsTerminal(), Events: events, Timestamps: !r.outIsTerminal(), Width: env.Width,
+	})
 	opts := deploy.Options{
 		Selection:      deploy.Selection{Environments: c.StringSlice("env"), Stacks: c.StringSlice("stack"), NoDeps: c.Bool("no-deps")},
 		Concurrency:    c.Int("concurrency"),
@@ -126,8 +130,11 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 	}
 	res, err := deploy.Apply(ctx, b, factory, opts)
 	if err != nil {
-		// A selection naming nothing, or templates too large without
-		// --template-bucket: nothing was touched.
+		// A selection naming nothing, templates too large without
+		// --template-bucket, or AWS out of reach: nothing was touched.
+		if errors.As(err, new(*deploy.EndpointError)) {
+			return r.fail(exitDeployFail, "%v", err)
+		}
 		return r.fail(exitUsage, "%v", err)
 	}
 	doc.setResult(res)

@@ -179,3 +179,53 @@ func (d *preflightDocument) setChecks(checks []deploy.Check) {
 		}
 	}
 }
+
+// statusDocument is the document of status: every stack's state, each
+// environment's service URL and the pipeline's last execution per stage.
+type statusDocument struct {
+	docHeader
+	System       string                     `json:"system"`
+	Stacks       []deploy.StackStatus       `json:"stacks"` // in dependency order
+	Environments []deploy.EnvironmentStatus `json:"environments"`
+	// Pipeline is absent when the selection has no pipeline stack.
+	Pipeline *deploy.PipelineStatus `json:"pipeline,omitempty"`
+}
+
+// setStatus copies st into the document, lists made non-null.
+func (d *statusDocument) setStatus(st *deploy.Status) {
+	d.System = st.System
+	d.Stacks = append([]deploy.StackStatus{}, st.Stacks...)
+	d.Environments = append([]deploy.EnvironmentStatus{}, st.Environments...)
+	d.Pipeline = nil
+	if st.Pipeline != nil {
+		p := *st.Pipeline
+		p.Stages = append([]deploy.StageStatus{}, p.Stages...)
+		d.Pipeline = &p
+	}
+}
+
+// destroyDocument is the document of destroy: the result of each stack,
+// what was emptied, retained and left behind, and the stacks kept.
+type destroyDocument struct {
+	docHeader
+	System      string                  `json:"system"`
+	Stacks      []deploy.DestroyedStack `json:"stacks"` // in the order of deletion
+	Kept        []deploy.KeptStack      `json:"kept"`
+	InProgress  []string                `json:"inProgress"`
+	Interrupted bool                    `json:"interrupted"`
+}
+
+// setResult copies res into the document, lists made non-null.
+func (d *destroyDocument) setResult(res *deploy.DestroyResult) {
+	d.System = res.System
+	d.Stacks = make([]deploy.DestroyedStack, 0, len(res.Stacks))
+	for _, s := range res.Stacks {
+		s.Emptied = append([]string{}, s.Emptied...)
+		s.Retained = append([]deploy.RetainedResource{}, s.Retained...)
+		s.LeftBehind = append([]deploy.RetainedResource{}, s.LeftBehind...)
+		d.Stacks = append(d.Stacks, s)
+	}
+	d.Kept = append([]deploy.KeptStack{}, res.Kept...)
+	d.InProgress = append([]string{}, res.InProgress...)
+	d.Interrupted = res.Interrupted
+}

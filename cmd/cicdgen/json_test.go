@@ -79,6 +79,16 @@ func list(t *testing.T, doc map[string]any, key string) []map[string]any {
 	return out
 }
 
+// everyStack requires field of every stack to be want.
+func everyStack(t *testing.T, stacks []map[string]any, field, want string) {
+	t.Helper()
+	for _, s := range stacks {
+		if s[field] != want {
+			t.Errorf("%v: %s %v, want %s", s["stack"], field, s[field], want)
+		}
+	}
+}
+
 // TestEveryCommandPrintsOneJSONDocument runs each command with --format
 // json against the fake AWS and parses its stdout.
 func TestEveryCommandPrintsOneJSONDocument(t *testing.T) {
@@ -165,11 +175,7 @@ func TestEveryCommandPrintsOneJSONDocument(t *testing.T) {
 		{
 			name: "apply", command: "apply", args: []string{"apply", file, "--poll-interval", "5ms", "--summary-json", filepath.Join(dir, "summary.json")},
 			check: func(t *testing.T, doc map[string]any, stderr string) {
-				for _, s := range stackCount(t, doc) {
-					if s["result"] != "created" {
-						t.Errorf("%v: %v", s["stack"], s["result"])
-					}
-				}
+				everyStack(t, stackCount(t, doc), "result", "created")
 				if !strings.Contains(stderr, "STACK") {
 					t.Errorf("no summary on stderr:\n%s", stderr)
 				}
@@ -185,10 +191,24 @@ func TestEveryCommandPrintsOneJSONDocument(t *testing.T) {
 		{
 			name: "apply again: nothing changes", command: "apply", args: []string{"apply", file, "--poll-interval", "5ms"},
 			check: func(t *testing.T, doc map[string]any, _ string) {
-				for _, s := range stackCount(t, doc) {
-					if s["result"] != "unchanged" {
-						t.Errorf("%v: %v", s["stack"], s["result"])
-					}
+				everyStack(t, stackCount(t, doc), "result", "unchanged")
+			},
+		},
+		{
+			name: "status", command: "status", args: []string{"status", file},
+			check: func(t *testing.T, doc map[string]any, _ string) {
+				everyStack(t, stackCount(t, doc), "state", "CREATE_COMPLETE")
+				if envs := list(t, doc, "environments"); len(envs) != 3 {
+					t.Errorf("environments: %v", envs)
+				}
+			},
+		},
+		{
+			name: "destroy", command: "destroy", args: []string{"destroy", file, "--yes", "--include-protected", "--poll-interval", "5ms"},
+			check: func(t *testing.T, doc map[string]any, stderr string) {
+				everyStack(t, stackCount(t, doc), "result", "deleted")
+				if !strings.Contains(stderr, "STACK") {
+					t.Errorf("no result table on stderr:\n%s", stderr)
 				}
 			},
 		},
@@ -226,6 +246,35 @@ func TestDocumentsAreDeterministic(t *testing.T) {
 		_, second, _ := runCLI(t, args...)
 		if !bytes.Equal([]byte(first), []byte(second)) {
 			t.Errorf("%v: two runs differ", args)
+		}
+	}
+}
+
+// TestJSONDocsHaveAnExamplePerCommand keeps docs/json.md honest: each of its
+// JSON examples is a document (the envelope, no null), and every command
+// with --format has one.
+func TestJSONDocsHaveAnExamplePerCommand(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "json.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	blocks := strings.Split(string(md), "```json\n")[1:]
+	for _, b := range blocks {
+		body, _, ok := strings.Cut(b, "```")
+		if !ok {
+			t.Fatalf("an unterminated json block: %.80s", b)
+		}
+		var probe struct{ Command string }
+		if err := json.Unmarshal([]byte(body), &probe); err != nil {
+			t.Fatalf("an example is not JSON: %v\n%s", err, body)
+		}
+		parseDocument(t, probe.Command, body)
+		documented[probe.Command] = true
+	}
+	for _, c := range newApp(&Env{}).Commands {
+		if lookupFlag(c.Flags, formatFlagName) != nil && !documented[c.Name] {
+			t.Errorf("docs/json.md has no example of %s", c.Name)
 		}
 	}
 }

@@ -123,8 +123,8 @@ func environmentPath(i int) string { return PathIndex("$.environments", i) }
 // didYouMean returns ` (did you mean "x"?)` when one of candidates is close
 // to got, else "".
 func didYouMean(got string, candidates []string) string {
-	if best := diag.Closest(got, candidates); best != "" {
-		return fmt.Sprintf(" (did you mean %q?)", best)
+	if s := diag.DidYouMean(got, candidates); s != "" {
+		return " (" + s + ")"
 	}
 	return ""
 }

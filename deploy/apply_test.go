@@ -221,7 +221,7 @@ func TestApplyUpdatesWhatChanged(t *testing.T) {
 		}
 	}
 	got := resultOf(t, res, "shop-ecs-dev-x").Changes
-	if len(got) != 1 || got[0] != (Change{Action: "Modify", LogicalID: "TaskDefinition", Type: "AWS::ECS::TaskDefinition", Replacement: "False"}) {
+	if len(got) != 1 || got[0].Action != "Modify" || got[0].LogicalID != "TaskDefinition" || got[0].Type != "AWS::ECS::TaskDefinition" || got[0].Replacement != "False" {
 		t.Errorf("changes %+v, want one Modify of TaskDefinition", got)
 	}
 	info, _ := h.fake.Stack(devID, "us-east-1", "shop-ecs-dev-x")

@@ -46,8 +46,7 @@ func (d *stackRun) deploy(ctx context.Context) error {
 		var se *stackError
 		if d.opts.DryRun && errors.As(err, &se) {
 			// A dependency not deployed yet: its outputs are unknown.
-			d.res.Outcome = Planned
-			d.res.Note = "changes unknown until its dependencies are deployed: " + se.msg
+			d.planCreate("changes unknown until its dependencies are deployed: " + se.msg)
 			return nil
 		}
 		return err
@@ -58,6 +57,11 @@ func (d *stackRun) deploy(ctx context.Context) error {
 	}
 	csType := types.ChangeSetTypeUpdate
 	if st == nil {
+		if d.opts.DryRun {
+			if planned, err := d.planNewStack(ctx); planned || err != nil {
+				return err
+			}
+		}
 		csType = types.ChangeSetTypeCreate
 	} else {
 		csType, err = d.prepare(ctx, st)
@@ -75,6 +79,10 @@ func (d *stackRun) deploy(ctx context.Context) error {
 	d.status("creating change set")
 	cs, err := d.createChangeSet(ctx, csType, tmpl, params)
 	if err != nil {
+		if d.opts.DryRun && st == nil && isMissingImport(err) {
+			d.planCreate("its imports come from stacks not deployed yet")
+			return nil
+		}
 		return err
 	}
 	if csType == types.ChangeSetTypeCreate {
@@ -363,7 +371,9 @@ func (d *stackRun) waitChangeSet(ctx context.Context, cs *changeSet) (types.Chan
 		if err := p.wait(ctx); err != nil {
 			return "", "", err
 		}
-		out, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
+		// IncludePropertyValues: the before and after values of each
+		// property, for diff (plan.go).
+		out, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack), IncludePropertyValues: aws.Bool(true)})
 		if err != nil {
 			if isNotFound(err) && p.elapsed() < settleGrace && ctx.Err() == nil {
 				continue
@@ -380,7 +390,7 @@ func (d *stackRun) waitChangeSet(ctx context.Context, cs *changeSet) (types.Chan
 			tokens := map[string]bool{}
 			for token := out.NextToken; aws.ToString(token) != "" && !tokens[aws.ToString(token)] && len(tokens) < maxPages; {
 				tokens[aws.ToString(token)] = true
-				page, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack), NextToken: token})
+				page, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack), NextToken: token, IncludePropertyValues: aws.Bool(true)})
 				if err != nil {
 					return "", "", fmt.Errorf("describe change set of %s: %w", d.s.Name, err)
 				}
@@ -406,6 +416,7 @@ func appendChanges(out []Change, cs []types.Change) []Change {
 		if rc.Action == types.ChangeActionModify {
 			ch.Replacement = string(rc.Replacement)
 		}
+		ch.Details = propertyChanges(rc.Details)
 		out = append(out, ch)
 	}
 	return out

@@ -143,7 +143,8 @@ type xmlChange struct {
 		LogicalResourceId  string
 		PhysicalResourceId string `xml:",omitempty"`
 		ResourceType       string
-		Replacement        string `xml:",omitempty"`
+		Replacement        string      `xml:",omitempty"`
+		Details            []xmlDetail `xml:"Details>member"` // ops.go
 	}
 }
 
@@ -788,6 +789,7 @@ func (s *Server) describeChangeSet(sc scope, csName, stackName, token string) (a
 		x.Type = "Resource"
 		x.ResourceChange.Action, x.ResourceChange.LogicalResourceId, x.ResourceChange.ResourceType = c.Action, c.LogicalID, c.Type
 		x.ResourceChange.PhysicalResourceId, x.ResourceChange.Replacement = c.Physical, c.Replacement
+		x.ResourceChange.Details = s.changeDetails(st, cs, c)
 		out.Changes = append(out.Changes, x)
 	}
 	if next := start + len(out.Changes); next < len(cs.changes) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -539,4 +540,84 @@ func (s *Server) deleteStackChecked(sc scope, name string, retain []string) *api
 	})
 	p.stackStatus(end, "DELETE_FAILED", fmt.Sprintf("The following resource(s) failed to delete: [%s]. ", strings.Join(failedIDs, ", ")))
 	return nil
+}
+
+// --- property-level changes of a change set ---
+
+// xmlDetail is a ResourceChangeDetail.
+type xmlDetail struct {
+	Evaluation   string
+	ChangeSource string
+	Target       struct {
+		Attribute           string
+		Name                string `xml:",omitempty"`
+		RequiresRecreation  string
+		AttributeChangeType string `xml:",omitempty"`
+		BeforeValue         string `xml:",omitempty"`
+		AfterValue          string `xml:",omitempty"`
+	}
+}
+
+// changeDetails lists the property changes of a Modify, as a change set
+// described with IncludePropertyValues shows them: one per top-level
+// property that differs (replacing the resource when the fake's rule says
+// so), and Tags when the stack's tags change. The caller holds mu.
+func (s *Server) changeDetails(st *stack, cs *changeSet, c change) []xmlDetail {
+	if c.Action != "Modify" {
+		return nil
+	}
+	oldProps, _ := st.resources[c.LogicalID].Props.(map[string]any)
+	newProps, _ := cs.resources[c.LogicalID].Props.(map[string]any)
+	var out []xmlDetail
+	names := map[string]bool{}
+	for k := range oldProps {
+		names[k] = true
+	}
+	for k := range newProps {
+		names[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(names)) {
+		before, hadBefore := oldProps[k]
+		after, hasAfter := newProps[k]
+		if reflect.DeepEqual(before, after) {
+			continue
+		}
+		var d xmlDetail
+		d.Evaluation, d.ChangeSource = "Static", "DirectModification"
+		d.Target.Attribute, d.Target.Name = "Properties", k
+		d.Target.RequiresRecreation = "Never"
+		if replaces(map[string]any{k: before}, map[string]any{k: after}) {
+			d.Target.RequiresRecreation = "Always"
+		}
+		switch {
+		case !hadBefore:
+			d.Target.AttributeChangeType = "Add"
+		case !hasAfter:
+			d.Target.AttributeChangeType = "Remove"
+		default:
+			d.Target.AttributeChangeType = "Modify"
+		}
+		d.Target.BeforeValue, d.Target.AfterValue = jsonText(before, hadBefore), jsonText(after, hasAfter)
+		out = append(out, d)
+	}
+	if !reflect.DeepEqual(st.tags, cs.tags) {
+		var d xmlDetail
+		d.Evaluation, d.ChangeSource = "Static", "DirectModification"
+		d.Target.Attribute, d.Target.RequiresRecreation, d.Target.AttributeChangeType = "Tags", "Never", "Modify"
+		out = append(out, d)
+	}
+	return out
+}
+
+// jsonText is v as CloudFormation shows a property value: a string as is,
+// anything else as JSON; "" when there is no value.
+func jsonText(v any, present bool) string {
+	if !present {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	data, _ := json.Marshal(v)
+	return string(data)
 }

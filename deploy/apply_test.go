@@ -632,7 +632,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if err := WriteChanges(&buf, res); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "Modify  Cluster  AWS::ECS::Cluster  Replacement: True (the resource is replaced)") ||
+	if !strings.Contains(buf.String(), "± Replace  Cluster  AWS::ECS::Cluster  replaced: a new resource, the old one deleted") ||
 		!strings.Contains(buf.String(), "shop-pipeline-x (210987654321, us-east-1): no changes") {
 		t.Errorf("changes:\n%s", buf.String())
 	}

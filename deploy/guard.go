@@ -8,6 +8,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/cicdgen/cicdgen/compiler"
 )
 
 // Blue/green stays safe: ECS moves the production and test listener rules'
@@ -137,7 +141,35 @@ type Review struct {
 	// deployed is each selected stack's deployed template, decoded (nil:
 	// not deployed); built the built one.
 	deployed, built map[string]any
+	// settingsChanged marks the stacks whose tags or parameters change.
+	settingsChanged map[string]bool
 	names           []string
+}
+
+// settingsChanged reports whether the stack's tags or literal parameters
+// differ from the manifest's (a stack that does not exist differs).
+func settingsChanged(ctx context.Context, cfn CloudFormationAPI, s *compiler.ManifestStack) (bool, error) {
+	st, err := describeStack(ctx, cfn, s.Name)
+	if err != nil || st == nil {
+		return st == nil, err
+	}
+	tags := map[string]string{}
+	for _, t := range st.Tags {
+		tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	if !maps.Equal(tags, s.Tags) && (len(tags) > 0 || len(s.Tags) > 0) {
+		return true, nil
+	}
+	params := map[string]string{}
+	for _, p := range st.Parameters {
+		params[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+	}
+	for k, p := range s.Parameters {
+		if p.FromOutput == nil && params[k] != p.Value {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // ReadReview reads the deployed template of each selected stack and
@@ -151,7 +183,7 @@ func ReadReview(ctx context.Context, b *Bundle, f ClientFactory, sel Selection, 
 		concurrency = 8
 	}
 	rv := &Review{Security: []SecurityChange{}, Protected: []string{}, Traffic: []TrafficChange{},
-		deployed: map[string]any{}, built: map[string]any{}, names: names}
+		deployed: map[string]any{}, built: map[string]any{}, settingsChanged: map[string]bool{}, names: names}
 	var mu sync.Mutex
 	var errs []error
 	sem := make(chan struct{}, concurrency)
@@ -179,6 +211,10 @@ func ReadReview(ctx context.Context, b *Bundle, f ClientFactory, sel Selection, 
 					deployed, err = nil, nil
 				}
 			}
+			changedOutside := false
+			if err == nil && s.TerminationProtection {
+				changedOutside, err = settingsChanged(ctx, cl.CloudFormation, s)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -186,6 +222,9 @@ func ReadReview(ctx context.Context, b *Bundle, f ClientFactory, sel Selection, 
 				return
 			}
 			rv.deployed[n], rv.built[n] = deployed, built
+			if changedOutside {
+				rv.settingsChanged[n] = true
+			}
 		})
 	}
 	wg.Wait()
@@ -194,7 +233,7 @@ func ReadReview(ctx context.Context, b *Bundle, f ClientFactory, sel Selection, 
 	}
 	for _, n := range names {
 		rv.Security = append(rv.Security, SecurityChanges(n, rv.deployed[n], rv.built[n])...)
-		if b.Stack(n).TerminationProtection && !reflect.DeepEqual(rv.deployed[n], rv.built[n]) {
+		if b.Stack(n).TerminationProtection && (rv.settingsChanged[n] || !reflect.DeepEqual(rv.deployed[n], rv.built[n])) {
 			rv.Protected = append(rv.Protected, n)
 		}
 	}

@@ -94,6 +94,9 @@ func (d *stackRun) deploy(ctx context.Context) error {
 	}
 	if d.opts.DryRun {
 		d.res.Outcome = Planned
+		if csType == types.ChangeSetTypeCreate && d.res.Note == "" {
+			d.res.Note = ToBeCreated
+		}
 		d.cleanup(ctx, cs)
 		return nil
 	}

@@ -84,6 +84,10 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 	if err != nil {
 		return usageError(c, env, "%v", err)
 	}
+	planJSON := dryRun && r.format == diag.FormatJSON
+	if planJSON {
+		r.format = diag.FormatText // on stderr: stdout holds the plan alone (diff.go)
+	}
 	b, err := loadBundle(env, r, args[0])
 	if err != nil {
 		return err
@@ -97,7 +101,11 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
 		return exitWith(exitDeployFail)
 	}
-	progress := deploy.NewReporter(env.Stdout, env.IsTerminal, nil)
+	progressOut, progressTerminal := env.Stdout, env.IsTerminal
+	if dryRun { // stdout is the plan
+		progressOut, progressTerminal = env.Stderr, env.StderrIsTerminal
+	}
+	progress := deploy.NewReporter(progressOut, progressTerminal, nil)
 	if live, ok := progress.(*deploy.LiveReporter); ok {
 		live.SetWidth(env.Width)
 	}
@@ -140,12 +148,14 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 			}
 		}
 	}
-	report(newline(env.Stdout))
 	if dryRun {
-		report(deploy.WriteChanges(env.Stdout, res))
+		report(writePlan(c, env, b, factory, opts.Selection, res, planJSON)) // diff.go
+	} else {
 		report(newline(env.Stdout))
 	}
-	report(deploy.WriteSummary(env.Stdout, res))
+	if !planJSON {
+		report(deploy.WriteSummary(env.Stdout, res))
+	}
 	if r.format == diag.FormatGitHub {
 		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}

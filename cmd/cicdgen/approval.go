@@ -34,6 +34,9 @@ func approvalFlags() []cli.Flag {
 // returns nil to go on, or the exit error; it prints why it stops.
 func reviewBeforeApply(c *cli.Context, env *Env, b *deploy.Bundle, f deploy.ClientFactory, opts deploy.Options) error {
 	mode := c.String("require-approval")
+	if mode == "" { // CICDGEN_REQUIRE_APPROVAL set empty
+		mode = approvalBroadening
+	}
 	switch mode {
 	case approvalNever, approvalBroadening, approvalAny:
 	default:

@@ -557,6 +557,7 @@ func (s *Server) createChangeSet(sc scope, f url.Values) (any, *apiError) {
 	cs := &changeSet{id: fmt.Sprintf("arn:aws:cloudformation:%s:%s:changeSet/%s/fake-%06d", sc.region, sc.account, csName, s.seq),
 		name: csName, typ: typ, created: s.now(), tmpl: tmpl, body: string(body), params: params, tags: tags, caps: caps, exec: "AVAILABLE", status: "CREATE_COMPLETE"}
 	cs.resources, cs.changes = diffResources(st, tmpl, params, tags)
+	s.forceReplacements(st.name, cs.changes) // ops.go
 	if typ == "UPDATE" && len(cs.changes) == 0 {
 		cs.status, cs.reason, cs.exec = "FAILED", EmptyChangeSetReason, "UNAVAILABLE"
 		if s.quirks.EmptyChangeSetReason != "" {

@@ -26,13 +26,14 @@ type opsState struct {
 	pipelines  map[string][]StageState    // account/region/name -> stages
 	deleteFail map[string]string          // stack/logicalID -> reason DeleteStack fails it with
 	orphans    map[string][]string        // stack -> logical ids retained by RetainResources
+	replace    map[string]bool            // stack/logicalID -> a Modify of it replaces it
 	versionSeq int
 }
 
 func newOpsState() *opsState {
 	return &opsState{
 		versions: map[string][]objectVersion{}, params: map[string]string{}, pipelines: map[string][]StageState{},
-		deleteFail: map[string]string{}, orphans: map[string][]string{},
+		deleteFail: map[string]string{}, orphans: map[string][]string{}, replace: map[string]bool{},
 	}
 }
 
@@ -131,6 +132,25 @@ func (s *Server) Orphans(stack string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.ops.orphans[stack]...)
+}
+
+// ForceReplacement makes every change set that modifies the resource
+// logicalID of stack report its replacement (Replacement True), as AWS does
+// for a property that cannot be updated in place.
+func (s *Server) ForceReplacement(stack, logicalID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ops.replace[stack+"/"+logicalID] = true
+}
+
+// forceReplacements applies ForceReplacement to the changes of a new
+// change set of stack. The caller holds mu.
+func (s *Server) forceReplacements(stack string, changes []change) {
+	for i, c := range changes {
+		if c.Action == "Modify" && s.ops.replace[stack+"/"+c.LogicalID] {
+			changes[i].Replacement = "True"
+		}
+	}
 }
 
 // PhysicalID returns the physical id of a resource of a live stack.

@@ -173,9 +173,13 @@ func TestBuildArtifactsPolicySizes(t *testing.T) {
 	}
 }
 
-// toolingPipelineTemplate returns the pipeline template of sys.
+// toolingPipelineTemplate returns the pipeline template of sys. Its many
+// callers pass no testing.T: a builder error fails the test by panicking.
 func toolingPipelineTemplate(sys *schema.System) *cloudformation.Template {
-	tmpl, _ := buildPipeline(sys)
+	tmpl, _, err := buildPipeline(sys)
+	if err != nil {
+		panic(err)
+	}
 	return tmpl
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -54,12 +55,12 @@ func loadScale(tb testing.TB, n int) *schema.System {
 }
 
 // buildAll is what `cicdgen build` does after loading: compile and render.
-func buildAll(tb testing.TB, sys *schema.System) *Output {
+func buildAll(tb testing.TB, sys *schema.System) *manifest.Output {
 	a, ds := Compile(sys)
 	if ds.HasErrors() {
 		tb.Fatalf("compile:\n%s", ds.Error())
 	}
-	out, err := Outputs(a, FormatJSON)
+	out, err := Outputs(a, manifest.FormatJSON)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestTwoHundredEnvironmentsCompile(t *testing.T) {
 	if ds.HasErrors() {
 		t.Fatalf("compile:\n%s", ds.Error())
 	}
-	if _, err := Outputs(a, FormatJSON); err != nil {
+	if _, err := Outputs(a, manifest.FormatJSON); err != nil {
 		t.Fatal(err)
 	}
 	total := time.Since(start)

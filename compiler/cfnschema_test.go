@@ -9,11 +9,12 @@ import (
 	"testing"
 
 	"github.com/cicdgen/cicdgen/compiler/internal/cfnvalidate"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
 // schemaFile holds the resource provider schemas of the types the compiler
-// uses; go generate (see doc.go) regenerates it from ../shared/cfn-schemas.
+// uses; go generate (see doc.go) regenerates it from AWS's schemas.
 var schemaFile = filepath.Join("testdata", "cfn-schemas", "schemas.json")
 
 // TestTemplatesMatchResourceSchemas validates every stack of every golden
@@ -136,11 +137,11 @@ func TestCfnLint(t *testing.T) {
 	var templates []string
 	for _, sys := range systems {
 		dir := filepath.Join(root, sys.name)
-		if err := WriteOutput(dir, sys.assembly, FormatJSON); err != nil {
+		if err := WriteOutput(dir, sys.assembly, manifest.FormatJSON); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range sys.assembly.Stacks {
-			templates = append(templates, filepath.Join(dir, TemplateFile(s.Name, FormatJSON)))
+			templates = append(templates, filepath.Join(dir, manifest.TemplateFile(s.Name, manifest.FormatJSON)))
 		}
 	}
 	// cfn-lint uses one core: two halves in parallel take half the time.

@@ -28,17 +28,18 @@ const (
 
 // Compile compiles a loaded, checked system (one schema.Load returned
 // without errors: the semantic checks have vetted the override keys and the
-// tag count, among others) into its stacks, in a stable
-// order: pipeline, monitoring, artifacts-<region> for each support region
-// (sorted), then per environment in promotion order roles-<env>,
-// secrets-<env>, ecs-<env>.
+// tag count, among others) into its stacks, in a stable order: the tooling
+// account's (pipeline, monitoring, artifacts-<region> for each support
+// region, sorted), then per environment in promotion order roles-<env>,
+// secrets-<env>, ecs-<env>. Each kind of stack is a type of its own
+// (kind_<kind>.go), registered in kind.go.
 //
 // For each stack it runs the stack kind's builder, sets the stack's name,
-// kind, environment, account (tooling for pipeline, monitoring and artifacts
-// stacks), region, tags (system.yaml's tags plus cicdgen:system,
-// cicdgen:suffix and, on environment stacks, cicdgen:environment),
-// termination protection (the stacks of protect: true environments) and
-// dependencies (see dependencies); it adds DeletionPolicy Delete to every
+// kind, environment, account (tooling for the stacks of no environment),
+// region, tags (system.yaml's tags plus cicdgen:system, cicdgen:suffix and,
+// on environment stacks, cicdgen:environment), termination protection (the
+// stacks of protect: true environments) and dependencies (the stacks of the
+// kinds its stackKind depends on); it adds DeletionPolicy Delete to every
 // resource without a DeletionPolicy, applies system.yaml's overrides of the
 // stack, stores the final template as canonical JSON in Stack.Body and
 // checks the CloudFormation and IAM quotas.
@@ -47,68 +48,24 @@ const (
 // errors the assembly must not be written or deployed; it is still returned,
 // as far as it was built, for inspection.
 func Compile(sys *schema.System) (*Assembly, diag.Diagnostics) {
-	return compileWith(sys, builders{
-		pipeline:   buildPipeline,
-		monitoring: buildMonitoring,
-		artifacts:  buildArtifacts,
-		roles:      buildRoles,
-		secrets:    buildSecrets,
-		ecs:        buildECS,
-	})
+	return compileWith(sys, stacksOf(sys))
 }
 
-// builders are the six stack builders. Compile uses the package's own;
-// tests pass small ones to exercise the orchestration alone.
-type builders struct {
-	pipeline   func(sys *schema.System) (*cloudformation.Template, map[string]Parameter)
-	monitoring func(sys *schema.System) (*cloudformation.Template, map[string]Parameter)
-	artifacts  func(sys *schema.System, region string) (*cloudformation.Template, map[string]Parameter)
-	roles      func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
-	secrets    func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
-	ecs        func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter)
-}
-
-// compileWith compiles sys with the builders b. See Compile.
-func compileWith(sys *schema.System, b builders) (*Assembly, diag.Diagnostics) {
-	names := schema.NamesOf(sys)
+// compileWith compiles the given stacks of sys, in their order. Compile
+// passes every stack of sys; tests pass stacks with small templates to
+// exercise the orchestration alone.
+func compileWith(sys *schema.System, kinds []stackKind) (*Assembly, diag.Diagnostics) {
 	a := &Assembly{System: sys}
-	var ds diag.Diagnostics
-
-	// The stacks in their stable order, each with what its builder needs.
-	type plan struct {
-		stack *Stack
-		env   *schema.Environment // nil for tooling stacks
-		build builder
-	}
-	var plans []plan
-	tooling := sys.Tooling()
-	add := func(kind string, env *schema.Environment, acct schema.Account, region string, build builder) {
-		s := &Stack{Name: names.StackName(kind), Kind: kind, Account: acct, Region: region}
-		if env != nil {
-			s.Environment = env.Name
-			s.TerminationProtection = env.Protect
-		}
-		plans = append(plans, plan{stack: s, env: env, build: build})
-	}
-	add(schema.KindPipeline, nil, tooling, sys.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.pipeline(sys) })
-	add(schema.KindMonitoring, nil, tooling, sys.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.monitoring(sys) })
-	supportRegions := names.SupportRegions()
-	for _, region := range supportRegions {
-		add(schema.KindArtifacts(region), nil, tooling, region, func() (*cloudformation.Template, map[string]Parameter) { return b.artifacts(sys, region) })
-	}
-	for i := range sys.Environments {
-		env := &sys.Environments[i]
-		acct := sys.AccountOf(env)
-		add(schema.KindRoles(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.roles(sys, env) })
-		add(schema.KindSecrets(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.secrets(sys, env) })
-		add(schema.KindECS(env.Name), env, acct, env.Region, func() (*cloudformation.Template, map[string]Parameter) { return b.ecs(sys, env) })
+	stacks := make([]*Stack, len(kinds))
+	for i, k := range kinds {
+		stacks[i] = newStack(sys, k)
 	}
 
 	// Stacks are independent until written: build them in parallel, keep
 	// their order.
-	results := make([]diag.Diagnostics, len(plans))
-	built := make([]bool, len(plans))
-	workers := min(runtime.GOMAXPROCS(0), len(plans))
+	results := make([]diag.Diagnostics, len(kinds))
+	built := make([]bool, len(kinds))
+	workers := min(runtime.GOMAXPROCS(0), len(kinds))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -116,32 +73,58 @@ func compileWith(sys *schema.System, b builders) (*Assembly, diag.Diagnostics) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				p := plans[i]
-				results[i], built[i] = compileStack(sys, p.stack, p.env, supportRegions, p.build)
+				results[i], built[i] = compileStack(sys, stacks[i], kinds[i])
 			}
 		}()
 	}
-	for i := range plans {
+	for i := range kinds {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	for i, p := range plans {
+	var ds diag.Diagnostics
+	for i, s := range stacks {
 		ds = append(ds, results[i]...)
 		if built[i] {
-			a.Stacks = append(a.Stacks, p.stack)
+			a.Stacks = append(a.Stacks, s)
 		}
 	}
 	return a, ds.Normalize()
 }
 
-// compileStack builds stack s (of env, nil for tooling stacks) with build
-// and fills it in. It reports whether the stack has a body.
-func compileStack(sys *schema.System, s *Stack, env *schema.Environment, supportRegions []string, build builder) (diag.Diagnostics, bool) {
-	var ds diag.Diagnostics
-	s.DependsOn = dependencies(sys, s.Kind, env, supportRegions)
+// newStack returns the Stack of k, placed and named, before its template
+// is built.
+func newStack(sys *schema.System, k stackKind) *Stack {
+	names := schema.NamesOf(sys)
+	s := &Stack{Name: names.StackName(k.kind()), Kind: k.kind(), Account: sys.Tooling(), Region: k.region()}
+	env := k.environment()
+	if env != nil {
+		s.Environment = env.Name
+		s.Account = sys.AccountOf(env)
+		s.TerminationProtection = env.Protect
+	}
+	if p, ok := k.(pipelineDeployed); ok {
+		s.PipelineDeployed = p.pipelineDeployed()
+	}
+	s.DependsOn = []string{}
+	for _, kind := range k.dependsOn() {
+		s.DependsOn = append(s.DependsOn, names.StackName(kind))
+	}
+	sort.Strings(s.DependsOn)
 	s.Tags = stackTags(sys, env)
-	t, params := build()
+	return s
+}
+
+// compileStack builds the template of stack s of kind k and fills s in. It
+// reports whether the stack has a body.
+func compileStack(sys *schema.System, s *Stack, k stackKind) (diag.Diagnostics, bool) {
+	var ds diag.Diagnostics
+	env := k.environment()
+	t, params, err := k.template()
+	if err != nil {
+		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+			"stack %s: %v", s.Name, err)), false
+	}
 	if params == nil {
 		params = map[string]Parameter{}
 	}
@@ -173,36 +156,6 @@ func compileStack(sys *schema.System, s *Stack, env *schema.Environment, support
 	}
 	s.Body = body
 	return append(ds, checkQuotas(sys, s, env, doc, before, len(body))...), true
-}
-
-// dependencies returns the stacks the stack of kind (of env, nil for tooling
-// stacks) must follow, sorted:
-//
-//   - pipeline follows every artifacts-<region> (its artifact stores and the
-//     ArtifactKeyArn<Region> parameters) and every roles-<env> (the deploy and
-//     execution roles its actions assume must exist before it runs);
-//   - monitoring follows pipeline (it imports the failures topic);
-//   - ecs-<env> follows secrets-<env> (it imports the registry secret) and
-//     pipeline (the application repository it pulls from lives there);
-//   - artifacts, roles and secrets stacks follow nothing.
-func dependencies(sys *schema.System, kind string, env *schema.Environment, supportRegions []string) []string {
-	names := schema.NamesOf(sys)
-	out := []string{}
-	switch {
-	case kind == schema.KindPipeline:
-		for _, r := range supportRegions {
-			out = append(out, names.StackName(schema.KindArtifacts(r)))
-		}
-		for _, e := range sys.Environments {
-			out = append(out, names.StackName(schema.KindRoles(e.Name)))
-		}
-	case kind == schema.KindMonitoring:
-		out = append(out, names.StackName(schema.KindPipeline))
-	case env != nil && kind == schema.KindECS(env.Name):
-		out = append(out, names.StackName(schema.KindSecrets(env.Name)), names.StackName(schema.KindPipeline))
-	}
-	sort.Strings(out)
-	return out
 }
 
 // stackTags returns the tags of a stack: system.yaml's tags plus the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
@@ -47,57 +48,80 @@ func loadYAML(t testing.TB, src string) *schema.System {
 	return sys
 }
 
-// testBuilders returns builders that make one small template per stack: a
-// topic whose name and policy use intrinsic functions, and for protected
-// environments' ecs stacks a log group the builder retains.
-func testBuilders() builders {
-	topic := func(name string) (*cloudformation.Template, map[string]Parameter) {
-		t := cloudformation.NewTemplate()
-		t.Resources["Topic"] = &sns.Topic{
-			TopicName: cloudformation.SubPtr("${AWS::StackName}-" + name),
-		}
-		t.Resources["TopicPolicy"] = &sns.TopicPolicy{
-			Topics: []string{cloudformation.Ref("Topic")},
-			PolicyDocument: map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []any{map[string]any{
-					"Effect": "Allow", "Action": "sns:Publish", "Principal": map[string]any{"Service": "events.amazonaws.com"},
-					// A plain-map intrinsic: it must stay unevaluated.
-					"Resource": map[string]any{"Ref": "Topic"},
-					"Condition": map[string]any{"StringEquals": map[string]any{
-						"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"},
-						"aws:SourceArn":     "arn:aws:events:<region>:rule/a&b",
-					}},
+// testTemplate returns a small template for stack k: a topic whose name
+// and policy use intrinsic functions, and for protected environments' ecs
+// stacks a log group the builder retains.
+func testTemplate(k stackKind) (*cloudformation.Template, map[string]Parameter) {
+	t := cloudformation.NewTemplate()
+	t.Resources["Topic"] = &sns.Topic{
+		TopicName: cloudformation.SubPtr("${AWS::StackName}-" + testTopicName(k)),
+	}
+	t.Resources["TopicPolicy"] = &sns.TopicPolicy{
+		Topics: []string{cloudformation.Ref("Topic")},
+		PolicyDocument: map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []any{map[string]any{
+				"Effect": "Allow", "Action": "sns:Publish", "Principal": map[string]any{"Service": "events.amazonaws.com"},
+				// A plain-map intrinsic: it must stay unevaluated.
+				"Resource": map[string]any{"Ref": "Topic"},
+				"Condition": map[string]any{"StringEquals": map[string]any{
+					"aws:SourceAccount": map[string]any{"Ref": "AWS::AccountId"},
+					"aws:SourceArn":     "arn:aws:events:<region>:rule/a&b",
 				}},
-			},
+			}},
+		},
+	}
+	switch k := k.(type) {
+	case pipelineStack:
+		return t, map[string]Parameter{"ArtifactKeyArnEuWest1": {FromOutput: &OutputRef{Stack: "unit-artifacts-eu-west-1-t", Output: "ArtifactKeyArn"}}}
+	case ecsStack:
+		lg := &logs.LogGroup{LogGroupName: cloudformation.String("/ecs/" + k.env.Name)}
+		if k.env.Protect {
+			lg.AWSCloudFormationDeletionPolicy = "Retain"
 		}
-		return t, nil
+		t.Resources["LogGroup"] = lg
+		return t, map[string]Parameter{"Flavor": {Value: "plain"}}
 	}
-	return builders{
-		pipeline: func(sys *schema.System) (*cloudformation.Template, map[string]Parameter) {
-			t, _ := topic("pipeline")
-			return t, map[string]Parameter{"ArtifactKeyArnEuWest1": {FromOutput: &OutputRef{Stack: "unit-artifacts-eu-west-1-t", Output: "ArtifactKeyArn"}}}
-		},
-		monitoring: func(sys *schema.System) (*cloudformation.Template, map[string]Parameter) { return topic("monitoring") },
-		artifacts: func(sys *schema.System, region string) (*cloudformation.Template, map[string]Parameter) {
-			return topic("artifacts-" + region)
-		},
-		roles: func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter) {
-			return topic("roles")
-		},
-		secrets: func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter) {
-			return topic("secrets")
-		},
-		ecs: func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter) {
-			t, _ := topic("ecs")
-			lg := &logs.LogGroup{LogGroupName: cloudformation.String("/ecs/" + env.Name)}
-			if env.Protect {
-				lg.AWSCloudFormationDeletionPolicy = "Retain"
-			}
-			t.Resources["LogGroup"] = lg
-			return t, map[string]Parameter{"Flavor": {Value: "plain"}}
-		},
+	return t, nil
+}
+
+// testTopicName names the topic of testTemplate: the kind without its
+// environment.
+func testTopicName(k stackKind) string {
+	if env := k.environment(); env != nil {
+		return strings.TrimSuffix(k.kind(), "-"+env.Name)
 	}
+	return k.kind()
+}
+
+// testStack is a stack of a system whose template comes from build
+// instead of its kind's builder.
+type testStack struct {
+	stackKind
+	build func(stackKind) (*cloudformation.Template, map[string]Parameter)
+}
+
+func (s testStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+	t, params := s.build(s.stackKind)
+	return t, params, nil
+}
+
+func (s testStack) pipelineDeployed() bool {
+	p, ok := s.stackKind.(pipelineDeployed)
+	return ok && p.pipelineDeployed()
+}
+
+// testStacks returns the stacks of sys with templates made by build
+// (testTemplate when nil): the orchestration is Compile's own.
+func testStacks(sys *schema.System, build func(stackKind) (*cloudformation.Template, map[string]Parameter)) []stackKind {
+	if build == nil {
+		build = testTemplate
+	}
+	var out []stackKind
+	for _, k := range stacksOf(sys) {
+		out = append(out, testStack{stackKind: k, build: build})
+	}
+	return out
 }
 
 // stackDoc decodes a stack's body.
@@ -112,7 +136,7 @@ func stackDoc(t *testing.T, s *Stack) map[string]any {
 
 func TestCompileOrdersStacksAndSetsWhereTheyGo(t *testing.T) {
 	sys := loadYAML(t, baseSystem)
-	a, ds := compileWith(sys, testBuilders())
+	a, ds := compileWith(sys, testStacks(sys, nil))
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
@@ -152,7 +176,7 @@ func TestCompileOrdersStacksAndSetsWhereTheyGo(t *testing.T) {
 
 func TestCompileTagsEveryStack(t *testing.T) {
 	sys := loadYAML(t, baseSystem)
-	a, _ := compileWith(sys, testBuilders())
+	a, _ := compileWith(sys, testStacks(sys, nil))
 	tests := map[string]struct {
 		stack string
 		want  map[string]string
@@ -177,7 +201,7 @@ func TestCompileTagsEveryStack(t *testing.T) {
 
 func TestCompileRendersTheTemplateBody(t *testing.T) {
 	sys := loadYAML(t, baseSystem)
-	a, _ := compileWith(sys, testBuilders())
+	a, _ := compileWith(sys, testStacks(sys, nil))
 	prod := a.Stack("unit-ecs-euprod-t")
 	doc := stackDoc(t, prod)
 	resources := doc["Resources"].(map[string]any)

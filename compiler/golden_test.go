@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -68,14 +69,14 @@ func loadSystem(t testing.TB, path string) *schema.System {
 
 // compileCase loads and compiles a golden case and returns its assembly, its
 // files (JSON) and its compile diagnostics.
-func compileCase(t testing.TB, c goldenCase) (*Assembly, *Output, diag.Diagnostics) {
+func compileCase(t testing.TB, c goldenCase) (*Assembly, *manifest.Output, diag.Diagnostics) {
 	t.Helper()
 	sys := loadSystem(t, c.system)
 	a, ds := Compile(sys)
 	if ds.HasErrors() {
 		t.Fatalf("compile %s:\n%s", c.system, ds.Error())
 	}
-	out, err := Outputs(a, FormatJSON)
+	out, err := Outputs(a, manifest.FormatJSON)
 	if err != nil {
 		t.Fatalf("outputs of %s: %v", c.system, err)
 	}

@@ -42,7 +42,7 @@ const (
 )
 
 // buildMonitoring returns the template of the monitoring stack.
-func buildMonitoring(sys *schema.System) (*cloudformation.Template, map[string]Parameter) {
+func buildMonitoring(sys *schema.System) (*cloudformation.Template, map[string]Parameter, error) {
 	names := schema.NamesOf(sys)
 	t := cloudformation.NewTemplate()
 	t.Description = fmt.Sprintf("cicdgen %s: alerts and dashboard of pipeline %s", sys.Name, names.Pipeline())
@@ -80,15 +80,19 @@ func buildMonitoring(sys *schema.System) (*cloudformation.Template, map[string]P
 		}
 	}
 	if sys.Monitoring.Dashboard {
+		body, err := monDashboardBody(sys, len(states) > 0)
+		if err != nil {
+			return nil, nil, err
+		}
 		t.Resources[monDashboardID] = &cloudwatch.Dashboard{
 			DashboardName: cloudformation.String(names.Dashboard()),
-			DashboardBody: monDashboardBody(sys, len(states) > 0),
+			DashboardBody: body,
 		}
 	}
 	if len(t.Resources) == 0 {
 		t.Resources[monPlaceholderID] = &cfnstack.WaitConditionHandle{}
 	}
-	return t, map[string]Parameter{}
+	return t, map[string]Parameter{}, nil
 }
 
 // monWidget is one widget of a CloudWatch dashboard body.
@@ -132,7 +136,7 @@ func monMetric(namespace, metric, dimension, value, label, stat string) []any {
 // pipeline's failed executions, the builds and their duration per CodeBuild
 // project, and, when there is a failure rule, its invocations and the
 // failures topic's deliveries. Widgets go two to a row, in that order.
-func monDashboardBody(sys *schema.System, withRule bool) string {
+func monDashboardBody(sys *schema.System, withRule bool) (string, error) {
 	names := schema.NamesOf(sys)
 	region := sys.Region
 	pipeline := names.Pipeline()
@@ -195,8 +199,7 @@ func monDashboardBody(sys *schema.System, withRule bool) string {
 	}
 	b, err := json.Marshal(d)
 	if err != nil {
-		// Strings, ints and maps of strings always marshal.
-		panic(fmt.Sprintf("marshal dashboard body: %v", err))
+		return "", fmt.Errorf("encode the dashboard body: %w", err)
 	}
-	return string(b)
+	return string(b), nil
 }

@@ -10,9 +10,13 @@ import (
 	"github.com/cicdgen/cicdgen/schema"
 )
 
-// toolingMonitoringTemplate returns the monitoring template of sys.
+// toolingMonitoringTemplate returns the monitoring template of sys. Its
+// callers pass no testing.T: a builder error fails the test by panicking.
 func toolingMonitoringTemplate(sys *schema.System) *cloudformation.Template {
-	tmpl, _ := buildMonitoring(sys)
+	tmpl, _, err := buildMonitoring(sys)
+	if err != nil {
+		panic(err)
+	}
 	return tmpl
 }
 
@@ -34,7 +38,10 @@ func TestBuildMonitoringRule(t *testing.T) {
 			spec := toolingThreeEnvs()
 			spec.Extra = tc.extra
 			sys := toolingLoad(t, spec)
-			tmpl, params := buildMonitoring(sys)
+			tmpl, params, err := buildMonitoring(sys)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(params) != 0 {
 				t.Errorf("parameters = %v, want none", params)
 			}

@@ -5,87 +5,28 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
-// Output formats of templates.
-const (
-	FormatJSON = "json" // the default
-	FormatYAML = "yaml"
-)
-
-// ImageURIParameter is the ecs stack parameter that the pipeline's deploy
-// action sets to the built image; the stack's configuration file leaves it out.
-const ImageURIParameter = "ImageUri"
-
-// Output is a built system in memory: every file that build writes, by file
-// name, and the manifest that describes them. Deploy uses it to apply a
-// system.yaml without writing files: for each stack of Manifest.Stacks, the
-// template body is Files[stack.Template] and its sha256 is stack.SHA256.
-type Output struct {
-	Manifest Manifest
-	// Files maps file names (relative to the output directory, no
-	// subdirectories) to contents: one template per stack
-	// (<stack name>.json or .yaml), one CloudFormation template
-	// configuration per ecs stack (<stack name>.config.json) and
-	// ManifestFile. Contents are deterministic: same assembly, same bytes.
-	Files map[string][]byte
-}
-
-// TemplateFile returns the file name of a stack's template in format.
-func TemplateFile(stackName, format string) string {
-	if format == FormatYAML {
-		return stackName + ".yaml"
-	}
-	return stackName + ".json"
-}
-
-// ConfigFile returns the file name of an ecs stack's template configuration:
-// the file the pipeline's CloudFormation deploy action reads (as
-// TemplateConfiguration) for the stack's parameters and tags.
-func ConfigFile(stackName string) string { return stackName + ".config.json" }
-
-// TemplateConfiguration is the JSON of a CodePipeline CloudFormation
-// action's TemplateConfiguration file.
-type TemplateConfiguration struct {
-	Parameters map[string]string `json:"Parameters"`
-	Tags       map[string]string `json:"Tags"`
-}
-
-// checkFormat returns the canonical name of a template format ("" means json).
-func checkFormat(format string) (string, error) {
-	switch format {
-	case "", FormatJSON:
-		return FormatJSON, nil
-	case FormatYAML:
-		return FormatYAML, nil
-	}
-	return "", fmt.Errorf("unknown template format %q: use json or yaml", format)
-}
-
-// Outputs renders the assembly in format ("json", the default when empty,
-// or "yaml"): each stack's template (Stack.Body, converted to YAML for
-// "yaml"), the template configurations of the ecs stacks, and manifest.json.
-// The pipeline's deploy actions read <ecs stack>.json from the build output,
-// so the build inside the pipeline must use the json format.
-func Outputs(a *Assembly, format string) (*Output, error) {
-	format, err := checkFormat(format)
+// Outputs renders the assembly in format (manifest.FormatJSON, the default
+// when empty, or manifest.FormatYAML): each stack's template (Stack.Body,
+// converted to YAML for "yaml"), the template configurations of the stacks
+// the pipeline deploys (the ecs stacks), and manifest.json. The pipeline's
+// deploy actions read <ecs stack>.json from the build output, so the build
+// inside the pipeline must use the json format.
+func Outputs(a *Assembly, format string) (*manifest.Output, error) {
+	format, err := manifest.CheckFormat(format)
 	if err != nil {
 		return nil, err
 	}
 	sys := a.System
-	out := &Output{Files: map[string][]byte{}}
-	out.Manifest = Manifest{Version: 1, Stacks: make([]ManifestStack, 0, len(a.Stacks))}
+	out := &manifest.Output{Files: map[string][]byte{}}
+	out.Manifest = manifest.Manifest{Version: manifest.Version, Stacks: make([]manifest.Stack, 0, len(a.Stacks))}
 	if sys != nil {
 		out.Manifest.System, out.Manifest.Suffix, out.Manifest.Region = sys.Name, sys.Suffix, sys.Region
 		for _, d := range schema.Placeholders(sys) {
@@ -94,65 +35,71 @@ func Outputs(a *Assembly, format string) (*Output, error) {
 	}
 	for _, s := range a.Stacks {
 		body := s.Body
-		if format == FormatYAML {
+		if format == manifest.FormatYAML {
 			if body, err = JSONToYAML(s.Body); err != nil {
 				return nil, fmt.Errorf("convert the template of %s to YAML: %w", s.Name, err)
 			}
 		}
-		file := TemplateFile(s.Name, format)
+		file := manifest.TemplateFile(s.Name, format)
 		out.Files[file] = body
-		sum := sha256.Sum256(body)
-		params := s.Parameters
-		if params == nil {
-			params = map[string]Parameter{}
-		}
-		deps := s.DependsOn
-		if deps == nil {
-			deps = []string{}
-		}
-		tags := s.Tags
-		if tags == nil {
-			tags = map[string]string{}
-		}
-		out.Manifest.Stacks = append(out.Manifest.Stacks, ManifestStack{
-			Name:        s.Name,
-			Kind:        s.Kind,
-			Environment: s.Environment,
-			Account: ManifestAccount{
-				Key: s.Account.Key, ID: s.Account.ID, Role: s.Account.Role, Profile: s.Account.Profile,
-			},
-			Region:                s.Region,
-			Template:              file,
-			Parameters:            params,
-			DependsOn:             deps,
-			Tags:                  tags,
-			TerminationProtection: s.TerminationProtection,
-			SHA256:                hex.EncodeToString(sum[:]),
-		})
-		if s.Environment != "" && s.Kind == schema.KindECS(s.Environment) {
+		out.Manifest.Stacks = append(out.Manifest.Stacks, manifestStack(s, file, body))
+		if s.PipelineDeployed {
 			cfg, err := templateConfiguration(s)
 			if err != nil {
 				return nil, fmt.Errorf("template configuration of %s: %w", s.Name, err)
 			}
-			out.Files[ConfigFile(s.Name)] = cfg
+			out.Files[manifest.ConfigFile(s.Name)] = cfg
 		}
 	}
-	manifest, err := canonicalJSON(out.Manifest)
+	data, err := out.Manifest.Encode()
 	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", ManifestFile, err)
+		return nil, err
 	}
-	out.Files[ManifestFile] = manifest
+	out.Files[manifest.File] = data
 	return out, nil
 }
 
-// templateConfiguration returns the TemplateConfiguration file of an ecs
-// stack: its literal parameters except ImageUri (the deploy action passes
-// that one) and its tags, so that a pipeline deploy leaves the stack as
-// apply made it.
+// manifestStack returns the manifest entry of stack s, whose template is
+// body in file: empty lists and maps rather than null ones.
+func manifestStack(s *Stack, file string, body []byte) manifest.Stack {
+	sum := sha256.Sum256(body)
+	params := s.Parameters
+	if params == nil {
+		params = map[string]Parameter{}
+	}
+	deps := s.DependsOn
+	if deps == nil {
+		deps = []string{}
+	}
+	tags := s.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	return manifest.Stack{
+		Name:        s.Name,
+		Kind:        s.Kind,
+		Environment: s.Environment,
+		Account: manifest.Account{
+			Key: s.Account.Key, ID: s.Account.ID, Role: s.Account.Role, Profile: s.Account.Profile,
+		},
+		Region:                s.Region,
+		Template:              file,
+		Parameters:            params,
+		DependsOn:             deps,
+		Tags:                  tags,
+		TerminationProtection: s.TerminationProtection,
+		SHA256:                hex.EncodeToString(sum[:]),
+	}
+}
+
+// templateConfiguration returns the TemplateConfiguration file of a stack
+// the pipeline deploys: its literal parameters except ImageUri (the deploy
+// action passes that one) and its tags, so that a pipeline deploy leaves the
+// stack as apply made it.
 func templateConfiguration(s *Stack) ([]byte, error) {
-	cfg := TemplateConfiguration{Parameters: map[string]string{}, Tags: map[string]string{}}
+	cfg := manifest.TemplateConfiguration{Parameters: map[string]string{}, Tags: map[string]string{}}
 	for name, p := range s.Parameters {
-		if name == ImageURIParameter || p.FromOutput != nil {
+		if name == manifest.ImageURIParameter || p.FromOutput != nil {
 			continue
 		}
 		cfg.Parameters[name] = p.Value
@@ -160,127 +107,17 @@ func templateConfiguration(s *Stack) ([]byte, error) {
 	for k, v := range s.Tags {
 		cfg.Tags[k] = v
 	}
-	return canonicalJSON(cfg)
+	return cfg.Encode()
 }
 
-// WriteOutput writes the assembly into dir in format (see Outputs), atomically:
-// everything is written into a new directory beside dir, which then replaces
-// dir. On error the previous content of dir is untouched and no partial
-// directory is left. It refuses to replace a dir that is neither empty nor a
-// previous build output (one holding manifest.json).
+// WriteOutput writes the assembly into dir in format (see Outputs),
+// atomically, as manifest.Output.Write does.
 func WriteOutput(dir string, a *Assembly, format string) error {
 	out, err := Outputs(a, format)
 	if err != nil {
 		return err
 	}
 	return out.Write(dir)
-}
-
-// Write writes the files of o into dir atomically, as WriteOutput does.
-func (o *Output) Write(dir string) error {
-	return writeDirAtomic(dir, o.Files)
-}
-
-// writeDirAtomic replaces dir by a directory holding exactly files.
-func writeDirAtomic(dir string, files map[string][]byte) error {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return fmt.Errorf("output directory %s: %w", dir, err)
-	}
-	parent, base := filepath.Dir(abs), filepath.Base(abs)
-	if abs == parent {
-		return fmt.Errorf("output directory %s: cannot replace the root directory", dir)
-	}
-	exists, err := replaceableOutput(abs)
-	if err != nil {
-		return fmt.Errorf("output directory %s: %w", dir, err)
-	}
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", parent, err)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+base+".tmp-")
-	if err != nil {
-		return fmt.Errorf("create a temporary output directory: %w", err)
-	}
-	done := false
-	defer func() {
-		if !done {
-			os.RemoveAll(tmp)
-		}
-	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return fmt.Errorf("create a temporary output directory: %w", err)
-	}
-	previous := ""
-	if exists {
-		previous = abs
-	}
-	if err := writeFiles(tmp, files, previous); err != nil {
-		return err
-	}
-	if !exists {
-		if err := os.Rename(tmp, abs); err != nil {
-			return fmt.Errorf("move the output into %s: %w", dir, err)
-		}
-		done = true
-		return nil
-	}
-	old := tmp + ".old"
-	if err := os.Rename(abs, old); err != nil {
-		return fmt.Errorf("move the previous output %s aside: %w", dir, err)
-	}
-	if err := os.Rename(tmp, abs); err != nil {
-		if rerr := os.Rename(old, abs); rerr != nil {
-			return fmt.Errorf("move the output into %s: %w (and restore the previous output from %s: %v)", dir, err, old, rerr)
-		}
-		return fmt.Errorf("move the output into %s: %w", dir, err)
-	}
-	done = true
-	if err := os.RemoveAll(old); err != nil {
-		return fmt.Errorf("the output is in %s, but removing the previous output %s failed: %w", dir, old, err)
-	}
-	return nil
-}
-
-// replaceableOutput reports whether dir exists; it errs when dir exists but
-// is not a directory, or is a directory that is neither empty nor a previous
-// build output.
-func replaceableOutput(dir string) (bool, error) {
-	info, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if !info.IsDir() {
-		return false, fmt.Errorf("it exists and is not a directory")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return false, err
-	}
-	if len(entries) == 0 {
-		return true, nil
-	}
-	if m, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil && m.Mode().IsRegular() {
-		return true, nil
-	}
-	return false, fmt.Errorf("it is not empty and holds no %s, so it is not a cicdgen build output; refusing to replace it", ManifestFile)
-}
-
-// ReadManifest decodes a manifest.json.
-func ReadManifest(data []byte) (Manifest, error) {
-	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
-		return Manifest{}, fmt.Errorf("decode %s: %w", ManifestFile, err)
-	}
-	if m.Version != 1 {
-		return Manifest{}, fmt.Errorf("%s has version %d; this cicdgen reads version 1", ManifestFile, m.Version)
-	}
-	return m, nil
 }
 
 // JSONToYAML converts a JSON document into block-style YAML,
@@ -479,72 +316,4 @@ func yamlLiteral(b *bytes.Buffer, s string, indent int) {
 		}
 		b.WriteString(pad + line + "\n")
 	}
-}
-
-// writeFiles writes files into dir, several at a time: a build writes a
-// template per stack, and the file system calls dominate a small build. A
-// file whose bytes equal those of the same name in previous (the output
-// being replaced; "" for none) is hard-linked from there instead: creating
-// and writing a file costs a hundred times more than a link on common
-// disks, and most of a rebuild is unchanged. The error returned is that of
-// the first failing file in name order, so it does not depend on scheduling.
-func writeFiles(dir string, files map[string][]byte, previous string) error {
-	names := make([]string, 0, len(files))
-	for name := range files {
-		if name != filepath.Base(name) || strings.HasPrefix(name, ".") {
-			return fmt.Errorf("write %s: not a plain file name", name)
-		}
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	errs := make([]error, len(names))
-	workers := min(len(names), 2*runtime.GOMAXPROCS(0))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if previous != "" && linkUnchanged(filepath.Join(previous, names[i]), filepath.Join(dir, names[i]), files[names[i]]) {
-					continue
-				}
-				if err := os.WriteFile(filepath.Join(dir, names[i]), files[names[i]], 0o644); err != nil {
-					errs[i] = fmt.Errorf("write %s: %w", names[i], err)
-				}
-			}
-		}()
-	}
-	for i := range names {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return firstError(errs)
-}
-
-// linkUnchanged hard-links old to name when old is a regular file, with the
-// mode build gives its files, holding exactly data; it reports whether it
-// did. Any failure (no such file, another file system, no hard links) just
-// means the caller writes the file.
-func linkUnchanged(old, name string, data []byte) bool {
-	info, err := os.Lstat(old)
-	if err != nil || !info.Mode().IsRegular() || info.Mode().Perm() != 0o644 || info.Size() != int64(len(data)) {
-		return false
-	}
-	current, err := os.ReadFile(old)
-	if err != nil || !bytes.Equal(current, data) {
-		return false
-	}
-	return os.Link(old, name) == nil
-}
-
-// firstError returns the first non-nil error of errs, or nil.
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

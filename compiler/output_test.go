@@ -14,12 +14,15 @@ import (
 
 	goccy "github.com/goccy/go-yaml"
 	yamlv3 "gopkg.in/yaml.v3"
+
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // compileTest compiles baseSystem with the test builders.
 func compileTest(t *testing.T) *Assembly {
 	t.Helper()
-	a, ds := compileWith(loadYAML(t, baseSystem), testBuilders())
+	sys := loadYAML(t, baseSystem)
+	a, ds := compileWith(sys, testStacks(sys, nil))
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
@@ -28,22 +31,22 @@ func compileTest(t *testing.T) *Assembly {
 
 func TestOutputs(t *testing.T) {
 	a := compileTest(t)
-	a.Stack("unit-ecs-dev-t").Parameters[ImageURIParameter] = Parameter{Value: "ignored"}
-	for _, format := range []string{"", FormatJSON, FormatYAML} {
+	a.Stack("unit-ecs-dev-t").Parameters[manifest.ImageURIParameter] = Parameter{Value: "ignored"}
+	for _, format := range []string{"", manifest.FormatJSON, manifest.FormatYAML} {
 		t.Run("format "+format, func(t *testing.T) {
 			out, err := Outputs(a, format)
 			if err != nil {
 				t.Fatal(err)
 			}
 			ext := ".json"
-			if format == FormatYAML {
+			if format == manifest.FormatYAML {
 				ext = ".yaml"
 			}
 			var want []string
 			for _, s := range a.Stacks {
 				want = append(want, s.Name+ext)
 			}
-			want = append(want, "unit-ecs-dev-t.config.json", "unit-ecs-euprod-t.config.json", ManifestFile)
+			want = append(want, "unit-ecs-dev-t.config.json", "unit-ecs-euprod-t.config.json", manifest.File)
 			sort.Strings(want)
 			var got []string
 			for name := range out.Files {
@@ -53,7 +56,7 @@ func TestOutputs(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("files are %v, want %v", got, want)
 			}
-			m, err := ReadManifest(out.Files[ManifestFile])
+			m, err := manifest.Read(out.Files[manifest.File])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,18 +84,18 @@ func TestOutputs(t *testing.T) {
 			if prod.Account.Role != "arn:aws:iam::401234567892:role/deployer" || !prod.TerminationProtection {
 				t.Errorf("the prod ecs stack is %+v", prod)
 			}
-			var cfg TemplateConfiguration
+			var cfg manifest.TemplateConfiguration
 			if err := json.Unmarshal(out.Files["unit-ecs-dev-t.config.json"], &cfg); err != nil {
 				t.Fatal(err)
 			}
-			wantCfg := TemplateConfiguration{
+			wantCfg := manifest.TemplateConfiguration{
 				Parameters: map[string]string{"Flavor": "plain"},
 				Tags:       map[string]string{"team": "core", "cicdgen:system": "unit", "cicdgen:suffix": "t", "cicdgen:environment": "dev"},
 			}
 			if !reflect.DeepEqual(cfg, wantCfg) {
 				t.Errorf("the template configuration is %+v, want %+v", cfg, wantCfg)
 			}
-			if !bytes.HasSuffix(out.Files[ManifestFile], []byte("}\n")) {
+			if !bytes.HasSuffix(out.Files[manifest.File], []byte("}\n")) {
 				t.Errorf("manifest.json does not end in a newline")
 			}
 		})
@@ -236,7 +239,7 @@ func TestWriteOutput(t *testing.T) {
 	}{
 		"it creates a missing directory": {},
 		"it replaces a previous output and drops its stale files": {
-			before: map[string]string{ManifestFile: "{}", "old-stack.json": "{}"},
+			before: map[string]string{manifest.File: "{}", "old-stack.json": "{}"},
 		},
 		"it fills an empty directory": {
 			before: map[string]string{},
@@ -247,7 +250,7 @@ func TestWriteOutput(t *testing.T) {
 			kept:    true,
 		},
 		"a failing write leaves the previous output untouched": {
-			before:  map[string]string{ManifestFile: "{}", "old-stack.json": "{}"},
+			before:  map[string]string{manifest.File: "{}", "old-stack.json": "{}"},
 			files:   map[string][]byte{"a.json": []byte("{}"), "sub/b.json": []byte("{}")},
 			wantErr: "not a plain file name",
 			kept:    true,
@@ -269,9 +272,9 @@ func TestWriteOutput(t *testing.T) {
 			}
 			var err error
 			if tc.files != nil {
-				err = (&Output{Files: tc.files}).Write(dir)
+				err = (&manifest.Output{Files: tc.files}).Write(dir)
 			} else {
-				err = WriteOutput(dir, a, FormatJSON)
+				err = WriteOutput(dir, a, manifest.FormatJSON)
 			}
 			if got := entries(t, parent); !reflect.DeepEqual(got, []string{"out"}) && !(tc.before == nil && tc.wantErr != "" && len(got) == 0) {
 				t.Errorf("the parent directory holds %v, want only out", got)
@@ -288,7 +291,7 @@ func TestWriteOutput(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, _ := Outputs(a, FormatJSON)
+			out, _ := Outputs(a, manifest.FormatJSON)
 			want := map[string]string{}
 			for f, b := range out.Files {
 				want[f] = string(b)
@@ -309,7 +312,7 @@ func TestWriteOutputRefusesAFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := WriteOutput(path, compileTest(t), FormatJSON)
+	err := WriteOutput(path, compileTest(t), manifest.FormatJSON)
 	if err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Fatalf("got %v", err)
 	}
@@ -323,7 +326,7 @@ func TestWriteOutputRefusesAFile(t *testing.T) {
 func TestBuildIsDeterministic(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			for _, format := range []string{FormatJSON, FormatYAML} {
+			for _, format := range []string{manifest.FormatJSON, manifest.FormatYAML} {
 				var trees [2]map[string]string
 				for i := range trees {
 					sys := loadSystem(t, c.system)
@@ -342,48 +345,5 @@ func TestBuildIsDeterministic(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestWriteOutputReusesUnchangedFiles(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "out")
-	first := map[string][]byte{ManifestFile: []byte("{}\n"), "same.json": []byte(`{"a":1}`), "changed.json": []byte(`{"b":1}`), "edited.json": []byte(`{"c":1}`)}
-	if err := writeDirAtomic(dir, first); err != nil {
-		t.Fatal(err)
-	}
-	stat := func(name string) os.FileInfo {
-		t.Helper()
-		fi, err := os.Stat(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fi
-	}
-	before := map[string]os.FileInfo{}
-	for name := range first {
-		before[name] = stat(name)
-	}
-	// Someone edits an output file in place; its bytes then differ from the
-	// build's, even though the build's did not change.
-	if err := os.WriteFile(filepath.Join(dir, "edited.json"), []byte(`{"c":2}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	before["edited.json"] = stat("edited.json")
-
-	second := map[string][]byte{ManifestFile: []byte("{}\n"), "same.json": []byte(`{"a":1}`), "changed.json": []byte(`{"b":2}`), "edited.json": []byte(`{"c":1}`), "new.json": []byte(`{}`)}
-	if err := writeDirAtomic(dir, second); err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range second {
-		got, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil || !bytes.Equal(got, data) {
-			t.Errorf("%s holds %q (%v), want %q", name, got, err, data)
-		}
-	}
-	cases := map[string]bool{ManifestFile: true, "same.json": true, "changed.json": false, "edited.json": false}
-	for name, wantSame := range cases {
-		if same := os.SameFile(before[name], stat(name)); same != wantSame {
-			t.Errorf("%s: reused the previous file = %v, want %v", name, same, wantSame)
-		}
 	}
 }

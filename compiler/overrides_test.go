@@ -91,7 +91,7 @@ func TestOverrides(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			sys := loadYAML(t, baseSystem+"overrides:\n"+tc.overrides)
-			a, ds := compileWith(sys, testBuilders())
+			a, ds := compileWith(sys, testStacks(sys, nil))
 			failed := diagnosticsOf(ds, "override-failed")
 			if len(failed) != len(tc.errors) {
 				t.Fatalf("got override-failed %v, want %d", failed, len(tc.errors))
@@ -153,7 +153,7 @@ func TestOverridesLeavingAnInvalidTemplate(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			sys := loadYAML(t, baseSystem+"overrides:\n"+tc.overrides)
-			_, ds := compileWith(sys, testBuilders())
+			_, ds := compileWith(sys, testStacks(sys, nil))
 			got := diagnosticsOf(ds, "override-invalid")
 			if len(got) != len(tc.want) {
 				t.Fatalf("got override-invalid %v, want %d", got, len(tc.want))

@@ -140,7 +140,7 @@ func pipeComputeType(compute string) string {
 
 // buildPipeline returns the template of the pipeline stack and its
 // parameters (the artifact key ARN of every support region).
-func buildPipeline(sys *schema.System) (*cloudformation.Template, map[string]Parameter) {
+func buildPipeline(sys *schema.System) (*cloudformation.Template, map[string]Parameter, error) {
 	names := schema.NamesOf(sys)
 	t := cloudformation.NewTemplate()
 	t.Description = fmt.Sprintf("cicdgen %s: pipeline %s, its builds, artifacts, images and notifications",
@@ -160,7 +160,9 @@ func buildPipeline(sys *schema.System) (*cloudformation.Template, map[string]Par
 	addPipeCache(t, sys)
 	addAccessLogBucket(t, sys, sys.Region, []string{names.ArtifactBucket(sys.Region), names.CacheBucket()})
 	addPipeNotifications(t, sys)
-	addPipeRepositories(t, sys)
+	if err := addPipeRepositories(t, sys); err != nil {
+		return nil, nil, err
+	}
 	addPipeBuild(t, sys)
 	addPipePipeline(t, sys)
 
@@ -195,7 +197,7 @@ func buildPipeline(sys *schema.System) (*cloudformation.Template, map[string]Par
 		Description: cloudformation.String("URI of the build image repository (push the image the builds run in, tag latest)"),
 		Value:       cloudformation.GetAtt(pipeBuildImageRepoID, "RepositoryUri"),
 	}
-	return t, params
+	return t, params, nil
 }
 
 // addPipeCache adds the CodeBuild cache bucket, encrypted with the artifact key.
@@ -295,7 +297,7 @@ func pipeDisplayName(s string) string {
 }
 
 // pipeLifecycle returns an ECR lifecycle policy that keeps the last kept images.
-func pipeLifecycle(kept int) *ecr.Repository_LifecyclePolicy {
+func pipeLifecycle(kept int) (*ecr.Repository_LifecyclePolicy, error) {
 	doc := map[string]any{"rules": []any{map[string]any{
 		"rulePriority": 1,
 		"description":  fmt.Sprintf("Keep the last %d images", kept),
@@ -308,10 +310,9 @@ func pipeLifecycle(kept int) *ecr.Repository_LifecyclePolicy {
 	}}}
 	b, err := json.Marshal(doc)
 	if err != nil {
-		// A map of strings and ints always marshals.
-		panic(fmt.Sprintf("marshal ECR lifecycle policy: %v", err))
+		return nil, fmt.Errorf("encode the ECR lifecycle policy: %w", err)
 	}
-	return &ecr.Repository_LifecyclePolicy{LifecyclePolicyText: cloudformation.String(string(b))}
+	return &ecr.Repository_LifecyclePolicy{LifecyclePolicyText: cloudformation.String(string(b))}, nil
 }
 
 // pipePullActions are the ECR actions that pull an image.
@@ -327,14 +328,22 @@ var pipePullActions = []string{
 // encrypted with AES256 (ECR's own keys) so that the environment accounts
 // pull across accounts without KMS grants. Both repositories are emptied on
 // delete, so that the stack stays deletable.
-func addPipeRepositories(t *cloudformation.Template, sys *schema.System) {
+func addPipeRepositories(t *cloudformation.Template, sys *schema.System) error {
 	names := schema.NamesOf(sys)
+	buildImages, err := pipeLifecycle(pipeBuildImagesKept)
+	if err != nil {
+		return err
+	}
+	appImages, err := pipeLifecycle(pipeAppImagesKept)
+	if err != nil {
+		return err
+	}
 	t.Resources[pipeBuildImageRepoID] = &ecr.Repository{
 		RepositoryName:             cloudformation.String(names.BuildImageRepo()),
 		ImageTagMutability:         cloudformation.String("MUTABLE"),
 		ImageScanningConfiguration: &ecr.Repository_ImageScanningConfiguration{ScanOnPush: cloudformation.Bool(true)},
 		EncryptionConfiguration:    &ecr.Repository_EncryptionConfiguration{EncryptionType: "AES256"},
-		LifecyclePolicy:            pipeLifecycle(pipeBuildImagesKept),
+		LifecyclePolicy:            buildImages,
 		EmptyOnDelete:              cloudformation.Bool(true),
 	}
 	app := &ecr.Repository{
@@ -342,7 +351,7 @@ func addPipeRepositories(t *cloudformation.Template, sys *schema.System) {
 		ImageTagMutability:         cloudformation.String("IMMUTABLE"),
 		ImageScanningConfiguration: &ecr.Repository_ImageScanningConfiguration{ScanOnPush: cloudformation.Bool(true)},
 		EncryptionConfiguration:    &ecr.Repository_EncryptionConfiguration{EncryptionType: "AES256"},
-		LifecyclePolicy:            pipeLifecycle(pipeAppImagesKept),
+		LifecyclePolicy:            appImages,
 		EmptyOnDelete:              cloudformation.Bool(true),
 	}
 	// A repository policy's statements take no Resource: the repository is it.
@@ -351,6 +360,7 @@ func addPipeRepositories(t *cloudformation.Template, sys *schema.System) {
 		app.RepositoryPolicyText = Policy(st)
 	}
 	t.Resources[pipeAppRepoID] = app
+	return nil
 }
 
 // pipeImage is the build environment image of the CodeBuild projects.
@@ -562,16 +572,11 @@ func pipeDeployStages(sys *schema.System) []pipeStage {
 }
 
 // pipeParameterOverrides is the ParameterOverrides of every deploy action:
-// the ecs stack's ImageUri from the build's imageDetail.json.
+// the ecs stack's ImageUri from the build's imageDetail.json. It is
+// spelled out rather than marshalled, so that nothing can fail;
+// TestPipeParameterOverrides checks that it is the JSON it says.
 func pipeParameterOverrides() string {
-	b, err := json.Marshal(map[string]any{
-		"ImageUri": map[string]any{"Fn::GetParam": []string{pipeBuildArtifact, pipeImageDetail, "ImageURI"}},
-	})
-	if err != nil {
-		// A map of strings always marshals.
-		panic(fmt.Sprintf("marshal parameter overrides: %v", err))
-	}
-	return string(b)
+	return `{"ImageUri":{"Fn::GetParam":["` + pipeBuildArtifact + `","` + pipeImageDetail + `","ImageURI"]}}`
 }
 
 // pipeConnectionARNs returns the connection ARN under both of its service

@@ -241,7 +241,10 @@ func TestBuildPipelineArtifactStores(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			sys := toolingLoad(t, tc.spec)
-			tmpl, params := buildPipeline(sys)
+			tmpl, params, err := buildPipeline(sys)
+			if err != nil {
+				t.Fatal(err)
+			}
 			doc := toolingDoc(t, tmpl)
 			p := toolingProps(t, doc, "Pipeline")
 			home := map[string]any{

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -15,8 +16,8 @@ const (
 	MaxResources        = 500
 	MaxParameters       = 200
 	MaxOutputs          = 200
-	MaxTemplateBytes    = 1_000_000 // through an S3 template URL
-	MaxTemplateBodySize = 51_200    // passed inline as TemplateBody
+	MaxTemplateBytes    = manifest.MaxTemplateBytes    // through an S3 template URL
+	MaxTemplateBodySize = manifest.MaxTemplateBodySize // passed inline as TemplateBody
 	MaxBucketPolicy     = 20_480
 	MaxKeyPolicy        = 32_768
 	MaxTrustPolicy      = 2_048

@@ -12,7 +12,6 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation/sns"
 
 	"github.com/cicdgen/cicdgen/diag"
-	"github.com/cicdgen/cicdgen/schema"
 )
 
 // statements returns n statements of about 100 characters each.
@@ -152,26 +151,21 @@ func TestQuotas(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			sys := loadYAML(t, baseSystem+tc.overrides)
-			b := testBuilders()
-			if tc.pipeline != nil {
-				base := b.pipeline
-				b.pipeline = func(sys *schema.System) (*cloudformation.Template, map[string]Parameter) {
-					tmpl, p := base(sys)
-					tc.pipeline(tmpl)
-					return tmpl, p
-				}
-			}
-			if tc.roles != nil {
-				base := b.roles
-				b.roles = func(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter) {
-					tmpl, p := base(sys, env)
-					if env.Name == "euprod" {
+			build := func(k stackKind) (*cloudformation.Template, map[string]Parameter) {
+				tmpl, p := testTemplate(k)
+				switch k.(type) {
+				case pipelineStack:
+					if tc.pipeline != nil {
+						tc.pipeline(tmpl)
+					}
+				case rolesStack:
+					if tc.roles != nil && k.environment().Name == "euprod" {
 						tc.roles(tmpl)
 					}
-					return tmpl, p
 				}
+				return tmpl, p
 			}
-			_, ds := compileWith(sys, b)
+			_, ds := compileWith(sys, testStacks(sys, build))
 			got := diagnosticsOf(ds, tc.rule)
 			if len(got) != 1 {
 				t.Fatalf("got %s diagnostics %v, want one", tc.rule, ds)
@@ -192,7 +186,7 @@ func TestQuotas(t *testing.T) {
 
 func TestQuotasPassAGoodSystem(t *testing.T) {
 	sys := loadYAML(t, baseSystem)
-	_, ds := compileWith(sys, testBuilders())
+	_, ds := compileWith(sys, testStacks(sys, nil))
 	if len(ds) != 0 {
 		t.Fatalf("a small system gave %v", ds)
 	}

@@ -3,6 +3,7 @@ package compiler
 import (
 	"github.com/awslabs/goformation/v7/cloudformation"
 
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -27,21 +28,16 @@ type Stack struct {
 	Tags      map[string]string
 	// TerminationProtection is set for protected environments.
 	TerminationProtection bool
+	// PipelineDeployed is set for the stacks the pipeline's deploy actions
+	// update (the ecs stacks): build writes their template configuration.
+	PipelineDeployed bool
 }
 
-// Parameter is the value of one stack parameter: a literal, or an output of a
-// stack this one depends on (resolved by apply when that stack is done; used
-// where a value crosses regions and so cannot be an Fn::ImportValue).
-type Parameter struct {
-	Value      string     `json:"value,omitempty"`
-	FromOutput *OutputRef `json:"fromOutput,omitempty"`
-}
+// Parameter is the value of one stack parameter, as manifest.json records it.
+type Parameter = manifest.Parameter
 
 // OutputRef names an output of another stack of the same system.
-type OutputRef struct {
-	Stack  string `json:"stack"`
-	Output string `json:"output"`
-}
+type OutputRef = manifest.OutputRef
 
 // Assembly is the compiled system: every stack, in a stable order (tooling
 // stacks first, then per environment in promotion order).
@@ -59,16 +55,3 @@ func (a *Assembly) Stack(name string) *Stack {
 	}
 	return nil
 }
-
-// Builders, one per stack kind, each in its own file. A builder returns the
-// typed template of its stack and the parameters apply passes to it; the
-// orchestrator (compile.go) sets the stack's name, account, region, tags,
-// dependencies and protection, applies DeletionPolicy, overrides and quotas.
-//
-//	pipeline.go    buildPipeline(sys)               tooling / home
-//	artifacts.go   buildArtifacts(sys, region)      tooling / each support region
-//	monitoring.go  buildMonitoring(sys)             tooling / home
-//	roles.go       buildRoles(sys, env)             env account / env region
-//	secrets.go     buildSecrets(sys, env)           env account / env region
-//	ecs.go         buildECS(sys, env)               env account / env region
-type builder func() (*cloudformation.Template, map[string]Parameter)

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Default bounds of the interval between two polls of CloudFormation: a
@@ -39,7 +39,7 @@ type Options struct {
 	// before any stack starts (cmd/cicdgen's traffic guard and approvals);
 	// its error stops Apply, which returns it. Nil: no review.
 	Review func(ctx context.Context) error
-	// TemplateBucket is the S3 bucket templates over compiler.MaxTemplateBodySize
+	// TemplateBucket is the S3 bucket templates over manifest.MaxTemplateBodySize
 	// bytes are uploaded to.
 	TemplateBucket string
 	// Reporter shows progress; nil shows nothing.
@@ -51,7 +51,22 @@ type Options struct {
 	// PollMin and PollMax bound the interval between polls of a change set
 	// or a stack (see poller); 0 means DefaultPollMin and DefaultPollMax.
 	PollMin, PollMax time.Duration
+	// BusyWait is how long a stack that another operation is changing is
+	// waited for before it fails; 0 means DefaultBusyWait.
+	BusyWait time.Duration
+	// LostContact is how long polls may fail to reach AWS, while a stack
+	// changes, before its outcome is given as unknown; 0 means
+	// DefaultLostContact.
+	LostContact time.Duration
 }
+
+// DefaultBusyWait is how long apply waits for a stack busy with another
+// operation, and DefaultLostContact how long it keeps trying to reach AWS
+// while a stack changes.
+const (
+	DefaultBusyWait    = time.Hour
+	DefaultLostContact = time.Minute
+)
 
 func (o *Options) defaults() {
 	if o.Concurrency <= 0 {
@@ -73,6 +88,12 @@ func (o *Options) defaults() {
 		o.PollMax = DefaultPollMax
 	}
 	o.PollMax = max(o.PollMax, o.PollMin)
+	if o.BusyWait <= 0 {
+		o.BusyWait = DefaultBusyWait
+	}
+	if o.LostContact <= 0 {
+		o.LostContact = DefaultLostContact
+	}
 }
 
 func sleepContext(ctx context.Context, d time.Duration) error {
@@ -94,7 +115,7 @@ type TemplateTooLargeError struct {
 func (e *TemplateTooLargeError) Error() string {
 	return fmt.Sprintf("templates over %d bytes must be uploaded to S3, and no template bucket was given: %s; "+
 		"run again with --template-bucket BUCKET (a bucket the deploying accounts can write to and CloudFormation can read)",
-		compiler.MaxTemplateBodySize, strings.Join(e.Stacks, ", "))
+		manifest.MaxTemplateBodySize, strings.Join(e.Stacks, ", "))
 }
 
 // Apply deploys the selected stacks of b, each through a change set, in
@@ -110,12 +131,17 @@ func Apply(ctx context.Context, b *Bundle, f ClientFactory, opts Options) (*Resu
 	if opts.TemplateBucket == "" {
 		var big []string
 		for _, n := range names {
-			if size := len(b.Templates[n]); size > compiler.MaxTemplateBodySize {
+			if size := len(b.Templates[n]); size > manifest.MaxTemplateBodySize {
 				big = append(big, fmt.Sprintf("%s (%d bytes)", n, size))
 			}
 		}
 		if len(big) > 0 {
 			return nil, &TemplateTooLargeError{Stacks: big}
+		}
+	}
+	if len(names) > 0 {
+		if err := probe(ctx, f, b.Stack(names[0]).Region); err != nil {
+			return nil, err
 		}
 	}
 	if opts.Review != nil && !opts.DryRun {
@@ -124,7 +150,7 @@ func Apply(ctx context.Context, b *Bundle, f ClientFactory, opts Options) (*Resu
 		}
 	}
 	r := &run{
-		b: b, f: f, opts: opts, selected: map[string]bool{},
+		b: b, f: f, opts: opts, selected: map[string]bool{}, unreachable: map[string]*EndpointError{},
 		results: map[string]*StackResult{}, outputs: map[string]map[string]string{},
 		inProgress: map[string]bool{},
 	}
@@ -145,7 +171,28 @@ type run struct {
 	results    map[string]*StackResult
 	outputs    map[string]map[string]string // stack -> output key -> value, of stacks done in this run
 	inProgress map[string]bool              // stacks left changing by an interruption
-	confirmMu  sync.Mutex
+	// unreachable holds, by region, the endpoint that could not be
+	// reached: the stacks of that region not started yet are skipped.
+	unreachable map[string]*EndpointError
+	confirmMu   sync.Mutex
+}
+
+// probe checks, when f can say who the caller is, that AWS can be reached
+// at all before any stack starts: an endpoint that cannot be reached is
+// then one error, once, rather than one per stack.
+func probe(ctx context.Context, f ClientFactory, region string) error {
+	c, ok := f.(interface {
+		Caller(ctx context.Context, region string) (string, error)
+	})
+	if !ok {
+		return nil
+	}
+	_, err := c.Caller(ctx, region)
+	var ee *EndpointError
+	if errors.As(err, &ee) {
+		return ee
+	}
+	return nil
 }
 
 // schedule starts each stack when its dependencies are done.
@@ -179,7 +226,7 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 				r.mu.Lock()
 				out := r.results[d].Outcome
 				r.mu.Unlock()
-				if out == Failed || out == Skipped || out == Interrupted {
+				if out == Failed || out == Skipped || out == Interrupted || out == Unknown {
 					blocked = d
 				}
 			}
@@ -194,12 +241,19 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 				finish(r.skeleton(s, Skipped, "not started: interrupted"))
 				continue
 			}
+			r.mu.Lock()
+			ee := r.unreachable[s.Region]
+			r.mu.Unlock()
+			if ee != nil {
+				finish(r.skeleton(s, Skipped, fmt.Sprintf("not started: the %s endpoint %s (region %s) cannot be reached", ee.Service, orUnknown(ee.Endpoint), s.Region)))
+				continue
+			}
 			if running >= r.opts.Concurrency {
 				continue
 			}
 			started[n] = true
 			running++
-			go func(s *compiler.ManifestStack) {
+			go func(s *manifest.Stack) {
 				res := r.stack(ctx, s)
 				r.mu.Lock()
 				r.results[s.Name] = &res
@@ -218,7 +272,7 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 		finish(res)
 	}
 	r.opts.Reporter.Close()
-	out := &Result{Interrupted: ctx.Err() != nil}
+	out := &Result{Interrupted: ctx.Err() != nil, DryRun: r.opts.DryRun}
 	for _, n := range names {
 		out.Stacks = append(out.Stacks, *r.results[n])
 		if r.inProgress[n] {
@@ -228,7 +282,7 @@ func (r *run) schedule(ctx context.Context, names []string) *Result {
 	return out
 }
 
-func (r *run) skeleton(s *compiler.ManifestStack, o Outcome, msg string) StackResult {
+func (r *run) skeleton(s *manifest.Stack, o Outcome, msg string) StackResult {
 	return StackResult{Stack: s.Name, Account: s.Account.Key, AccountID: s.Account.ID, Region: s.Region, Outcome: o, Error: msg}
 }
 
@@ -253,7 +307,7 @@ func failf(format string, args ...any) error {
 }
 
 // stack deploys one stack.
-func (r *run) stack(ctx context.Context, s *compiler.ManifestStack) StackResult {
+func (r *run) stack(ctx context.Context, s *manifest.Stack) StackResult {
 	start := r.opts.Now()
 	res := r.skeleton(s, "", "")
 	r.opts.Reporter.Start(s.Name)
@@ -261,6 +315,14 @@ func (r *run) stack(ctx context.Context, s *compiler.ManifestStack) StackResult 
 	err := d.deploy(ctx)
 	res.Duration = r.opts.Now().Sub(start)
 	if err != nil {
+		var ee *EndpointError
+		if errors.As(err, &ee) && ctx.Err() == nil {
+			r.mu.Lock()
+			if r.unreachable[s.Region] == nil {
+				r.unreachable[s.Region] = ee
+			}
+			r.mu.Unlock()
+		}
 		var se *stackError
 		switch {
 		case errors.As(err, &se):
@@ -282,7 +344,7 @@ func (r *run) stack(ctx context.Context, s *compiler.ManifestStack) StackResult 
 
 // output returns the value of an output of stack name: from this run when
 // it ran here, else from AWS.
-func (r *run) output(ctx context.Context, ref *compiler.OutputRef) (string, error) {
+func (r *run) output(ctx context.Context, ref *manifest.OutputRef) (string, error) {
 	r.mu.Lock()
 	outs, ok := r.outputs[ref.Stack]
 	r.mu.Unlock()

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 const (
@@ -42,7 +42,7 @@ func newHarness(t *testing.T) *harness {
 func newFactory(t *testing.T) *AWS {
 	t.Helper()
 	env := map[string]string{"CI": "true", "USER": "someone", "AWS_ENDPOINT_URL_S3": "set"}
-	f, err := NewAWS(context.Background(), AWSOptions{Getenv: func(k string) string { return env[k] }, MaxBackoff: 20 * time.Millisecond})
+	f, err := NewAWS(context.Background(), testAWSOptions(func(k string) string { return env[k] }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +87,13 @@ func (r *recorder) Done(res StackResult) {
 }
 func (r *recorder) Pause() func() { return func() {} }
 func (r *recorder) Close()        {}
+
+// testAWSOptions are AWS options for tests: quick retries, no rate limit,
+// and waits after throttling that take no time.
+func testAWSOptions(getenv func(string) string) AWSOptions {
+	return AWSOptions{Getenv: getenv, MaxBackoff: 20 * time.Millisecond, RequestsPerSecond: -1,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+}
 
 func fastOptions(rep Reporter) Options {
 	return Options{Reporter: rep, PollMin: 2 * time.Millisecond, PollMax: 10 * time.Millisecond}
@@ -209,7 +216,7 @@ func TestApplyAgainExecutesNothing(t *testing.T) {
 func TestApplyUpdatesWhatChanged(t *testing.T) {
 	h := newHarness(t)
 	h.apply(t, context.Background(), fastOptions(nil))
-	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = compiler.Parameter{Value: "210987654321.dkr.ecr.us-east-1.amazonaws.com/shop-web-x:abc123"}
+	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = manifest.Parameter{Value: "210987654321.dkr.ecr.us-east-1.amazonaws.com/shop-web-x:abc123"}
 	res := h.apply(t, context.Background(), fastOptions(nil))
 	for name, o := range outcomes(res) {
 		want := Unchanged
@@ -292,7 +299,7 @@ func TestApplyFailureNamesTheResourceAndSkipsDependents(t *testing.T) {
 func TestApplyFailedUpdateRollsBack(t *testing.T) {
 	h := newHarness(t)
 	h.apply(t, context.Background(), fastOptions(nil))
-	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = compiler.Parameter{Value: "nginx:broken"}
+	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = manifest.Parameter{Value: "nginx:broken"}
 	h.fake.FailResource("shop-ecs-dev-x", "TaskDefinition", "Invalid request provided: image")
 	res := h.apply(t, context.Background(), fastOptions(nil))
 	o := resultOf(t, res, "shop-ecs-dev-x")
@@ -300,7 +307,7 @@ func TestApplyFailedUpdateRollsBack(t *testing.T) {
 		t.Errorf("%+v", o)
 	}
 	h.fake.ClearFailures()
-	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = compiler.Parameter{Value: "nginx:fixed"}
+	h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = manifest.Parameter{Value: "nginx:fixed"}
 	if o := resultOf(t, h.apply(t, context.Background(), fastOptions(nil)), "shop-ecs-dev-x"); o.Outcome != Updated {
 		t.Errorf("update after UPDATE_ROLLBACK_COMPLETE: %+v", o)
 	}
@@ -315,9 +322,9 @@ func TestApplyStopsOnStackStates(t *testing.T) {
 			status: "UPDATE_ROLLBACK_FAILED",
 			want:   []string{"aws cloudformation continue-update-rollback --stack-name shop-secrets-dev-x --region us-east-1"},
 		},
-		"a stack another operation is changing stops with what to do": {
+		"a stack another operation keeps changing is waited for, then stops with what to do": {
 			status: "UPDATE_IN_PROGRESS",
-			want:   []string{"UPDATE_IN_PROGRESS", "wait until it ends"},
+			want:   []string{"still UPDATE_IN_PROGRESS after 30ms", "wait until it ends"},
 		},
 		"a stack whose rollback failed stops with how to delete it": {
 			status: "ROLLBACK_FAILED",
@@ -329,6 +336,7 @@ func TestApplyStopsOnStackStates(t *testing.T) {
 			h := newHarness(t)
 			opts := fastOptions(nil)
 			opts.Stacks = []string{"secrets-dev"}
+			opts.BusyWait = 30 * time.Millisecond
 			h.apply(t, context.Background(), opts)
 			h.fake.SetStackStatus(devID, "us-east-1", "shop-secrets-dev-x", tc.status)
 			h.bundle.Templates["shop-secrets-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-secrets-dev-x"]), "docker-credentials", "registry-credentials", 1))
@@ -340,6 +348,36 @@ func TestApplyStopsOnStackStates(t *testing.T) {
 				if !strings.Contains(o.Error, w) {
 					t.Errorf("error %q does not contain %q", o.Error, w)
 				}
+			}
+		})
+	}
+}
+
+// A stack busy with another operation (someone else's, or a run
+// interrupted before) is waited for, with a line saying so, then deployed.
+func TestApplyWaitsForABusyStack(t *testing.T) {
+	for _, busy := range []string{"UPDATE_IN_PROGRESS", "CREATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"} {
+		t.Run(busy, func(t *testing.T) {
+			h := newHarness(t)
+			opts := fastOptions(nil)
+			opts.Stacks = []string{"secrets-dev"}
+			opts.NoDeps = true
+			h.apply(t, context.Background(), opts)
+			h.fake.SetStackStatus(devID, "us-east-1", "shop-secrets-dev-x", busy)
+			rec := newRecorder()
+			rec.onState = func(stack, msg string) {
+				if strings.HasPrefix(msg, "waiting: the stack is "+busy) {
+					h.fake.SetStackStatus(devID, "us-east-1", "shop-secrets-dev-x", "UPDATE_COMPLETE")
+				}
+			}
+			opts.Reporter = rec
+			h.bundle.Templates["shop-secrets-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-secrets-dev-x"]), "docker-credentials", "registry-credentials", 1))
+			o := resultOf(t, h.apply(t, context.Background(), opts), "shop-secrets-dev-x")
+			if o.Outcome != Updated {
+				t.Fatalf("outcome %s: %s", o.Outcome, o.Error)
+			}
+			if !slices.ContainsFunc(rec.status, func(s string) bool { return strings.Contains(s, "waiting: the stack is "+busy) }) {
+				t.Errorf("no line says it waits: %q", rec.status)
 			}
 		})
 	}
@@ -446,12 +484,12 @@ func TestApplyRetriesThrottledCalls(t *testing.T) {
 
 // independent returns a bundle of n stacks that depend on nothing.
 func independent(n int) *Bundle {
-	b := &Bundle{Manifest: compiler.Manifest{Version: 1, System: "par", Suffix: "x", Region: "us-east-1"}, Templates: map[string][]byte{}}
+	b := &Bundle{Manifest: manifest.Manifest{Version: 1, System: "par", Suffix: "x", Region: "us-east-1"}, Templates: map[string][]byte{}}
 	for i := range n {
 		name := fmt.Sprintf("par-s%d-x", i)
 		body := []byte(fmt.Sprintf(`{"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": %q}}}}`, name))
-		b.Manifest.Stacks = append(b.Manifest.Stacks, compiler.ManifestStack{Name: name, Kind: fmt.Sprintf("s%d", i),
-			Account: compiler.ManifestAccount{Key: "tooling", ID: toolingID}, Region: "us-east-1", Template: name + ".json", SHA256: sha256Hex(body)})
+		b.Manifest.Stacks = append(b.Manifest.Stacks, manifest.Stack{Name: name, Kind: fmt.Sprintf("s%d", i),
+			Account: manifest.Account{Key: "tooling", ID: toolingID}, Region: "us-east-1", Template: name + ".json", SHA256: sha256Hex(body)})
 		b.Templates[name] = body
 	}
 	return b
@@ -506,7 +544,7 @@ func TestApplyFollowsDependenciesWithDelays(t *testing.T) {
 
 func TestApplyLargeTemplates(t *testing.T) {
 	big := independent(1)
-	pad := strings.Repeat("x", compiler.MaxTemplateBodySize)
+	pad := strings.Repeat("x", manifest.MaxTemplateBodySize)
 	big.Templates["par-s0-x"] = []byte(fmt.Sprintf(`{"Description": %q, "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}`, pad))
 
 	t.Run("without a bucket apply stops before any call", func(t *testing.T) {
@@ -545,21 +583,21 @@ func TestApplyLargeTemplates(t *testing.T) {
 
 func TestApplyReportsAccountsItCannotReach(t *testing.T) {
 	cases := map[string]struct {
-		account compiler.ManifestAccount
+		account manifest.Account
 		deny    string
 		want    []string
 	}{
 		"an account without role or profile says how to configure one": {
-			account: compiler.ManifestAccount{Key: "audit", ID: "610987654321"},
+			account: manifest.Account{Key: "audit", ID: "610987654321"},
 			want:    []string{`account "audit" (610987654321)`, "role:", "profile:"},
 		},
 		"a role that cannot be assumed names the account and the cause": {
-			account: compiler.ManifestAccount{Key: "audit", ID: "610987654321", Role: "arn:aws:iam::610987654321:role/Deploy"},
+			account: manifest.Account{Key: "audit", ID: "610987654321", Role: "arn:aws:iam::610987654321:role/Deploy"},
 			deny:    "arn:aws:iam::610987654321:role/Deploy",
 			want:    []string{`account "audit" (610987654321)`, "AccessDenied"},
 		},
 		"a profile of another account is refused": {
-			account: compiler.ManifestAccount{Key: "audit", ID: "610987654321", Profile: "audit"},
+			account: manifest.Account{Key: "audit", ID: "610987654321", Profile: "audit"},
 			want:    []string{`profile "audit"`, "belong to account 710987654321"},
 		},
 	}
@@ -594,7 +632,7 @@ func TestApplyThroughAProfile(t *testing.T) {
 	fake := fakeaws.Start(t)
 	fake.Setenv(t, toolingID, "us-east-1", map[string]string{"audit": "610987654321"})
 	b := independent(1)
-	b.Manifest.Stacks[0].Account = compiler.ManifestAccount{Key: "audit", ID: "610987654321", Profile: "audit"}
+	b.Manifest.Stacks[0].Account = manifest.Account{Key: "audit", ID: "610987654321", Profile: "audit"}
 	res, err := Apply(context.Background(), b, newFactory(t), fastOptions(nil))
 	if err != nil || res.Failed() {
 		t.Fatalf("%v %+v", err, res)
@@ -652,5 +690,39 @@ func TestApplyKeepsParametersSetOutsideIt(t *testing.T) {
 	}
 	if info, _ := h.fake.Stack(devID, "us-east-1", "shop-ecs-dev-x"); info.Parameters["ImageUri"] != "public.ecr.aws/nginx/nginx:stable" {
 		t.Errorf("ImageUri = %q, want the previous value kept", info.Parameters["ImageUri"])
+	}
+}
+
+// `apply --env dev` (and diff) calls nothing in the other environments'
+// accounts and reaches only dev's: credentials are set up when a stack of
+// the account is touched.
+func TestApplyAnEnvironmentTouchesOnlyItsAccount(t *testing.T) {
+	for _, dryRun := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dry run %v", dryRun), func(t *testing.T) {
+			h := newHarness(t)
+			h.apply(t, context.Background(), fastOptions(nil))
+			before := len(h.fake.Calls())
+			h.factory = newFactory(t) // no credentials cached from the first run
+			opts := fastOptions(nil)
+			opts.Environments = []string{"dev"}
+			opts.DryRun = dryRun
+			res := h.apply(t, context.Background(), opts)
+			if res.Failed() {
+				t.Fatalf("%+v", res.Stacks)
+			}
+			for _, s := range res.Stacks {
+				if s.AccountID != devID {
+					t.Errorf("stack %s of account %s applied", s.Stack, s.AccountID)
+				}
+			}
+			for _, c := range h.fake.Calls()[before:] {
+				if c.Account != devID && c.Account != toolingID {
+					t.Errorf("%s %s called in account %s", c.Service, c.Action, c.Account)
+				}
+				if c.Action == "AssumeRole" && !strings.Contains(c.Form.Get("RoleArn"), devID) {
+					t.Errorf("assumed %s", c.Form.Get("RoleArn"))
+				}
+			}
+		})
 	}
 }

@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Bundle is what apply deploys: a manifest and the template body of each of
 // its stacks.
 type Bundle struct {
-	Manifest compiler.Manifest
+	Manifest manifest.Manifest
 	// Templates maps a stack name to its template body.
 	Templates map[string][]byte
 }
@@ -23,12 +23,12 @@ type Bundle struct {
 // LoadDir reads the manifest.json of a build output directory and the
 // templates it names, checking each template against the manifest's sha256.
 func LoadDir(dir string) (*Bundle, error) {
-	path := filepath.Join(dir, compiler.ManifestFile)
+	path := filepath.Join(dir, manifest.File)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
-	m, err := compiler.ReadManifest(data)
+	m, err := manifest.Read(data)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, err)
 	}
@@ -51,8 +51,8 @@ func LoadDir(dir string) (*Bundle, error) {
 }
 
 // FromOutput returns the bundle of a system built in memory
-// (compiler.Outputs), checking each template against the manifest's sha256.
-func FromOutput(o *compiler.Output) (*Bundle, error) {
+// (a manifest.Output), checking each template against the manifest's sha256.
+func FromOutput(o *manifest.Output) (*Bundle, error) {
 	b := &Bundle{Manifest: o.Manifest, Templates: map[string][]byte{}}
 	for _, s := range o.Manifest.Stacks {
 		body, ok := o.Files[s.Template]
@@ -76,7 +76,7 @@ func FromOutput(o *compiler.Output) (*Bundle, error) {
 func (b *Bundle) Placeholders() []string { return b.Manifest.Placeholders }
 
 // Stack returns the manifest entry of the stack called name, or nil.
-func (b *Bundle) Stack(name string) *compiler.ManifestStack {
+func (b *Bundle) Stack(name string) *manifest.Stack {
 	for i := range b.Manifest.Stacks {
 		if b.Manifest.Stacks[i].Name == name {
 			return &b.Manifest.Stacks[i]
@@ -148,12 +148,23 @@ type Selection struct {
 
 // Select returns the names of the selected stacks in dependency order. With
 // neither environments nor stacks it selects every stack.
+//
+// The stacks the selected ones depend on are added (unless NoDeps), but
+// with environments given only those in scope: stacks of those
+// environments and stacks named by Stacks. So `--env dev` touches only
+// dev's stacks and never needs another account's credentials, even though
+// dev's service stack depends on the pipeline stack, which depends on every
+// environment's roles stack: stacks out of scope must exist already (their
+// outputs are read, in their own account). The tooling stacks are applied
+// with an environment only when named (`--env dev --stack pipeline`).
 func (b *Bundle) Select(sel Selection) ([]string, error) {
 	if len(sel.Environments) == 0 && len(sel.Stacks) == 0 {
 		return b.order(nil)
 	}
 	want := map[string]bool{}
+	envs := map[string]bool{}
 	for _, e := range sel.Environments {
+		envs[e] = true
 		found := false
 		for _, s := range b.Manifest.Stacks {
 			if s.Environment == e {
@@ -165,11 +176,13 @@ func (b *Bundle) Select(sel Selection) ([]string, error) {
 			return nil, fmt.Errorf("no stack belongs to environment %q; environments: %v", e, b.environments())
 		}
 	}
+	named := map[string]bool{}
 	for _, n := range sel.Stacks {
 		found := false
 		for _, s := range b.Manifest.Stacks {
 			if s.Name == n || s.Kind == n {
 				want[s.Name] = true
+				named[s.Name] = true
 				found = true
 			}
 		}
@@ -177,11 +190,14 @@ func (b *Bundle) Select(sel Selection) ([]string, error) {
 			return nil, fmt.Errorf("no stack is called %q (give a stack name or kind such as pipeline or ecs-dev)", n)
 		}
 	}
+	inScope := func(name string) bool {
+		return len(envs) == 0 || named[name] || envs[b.Stack(name).Environment] && b.Stack(name).Environment != ""
+	}
 	if !sel.NoDeps {
 		var add func(string)
 		add = func(n string) {
 			for _, d := range b.Stack(n).DependsOn {
-				if !want[d] {
+				if !want[d] && inScope(d) {
 					want[d] = true
 					add(d)
 				}

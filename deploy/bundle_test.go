@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -78,8 +79,12 @@ func TestSelect(t *testing.T) {
 			want: []string{"shop-pipeline-x", "shop-monitoring-x", "shop-artifacts-us-west-2-x", "shop-roles-dev-x", "shop-secrets-dev-x", "shop-ecs-dev-x",
 				"shop-roles-staging-x", "shop-secrets-staging-x", "shop-ecs-staging-x", "shop-roles-prod-x", "shop-secrets-prod-x", "shop-ecs-prod-x"},
 		},
-		"an environment brings the stacks it depends on": {
+		"an environment brings only its own stacks, not the tooling stacks they depend on": {
 			sel:  Selection{Environments: []string{"dev"}},
+			want: []string{"shop-roles-dev-x", "shop-secrets-dev-x", "shop-ecs-dev-x"},
+		},
+		"a tooling stack named with an environment comes too": {
+			sel:  Selection{Environments: []string{"dev"}, Stacks: []string{"pipeline"}},
 			want: []string{"shop-pipeline-x", "shop-roles-dev-x", "shop-secrets-dev-x", "shop-ecs-dev-x"},
 		},
 		"a stack by kind brings its dependencies": {
@@ -118,6 +123,44 @@ func TestSelect(t *testing.T) {
 	}
 }
 
+// In the shape the compiler builds, an environment's service stack depends
+// on the pipeline stack, which depends on every environment's roles stack:
+// selecting an environment must not reach the others through it.
+func TestSelectAnEnvironmentNeverReachesAnother(t *testing.T) {
+	stack := func(name, env, id string, deps ...string) manifest.Stack {
+		return manifest.Stack{Name: name, Kind: strings.TrimSuffix(strings.TrimPrefix(name, "shop-"), "-x"), Environment: env,
+			Account: manifest.Account{Key: env, ID: id}, Region: "us-east-1", DependsOn: deps}
+	}
+	b := &Bundle{Manifest: manifest.Manifest{Stacks: []manifest.Stack{
+		stack("shop-pipeline-x", "", toolingID, "shop-roles-dev-x", "shop-roles-prod-x"),
+		stack("shop-roles-dev-x", "dev", devID),
+		stack("shop-secrets-dev-x", "dev", devID),
+		stack("shop-ecs-dev-x", "dev", devID, "shop-pipeline-x", "shop-secrets-dev-x"),
+		stack("shop-roles-prod-x", "prod", prodID),
+		stack("shop-ecs-prod-x", "prod", prodID, "shop-pipeline-x"),
+	}}}
+	cases := map[string]struct {
+		sel  Selection
+		want []string
+	}{
+		"an environment alone":                 {sel: Selection{Environments: []string{"dev"}}, want: []string{"shop-roles-dev-x", "shop-secrets-dev-x", "shop-ecs-dev-x"}},
+		"an environment and the pipeline":      {sel: Selection{Environments: []string{"dev"}, Stacks: []string{"pipeline"}}, want: []string{"shop-roles-dev-x", "shop-pipeline-x", "shop-secrets-dev-x", "shop-ecs-dev-x"}},
+		"a stack alone brings all it needs":    {sel: Selection{Stacks: []string{"ecs-dev"}}, want: []string{"shop-roles-dev-x", "shop-roles-prod-x", "shop-pipeline-x", "shop-secrets-dev-x", "shop-ecs-dev-x"}},
+		"two environments bring both, no more": {sel: Selection{Environments: []string{"dev", "prod"}}, want: []string{"shop-roles-dev-x", "shop-roles-prod-x", "shop-secrets-dev-x", "shop-ecs-dev-x", "shop-ecs-prod-x"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := b.Select(tc.sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got  %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestBundlePlaceholders(t *testing.T) {
 	cases := map[string]struct {
 		file string
@@ -142,7 +185,7 @@ func TestBundlePlaceholders(t *testing.T) {
 				t.Fatal(ds)
 			}
 			dir := filepath.Join(t.TempDir(), "out")
-			if err := compiler.WriteOutput(dir, a, compiler.FormatJSON); err != nil {
+			if err := compiler.WriteOutput(dir, a, manifest.FormatJSON); err != nil {
 				t.Fatal(err)
 			}
 			b, err := LoadDir(dir) // as apply DIR reads it

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
@@ -22,8 +26,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // CloudFormationAPI is the part of the CloudFormation client that apply and
@@ -87,13 +92,13 @@ type Clients struct {
 
 // ClientFactory builds the clients of an account and region.
 type ClientFactory interface {
-	Clients(ctx context.Context, account compiler.ManifestAccount, region string) (*Clients, error)
+	Clients(ctx context.Context, account manifest.Account, region string) (*Clients, error)
 }
 
 // AccountError says that apply cannot act in an account. Its message names
 // the account and says how to configure access to it.
 type AccountError struct {
-	Account compiler.ManifestAccount
+	Account manifest.Account
 	Caller  string // the caller's account id
 	Err     error  // the cause, when reaching the account failed
 }
@@ -118,19 +123,37 @@ func (e *AccountError) Unwrap() error { return e.Err }
 
 // AWSOptions configures NewAWS.
 type AWSOptions struct {
-	// Getenv reads the environment (USER and CI, for the session name).
+	// Getenv reads the environment (USER and CI, for the session name;
+	// AWS_PROFILE, for the fixes of errors).
 	Getenv func(string) string
-	// MaxAttempts of each AWS call under the standard retryer; 0 means
-	// AWS_MAX_ATTEMPTS when it is set, else 12.
+	// MaxAttempts of each AWS call under the SDK's retryer, which retries
+	// connection errors and server errors quickly (throttling is retried by
+	// the pacing, patiently); 0 means AWS_MAX_ATTEMPTS when it is set, else
+	// 3.
 	MaxAttempts int
-	// MaxBackoff between attempts; 0 means 20 seconds.
+	// MaxBackoff between the SDK's quick attempts; 0 means one second.
 	MaxBackoff time.Duration
+	// RequestsPerSecond is the steady rate of calls to one account and
+	// region, shared by every stack; 0 means DefaultRequestsPerSecond, a
+	// negative value no limit. Burst is how many may go at once; 0 means
+	// DefaultBurst.
+	RequestsPerSecond float64
+	Burst             int
+	// Now and Sleep are the clock of the pacing (waits for a token, waits
+	// after a throttled call); nil means the real clock.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// DialTimeout bounds connecting to an endpoint; 0 means 5 seconds.
+	DialTimeout time.Duration
 }
 
 // AWS is the ClientFactory over the AWS SDK for Go v2. It loads the default
 // configuration once (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>,
 // web identity ...), asks STS who the caller is, and reaches every other
-// account through its role or profile, caching credentials per account.
+// account through its role or profile, caching credentials per account;
+// an account is reached only when a stack of it is. Every call to an
+// account and region goes through one pacer (pace.go), shared by all the
+// stacks of that account and region.
 type AWS struct {
 	base aws.Config
 	opts AWSOptions
@@ -139,47 +162,112 @@ type AWS struct {
 	// accounts are the credentials of each account, by account id. Each
 	// account is reached once, concurrently with the others.
 	accounts flights[aws.CredentialsProvider]
+
+	mu     sync.Mutex
+	pacers map[string]*pacer // by account id and region
 }
 
 var _ ClientFactory = (*AWS)(nil)
 
 // NewAWS loads the default AWS configuration.
 func NewAWS(ctx context.Context, opts AWSOptions) (*AWS, error) {
-	if opts.Getenv == nil {
-		opts.Getenv = func(string) string { return "" }
-	}
-	if opts.MaxAttempts == 0 {
-		opts.MaxAttempts = 12
-		if n, err := strconv.Atoi(opts.Getenv("AWS_MAX_ATTEMPTS")); err == nil && n > 0 {
-			opts.MaxAttempts = n
-		}
-	}
-	if opts.MaxBackoff == 0 {
-		opts.MaxBackoff = 20 * time.Second
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(newRetryer(opts)))
+	opts = opts.withDefaults()
+	cfg, err := config.LoadDefaultConfig(ctx, sdkOptions(opts)...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	return newAWS(cfg, opts), nil
 }
 
+// withDefaults returns opts with its zero fields set to their defaults.
+func (opts AWSOptions) withDefaults() AWSOptions {
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	if opts.MaxAttempts == 0 {
+		opts.MaxAttempts = 3
+		if n, err := strconv.Atoi(opts.Getenv("AWS_MAX_ATTEMPTS")); err == nil && n > 0 {
+			opts.MaxAttempts = n
+		}
+	}
+	if opts.MaxBackoff == 0 {
+		opts.MaxBackoff = time.Second
+	}
+	if opts.RequestsPerSecond == 0 {
+		opts.RequestsPerSecond = DefaultRequestsPerSecond
+	}
+	if opts.Burst == 0 {
+		opts.Burst = DefaultBurst
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepContext
+	}
+	if opts.DialTimeout == 0 {
+		opts.DialTimeout = 5 * time.Second
+	}
+	return opts
+}
+
+// sdkOptions configure the SDK: the quick retryer, an HTTP client that
+// gives up connecting within opts.DialTimeout, and no SDK log lines (its
+// warnings are not for cicdgen's users; errors come back as errors).
+func sdkOptions(opts AWSOptions) []func(*config.LoadOptions) error {
+	client := awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = opts.DialTimeout }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.TLSHandshakeTimeout = opts.DialTimeout
+			t.ResponseHeaderTimeout = time.Minute
+		})
+	return []func(*config.LoadOptions) error{
+		config.WithRetryer(newRetryer(opts)),
+		config.WithHTTPClient(client),
+		config.WithLogger(logging.Nop{}),
+		config.WithClientLogMode(0),
+	}
+}
+
 // newAWS returns the factory over a loaded configuration; opts has its
 // defaults.
 func newAWS(cfg aws.Config, opts AWSOptions) *AWS {
-	return &AWS{base: cfg, opts: opts}
+	return &AWS{base: cfg, opts: opts.withDefaults(), pacers: map[string]*pacer{}}
 }
 
+// newRetryer is the SDK's retryer: a few quick attempts for connection
+// errors, timeouts and server errors. Throttling is not its business: the
+// pacer retries it patiently, on a clock tests can inject.
 func newRetryer(opts AWSOptions) func() aws.Retryer {
 	return func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = opts.MaxAttempts
 			o.MaxBackoff = opts.MaxBackoff
 			o.Backoff = retry.NewExponentialJitterBackoff(opts.MaxBackoff)
+			o.Retryables = []retry.IsErrorRetryable{
+				retry.NoRetryCanceledError{},
+				retry.RetryableError{},
+				retry.RetryableConnectionError{},
+				retry.RetryableHTTPStatusCode{Codes: retry.DefaultRetryableHTTPStatusCodes},
+				retry.RetryableErrorCode{Codes: retry.DefaultRetryableErrorCodes},
+			}
 			// Many stacks polling at once must not exhaust a shared retry quota.
 			o.RateLimiter = ratelimit.None
 		})
 	}
+}
+
+// pacer returns the pacer of account id and region.
+func (a *AWS) pacer(id, region string) *pacer {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k := id + "/" + region
+	p, ok := a.pacers[k]
+	if !ok {
+		p = newPacer(clock{now: a.opts.Now, sleep: a.opts.Sleep}, region, a.opts.RequestsPerSecond, a.opts.Burst, uint64(len(a.pacers)+1))
+		a.pacers[k] = p
+	}
+	return p
 }
 
 // SessionName is the role session name apply uses: cicdgen-<user>, or
@@ -208,12 +296,18 @@ func SessionName(getenv func(string) string) string {
 // call is not remembered: the next one asks again.
 func (a *AWS) Caller(ctx context.Context, region string) (string, error) {
 	return a.caller.do(ctx, "", func() (string, bool, error) {
-		out, err := a.sts(a.base.Credentials, region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		out, err := a.sts(a.base.Credentials, region, manifest.Account{}).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err != nil {
 			return "", ctx.Err() == nil, fmt.Errorf("find the caller's AWS account (sts GetCallerIdentity): %w", err)
 		}
 		return aws.ToString(out.Account), true, nil
 	})
+}
+
+// callsOf returns how calls are made in acct and region: paced, and their
+// errors explained.
+func (a *AWS) callsOf(acct manifest.Account, region string) *calls {
+	return &calls{p: a.pacer(acct.ID, region), acct: acct, region: region, getenv: a.opts.Getenv}
 }
 
 // flights runs one call per key at a time and remembers the results its
@@ -272,13 +366,15 @@ func (g *flights[T]) do(ctx context.Context, key string, fn func() (T, bool, err
 
 // sts returns an STS client with credentials p, in the configured region,
 // else in region (the region of the stack at hand): STS needs one, and
-// AWS_REGION may be unset when system.yaml gives every region.
-func (a *AWS) sts(p aws.CredentialsProvider, region string) *sts.Client {
+// AWS_REGION may be unset when system.yaml gives every region. Its calls
+// are paced and explained as calls in acct (the zero account: the caller's).
+func (a *AWS) sts(p aws.CredentialsProvider, region string, acct manifest.Account) *sts.Client {
 	cfg := a.base.Copy()
 	cfg.Credentials = p
 	if cfg.Region == "" {
 		cfg.Region = region
 	}
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), a.callsOf(acct, cfg.Region).attach)
 	return sts.NewFromConfig(cfg)
 }
 
@@ -286,7 +382,7 @@ func (a *AWS) sts(p aws.CredentialsProvider, region string) *sts.Client {
 // the account's role (assumed once, then cached) or its profile (checked
 // once with GetCallerIdentity). When the caller's account cannot be found,
 // an account with a role or profile is still reached through it.
-func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
+func (a *AWS) credentials(ctx context.Context, acct manifest.Account, region string) (aws.CredentialsProvider, error) {
 	return a.accounts.do(ctx, acct.ID, func() (aws.CredentialsProvider, bool, error) {
 		p, err := a.reach(ctx, acct, region)
 		return p, ctx.Err() == nil, err // an interrupted attempt is not kept
@@ -295,16 +391,17 @@ func (a *AWS) credentials(ctx context.Context, acct compiler.ManifestAccount, re
 
 // reach finds the credentials of account, for credentials, which calls it
 // once per account.
-func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region string) (aws.CredentialsProvider, error) {
+func (a *AWS) reach(ctx context.Context, acct manifest.Account, region string) (aws.CredentialsProvider, error) {
 	caller, err := a.Caller(ctx, region)
-	if err != nil && (ctx.Err() != nil || acct.Role == "" && acct.Profile == "") {
+	var unreachable *EndpointError
+	if err != nil && (ctx.Err() != nil || acct.Role == "" && acct.Profile == "" || errors.As(err, &unreachable)) {
 		return nil, err
 	}
 	switch {
 	case acct.ID == caller:
 		return a.base.Credentials, nil
 	case acct.Role != "":
-		stsClient := a.sts(a.base.Credentials, region)
+		stsClient := a.sts(a.base.Credentials, region, manifest.Account{})
 		p := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsClient, acct.Role, func(o *stscreds.AssumeRoleOptions) {
 			o.RoleSessionName = SessionName(a.opts.Getenv)
 		}))
@@ -317,13 +414,13 @@ func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region s
 		}
 		return p, nil
 	case acct.Profile != "":
-		cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(acct.Profile), config.WithRetryer(newRetryer(a.opts)))
+		cfg, err := config.LoadDefaultConfig(ctx, append(sdkOptions(a.opts), config.WithSharedConfigProfile(acct.Profile))...)
 		if err != nil {
 			return nil, &AccountError{Account: acct, Caller: caller, Err: fmt.Errorf("load profile: %w", err)}
 		}
 		p := cfg.Credentials
 		// Check once that the profile reaches the right account.
-		out, err := a.sts(p, region).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		out, err := a.sts(p, region, acct).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
@@ -340,7 +437,7 @@ func (a *AWS) reach(ctx context.Context, acct compiler.ManifestAccount, region s
 }
 
 // Clients returns the clients of account in region.
-func (a *AWS) Clients(ctx context.Context, acct compiler.ManifestAccount, region string) (*Clients, error) {
+func (a *AWS) Clients(ctx context.Context, acct manifest.Account, region string) (*Clients, error) {
 	p, err := a.credentials(ctx, acct, region)
 	if err != nil {
 		return nil, err
@@ -354,6 +451,7 @@ func (a *AWS) Clients(ctx context.Context, acct compiler.ManifestAccount, region
 		return nil, errors.New("no AWS region: set AWS_REGION or a region in the profile")
 	}
 	pathStyle := a.opts.Getenv("AWS_ENDPOINT_URL_S3") != "" || a.opts.Getenv("AWS_ENDPOINT_URL") != ""
+	cfg.APIOptions = append(slices.Clone(cfg.APIOptions), a.callsOf(acct, cfg.Region).attach)
 	return &Clients{
 		CloudFormation: cloudformation.NewFromConfig(cfg),
 		STS:            sts.NewFromConfig(cfg),

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Reaching one account through its role does not hold up the others: the
@@ -21,7 +21,7 @@ func TestAccountsAreReachedConcurrentlyAndOnceEach(t *testing.T) {
 	var wg sync.WaitGroup
 	start := time.Now()
 	for _, id := range ids {
-		acct := compiler.ManifestAccount{Key: id, ID: id, Role: "arn:aws:iam::" + id + ":role/Deploy"}
+		acct := manifest.Account{Key: id, ID: id, Role: "arn:aws:iam::" + id + ":role/Deploy"}
 		for range 3 { // several stacks of the account ask at once
 			wg.Add(1)
 			go func() {

@@ -20,7 +20,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Outcomes of a stack under destroy, beside Failed, Skipped and Interrupted.
@@ -350,7 +350,7 @@ func Destroy(ctx context.Context, b *Bundle, f ClientFactory, plan *DestroyPlan,
 			}
 			started[n] = true
 			running++
-			go func(s *compiler.ManifestStack) {
+			go func(s *manifest.Stack) {
 				var one DestroyedStack
 				mu.Lock()
 				one = res.Stacks[index[s.Name]]
@@ -382,7 +382,7 @@ func Destroy(ctx context.Context, b *Bundle, f ClientFactory, plan *DestroyPlan,
 }
 
 // destroyStack deletes one stack and records what happened in out.
-func (r *run) destroyStack(ctx context.Context, s *compiler.ManifestStack, out *DestroyedStack) {
+func (r *run) destroyStack(ctx context.Context, s *manifest.Stack, out *DestroyedStack) {
 	opts := r.opts
 	opts.Reporter.Start(s.Name)
 	sr := &StackResult{Stack: s.Name}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Blue/green stays safe: ECS moves the production and test listener rules'
@@ -148,7 +148,7 @@ type Review struct {
 
 // settingsChanged reports whether the stack's tags or literal parameters
 // differ from the manifest's (a stack that does not exist differs).
-func settingsChanged(ctx context.Context, cfn CloudFormationAPI, s *compiler.ManifestStack) (bool, error) {
+func settingsChanged(ctx context.Context, cfn CloudFormationAPI, s *manifest.Stack) (bool, error) {
 	st, err := describeStack(ctx, cfn, s.Name)
 	if err != nil || st == nil {
 		return st == nil, err

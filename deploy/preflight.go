@@ -18,8 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -52,7 +52,7 @@ type PreflightInput struct {
 	// codeconnections).
 	Connection string
 	// Tooling is the tooling account and HomeRegion its region.
-	Tooling    compiler.ManifestAccount
+	Tooling    manifest.Account
 	HomeRegion string
 	// BuildImageRepo is the build-image ECR repository when build.image is
 	// ecr, "" otherwise.
@@ -68,20 +68,20 @@ type PreflightInput struct {
 
 // SecretRef is a secret in an account and region.
 type SecretRef struct {
-	Account compiler.ManifestAccount
+	Account manifest.Account
 	Region  string
 	Name    string
 }
 
 // AccountRef is an account and a region to reach it in.
 type AccountRef struct {
-	Account compiler.ManifestAccount
+	Account manifest.Account
 	Region  string
 }
 
 // manifestAccount converts a schema account.
-func manifestAccount(a schema.Account) compiler.ManifestAccount {
-	return compiler.ManifestAccount{Key: a.Key, ID: a.ID, Role: a.Role, Profile: a.Profile}
+func manifestAccount(a schema.Account) manifest.Account {
+	return manifest.Account{Key: a.Key, ID: a.ID, Role: a.Role, Profile: a.Profile}
 }
 
 // PreflightFor returns the checks of a loaded system; placeholders are the

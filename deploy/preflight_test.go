@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 func TestPreflight(t *testing.T) {
 	const conn = "arn:aws:codestar-connections:us-east-1:210987654321:connection/4f7c1d2e-9a8b-4c3d-8e7f-6a5b4c3d2e1f"
-	tooling := compiler.ManifestAccount{Key: "tooling", ID: toolingID}
-	dev := compiler.ManifestAccount{Key: "dev", ID: devID, Role: "arn:aws:iam::310987654321:role/OrganizationAccountAccessRole"}
+	tooling := manifest.Account{Key: "tooling", ID: toolingID}
+	dev := manifest.Account{Key: "dev", ID: devID, Role: "arn:aws:iam::310987654321:role/OrganizationAccountAccessRole"}
 	input := func() PreflightInput {
 		return PreflightInput{
 			Connection: conn, Tooling: tooling, HomeRegion: "us-east-1", BuildImageRepo: "build-image-x",

@@ -40,29 +40,100 @@ func (nopReporter) Done(StackResult)      {}
 func (nopReporter) Pause() func()         { return func() {} }
 func (nopReporter) Close()                {}
 
-// NewReporter returns the live view when w is a terminal, plain lines otherwise.
+// Events says which stack events the progress shows (apply --events).
+type Events string
+
+// The choices of Events.
+const (
+	EventsAll    Events = "all"    // every resource event
+	EventsFailed Events = "failed" // only the events of resources that failed
+	EventsNone   Events = "none"   // no events: steps and results only
+)
+
+// ParseEvents reads the value of --events.
+func ParseEvents(s string) (Events, error) {
+	switch e := Events(s); e {
+	case EventsAll, EventsFailed, EventsNone:
+		return e, nil
+	}
+	return "", fmt.Errorf("invalid --events %q: give all, failed or none", s)
+}
+
+// shows reports whether e is shown under the choice.
+func (choice Events) shows(e Event) bool {
+	switch choice {
+	case EventsNone:
+		return false
+	case EventsFailed:
+		return strings.HasSuffix(e.Status, "_FAILED")
+	}
+	return true
+}
+
+// ReporterOptions configures NewReporterWith.
+type ReporterOptions struct {
+	// Terminal picks the live view; else plain lines.
+	Terminal bool
+	// Now is the clock (elapsed times, timestamps); nil means time.Now.
+	Now func() time.Time
+	// Events says which stack events are shown; "" means all.
+	Events Events
+	// Timestamps starts each plain line with the time (UTC, to the
+	// second), for logs that outlive the run.
+	Timestamps bool
+	// Width is the terminal's width in columns (live view); 0: unknown.
+	Width int
+}
+
+// NewReporter returns the live view when w is a terminal, plain lines
+// otherwise, showing every event, without timestamps.
 func NewReporter(w io.Writer, terminal bool, now func() time.Time) Reporter {
-	if now == nil {
-		now = time.Now
-	}
-	if terminal {
-		return NewLiveReporter(w, now)
-	}
-	return NewPlainReporter(w)
+	return NewReporterWith(w, ReporterOptions{Terminal: terminal, Now: now})
 }
 
-// PlainReporter writes one line per event or step, for logs and CI.
+// NewReporterWith returns the live view or plain lines, as o says.
+func NewReporterWith(w io.Writer, o ReporterOptions) Reporter {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Events == "" {
+		o.Events = EventsAll
+	}
+	if o.Terminal {
+		l := NewLiveReporter(w, o.Now)
+		l.events = o.Events
+		l.width = o.Width
+		return l
+	}
+	p := NewPlainReporter(w)
+	p.events = o.Events
+	if o.Timestamps {
+		p.now = o.Now
+	}
+	return p
+}
+
+// PlainReporter writes one line per event or step, for logs and CI: each
+// line names its stack, and with timestamps starts with the time, so that
+// the interleaved lines of many stacks stay readable.
 type PlainReporter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu     sync.Mutex
+	w      io.Writer
+	now    func() time.Time // nil: no timestamps
+	events Events
 }
 
-// NewPlainReporter returns a PlainReporter writing to w.
-func NewPlainReporter(w io.Writer) *PlainReporter { return &PlainReporter{w: w} }
+// NewPlainReporter returns a PlainReporter writing to w, every event, no
+// timestamps.
+func NewPlainReporter(w io.Writer) *PlainReporter { return &PlainReporter{w: w, events: EventsAll} }
 
 func (p *PlainReporter) line(stack, msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.now != nil {
+		fmt.Fprintf(p.w, "%s %s: %s\n", p.now().UTC().Format("15:04:05Z"), stack, msg)
+		return
+	}
 	fmt.Fprintf(p.w, "%s: %s\n", stack, msg)
 }
 
@@ -73,7 +144,11 @@ func (p *PlainReporter) Start(stack string) { p.line(stack, "started") }
 func (p *PlainReporter) Status(stack, msg string) { p.line(stack, msg) }
 
 // Event implements Reporter.
-func (p *PlainReporter) Event(stack string, e Event) { p.line(stack, e.String()) }
+func (p *PlainReporter) Event(stack string, e Event) {
+	if p.events.shows(e) {
+		p.line(stack, e.String())
+	}
+}
 
 // Done implements Reporter.
 func (p *PlainReporter) Done(r StackResult) { p.line(r.Stack, doneText(r)) }
@@ -105,6 +180,7 @@ type LiveReporter struct {
 	started map[string]time.Time
 	drawn   int // lines of the live block on screen
 	width   int // columns of the terminal; 0: unknown
+	events  Events
 	paused  bool
 	stop    chan struct{}
 	stopped chan struct{}
@@ -112,7 +188,7 @@ type LiveReporter struct {
 
 // NewLiveReporter returns a LiveReporter writing to w, redrawn every second.
 func NewLiveReporter(w io.Writer, now func() time.Time) *LiveReporter {
-	l := &LiveReporter{w: w, now: now, latest: map[string]string{}, started: map[string]time.Time{}, stop: make(chan struct{}), stopped: make(chan struct{})}
+	l := &LiveReporter{w: w, now: now, events: EventsAll, latest: map[string]string{}, started: map[string]time.Time{}, stop: make(chan struct{}), stopped: make(chan struct{})}
 	go func() {
 		defer close(l.stopped)
 		t := time.NewTicker(time.Second)
@@ -200,6 +276,9 @@ func (l *LiveReporter) Status(stack, msg string) {
 func (l *LiveReporter) Event(stack string, e Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.events == EventsNone {
+		return
+	}
 	l.latest[stack] = e.String()
 	if strings.HasSuffix(e.Status, "_FAILED") && !l.paused {
 		l.clear()
@@ -223,6 +302,8 @@ func (l *LiveReporter) Done(r StackResult) {
 	switch r.Outcome {
 	case Failed, Interrupted:
 		mark = "✗"
+	case Unknown:
+		mark = "?"
 	case Skipped:
 		mark = "-"
 	}
@@ -278,16 +359,32 @@ func WriteSummary(w io.Writer, r *Result) error {
 	tw.Flush()
 	counts := r.Counts()
 	var parts []string
-	for _, o := range []Outcome{Created, Updated, Unchanged, Planned, Failed, Skipped, Interrupted} {
+	for _, o := range []Outcome{Created, Updated, Unchanged, Planned, Failed, Unknown, Skipped, Interrupted} {
 		if counts[o] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
 		}
 	}
 	fmt.Fprintf(bw, "%d stacks: %s\n", len(r.Stacks), strings.Join(parts, ", "))
+	// Stacks failed for one cause (an endpoint out of reach, expired
+	// credentials) are listed together, the cause once.
+	var causes []string
+	byCause := map[string][]string{}
 	for _, s := range r.Stacks {
-		if s.Outcome == Failed {
-			fmt.Fprintf(bw, "\nFailed: %s (%s, %s)\n  %s\n", s.Stack, s.AccountID, s.Region, s.Error)
+		if s.Outcome == Failed || s.Outcome == Unknown {
+			k := string(s.Outcome) + "\x00" + s.Error
+			if byCause[k] == nil {
+				causes = append(causes, k)
+			}
+			byCause[k] = append(byCause[k], fmt.Sprintf("%s (%s, %s)", s.Stack, s.AccountID, s.Region))
 		}
+	}
+	for _, k := range causes {
+		outcome, msg, _ := strings.Cut(k, "\x00")
+		title := "Failed"
+		if Outcome(outcome) == Unknown {
+			title = "Outcome unknown"
+		}
+		fmt.Fprintf(bw, "\n%s: %s\n  %s\n", title, strings.Join(byCause[k], ", "), msg)
 	}
 	var skipped []string
 	for _, s := range r.Stacks {
@@ -299,7 +396,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 		fmt.Fprintf(bw, "\nSkipped (not started): %s\n", strings.Join(skipped, ", "))
 	}
 	if len(r.InProgress) > 0 {
-		fmt.Fprintf(bw, "\nInterrupted; still in progress in AWS (CloudFormation goes on without cicdgen): %s\n", strings.Join(r.InProgress, ", "))
+		fmt.Fprintf(bw, "\nMay be still in progress in AWS (CloudFormation goes on without cicdgen; a later apply waits for them): %s\n", strings.Join(r.InProgress, ", "))
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write summary: %w", err)
@@ -328,14 +425,28 @@ func WriteGitHubAnnotations(w io.Writer, r *Result) error {
 	return diag.WriteAnnotations(w, as)
 }
 
-// WriteSummaryJSON writes the result as indented JSON to the file at path.
+// WriteSummaryJSON writes the result's document (ApplyDocument) as
+// indented JSON to the file at path.
 func WriteSummaryJSON(path string, r *Result) error {
-	data, err := json.MarshalIndent(r, "", "  ")
+	data, err := json.MarshalIndent(r.Document(), "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode summary: %w", err)
 	}
 	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+// WriteDocument writes doc to w as one indented JSON document (apply
+// --format json). It returns the first error writing to w.
+func WriteDocument(w io.Writer, doc ApplyDocument) error {
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode result: %w", err)
+	}
+	if _, err := w.Write(append(data, '\n')); err != nil {
+		return fmt.Errorf("write result: %w", err)
 	}
 	return nil
 }

@@ -139,3 +139,88 @@ func TestTruncateFitsTheTerminal(t *testing.T) {
 		})
 	}
 }
+
+// The document of apply --format json: a version, every stack, a summary,
+// and lists that are empty rather than null.
+func TestApplyDocumentHasNoNullLists(t *testing.T) {
+	res := &Result{Stacks: []StackResult{{Stack: "a", Outcome: Unchanged}, {Stack: "b", Outcome: Skipped}}}
+	var b strings.Builder
+	if err := WriteDocument(&b, res.Document()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "null") {
+		t.Errorf("a null in\n%s", b.String())
+	}
+	var got struct {
+		Version int
+		Stacks  []struct{ Changes []Change }
+		Summary struct {
+			Stacks   int
+			Outcomes map[string]int
+			OK       bool
+		}
+		InProgress []string
+	}
+	if err := json.Unmarshal([]byte(b.String()), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != DocumentVersion || got.Summary.Stacks != 2 || got.Summary.Outcomes["skipped"] != 1 || got.Summary.OK || got.InProgress == nil {
+		t.Errorf("%+v", got)
+	}
+	empty, err := json.Marshal((&Result{}).Document())
+	if err != nil || !strings.Contains(string(empty), `"stacks":[]`) {
+		t.Errorf("%s %v", empty, err)
+	}
+}
+
+// Plain lines carry a timestamp when asked, and --events filters the
+// events, never the steps or results.
+func TestPlainReporterTimestampsAndEvents(t *testing.T) {
+	at := time.Date(2026, 12, 3, 9, 41, 7, 0, time.FixedZone("CET", 3600))
+	failed := Event{LogicalID: "Topic", ResourceType: "AWS::SNS::Topic", Status: "CREATE_FAILED", Reason: "denied"}
+	ok := Event{LogicalID: "Queue", ResourceType: "AWS::SQS::Queue", Status: "CREATE_COMPLETE"}
+	cases := map[Events]string{
+		EventsAll:    "08:41:07Z s: started\n08:41:07Z s: Queue AWS::SQS::Queue CREATE_COMPLETE\n08:41:07Z s: Topic AWS::SNS::Topic CREATE_FAILED: denied\n08:41:07Z s: failed: x\n",
+		EventsFailed: "08:41:07Z s: started\n08:41:07Z s: Topic AWS::SNS::Topic CREATE_FAILED: denied\n08:41:07Z s: failed: x\n",
+		EventsNone:   "08:41:07Z s: started\n08:41:07Z s: failed: x\n",
+	}
+	for events, want := range cases {
+		t.Run(string(events), func(t *testing.T) {
+			var b strings.Builder
+			r := NewReporterWith(&b, ReporterOptions{Now: func() time.Time { return at }, Events: events, Timestamps: true})
+			r.Start("s")
+			r.Event("s", ok)
+			r.Event("s", failed)
+			r.Done(StackResult{Stack: "s", Outcome: Failed, Error: "x"})
+			r.Close()
+			if b.String() != want {
+				t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+			}
+		})
+	}
+	if _, err := ParseEvents("some"); err == nil {
+		t.Error("--events some accepted")
+	}
+}
+
+// Stacks that failed for one cause are listed together, the cause once.
+func TestWriteSummaryGroupsOneCause(t *testing.T) {
+	cause := "the CloudFormation endpoint http://127.0.0.1:1 (region us-east-1) cannot be reached"
+	res := &Result{Stacks: []StackResult{
+		{Stack: "a", AccountID: devID, Region: "us-east-1", Outcome: Failed, Error: cause},
+		{Stack: "b", AccountID: devID, Region: "us-east-1", Outcome: Failed, Error: cause},
+		{Stack: "c", AccountID: devID, Region: "us-east-1", Outcome: Unknown, Error: "outcome unknown — still in progress in AWS"},
+	}, InProgress: []string{"c"}}
+	var b strings.Builder
+	if err := WriteSummary(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), cause); n != 1 {
+		t.Errorf("the cause is written %d times:\n%s", n, b.String())
+	}
+	for _, want := range []string{"Failed: a (310987654321, us-east-1), b (310987654321, us-east-1)", "Outcome unknown: c", "still in progress in AWS"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -18,6 +18,9 @@ const (
 	Skipped     Outcome = "skipped"     // a stack it depends on failed
 	Interrupted Outcome = "interrupted" // Ctrl-C; the stack may still be changing in AWS
 	Planned     Outcome = "planned"     // dry run: the change set shows changes
+	// Unknown: contact with AWS was lost while the stack changed; it may
+	// still be changing, or have ended either way.
+	Unknown Outcome = "unknown"
 )
 
 // Event is one stack event: a resource (or the stack itself) changing state.
@@ -55,9 +58,13 @@ type StackResult struct {
 	Note string `json:"note,omitempty"`
 }
 
-// MarshalJSON adds the duration in seconds.
+// MarshalJSON adds the duration in seconds; a stack without changes has
+// an empty list of them, never null.
 func (r StackResult) MarshalJSON() ([]byte, error) {
 	type plain StackResult
+	if r.Changes == nil {
+		r.Changes = []Change{}
+	}
 	return json.Marshal(struct {
 		plain
 		Seconds float64 `json:"seconds"`
@@ -72,12 +79,60 @@ type Result struct {
 	InProgress []string `json:"inProgress,omitempty"`
 	// Interrupted is set when the context was cancelled.
 	Interrupted bool `json:"interrupted"`
+	// DryRun is set when nothing was executed (diff, apply --dry-run).
+	DryRun bool `json:"dryRun"`
 }
 
-// Failed reports whether a stack failed or was skipped.
+// DocumentVersion is the version of ApplyDocument's shape: it changes only
+// when a field changes meaning or goes away (fields may be added).
+const DocumentVersion = 1
+
+// ApplyDocument is the JSON document apply, apply --dry-run and diff print
+// on stdout with --format json, and write to --summary-json: every stack's
+// result and the summary. Lists are never null.
+type ApplyDocument struct {
+	Version int  `json:"version"` // DocumentVersion
+	DryRun  bool `json:"dryRun"`  // nothing was executed (diff, apply --dry-run)
+	// Stacks are the results, in dependency order.
+	Stacks []StackResult `json:"stacks"`
+	// Summary counts the outcomes.
+	Summary Summary `json:"summary"`
+	// InProgress names the stacks that may still be changing in AWS: left
+	// by an interruption, or whose outcome is unknown.
+	InProgress []string `json:"inProgress"`
+	// Interrupted is set when apply was interrupted (Ctrl-C).
+	Interrupted bool `json:"interrupted"`
+}
+
+// Summary counts the stacks of an apply by outcome.
+type Summary struct {
+	Stacks int `json:"stacks"` // how many stacks were selected
+	// Outcomes maps each outcome that occurred to its number of stacks.
+	Outcomes map[Outcome]int `json:"outcomes"`
+	// OK is true when no stack failed, was skipped, was interrupted or has
+	// an unknown outcome.
+	OK bool `json:"ok"`
+}
+
+// Document returns the JSON document of r.
+func (r *Result) Document() ApplyDocument {
+	d := ApplyDocument{Version: DocumentVersion, DryRun: r.DryRun, Stacks: r.Stacks,
+		InProgress: r.InProgress, Interrupted: r.Interrupted,
+		Summary: Summary{Stacks: len(r.Stacks), Outcomes: r.Counts(), OK: !r.Failed() && !r.Interrupted}}
+	if d.Stacks == nil {
+		d.Stacks = []StackResult{}
+	}
+	if d.InProgress == nil {
+		d.InProgress = []string{}
+	}
+	return d
+}
+
+// Failed reports whether a stack failed, was skipped, or has an unknown
+// outcome.
 func (r *Result) Failed() bool {
 	for _, s := range r.Stacks {
-		if s.Outcome == Failed || s.Outcome == Skipped {
+		if s.Outcome == Failed || s.Outcome == Skipped || s.Outcome == Unknown {
 			return true
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // Apply must work against any implementation of the CloudFormation and STS
@@ -112,7 +112,7 @@ func TestApplyToleratesOtherImplementations(t *testing.T) {
 			}
 
 			if tc.updateFails {
-				h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = compiler.Parameter{Value: "nginx:broken"}
+				h.bundle.Stack("shop-ecs-dev-x").Parameters["ImageUri"] = manifest.Parameter{Value: "nginx:broken"}
 				h.fake.FailResource("shop-ecs-dev-x", "TaskDefinition", reason)
 				rec := newRecorder()
 				o := resultOf(t, h.apply(t, context.Background(), fastOptions(rec)), "shop-ecs-dev-x")
@@ -181,7 +181,7 @@ func newParallelHarness(t *testing.T) *harness {
 func factoryFor(t *testing.T, fake *fakeaws.Server, account, region string) *AWS {
 	t.Helper()
 	env := map[string]string{"CI": "true", "AWS_ENDPOINT_URL_S3": fake.URL}
-	opts := AWSOptions{Getenv: func(k string) string { return env[k] }, MaxAttempts: 12, MaxBackoff: 20 * time.Millisecond}
+	opts := testAWSOptions(func(k string) string { return env[k] })
 	cfg := aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(fakeaws.AccessKey(account), "fake-secret", ""),

@@ -16,21 +16,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 	"github.com/goccy/go-yaml"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // stackRun deploys one stack of a run.
 type stackRun struct {
 	*run
-	s   *compiler.ManifestStack
+	s   *manifest.Stack
 	res *StackResult
 	cl  *Clients
 }
 
-// cleanupTimeout bounds the clean-up calls made after an interruption.
-const cleanupTimeout = 30 * time.Second
+// cleanupTimeout bounds the clean-up calls made after an interruption or a
+// failure: long enough for patient retries of throttled calls.
+const cleanupTimeout = 2 * time.Minute
 
 func (d *stackRun) status(msg string) { d.opts.Reporter.Status(d.s.Name, msg) }
 
@@ -64,7 +66,7 @@ func (d *stackRun) deploy(ctx context.Context) error {
 		}
 		csType = types.ChangeSetTypeCreate
 	} else {
-		csType, err = d.prepare(ctx, st)
+		csType, st, err = d.prepare(ctx, st)
 		if err != nil || csType == "" {
 			return err
 		}
@@ -136,7 +138,7 @@ func (d *stackRun) parameters(ctx context.Context) ([]types.Parameter, error) {
 // keepPrevious returns UsePreviousValue for the parameters the stack has,
 // the template still declares and the manifest does not set: values set
 // outside apply, such as the ImageUri the pipeline deploys, stay as they are.
-func keepPrevious(st *types.Stack, body []byte, set map[string]compiler.Parameter) []types.Parameter {
+func keepPrevious(st *types.Stack, body []byte, set map[string]manifest.Parameter) []types.Parameter {
 	var t struct {
 		Parameters map[string]any `yaml:"Parameters"`
 	}
@@ -163,7 +165,7 @@ type template struct{ body, url string }
 
 func (d *stackRun) template(ctx context.Context) (template, error) {
 	body := d.b.Templates[d.s.Name]
-	if len(body) <= compiler.MaxTemplateBodySize {
+	if len(body) <= manifest.MaxTemplateBodySize {
 		return template{body: string(body)}, nil
 	}
 	if d.opts.TemplateBucket == "" {
@@ -185,7 +187,7 @@ func (d *stackRun) template(ctx context.Context) (template, error) {
 // s: cicdgen/SYSTEM/STACK-HASH with the extension of the template file the
 // manifest names (.json, .yaml or .yml), so that the object reads as what
 // it is.
-func templateObject(system string, s *compiler.ManifestStack, body []byte) (key, contentType string) {
+func templateObject(system string, s *manifest.Stack, body []byte) (key, contentType string) {
 	ext, contentType := ".json", "application/json"
 	switch strings.ToLower(path.Ext(s.Template)) {
 	case ".yaml":
@@ -198,8 +200,9 @@ func templateObject(system string, s *compiler.ManifestStack, body []byte) (key,
 
 // prepare handles the state an existing stack is in and returns the change
 // set type to use, or "" when the stack is done without one (dry run of a
-// stack that must be recreated).
-func (d *stackRun) prepare(ctx context.Context, st *types.Stack) (types.ChangeSetType, error) {
+// stack that must be recreated), and the stack as it is then (nil when it
+// was deleted).
+func (d *stackRun) prepare(ctx context.Context, st *types.Stack) (types.ChangeSetType, *types.Stack, error) {
 	name, region := d.s.Name, d.s.Region
 	status := string(st.StackStatus)
 	switch {
@@ -207,41 +210,74 @@ func (d *stackRun) prepare(ctx context.Context, st *types.Stack) (types.ChangeSe
 		// A change set created before and never executed: the stack has
 		// no resources. Start again from nothing.
 		if d.opts.DryRun {
-			return types.ChangeSetTypeCreate, nil
+			return types.ChangeSetTypeCreate, nil, nil
 		}
 		d.status("deleting leftover REVIEW_IN_PROGRESS stack")
 		if err := d.deleteStack(ctx, st); err != nil {
-			return "", err
+			return "", nil, err
 		}
-		return types.ChangeSetTypeCreate, nil
+		return types.ChangeSetTypeCreate, nil, nil
 	case status == string(types.StackStatusRollbackComplete) || status == string(types.StackStatusCreateFailed):
 		if d.opts.DryRun {
 			d.res.Outcome = Planned
 			d.res.Note = status + ": apply deletes the stack and creates it again"
 			d.res.Changes = templateResources(d.b.Templates[name])
-			return "", nil
+			return "", st, nil
 		}
 		refusal := fmt.Sprintf("stack %s is %s after a failed first create and must be deleted before it can be created again", name, status)
 		if err := d.confirm(ctx, fmt.Sprintf("Stack %s (%s, %s) is %s after a failed first create. Delete it and create it again?", name, d.s.Account.ID, region, status), refusal); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		d.status("deleting " + status + " stack")
 		if err := d.deleteStack(ctx, st); err != nil {
-			return "", err
+			return "", nil, err
 		}
 		d.res.Note = "recreated after " + status
-		return types.ChangeSetTypeCreate, nil
+		return types.ChangeSetTypeCreate, nil, nil
 	case status == string(types.StackStatusUpdateRollbackFailed):
-		return "", failf("stack %s is UPDATE_ROLLBACK_FAILED: fix what stopped the rollback (%s), then run `aws cloudformation continue-update-rollback --stack-name %s --region %s` and apply again",
+		return "", nil, failf("stack %s is UPDATE_ROLLBACK_FAILED: fix what stopped the rollback (%s), then run `aws cloudformation continue-update-rollback --stack-name %s --region %s` and apply again",
 			name, orUnknown(aws.ToString(st.StackStatusReason)), name, region)
 	case status == string(types.StackStatusRollbackFailed) || status == string(types.StackStatusDeleteFailed):
-		return "", failf("stack %s is %s (%s): delete it, retaining the resources that cannot be deleted (`aws cloudformation delete-stack --stack-name %s --region %s --retain-resources ...`), then apply again",
+		return "", nil, failf("stack %s is %s (%s): delete it, retaining the resources that cannot be deleted (`aws cloudformation delete-stack --stack-name %s --region %s --retain-resources ...`), then apply again",
 			name, status, orUnknown(aws.ToString(st.StackStatusReason)), name, region)
 	case strings.HasSuffix(status, "_IN_PROGRESS"):
-		return "", failf("stack %s is %s: another operation is changing it; wait until it ends (`aws cloudformation describe-stacks --stack-name %s --region %s`) and run apply again",
-			name, status, name, region)
+		settled, err := d.waitIdle(ctx, st)
+		if err != nil {
+			return "", nil, err
+		}
+		if settled == nil {
+			return types.ChangeSetTypeCreate, nil, nil
+		}
+		return d.prepare(ctx, settled)
 	}
-	return types.ChangeSetTypeUpdate, nil
+	return types.ChangeSetTypeUpdate, st, nil
+}
+
+// waitIdle waits, up to Options.BusyWait, for another operation on the
+// stack to end (someone else's, or a run of apply interrupted before), and
+// returns the stack as it is then (nil when it is gone).
+func (d *stackRun) waitIdle(ctx context.Context, st *types.Stack) (*types.Stack, error) {
+	name, region := d.s.Name, d.s.Region
+	status := string(st.StackStatus)
+	d.status(fmt.Sprintf("waiting: the stack is %s, another operation is changing it (someone else's, or an interrupted apply); waiting up to %s for it to end", status, d.opts.BusyWait))
+	p := d.poller(d.opts.PollMin)
+	for {
+		if err := p.wait(ctx); err != nil {
+			return nil, &stackError{outcome: Interrupted, msg: fmt.Sprintf("interrupted while waiting for the stack's %s to end; nothing changed", status)}
+		}
+		next, err := describeStack(ctx, d.cl.CloudFormation, name)
+		if err != nil {
+			return nil, err
+		}
+		if next == nil || !inProgress(string(next.StackStatus)) {
+			return next, nil
+		}
+		status = string(next.StackStatus)
+		if p.elapsed() >= d.opts.BusyWait {
+			return nil, failf("stack %s is still %s after %s: another operation is changing it; wait until it ends (`aws cloudformation describe-stacks --stack-name %s --region %s`) and run apply again",
+				name, status, d.opts.BusyWait, name, region)
+		}
+	}
 }
 
 func orUnknown(s string) string {
@@ -312,14 +348,22 @@ func (d *stackRun) createChangeSet(ctx context.Context, t types.ChangeSetType, t
 		return nil, &stackError{outcome: Interrupted, msg: "interrupted before its change set was created; nothing changed"}
 	}
 	// Not cancelled half-way: a change set created but not known here
-	// could not be cleaned up.
-	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	out, err := cfn.CreateChangeSet(callCtx, in)
-	cancel()
+	// could not be cleaned up. Throttled, it is retried as long as AWS
+	// answers; an interruption stops the retries.
+	cs := &changeSet{name: aws.ToString(in.ChangeSetName), stack: d.s.Name, newStack: t == types.ChangeSetTypeCreate}
+	out, err := cfn.CreateChangeSet(uninterruptible(ctx), in)
 	if err != nil {
+		var api smithy.APIError
+		if !errors.As(err, &api) {
+			// No answer: the change set may exist all the same.
+			d.cleanup(ctx, cs)
+		}
+		if ctx.Err() != nil {
+			return nil, &stackError{outcome: Interrupted, msg: "interrupted before its change set was created; nothing changed"}
+		}
 		return nil, failf("create change set of %s: %w", d.s.Name, err)
 	}
-	cs := &changeSet{id: aws.ToString(out.Id), name: aws.ToString(in.ChangeSetName), stack: d.s.Name, newStack: t == types.ChangeSetTypeCreate}
+	cs.id = aws.ToString(out.Id)
 	status, reason, err := d.waitChangeSet(ctx, cs)
 	if err != nil {
 		d.cleanup(ctx, cs)
@@ -458,13 +502,24 @@ func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackStat
 		d.status("cannot read stack events; going on without them")
 	}
 	d.status(fmt.Sprintf("executing change set (%d changes)", len(cs.changes)))
-	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	_, err = cfn.ExecuteChangeSet(callCtx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
-	cancel()
+	_, err = cfn.ExecuteChangeSet(uninterruptible(ctx), &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
 	if err != nil {
-		return failf("execute change set of %s: %w", d.s.Name, err)
+		var api smithy.APIError
+		if !errors.As(err, &api) && ctx.Err() == nil {
+			// Sent, and no answer: it may run all the same.
+			return d.unknown(fmt.Errorf("execute change set: %w", err))
+		}
+		d.cleanup(ctx, cs)
+		if ctx.Err() != nil {
+			return &stackError{outcome: Interrupted, msg: "interrupted before execution; its change set was deleted, nothing changed"}
+		}
+		return failf("execute change set of %s: %w; its change set was deleted", d.s.Name, err)
 	}
 	w, err := d.watch(ctx, cs.stack, before, evr, false)
+	var lost *lostContactError
+	if errors.As(err, &lost) {
+		return d.unknown(lost)
+	}
 	if err != nil && ctx.Err() != nil {
 		// One last look, not cancelled: the stack may have just settled.
 		lastCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -508,6 +563,17 @@ func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackStat
 		return failf("the stack ended in %s: %s", w.status, orUnknown(w.reason))
 	}
 	return failf("%s (%s) %s: %s; the stack ended in %s", ev.LogicalID, ev.ResourceType, ev.Status, orUnknown(ev.Reason), w.status)
+}
+
+// unknown is the outcome of a stack whose execution started and could not
+// be followed to its end: contact with AWS was lost. It may still be
+// changing, or may have ended well: a later run waits for it and goes on.
+func (d *stackRun) unknown(cause error) error {
+	d.mu.Lock()
+	d.inProgress[d.s.Name] = true
+	d.mu.Unlock()
+	return &stackError{outcome: Unknown, cause: cause,
+		msg: fmt.Sprintf("outcome unknown — still in progress in AWS: %v; run apply again to wait for it and go on", cause)}
 }
 
 func (d *stackRun) outputsOf(st *types.Stack) {

@@ -19,7 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/goccy/go-yaml"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -163,7 +163,7 @@ func ReadStatus(ctx context.Context, b *Bundle, f ClientFactory, opts StatusOpti
 	return st, nil
 }
 
-func isKind(s *compiler.ManifestStack, prefix string) bool { return strings.HasPrefix(s.Kind, prefix) }
+func isKind(s *manifest.Stack, prefix string) bool { return strings.HasPrefix(s.Kind, prefix) }
 
 // serviceURL is the ecs stack's ServiceUrl output, else the URL of its load
 // balancer's DNS name.
@@ -179,7 +179,7 @@ func serviceURL(outputs map[string]string) string {
 
 // pipelineName is the pipeline stack's PipelineName output, else the Name
 // its template gives the pipeline, else the stack's name.
-func pipelineName(b *Bundle, s *compiler.ManifestStack, outputs map[string]string) string {
+func pipelineName(b *Bundle, s *manifest.Stack, outputs map[string]string) string {
 	if n := outputs["PipelineName"]; n != "" {
 		return n
 	}
@@ -198,7 +198,7 @@ func pipelineName(b *Bundle, s *compiler.ManifestStack, outputs map[string]strin
 }
 
 // readStackStatus reads one stack: its state, outputs and template.
-func readStackStatus(ctx context.Context, b *Bundle, f ClientFactory, s *compiler.ManifestStack, skipTemplate bool) (StackStatus, map[string]string) {
+func readStackStatus(ctx context.Context, b *Bundle, f ClientFactory, s *manifest.Stack, skipTemplate bool) (StackStatus, map[string]string) {
 	out := StackStatus{Stack: s.Name, Kind: s.Kind, Environment: s.Environment, Account: s.Account.Key, AccountID: s.Account.ID,
 		Region: s.Region, Template: TemplateUnknown}
 	cl, err := f.Clients(ctx, s.Account, s.Region)
@@ -291,7 +291,7 @@ func decodeTemplate(body []byte) (any, error) {
 }
 
 // readPipeline reads the pipeline's last execution per stage into p.
-func readPipeline(ctx context.Context, f ClientFactory, s *compiler.ManifestStack, p *PipelineStatus) {
+func readPipeline(ctx context.Context, f ClientFactory, s *manifest.Stack, p *PipelineStatus) {
 	cl, err := f.Clients(ctx, s.Account, s.Region)
 	if err != nil {
 		p.Error = err.Error()

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // A template uploaded to S3 keeps the format of its file: its key ends in
@@ -20,7 +20,7 @@ func TestUploadedTemplatesKeepTheirFormat(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			s := &compiler.ManifestStack{Name: "shop-ecs-dev-x", Template: tc.file}
+			s := &manifest.Stack{Name: "shop-ecs-dev-x", Template: tc.file}
 			key, ct := templateObject("shop", s, []byte("Resources: {}\n"))
 			if !strings.HasPrefix(key, "cicdgen/shop/shop-ecs-dev-x-") || !strings.HasSuffix(key, tc.ext) || ct != tc.contentType {
 				t.Errorf("key %q, content type %q; want ...%s, %s", key, ct, tc.ext, tc.contentType)

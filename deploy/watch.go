@@ -86,13 +86,28 @@ func (d *stackRun) watch(ctx context.Context, stack string, before *stackState, 
 	var res watchResult
 	p := d.poller(d.opts.PollMin)
 	sawChange := false
+	var lostSince time.Time // when polls began to fail to reach AWS
 	for {
 		if err := p.wait(ctx); err != nil {
 			return res, err
 		}
 		st, err := describeStack(ctx, cfn, stack)
+		if ee := endpointError(err, d.s.Region); ee != nil && ctx.Err() == nil {
+			if lostSince.IsZero() {
+				lostSince = d.opts.Now()
+				d.status(fmt.Sprintf("lost contact with AWS (%v); trying again for %s", ee, d.opts.LostContact))
+			}
+			if d.opts.Now().Sub(lostSince) < d.opts.LostContact {
+				continue
+			}
+			return res, &lostContactError{err: ee}
+		}
 		if err != nil {
 			return res, err
+		}
+		if !lostSince.IsZero() {
+			lostSince = time.Time{}
+			d.status("contact with AWS is back")
 		}
 		// A change the events show counts from the next poll on: this
 		// poll's status was read before them and may predate it.
@@ -135,6 +150,14 @@ func (d *stackRun) watch(ctx context.Context, stack string, before *stackState, 
 		}
 	}
 }
+
+// lostContactError says that AWS could not be reached for
+// Options.LostContact while a stack changed.
+type lostContactError struct{ err *EndpointError }
+
+func (e *lostContactError) Error() string { return "lost contact with AWS: " + e.err.Error() }
+
+func (e *lostContactError) Unwrap() error { return e.err }
 
 // stackResourceType is the resource type of a stack's own events.
 const stackResourceType = "AWS::CloudFormation::Stack"

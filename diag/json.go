@@ -8,15 +8,16 @@ import (
 // jsonReport is the document the json format writes. Its field names are
 // part of cicdgen's interface: tools parse them.
 type jsonReport struct {
-	Diagnostics []jsonDiagnostic `json:"diagnostics"`
+	Diagnostics []JSONDiagnostic `json:"diagnostics"`
 	Errors      int              `json:"errors"`
 	Warnings    int              `json:"warnings"`
 }
 
-// jsonDiagnostic is one diagnostic, flattened. Every field is always present;
-// positions are 1-based (columns count characters) and 0 when unknown; the
-// end is exclusive.
-type jsonDiagnostic struct {
+// JSONDiagnostic is one diagnostic, flattened, as the json format writes it
+// (cicdgen's JSON documents embed a list of them). Every field is always
+// present; positions are 1-based (columns count characters) and 0 when
+// unknown; the end is exclusive.
+type JSONDiagnostic struct {
 	File      string   `json:"file"`
 	Line      int      `json:"line"`
 	Column    int      `json:"column"`
@@ -32,10 +33,20 @@ type jsonDiagnostic struct {
 // renderJSON writes {"diagnostics": [...], "errors": N, "warnings": N},
 // indented by two spaces and ending in a newline.
 func renderJSON(w io.Writer, ds Diagnostics) error {
-	rep := jsonReport{Diagnostics: make([]jsonDiagnostic, 0, len(ds))}
+	rep := jsonReport{Diagnostics: ToJSON(ds)}
 	rep.Errors, rep.Warnings = ds.Count()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rep)
+}
+
+// ToJSON flattens ds, in their order, into the diagnostics of the json
+// format; it never returns nil.
+func ToJSON(ds Diagnostics) []JSONDiagnostic {
+	out := make([]JSONDiagnostic, 0, len(ds))
 	for _, d := range ds {
-		rep.Diagnostics = append(rep.Diagnostics, jsonDiagnostic{
+		out = append(out, JSONDiagnostic{
 			File:      d.Range.Filename,
 			Line:      d.Range.Start.Line,
 			Column:    d.Range.Start.Column,
@@ -48,8 +59,5 @@ func renderJSON(w io.Writer, ds Diagnostics) error {
 			Path:      d.Path,
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(rep)
+	return out
 }

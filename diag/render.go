@@ -84,15 +84,17 @@ func Summary(ds Diagnostics) string {
 	errs, warns := ds.Count()
 	var parts []string
 	if errs > 0 {
-		parts = append(parts, plural(errs, "error"))
+		parts = append(parts, Plural(errs, "error"))
 	}
 	if warns > 0 {
-		parts = append(parts, plural(warns, "warning"))
+		parts = append(parts, Plural(warns, "warning"))
 	}
 	return strings.Join(parts, ", ")
 }
 
-func plural(n int, word string) string {
+// Plural returns n and word, with an s unless n is 1: "1 stack", "2 stacks",
+// "0 warnings".
+func Plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}

@@ -2,10 +2,12 @@ package diag
 
 import (
 	"bufio"
-	"bytes"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // tabWidth is the tab stop the text format expands tabs in source lines to,
@@ -100,7 +102,7 @@ func writeTextBlock(w *bufio.Writer, d Diagnostic, p textPainter, lines []string
 	if d.Rule != "" {
 		label += "[" + d.Rule + "]"
 	}
-	head.WriteString(p.paint(sev, label+":") + " " + d.Message)
+	head.WriteString(p.paint(sev, label+":") + " " + EscapeText(d.Message))
 	w.WriteString(head.String() + "\n")
 
 	if line := d.Range.Start.Line; line > 0 && line <= len(lines) {
@@ -118,17 +120,25 @@ func writeTextBlock(w *bufio.Writer, d Diagnostic, p textPainter, lines []string
 			if i == 0 {
 				prefix = "  " + p.paint(ansiBold, "hint:") + " "
 			}
-			w.WriteString(strings.TrimRight(prefix+l, " ") + "\n")
+			w.WriteString(strings.TrimRight(prefix+EscapeText(l), " ") + "\n")
 		}
 	}
 }
 
-// caretSpan expands the tabs of line and returns it with the display columns
-// [from, to) the caret covers: the part of r on this line, at least one
-// character wide. A range past the end of the line points just after it.
+// Snippets of long lines show a window around the caret.
+const (
+	snippetBefore = 60  // characters shown before the caret's start
+	snippetAfter  = 100 // characters shown from the caret's start
+)
+
+// caretSpan expands the tabs of line, escapes what is not printable, cuts a
+// long line to a window around the range, and returns the text with the
+// display columns [from, to) the caret covers: the part of r on this line,
+// at least one character wide. A range past the end of the line points just
+// after it. Columns of r count characters, an invalid UTF-8 byte as one.
 func caretSpan(line string, r Range) (text string, from, to int) {
-	runes := []rune(line)
-	n := len(runes)
+	line = strings.TrimPrefix(line, "\ufeff")
+	n := utf8.RuneCountInString(line) // an invalid byte counts as one
 	start := clamp(r.Start.Column, 1, n+1)
 	var end int
 	switch {
@@ -141,35 +151,110 @@ func caretSpan(line string, r Range) (text string, from, to int) {
 	}
 	end = clamp(end, start+1, max(n+1, start+1))
 
-	var b bytes.Buffer
-	col := 0 // display column of the next rune, 0-based
+	first, last := 0, n // the window of characters shown
+	if n > snippetBefore+snippetAfter {
+		first = max(0, start-1-snippetBefore)
+		last = min(n, start-1+snippetAfter)
+		end = min(end, last+1)
+	}
+	chars := make([]string, 0, last-first) // the display form of each character shown
+	for i, k := 0, 0; i < len(line) && k < last; k++ {
+		c, size := utf8.DecodeRuneInString(line[i:])
+		if k >= first {
+			if c == utf8.RuneError && size <= 1 {
+				chars = append(chars, fmt.Sprintf("\\x%02x", line[i]))
+			} else {
+				chars = append(chars, escapeRune(c))
+			}
+		}
+		i += max(size, 1)
+	}
+	var b strings.Builder
+	col := 0 // display column of the next character, 0-based
+	if first > 0 {
+		b.WriteString("…")
+		col++
+	}
 	from, to = -1, -1
-	for i, c := range runes {
+	for i := first; i < last; i++ {
 		if i+1 == start {
 			from = col
 		}
 		if i+1 == end {
 			to = col
 		}
-		if c == '\t' {
-			pad := tabWidth - col%tabWidth
-			b.WriteString(strings.Repeat(" ", pad))
-			col += pad
-			continue
+		c := chars[i-first]
+		if c == "\t" {
+			c = strings.Repeat(" ", tabWidth-col%tabWidth)
 		}
-		b.WriteRune(c)
-		col++
+		b.WriteString(c)
+		col += utf8.RuneCountInString(c)
+	}
+	afterText := col
+	if last < n {
+		b.WriteString("…")
 	}
 	if from < 0 {
-		from = col
+		from = afterText
 	}
 	if to < 0 {
-		to = col + (end - max(start, n+1))
+		to = afterText + (end - max(start, last+1))
 	}
 	if to <= from {
 		to = from + 1
 	}
 	return b.String(), from, to
+}
+
+// EscapeText returns s with every character a terminal would not print as
+// itself (control characters, bidirectional formatting, invalid UTF-8)
+// written as an escape: \x1b, \u202e. Tabs become \t.
+func EscapeText(s string) string {
+	clean := true
+	for _, c := range s {
+		if !printable(c) {
+			clean = false
+			break
+		}
+	}
+	if clean && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case c == '\t':
+			b.WriteString("\\t")
+		default:
+			b.WriteString(escapeRune(c))
+		}
+		i += max(size, 1)
+	}
+	return b.String()
+}
+
+// escapeRune returns c, or its escape when it is not printable. A tab is
+// returned as is (snippets expand it).
+func escapeRune(c rune) string {
+	switch {
+	case c == '\t' || printable(c):
+		return string(c)
+	case c < 0x80:
+		return fmt.Sprintf("\\x%02x", c)
+	case c <= 0xFFFF:
+		return fmt.Sprintf("\\u%04x", c)
+	}
+	return fmt.Sprintf("\\U%08x", c)
+}
+
+// printable reports whether a terminal shows c as itself, moving the cursor
+// by its width: not a control, format (bidirectional marks) or separator
+// character other than the space.
+func printable(c rune) bool {
+	return c == ' ' || unicode.IsPrint(c) && c != utf8.RuneError
 }
 
 func clamp(v, lo, hi int) int {

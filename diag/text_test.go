@@ -199,3 +199,92 @@ func TestRenderTextWidensTheGutterForLongFiles(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestRenderTextPrintsNoRawControlCharacter(t *testing.T) {
+	cases := map[string]struct {
+		source string
+		d      Diagnostic
+		want   string
+	}{
+		"an escape character in the snippet is written as \\x1b and the caret stays under its column": {
+			source: "health_check: /a\x1b[2Jb\n",
+			d:      Errorf("control-character", at(1, 17, 18), "", "the file holds the character U+001B (escape)"),
+			want: "system.yaml:1:17: error[control-character]: the file holds the character U+001B (escape)\n" +
+				"    1 | health_check: /a\\x1b[2Jb\n" +
+				"      |                 ^^^^\n\n1 error\n",
+		},
+		"a right-to-left override in a message and a hint is escaped": {
+			source: "name: x\n",
+			d:      Errorf("control-character", at(1, 7, 8), "", "value \u202eabc").WithHint("bell \a here"),
+			want: "system.yaml:1:7: error[control-character]: value \\u202eabc\n" +
+				"    1 | name: x\n" +
+				"      |       ^\n" +
+				"  hint: bell \\x07 here\n\n1 error\n",
+		},
+		"an invalid UTF-8 byte is written as \\xff": {
+			source: "name: \xff\n",
+			d:      Errorf("encoding", at(1, 7, 8), "", "not UTF-8"),
+			want:   "system.yaml:1:7: error[encoding]: not UTF-8\n    1 | name: \\xff\n      |       ^^^^\n\n1 error\n",
+		},
+		"a byte order mark before the first line is not shown": {
+			source: "\ufeffname: x\n",
+			d:      Errorf("x", at(1, 7, 8), "", "m"),
+			want:   "system.yaml:1:7: error[x]: m\n    1 | name: x\n      |       ^\n\n1 error\n",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			err := Render(&buf, Diagnostics{tc.d}, RenderOptions{Format: FormatText, Sources: map[string][]byte{"system.yaml": []byte(tc.source)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := buf.String(); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+			for _, c := range buf.String() {
+				if c < 0x20 && c != '\n' || c == 0x7f || c >= 0x202a && c <= 0x202e {
+					t.Errorf("output holds U+%04X", c)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderTextShowsAWindowOfALongLine(t *testing.T) {
+	line := strings.Repeat("a", 5000) + "XYZ" + strings.Repeat("b", 5000)
+	d := Errorf("x", at(1, 5001, 5004), "", "m")
+	var buf bytes.Buffer
+	if err := Render(&buf, Diagnostics{d}, RenderOptions{Format: FormatText, Sources: map[string][]byte{"system.yaml": []byte(line)}}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	snippet, caret := lines[1], lines[2]
+	if len([]rune(snippet)) > snippetBefore+snippetAfter+20 {
+		t.Errorf("the snippet is %d characters long", len([]rune(snippet)))
+	}
+	x := strings.IndexRune(snippet, 'X')
+	if c := strings.Index(caret, "^^^"); x < 0 || len([]rune(snippet[:x])) != len([]rune(caret[:c])) || strings.Count(caret, "^") != 3 {
+		t.Errorf("the caret is not under XYZ:\n%s\n%s", snippet, caret)
+	}
+	if !strings.Contains(snippet, "…aaa") || !strings.HasSuffix(snippet, "b…") {
+		t.Errorf("the cut ends are not marked: %q", snippet)
+	}
+}
+
+func TestEscapeText(t *testing.T) {
+	cases := map[string]string{
+		"plain text":              "plain text",
+		"tab\there":               "tab\\there",
+		"caf\u00e9 日本":            "caf\u00e9 日本",
+		"nbsp\u00a0x":             "nbsp\\u00a0x",
+		"del\x7f":                 "del\\x7f",
+		"c1\u0085":                "c1\\u0085",
+		"lrm\u200e isolate\u2066": "lrm\\u200e isolate\\u2066",
+	}
+	for in, want := range cases {
+		if got := EscapeText(in); got != want {
+			t.Errorf("EscapeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -22,7 +22,10 @@ import (
 //	env-conflict           a variable named in both environment and secrets
 //	health-check           a health check path that is not an absolute URL path
 //	nat-gateways           more NAT gateways than availability zones
-//	cidr                   a VPC CIDR that is malformed, unaligned, outside /16–/24 or reserved
+//	no-egress              no NAT gateway in an environment outside the home region (no route to ECR)
+//	azs                    more availability zones than the environment's region has
+//	cidr                   a VPC CIDR that is malformed, unaligned, outside /16–/24, reserved,
+//	                       or too small for /27 load balancer subnets in every zone
 //	wave-order             environments of one wave that are not consecutive
 //	pipeline-limits        more than 50 stages, or more than 50 actions in one stage
 //	override-stack         an overrides key that names no stack of this system
@@ -35,7 +38,7 @@ import (
 //	arn                    an ARN of the wrong shape (connection, certificate, secret, role)
 //	role-account           an account role in another account than the account's id
 //	connection-scope       (warning) a connection outside the tooling account or home region
-//	certificate-scope      (warning) a certificate outside an environment's account or region
+//	certificate-scope      a certificate outside the account or region of an environment that uses it
 //	organization           an organization id not shaped o-xxxxxxxxxx
 //	branch                 a source branch that git would not accept
 //	email                  a notification address that is not an e-mail address

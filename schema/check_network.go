@@ -50,9 +50,10 @@ func (c *semantic) checkNetwork(s networkScope) {
 	if n.CIDR != "" && (s.local("cidr") || s.local("azs")) {
 		c.checkCIDR(s)
 	}
+	c.checkZoneCount(s)
 	if s.env != nil && n.NATGateways == 0 && s.env.Region != c.sys.Region {
-		d := c.warnAt("no-egress", s.path("nat_gateways"), "environment %q in %s has no NAT gateway, so its tasks cannot pull the application image from ECR in %s; set nat_gateways to 1 or more", s.env.Name, s.env.Region, c.sys.Region)
-		noteFix(d, "Without NAT the VPC reaches AWS through VPC endpoints, and an endpoint only reaches its own region.")
+		d := c.errorAt("no-egress", s.path("nat_gateways"), "environment %q in %s has no NAT gateway, so its tasks can never pull the application image from ECR in %s; set nat_gateways to 1 or more", s.env.Name, s.env.Region, c.sys.Region)
+		noteFix(d, "Without NAT the VPC reaches AWS through VPC endpoints, and an endpoint only reaches its own region; the image repository is in the home region %s.", c.sys.Region)
 	}
 }
 
@@ -93,12 +94,44 @@ func (c *semantic) checkCIDR(s networkScope) {
 			return
 		}
 	}
-	if _, _, err := SubnetCIDRs(cidr, s.net.AZs); err != nil {
+	if sub := pre.Bits() + SubnetBits(s.net.AZs); sub > MinALBSubnetPrefix {
 		at := p
 		if !s.local("cidr") {
 			at = s.path("azs")
 		}
-		d := c.errorAt("cidr", at, "cidr %s%s has no room for %d subnets (public and private in %d zones): each would be /%d, smaller than AWS's /%d; use a wider cidr or fewer azs", cidr, s.where(), 2*s.net.AZs, s.net.AZs, pre.Bits()+SubnetBits(s.net.AZs), MinSubnetPrefix)
-		noteFix(d, "The VPC is split into 2×azs equal subnets, each ceil(log2(2×azs)) bits longer than the VPC prefix.")
+		d := c.errorAt("cidr", at, "cidr %s%s is too small for %d zones: each of its %d subnets would be /%d, and a load balancer needs subnets of /%d or wider; %s",
+			cidr, s.where(), s.net.AZs, 2*s.net.AZs, sub, MinALBSubnetPrefix, fittingNetwork(pre.Bits(), s.net.AZs))
+		noteFix(d, "The VPC is split into 2×azs equal subnets (public and private in each zone), each ceil(log2(2×azs)) bits longer than the VPC prefix; an Application Load Balancer needs at least 8 free addresses in each of its subnets, so /%d.", MinALBSubnetPrefix)
 	}
+}
+
+// fittingNetwork says which cidr prefix, or which number of zones, would
+// give subnets a load balancer accepts.
+func fittingNetwork(prefix, azs int) string {
+	wider := MinALBSubnetPrefix - SubnetBits(azs)
+	fewer := 0
+	for a := azs - 1; a >= 2; a-- {
+		if prefix+SubnetBits(a) <= MinALBSubnetPrefix {
+			fewer = a
+			break
+		}
+	}
+	if fewer == 0 {
+		return fmt.Sprintf("use a /%d cidr or wider", wider)
+	}
+	return fmt.Sprintf("use a /%d cidr or wider, or at most %d azs", wider, fewer)
+}
+
+// checkZoneCount checks that azs does not exceed the availability zones
+// of the environment's region.
+func (c *semantic) checkZoneCount(s networkScope) {
+	if s.env == nil {
+		return
+	}
+	zones, known := RegionZones(s.env.Region)
+	if !known || s.net.AZs <= zones {
+		return
+	}
+	d := c.errorAt("azs", s.path("azs"), "azs is %d%s, but region %s has only %d availability zones; use at most %d", s.net.AZs, s.where(), s.env.Region, zones, zones)
+	noteFix(d, "The subnets are placed with Fn::Select over Fn::GetAZs, which lists only the zones of the region that the account can use.")
 }

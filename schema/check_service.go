@@ -273,12 +273,16 @@ func (c *semantic) checkCertificate(s serviceScope) {
 	}
 	region, account := m[1], m[2]
 	envAccount := c.sys.AccountOf(s.env).ID
-	if !c.once("certificate-scope", p) {
-		return
+	fix := "override service.certificate in this environment"
+	if s.local("certificate") && s.own != "" {
+		fix = "use a certificate of that region and account"
 	}
-	if region != s.env.Region {
-		c.warnAt("certificate-scope", p, "certificate is in region %s, but environment %q runs in %s; a load balancer needs a certificate of its own region: override service.certificate in this environment", region, s.env.Name, s.env.Region)
-	} else if envAccount != "" && account != envAccount {
-		c.warnAt("certificate-scope", p, "certificate is in account %s, but environment %q runs in account %s; a load balancer needs a certificate of its own account: override service.certificate in this environment", account, s.env.Name, envAccount)
+	switch {
+	case region != s.env.Region:
+		d := c.errorAt("certificate-scope", p, "certificate is in region %s, but environment %q runs in %s; a load balancer takes only a certificate of its own region: %s", region, s.env.Name, s.env.Region, fix)
+		noteFix(d, "Request or import one with: aws acm request-certificate --region %s ...; ACM certificates cannot be shared across regions.", s.env.Region)
+	case envAccount != "" && account != envAccount:
+		d := c.errorAt("certificate-scope", p, "certificate is in account %s, but environment %q runs in account %s; a load balancer takes only a certificate of its own account: %s", account, s.env.Name, envAccount, fix)
+		noteFix(d, "ACM certificates cannot be shared across accounts; request or import one in account %s.", envAccount)
 	}
 }

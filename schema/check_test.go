@@ -197,12 +197,31 @@ func TestCheck(t *testing.T) {
 			edit: func(s *System) { setNetwork(s, func(n *Network) { n.CIDR = "169.254.0.0/16" }) },
 			want: []want{errAt("cidr", "$.network.cidr", "is the link-local range, which a VPC cannot use")},
 		},
-		"a /24 with six zones still has room": {
-			edit: func(s *System) { setNetwork(s, func(n *Network) { n.CIDR, n.AZs = "10.0.0.0/24", 6 }) },
+		"a /24 with three zones has room for /27 subnets": {
+			edit: func(s *System) { setNetwork(s, func(n *Network) { n.CIDR, n.AZs = "10.0.0.0/24", 3 }) },
 		},
-		"a /24 with nine zones has no room for the subnets": {
-			edit: func(s *System) { setNetwork(s, func(n *Network) { n.CIDR, n.AZs = "10.0.0.0/24", 9 }) },
-			want: []want{errAt("cidr", "$.network.cidr", "no room for 18 subnets")},
+		"a /24 with six zones would carve /28 subnets, too small for a load balancer": {
+			edit: func(s *System) {
+				for i := range s.Environments {
+					s.Environments[i].Region = "us-east-1"
+				}
+				setNetwork(s, func(n *Network) { n.CIDR, n.AZs = "10.0.0.0/24", 6 })
+			},
+			want: []want{errAt("cidr", "$.network.cidr", "each of its 12 subnets would be /28, and a load balancer needs subnets of /27 or wider; use a /23 cidr or wider, or at most 4 azs")},
+		},
+		"more zones than the region has are refused for each environment": {
+			edit: func(s *System) { setNetwork(s, func(n *Network) { n.AZs = 4 }) },
+			want: []want{
+				errAt("azs", "$.network.azs", `azs is 4 in environment "dev", but region eu-west-1 has only 3 availability zones`),
+				errAt("azs", "$.network.azs", `azs is 4 in environment "prod", but region eu-west-1 has only 3 availability zones`),
+			},
+		},
+		"a /22 with six zones in a region of three is refused on azs only": {
+			edit: func(s *System) { setNetwork(s, func(n *Network) { n.CIDR, n.AZs = "10.0.0.0/22", 6 }) },
+			want: []want{
+				errAt("azs", "$.network.azs", `environment "dev"`),
+				errAt("azs", "$.network.azs", `environment "prod"`),
+			},
 		},
 		"traffic with a rolling deployment is refused": {
 			edit: func(s *System) {
@@ -283,12 +302,12 @@ func TestCheck(t *testing.T) {
 			},
 			want: []want{warnAt("placeholder", "$.service.certificate", "elided example")},
 		},
-		"an environment in another region without NAT is warned it cannot pull": {
+		"an environment in another region without NAT is refused: it can never pull": {
 			edit: func(s *System) {
 				s.Environments[1].Region = "eu-central-1"
 				s.Environments[1].Network.NATGateways = 0
 			},
-			want: []want{warnAt("no-egress", "$.network.nat_gateways", `environment "prod" in eu-central-1 has no NAT gateway`)},
+			want: []want{errAt("no-egress", "$.network.nat_gateways", `environment "prod" in eu-central-1 has no NAT gateway`)},
 		},
 		"an environment in the home region without NAT is fine": {
 			edit: func(s *System) { s.Environments[1].Network.NATGateways = 0 },
@@ -314,7 +333,7 @@ func TestCheck(t *testing.T) {
 			edit: func(s *System) { s.Tags = map[string]string{"cicdgen:system": "x"} },
 			want: []want{errAt("reserved-tag", "$.tags['cicdgen:system']", "starts with cicdgen:")},
 		},
-		"a certificate of another region than an environment is a warning": {
+		"a certificate of another region than an environment is an error": {
 			edit: func(s *System) {
 				setService(s, func(v *Service) {
 					v.Certificate = "arn:aws:acm:us-east-1:481516234201:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
@@ -322,7 +341,27 @@ func TestCheck(t *testing.T) {
 				s.Environments = s.Environments[:1]
 				mark(s, "$.service.certificate")
 			},
-			want: []want{warnAt("certificate-scope", "$.service.certificate", "a load balancer needs a certificate of its own region")},
+			want: []want{errAt("certificate-scope", "$.service.certificate", "a load balancer takes only a certificate of its own region")},
+		},
+		"a certificate inherited by environments of other accounts is an error for each": {
+			edit: func(s *System) {
+				setService(s, func(v *Service) {
+					v.Certificate = "arn:aws:acm:eu-west-1:402938475610:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+				})
+				mark(s, "$.service.certificate")
+			},
+			want: []want{
+				errAt("certificate-scope", "$.service.certificate", `environment "dev" runs in account`),
+				errAt("certificate-scope", "$.service.certificate", `environment "prod" runs in account`),
+			},
+		},
+		"an environment's own certificate in its account and region is fine": {
+			edit: func(s *System) {
+				for i := range s.Environments {
+					id := s.AccountOf(&s.Environments[i]).ID
+					s.Environments[i].Service.Certificate = "arn:aws:acm:eu-west-1:" + id + ":certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+				}
+			},
 		},
 		"nat gateways equal to zones are fine, and zero is fine": {
 			edit: func(s *System) {

@@ -3,36 +3,83 @@ package schema
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/cicdgen/cicdgen/diag"
 )
 
-// LoadFile reads, validates and decodes the system.yaml at path. A file that
-// cannot be read is an error diagnostic with rule "io". See Load.
+// LoadFile reads, validates and decodes the system.yaml at path with the
+// default limits. A file that cannot be read is an error diagnostic with
+// rule "io". See Load.
 func LoadFile(path string) (*System, diag.Diagnostics) {
-	src, err := os.ReadFile(path)
+	lim := DefaultLimits()
+	src, err := ReadLimited(path, lim.MaxBytes)
 	if err != nil {
 		return nil, diag.Diagnostics{diag.Errorf("io", diag.Range{Filename: path}, "", "cannot read %s: %v", path, err).
 			WithHint("give the path of a system.yaml; `cicdgen init` writes a starter one")}
 	}
-	return Load(path, src)
+	return LoadWithLimits(path, src, lim)
+}
+
+// ReadLimited reads the file at path, or its first maxBytes+1 bytes when it
+// is larger: enough for Load to report it as too large without reading (or
+// holding) all of it.
+func ReadLimited(path string, maxBytes int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadAllLimited(f, maxBytes)
+}
+
+// ReadAllLimited reads r to its end, or its first maxBytes+1 bytes.
+func ReadAllLimited(r io.Reader, maxBytes int64) ([]byte, error) {
+	src, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	return src, nil
 }
 
 // Load parses src (the content of filename) as a system.yaml, validates it
 // against the JSON Schema, decodes it into a System with every default
-// applied and runs the semantic checks (Check).
+// applied and runs the semantic checks (Check), within the default Limits.
 //
-// It reports every problem of the file at once, sorted: YAML syntax errors,
-// tabs and repeated keys; schema errors at the node they are about; then the
-// semantic checks. The System is nil when the file has YAML or schema
-// errors; otherwise it is returned even when Check found errors, and the
-// diagnostics say whether it may be used (HasErrors). Every range carries
-// filename as given.
+// It reports every problem of the file at once, sorted: encoding, YAML
+// syntax errors, tabs and repeated keys; schema errors at the node they are
+// about; the semantic checks of every part the schema accepted. The System
+// is nil when the file has YAML or schema errors; otherwise it is returned
+// even when Check found errors, and the diagnostics say whether it may be
+// used (HasErrors). Every range carries filename as given.
 func Load(filename string, src []byte) (*System, diag.Diagnostics) {
+	return LoadWithLimits(filename, src, DefaultLimits())
+}
+
+// LoadWithLimits is Load within the given limits (zero fields take the
+// defaults). A source over a limit is one error at the place it crosses it,
+// reported before the YAML parser reads anything.
+func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diagnostics) {
+	lim = lim.withDefaults()
+	if d, over := checkSize(filename, src, lim); over {
+		return nil, diag.Diagnostics{d}
+	}
+	if d, bad := checkEncoding(filename, src); bad {
+		return nil, diag.Diagnostics{d}
+	}
 	src = bytes.TrimPrefix(src, []byte("\ufeff")) // a byte order mark is no content
+	if ds := checkControls(filename, src); len(ds) > 0 {
+		return nil, ds.Normalize()
+	}
+	if d, over := scanBounds(filename, src, lim); over {
+		return nil, diag.Diagnostics{d}
+	}
 	doc := NewDocument(filename, src)
-	r := newYAMLReader(filename, src, doc)
+	r := newYAMLReader(filename, src, doc, lim)
 	value, ok := r.read()
 	diags := r.diags
 	if !ok {
@@ -43,12 +90,22 @@ func Load(filename string, src []byte) (*System, diag.Diagnostics) {
 		diags = append(diags, diag.Errorf("schema", diag.Range{Filename: filename}, "", "the embedded JSON Schema is broken: %v", err))
 		return nil, diags.Normalize()
 	}
+	rejected := map[string]bool{}
+	for p := range r.reported {
+		rejected[p] = true
+	}
 	for _, d := range compiled.validate(value, doc) {
-		if !r.reported[d.Path] {
-			diags = append(diags, d)
+		if r.reported[d.Path] {
+			continue
+		}
+		diags = append(diags, d)
+		if p := rejectedPath(d, doc); p != "" {
+			rejected[p] = true
 		}
 	}
-	if diags.HasErrors() {
+	schemaValid := !diags.HasErrors()
+	if !schemaValid && rejectsTopLevel(rejected) {
+		// A top-level value is missing or wrong: every check depends on it.
 		return nil, diags.Normalize()
 	}
 	sys, err := decode(value, doc)
@@ -56,6 +113,96 @@ func Load(filename string, src []byte) (*System, diag.Diagnostics) {
 		diags = append(diags, diag.Errorf("schema", doc.Range("$"), "$", "%v", fmt.Errorf("decode %s: %w", filename, err)))
 		return nil, diags.Normalize()
 	}
-	diags = append(diags, Check(sys)...)
+	for _, d := range Check(sys) {
+		if !touchesRejected(d.Path, rejected) {
+			diags = append(diags, d)
+		}
+	}
+	if !schemaValid {
+		return nil, diags.Normalize()
+	}
 	return sys, diags.Normalize()
+}
+
+// suggestedKey finds the key an unknown-key diagnostic suggests.
+var suggestedKey = regexp.MustCompile(`did you mean "([^"]+)"`)
+
+// rejectedPath returns the path of the value a schema error makes unusable
+// for the semantic checks, or "". An unknown key is ignored by decoding, so
+// it rejects nothing, unless it is a misspelling of a key that is absent:
+// the checks would then read that key's default instead of what was meant.
+func rejectedPath(d diag.Diagnostic, doc *Document) string {
+	if d.Severity != diag.Error {
+		return ""
+	}
+	if d.Rule != "unknown-key" {
+		return d.Path
+	}
+	m := suggestedKey.FindStringSubmatch(d.Message)
+	if m == nil {
+		return ""
+	}
+	meant := PathKey(ParentPath(d.Path), m[1])
+	if doc.Has(meant) {
+		return ""
+	}
+	return meant
+}
+
+// rejectsTopLevel reports whether one of the rejected paths is the document,
+// one of its top-level keys or an account, which every check reads.
+func rejectsTopLevel(rejected map[string]bool) bool {
+	for p := range rejected {
+		if p == "$" || p == "" || ParentPath(p) == "$" || isUnder(p, "$.accounts") {
+			return true
+		}
+	}
+	return false
+}
+
+// coupledKeys are the keys of one mapping that the semantic checks read
+// together: a check of one of them uses the others.
+var coupledKeys = [][]string{
+	{"cpu", "memory"},
+	{"deployment", "traffic", "bake_minutes"},
+	{"cidr", "azs", "nat_gateways"},
+	{"environment", "secrets"},
+	{"op", "path", "from", "value"},
+}
+
+// coupled reports whether the last keys of two paths of one mapping are
+// read together.
+func coupled(a, b string) bool {
+	parent := ParentPath(a)
+	if parent == "" || parent != ParentPath(b) {
+		return false
+	}
+	ka, kb := strings.TrimPrefix(a, parent+"."), strings.TrimPrefix(b, parent+".")
+	for _, group := range coupledKeys {
+		if slices.Contains(group, ka) && slices.Contains(group, kb) {
+			return true
+		}
+	}
+	return false
+}
+
+// touchesRejected reports whether a semantic diagnostic at path is about a
+// value the schema (or the YAML reader) rejected: the rejected value itself,
+// what holds it, what it holds, or a key read together with it (cpu and
+// memory).
+func touchesRejected(path string, rejected map[string]bool) bool {
+	if path == "" {
+		return len(rejected) > 0
+	}
+	for r := range rejected {
+		if path == r || isUnder(path, r) || isUnder(r, path) || coupled(path, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// isUnder reports whether path lies inside the value at parent.
+func isUnder(path, parent string) bool {
+	return len(path) > len(parent) && strings.HasPrefix(path, parent) && (path[len(parent)] == '.' || path[len(parent)] == '[')
 }

@@ -323,12 +323,13 @@ environments:
   - name: staging
     account: staging
     approval: true
+    service: {certificate: "arn:aws:acm:us-east-1:410987654321:certificate/0f1e2d3c-aaaa-bbbb-cccc-0123456789ac"}
   - name: prod
     account: prod
     approval: true
     protect: true
     wave: prod
-    service: {desired_count: 4, cpu: 512, memory: 1024}
+    service: {desired_count: 4, cpu: 512, memory: 1024, certificate: "arn:aws:acm:us-east-1:510987654321:certificate/0f1e2d3c-aaaa-bbbb-cccc-0123456789ad"}
     network: {nat_gateways: 2}
 roles:
   deny: [ec2:TerminateInstances, iam:CreateUser]

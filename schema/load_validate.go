@@ -1,74 +1,48 @@
 package schema
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-
 	"github.com/cicdgen/cicdgen/diag"
 )
 
-// compiledSchema is the JSON Schema of system.yaml, compiled for validation,
-// with its source document kept to look keywords up when explaining errors.
-// It is immutable once built.
-type compiledSchema struct {
-	schema *jsonschema.Schema
-	doc    any
-}
-
-// compiledSystemSchema compiles the embedded schema once, on first use
-// (compiling costs more than a whole Load; see BenchmarkCompileSchema).
+// compiledSystemSchema compiles the embedded schema once, on first use, in
+// about a millisecond (BenchmarkCompileSchema). Compiling it in the
+// background from process start was tried: it saved nothing measurable in a
+// build and cost --version 2 ms of CPU and 1.4 MiB (see the README's
+// Performance section).
 var compiledSystemSchema = sync.OnceValues(compileSchema)
 
-// Prepare compiles the JSON Schema of system.yaml in the background, so that
-// a command can overlap the few milliseconds it takes with its own start
-// (flag parsing, reading and parsing the file). Load waits for it as needed;
-// calling Prepare is never required and costs nothing when repeated.
-func Prepare() { go compiledSystemSchema() }
-
 // compileSchema compiles the embedded schema.
-func compileSchema() (*compiledSchema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
-	if err != nil {
-		return nil, fmt.Errorf("parse embedded schema: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	if err := c.AddResource(SchemaID, doc); err != nil {
-		return nil, fmt.Errorf("add embedded schema: %w", err)
-	}
-	sch, err := c.Compile(SchemaID)
+func compileSchema() (*compiledValidator, error) {
+	c, err := compileValidator(schemaJSON)
 	if err != nil {
 		return nil, fmt.Errorf("compile embedded schema: %w", err)
 	}
-	return &compiledSchema{schema: sch, doc: doc}, nil
+	return c, nil
 }
 
 // validate checks value against the schema and returns one diagnostic per
 // problem, each at the YAML node it is about.
-func (c *compiledSchema) validate(value any, doc *Document) diag.Diagnostics {
-	err := c.schema.Validate(value)
-	if err == nil {
+func (c *compiledValidator) validate(value any, doc *Document) diag.Diagnostics {
+	return c.explainAll(c.root.check(value, nil), value, doc)
+}
+
+// explainAll turns the violations of value into diagnostics.
+func (c *compiledValidator) explainAll(v *violation, value any, doc *Document) diag.Diagnostics {
+	if v == nil {
 		return nil
 	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return diag.Diagnostics{diag.Errorf("schema", doc.Range("$"), "$", "validate against the schema: %v", err)}
-	}
-	var leaves []*jsonschema.ValidationError
-	collectLeaves(ve, &leaves)
+	var leaves []*violation
+	collectLeaves(v, &leaves)
 	var out diag.Diagnostics
 	typos := map[string]bool{}
 	for _, l := range leaves {
@@ -86,51 +60,41 @@ func (c *compiledSchema) validate(value any, doc *Document) diag.Diagnostics {
 	return kept
 }
 
-// collectLeaves gathers the errors that say what is wrong, dropping the
-// grouping errors above them. Of a failed oneOf or anyOf it keeps the branch
-// that fits the value best (see bestBranch).
-func collectLeaves(e *jsonschema.ValidationError, out *[]*jsonschema.ValidationError) {
-	switch k := e.ErrorKind.(type) {
-	case *kind.OneOf:
-		if k.Subschemas != nil || len(e.Causes) == 0 {
-			*out = append(*out, e)
-			return
-		}
-		*out = append(*out, bestBranch(e)...)
-	case *kind.AnyOf:
-		*out = append(*out, bestBranch(e)...)
+// collectLeaves gathers the violations that say what is wrong, dropping the
+// groups above them. Of a oneOf that no branch fits it keeps the branch that
+// fits the value best (see bestBranch).
+func collectLeaves(v *violation, out *[]*violation) {
+	switch {
+	case v.keyword == "oneOf" && v.matched == nil && len(v.causes) > 0:
+		*out = append(*out, bestBranch(v)...)
+	case len(v.causes) == 0:
+		*out = append(*out, v)
 	default:
-		if len(e.Causes) == 0 {
-			*out = append(*out, e)
-			return
-		}
-		for _, c := range e.Causes {
+		for _, c := range v.causes {
 			collectLeaves(c, out)
 		}
 	}
 }
 
-// bestBranch picks the errors of the branch of a oneOf/anyOf meant for the
+// bestBranch picks the violations of the branch of a oneOf meant for the
 // value: branches that reject the value's type are dropped; of the rest the
-// one with the fewest errors wins. When every branch rejects the type, one
-// type error lists every type the branches accept.
-func bestBranch(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	var best []*jsonschema.ValidationError
+// one with the fewest violations wins. When every branch rejects the type,
+// one type violation lists every type the branches accept.
+func bestBranch(v *violation) []*violation {
+	var best []*violation
 	var wants []string
 	got := ""
-	for _, branch := range e.Causes {
-		var ls []*jsonschema.ValidationError
+	for _, branch := range v.causes {
+		var ls []*violation
 		collectLeaves(branch, &ls)
-		if len(ls) == 1 {
-			if t, ok := ls[0].ErrorKind.(*kind.Type); ok && sameLocation(ls[0].InstanceLocation, e.InstanceLocation) {
-				got = t.Got
-				for _, w := range t.Want {
-					if !contains(wants, w) {
-						wants = append(wants, w)
-					}
+		if len(ls) == 1 && ls[0].keyword == "type" && slices.Equal(ls[0].at, v.at) {
+			got = ls[0].got.(string)
+			for _, w := range ls[0].want.([]string) {
+				if !slices.Contains(wants, w) {
+					wants = append(wants, w)
 				}
-				continue
 			}
+			continue
 		}
 		if best == nil || len(ls) < len(best) {
 			best = ls
@@ -139,32 +103,7 @@ func bestBranch(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	if best != nil {
 		return best
 	}
-	return []*jsonschema.ValidationError{{
-		SchemaURL:        e.SchemaURL,
-		InstanceLocation: e.InstanceLocation,
-		ErrorKind:        &kind.Type{Got: got, Want: wants},
-	}}
-}
-
-func sameLocation(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return []*violation{{keyword: "type", schema: v.schema, at: v.at, got: got, want: wants}}
 }
 
 // instance is a location in the validated value.
@@ -214,115 +153,56 @@ func locate(value any, loc []string) instance {
 	return in
 }
 
-// explain turns one leaf error into diagnostics. For an unknown key with a
-// "did you mean", it records the path of the suggested key in typos.
-func (c *compiledSchema) explain(e *jsonschema.ValidationError, value any, doc *Document, typos map[string]bool) diag.Diagnostics {
-	in := locate(value, e.InstanceLocation)
+// explain turns one leaf violation into diagnostics. For an unknown key
+// with a "did you mean", it records the path of the suggested key in typos.
+func (c *compiledValidator) explain(v *violation, value any, doc *Document, typos map[string]bool) diag.Diagnostics {
+	in := locate(value, v.at)
 	at := doc.Range(in.path)
-	sch, _ := c.lookup(e.SchemaURL).(map[string]any)
-	switch k := e.ErrorKind.(type) {
-	case *kind.Type:
-		d := diag.Errorf("type", at, in.path, "%s must be %s, not %s", in.label, describeTypes(k.Want), describeValue(in.value))
-		if in.value == nil && contains(k.Want, "object") {
+	sch := v.schema
+	switch v.keyword {
+	case "type":
+		want := v.want.([]string)
+		d := diag.Errorf("type", at, in.path, "%s must be %s, not %s", in.label, describeTypes(want), describeValue(in.value))
+		if in.value == nil && slices.Contains(want, "object") {
 			d = d.WithHint("give %s its keys, write %s: {} for the defaults, or remove it", in.label, in.label)
 		}
 		return diag.Diagnostics{d}
-	case *kind.Const:
-		return diag.Diagnostics{diag.Errorf("const", at, in.path, "%s must be %s, not %s", in.label, display(k.Want), display(k.Got))}
-	case *kind.Enum:
+	case "const":
+		return diag.Diagnostics{diag.Errorf("const", at, in.path, "%s must be %s, not %s", in.label, display(v.want), display(v.got))}
+	case "enum":
 		var allowed []string
-		for _, w := range k.Want {
+		for _, w := range v.want.([]any) {
 			allowed = append(allowed, display(w))
 		}
-		msg := fmt.Sprintf("%s %s is not allowed; use %s", in.label, display(k.Got), joinOr(unquoteAll(allowed)))
-		if s, ok := k.Got.(string); ok {
+		msg := fmt.Sprintf("%s %s is not allowed; use %s", in.label, display(v.got), joinOr(unquoteAll(allowed)))
+		if s, ok := v.got.(string); ok {
 			if sug := suggest(s, unquoteAll(allowed)); sug != "" {
-				msg = fmt.Sprintf("%s %s is not allowed; did you mean %q? Use %s", in.label, display(k.Got), sug, joinOr(unquoteAll(allowed)))
+				msg = fmt.Sprintf("%s %s is not allowed; did you mean %q? Use %s", in.label, display(v.got), sug, joinOr(unquoteAll(allowed)))
 			}
 		}
 		return diag.Diagnostics{diag.Errorf("enum", at, in.path, "%s", msg)}
-	case *kind.Pattern:
+	case "pattern":
 		reason, _ := sch["patternErrorMessage"].(string)
 		if reason == "" {
-			reason = "it must match " + k.Want
+			reason = "it must match " + v.want.(string)
 		}
-		return diag.Diagnostics{diag.Errorf("pattern", at, in.path, "%s %q is not valid: %s", in.label, k.Got, reason)}
-	case *kind.Minimum, *kind.Maximum, *kind.ExclusiveMinimum, *kind.ExclusiveMaximum:
+		return diag.Diagnostics{diag.Errorf("pattern", at, in.path, "%s %q is not valid: %s", in.label, v.got, reason)}
+	case "minimum", "maximum":
 		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s %s is out of range: %s", in.label, display(in.value), describeBounds(sch))}
-	case *kind.MinLength:
-		if k.Want == 1 {
+	case "minLength":
+		if v.wantLen == 1 {
 			return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must not be empty", in.label)}
 		}
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must be at least %d characters long, not %d", in.label, k.Want, k.Got)}
-	case *kind.MaxLength:
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must be at most %d characters long, not %d", in.label, k.Want, k.Got)}
-	case *kind.MinItems:
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must list at least %d %s", in.label, k.Want, plural(k.Want, "item", "items"))}
-	case *kind.MaxItems:
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must list at most %d %s, not %d", in.label, k.Want, plural(k.Want, "item", "items"), k.Got)}
-	case *kind.MinProperties:
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must have at least %d %s", in.label, k.Want, plural(k.Want, "entry", "entries"))}
-	case *kind.MaxProperties:
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must have at most %d %s, not %d", in.label, k.Want, plural(k.Want, "entry", "entries"), k.Got)}
-	case *kind.Required:
-		var out diag.Diagnostics
-		keyAt := doc.KeyRange(in.path)
-		for _, m := range k.Missing {
-			var d diag.Diagnostic
-			if in.path == "$" {
-				d = diag.Errorf("missing-key", keyAt, PathKey(in.path, m), "missing required key %q", m)
-			} else {
-				d = diag.Errorf("missing-key", keyAt, PathKey(in.path, m), "%s is missing required key %q", in.label, m)
-			}
-			if hint, ok := sch["x-required-hint"].(string); ok {
-				d = d.WithHint("%s", hint)
-			} else if desc := c.propertyDescription(sch, m); desc != "" {
-				d = d.WithHint("%s: %s", m, desc)
-			}
-			out = append(out, d)
-		}
-		return out
-	case *kind.AdditionalProperties:
-		var out diag.Diagnostics
-		allowed := propertyNames(sch)
-		for _, p := range k.Properties {
-			child := PathKey(in.path, p)
-			if reason, ok := sch["x-key-message"].(string); ok {
-				// A map whose keys follow a pattern (tags, accounts, overrides).
-				msg := fmt.Sprintf("key %q under %s is not valid: %s", p, in.label, reason)
-				if fixed, ok := sch["x-key-examples"].([]any); ok {
-					var names []string
-					for _, f := range fixed {
-						if s, ok := f.(string); ok {
-							names = append(names, s)
-						}
-					}
-					if sug := suggest(p, names); sug != "" {
-						msg += fmt.Sprintf("; did you mean %q?", sug)
-					}
-				}
-				out = append(out, diag.Errorf("pattern", doc.KeyRange(child), child, "%s", msg))
-				continue
-			}
-			msg := fmt.Sprintf("unknown key %q", p)
-			if in.path != "$" {
-				msg += " in " + in.label
-			}
-			if sug := suggestKey(p, allowed); sug != "" {
-				msg += fmt.Sprintf("; did you mean %q?", sug)
-				typos[PathKey(in.path, sug)] = true
-			}
-			d := diag.Errorf("unknown-key", doc.KeyRange(child), child, "%s", msg)
-			if p == "name" && strings.HasSuffix(in.path, ".service") && strings.HasPrefix(in.path, "$.environments[") {
-				d.Message = fmt.Sprintf("unknown key %q in %s: the service name is the same in every environment", p, in.label)
-			}
-			if len(allowed) > 0 {
-				d = d.WithHint("allowed keys here: %s", strings.Join(allowed, ", "))
-			}
-			out = append(out, d)
-		}
-		return out
-	case *kind.Not:
+		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must be at least %d characters long, not %d", in.label, v.wantLen, v.gotLen)}
+	case "maxLength":
+		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must be at most %d characters long, not %d", in.label, v.wantLen, v.gotLen)}
+	case "minItems":
+		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must list at least %d %s", in.label, v.wantLen, plural(v.wantLen, "item", "items"))}
+	case "required":
+		return c.explainRequired(v, in, doc, sch)
+	case "additionalProperties":
+		return explainUnknownKeys(v, in, doc, sch, typos)
+	case "not":
 		if msg, ok := sch["x-not-message"].(string); ok {
 			path := in.path
 			if key := laterKey(sch, in.value, in.path, doc); key != "" {
@@ -333,7 +213,90 @@ func (c *compiledSchema) explain(e *jsonschema.ValidationError, value any, doc *
 			return diag.Diagnostics{diag.Errorf("schema", at, path, "%s %s", in.label, msg)}
 		}
 	}
-	return diag.Diagnostics{diag.Errorf("schema", at, in.path, "%s: %s", in.label, e.ErrorKind.LocalizedString(message.NewPrinter(language.English)))}
+	return diag.Diagnostics{diag.Errorf("schema", at, in.path, "%s: %s", in.label, v.describe())}
+}
+
+// describe says what a violation that explain has no words of its own for
+// is about, as jsonschema/v6 said it.
+func (v *violation) describe() string {
+	switch v.keyword {
+	case "not":
+		return "'not' failed"
+	case "oneOf":
+		if len(v.matched) == 2 {
+			return fmt.Sprintf("'oneOf' failed, subschemas %d, %d matched", v.matched[0], v.matched[1])
+		}
+		return "'oneOf' failed, none matched"
+	case "invalid":
+		return fmt.Sprintf("invalid jsonType %v", v.got)
+	}
+	return "'" + v.keyword + "' failed"
+}
+
+// explainRequired reports each missing required key at the mapping that
+// lacks it.
+func (c *compiledValidator) explainRequired(v *violation, in instance, doc *Document, sch map[string]any) diag.Diagnostics {
+	var out diag.Diagnostics
+	keyAt := doc.KeyRange(in.path)
+	for _, m := range v.names {
+		var d diag.Diagnostic
+		if in.path == "$" {
+			d = diag.Errorf("missing-key", keyAt, PathKey(in.path, m), "missing required key %q", m)
+		} else {
+			d = diag.Errorf("missing-key", keyAt, PathKey(in.path, m), "%s is missing required key %q", in.label, m)
+		}
+		if hint, ok := sch["x-required-hint"].(string); ok {
+			d = d.WithHint("%s", hint)
+		} else if desc := c.propertyDescription(sch, m); desc != "" {
+			d = d.WithHint("%s: %s", m, desc)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// explainUnknownKeys reports each key that additionalProperties: false
+// forbids, at the key, with the key it most likely means.
+func explainUnknownKeys(v *violation, in instance, doc *Document, sch map[string]any, typos map[string]bool) diag.Diagnostics {
+	var out diag.Diagnostics
+	allowed := propertyNames(sch)
+	for _, p := range v.names {
+		child := PathKey(in.path, p)
+		if reason, ok := sch["x-key-message"].(string); ok {
+			// A map whose keys follow a pattern (tags, accounts, overrides).
+			msg := fmt.Sprintf("key %q under %s is not valid: %s", p, in.label, reason)
+			if fixed, ok := sch["x-key-examples"].([]any); ok {
+				var names []string
+				for _, f := range fixed {
+					if s, ok := f.(string); ok {
+						names = append(names, s)
+					}
+				}
+				if sug := suggest(p, names); sug != "" {
+					msg += fmt.Sprintf("; did you mean %q?", sug)
+				}
+			}
+			out = append(out, diag.Errorf("pattern", doc.KeyRange(child), child, "%s", msg))
+			continue
+		}
+		msg := fmt.Sprintf("unknown key %q", p)
+		if in.path != "$" {
+			msg += " in " + in.label
+		}
+		if sug := suggestKey(p, allowed); sug != "" {
+			msg += fmt.Sprintf("; did you mean %q?", sug)
+			typos[PathKey(in.path, sug)] = true
+		}
+		d := diag.Errorf("unknown-key", doc.KeyRange(child), child, "%s", msg)
+		if p == "name" && strings.HasSuffix(in.path, ".service") && strings.HasPrefix(in.path, "$.environments[") {
+			d.Message = fmt.Sprintf("unknown key %q in %s: the service name is the same in every environment", p, in.label)
+		}
+		if len(allowed) > 0 {
+			d = d.WithHint("allowed keys here: %s", strings.Join(allowed, ", "))
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // laterKey returns, of the keys that sch's "not": {"required": [...]}
@@ -358,7 +321,7 @@ func laterKey(sch map[string]any, value any, path string, doc *Document) string 
 }
 
 // lookup returns the schema node a schema URL points at, or nil.
-func (c *compiledSchema) lookup(schemaURL string) any {
+func (c *compiledValidator) lookup(schemaURL string) any {
 	_, frag, _ := strings.Cut(schemaURL, "#")
 	cur := c.doc
 	if frag == "" {
@@ -387,7 +350,7 @@ func (c *compiledSchema) lookup(schemaURL string) any {
 
 // propertyDescription returns the description of property name of an object
 // schema, following a $ref.
-func (c *compiledSchema) propertyDescription(sch map[string]any, name string) string {
+func (c *compiledValidator) propertyDescription(sch map[string]any, name string) string {
 	props, _ := sch["properties"].(map[string]any)
 	p, _ := props[name].(map[string]any)
 	for i := 0; i < 5 && p != nil; i++ {

@@ -2,8 +2,10 @@ package schema
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
@@ -12,11 +14,6 @@ import (
 
 	"github.com/cicdgen/cicdgen/diag"
 )
-
-// maxNodes bounds the number of nodes one file may expand to, aliases
-// included, so that a "billion laughs" file fails fast instead of exhausting
-// memory.
-const maxNodes = 200_000
 
 // yamlReader turns the source of a system.yaml into a generic JSON value
 // (map[string]any, []any, string, int64, uint64, float64, bool, nil) and
@@ -27,23 +24,38 @@ type yamlReader struct {
 	doc      *Document
 	diags    diag.Diagnostics
 
-	lineStarts []int // byte offset of the start of each line, 0-based lines
-	tabLines   map[int]bool
+	text       string // src as a string, which lines are cut from without copying
+	lineStarts []int  // byte offset of the start of each line, 0-based lines
+	// offsetsLine and offsets cache the byte offset of each character of
+	// one line that is not ASCII (see lineOffset).
+	offsetsLine int
+	offsets     []int
+	tabLines    map[int]bool
 
+	lim     Limits
 	anchors map[string]ast.Node
 	active  map[ast.Node]bool // anchors being expanded, to stop alias cycles
-	nodes   int               // nodes walked so far, aliases expanded
-	tooBig  bool
+	// nodes counts the nodes walked so far, aliases expanded, so that a
+	// "billion laughs" file fails fast instead of exhausting memory.
+	nodes  int
+	tooBig bool
+	// expanding holds the ranges of the aliases being expanded, outermost
+	// first: a limit crossed inside one is reported at the outermost.
+	expanding []diag.Range
 
 	segs []string // path segments of the node being walked; "" for an index
+
+	// tagColumns holds, by line, the columns the parser gave the tags it
+	// read there (see tagShift).
+	tagColumns map[int][]int
 
 	// reported holds the paths of values already reported here, whose
 	// schema errors would only repeat the point.
 	reported map[string]bool
 }
 
-func newYAMLReader(filename string, src []byte, doc *Document) *yamlReader {
-	r := &yamlReader{filename: filename, src: src, doc: doc, anchors: map[string]ast.Node{}, active: map[ast.Node]bool{}, reported: map[string]bool{}}
+func newYAMLReader(filename string, src []byte, doc *Document, lim Limits) *yamlReader {
+	r := &yamlReader{filename: filename, src: src, text: string(src), doc: doc, lim: lim, anchors: map[string]ast.Node{}, active: map[ast.Node]bool{}, reported: map[string]bool{}}
 	r.lineStarts = append(r.lineStarts, 0)
 	for i, b := range src {
 		if b == '\n' {
@@ -57,12 +69,11 @@ func newYAMLReader(filename string, src []byte, doc *Document) *yamlReader {
 // is not a single well-formed YAML document, so that nothing can be validated.
 func (r *yamlReader) read() (value any, ok bool) {
 	r.scanTabs()
-	if !utf8.Valid(r.src) {
-		line, col := r.firstInvalidUTF8()
-		r.errorAt("yaml-syntax", r.pointRange(line, col), "$", "the file is not valid UTF-8")
+	src, ok := r.hideDirectives()
+	if !ok {
 		return nil, false
 	}
-	file, err := parser.ParseBytes(r.src, 0, parser.AllowDuplicateMapKey())
+	file, err := parser.ParseBytes(src, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
 		r.syntaxError(err)
 		return nil, false
@@ -79,7 +90,12 @@ func (r *yamlReader) read() (value any, ok bool) {
 	}
 	switch len(bodies) {
 	case 0:
-		r.errorAt("yaml-syntax", r.pointRange(1, 1), "$", "the file is empty; it must hold a system description starting with version: 1")
+		if len(strings.TrimSpace(string(r.src))) == 0 {
+			r.errorAt("yaml-syntax", r.pointRange(1, 1), "$", "the file is empty; it must hold a system description starting with version: 1")
+		} else {
+			r.errors(diag.Errorf("yaml-syntax", r.pointRange(1, 1), "$", "the file has no content: it holds only comments (or document markers), and a system description starts with version: 1").
+				WithHint("uncomment the description, or run `cicdgen init` to write a starter one"))
+		}
 		return nil, false
 	case 1:
 	default:
@@ -135,10 +151,36 @@ func (r *yamlReader) scanTabs() {
 				WithHint("replace the tab with spaces"))
 			continue
 		}
+		if c, _ := utf8.DecodeRuneInString(rest); c != ' ' && unicode.IsSpace(c) && c != '\t' && c != '\r' {
+			// A non-breaking space (or another Unicode space) looks like a
+			// space but is content to YAML: the line's key would begin with it.
+			if r.tabLines == nil {
+				r.tabLines = map[int]bool{}
+			}
+			r.tabLines[i+1] = true
+			col := utf8.RuneCountInString(line[:indent]) + 1
+			r.errors(diag.Errorf("yaml-indent", r.pointRange(i+1, col), "",
+				"%s in indentation; YAML indents with plain spaces (U+0020) only", spaceName(c)).
+				WithHint("replace it with a plain space; it often comes from copying text out of a web page or a word processor"))
+			continue
+		}
 		if opensBlockScalar(trimmed) {
 			blockIndent = indent
 		}
 	}
+}
+
+// spaceName names a Unicode space character other than U+0020.
+func spaceName(c rune) string {
+	switch c {
+	case 0xA0:
+		return "a non-breaking space (U+00A0)"
+	case 0x3000:
+		return "an ideographic space (U+3000)"
+	case 0x202F:
+		return "a narrow non-breaking space (U+202F)"
+	}
+	return fmt.Sprintf("the space character U+%04X", c)
 }
 
 // opensBlockScalar reports whether a line ends with a block scalar header
@@ -159,23 +201,6 @@ func opensBlockScalar(line string) bool {
 	return j == 0 || line[j-1] == ' ' || line[j-1] == '\t'
 }
 
-func (r *yamlReader) firstInvalidUTF8() (line, col int) {
-	line, col = 1, 1
-	for i := 0; i < len(r.src); {
-		c, size := utf8.DecodeRune(r.src[i:])
-		if c == utf8.RuneError && size <= 1 {
-			return line, col
-		}
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-		i += size
-	}
-	return line, col
-}
-
 // syntaxError reports a parse error at the mistake behind it when
 // locateSyntaxError finds it, else at the parser's token.
 func (r *yamlReader) syntaxError(err error) {
@@ -189,10 +214,17 @@ func (r *yamlReader) syntaxError(err error) {
 	}
 	tk := tokErr.GetToken()
 	msg := tokErr.GetMessage()
-	if strings.Contains(msg, "'\t'") || r.tabLines[tk.Position.Line] {
-		if r.tabLines[tk.Position.Line] {
-			return // already reported by scanTabs
+	for p, n := tk.Prev, 0; p != nil && p.Position != nil && p.Position.Line == tk.Position.Line && n < 1000; p, n = p.Prev, n+1 {
+		if p.Type == token.TagType {
+			r.noteTag(p)
 		}
+	}
+	for l := range r.tabLines {
+		if l <= tk.Position.Line {
+			return // the parser stumbled over a tab or odd space reported by scanTabs
+		}
+	}
+	if strings.Contains(msg, "'\t'") {
 		r.errors(diag.Errorf("yaml-tab", r.pointRange(tk.Position.Line, tk.Position.Column), "",
 			"tab character in indentation; YAML indents with spaces only").WithHint("replace the tab with spaces"))
 		return
@@ -210,10 +242,19 @@ func (r *yamlReader) syntaxError(err error) {
 // range (rng, computed by the caller, who knows about implicit nulls).
 func (r *yamlReader) walk(node ast.Node, path string, rng diag.Range) any {
 	r.nodes++
-	if r.nodes > maxNodes {
+	if r.nodes > r.lim.MaxNodes || len(r.segs) > r.lim.MaxDepth {
 		if !r.tooBig {
 			r.tooBig = true
-			r.errorAt("yaml-syntax", rng, path, "the file expands to more than %d values (through aliases); it is too large to be a system description", maxNodes)
+			if len(r.expanding) > 0 {
+				rng, path = r.expanding[0], ""
+			}
+			if r.nodes > r.lim.MaxNodes {
+				r.errors(diag.Errorf(ruleNodeLimit, rng, path, "the file expands to more than %d values through its aliases, the most cicdgen reads", r.lim.MaxNodes).
+					WithHint("an alias copies its anchor's whole value; aliases of aliases multiply (a \"billion laughs\" file)"))
+			} else {
+				r.errors(diag.Errorf(ruleDepthLimit, rng, path, "the file nests values more than %d levels deep through its aliases, the most cicdgen reads", r.lim.MaxDepth).
+					WithHint("an alias inside the value its anchor names nests the value in itself"))
+			}
 		}
 		return nil
 	}
@@ -238,7 +279,7 @@ func (r *yamlReader) walk(node ast.Node, path string, rng diag.Range) any {
 	case *ast.AliasNode:
 		return r.walkAlias(n, path, rng)
 	case *ast.TagNode:
-		return r.walkTag(n, path)
+		return r.walkTag(n, path, rng)
 	default:
 		return r.scalar(node, path, rng)
 	}
@@ -268,7 +309,11 @@ func (r *yamlReader) walkAlias(n *ast.AliasNode, path string, rng diag.Range) an
 		return nil
 	}
 	r.active[target] = true
-	defer delete(r.active, target)
+	r.expanding = append(r.expanding, rng)
+	defer func() {
+		delete(r.active, target)
+		r.expanding = r.expanding[:len(r.expanding)-1]
+	}()
 	// The alias's own position stays recorded for path; what lies inside it
 	// is recorded at the anchor's positions, where the values are written.
 	switch target.(type) {
@@ -278,37 +323,6 @@ func (r *yamlReader) walkAlias(n *ast.AliasNode, path string, rng diag.Range) an
 		return v
 	default:
 		return r.walk(target, path, rng)
-	}
-}
-
-func (r *yamlReader) walkTag(n *ast.TagNode, path string) any {
-	tag := ""
-	if n.Start != nil {
-		tag = n.Start.Value
-	}
-	if n.Value == nil {
-		return nil
-	}
-	rng := r.nodeRange(n.Value)
-	switch tag {
-	case "!!str", "tag:yaml.org,2002:str":
-		v := r.walk(n.Value, path, rng)
-		switch v.(type) {
-		case map[string]any, []any, string:
-			return v
-		}
-		if tk := n.Value.GetToken(); tk != nil {
-			return tk.Value
-		}
-		return v
-	case "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq", "!!binary", "!!timestamp",
-		"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-		"tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq":
-		return r.walk(n.Value, path, rng)
-	default:
-		r.errors(diag.Errorf("yaml-tag", r.tokenRange(n.Start), path, "YAML tag %s is not supported; system.yaml holds plain values", tag).
-			WithHint("remove the tag; CloudFormation functions such as !Ref belong in overrides as JSON, e.g. {\"Ref\": \"Name\"}"))
-		return r.walk(n.Value, path, rng)
 	}
 }
 
@@ -415,6 +429,7 @@ func (r *yamlReader) mappingKey(k ast.MapKeyNode, path string) (string, diag.Ran
 	}
 	node = resolveNode(node, r.anchors)
 	if tag, ok := node.(*ast.TagNode); ok {
+		r.noteTag(tag.Start)
 		node = tag.Value
 	}
 	rng := r.nodeRange(k)
@@ -446,10 +461,51 @@ func (r *yamlReader) walkSequence(n *ast.SequenceNode, path string) any {
 			itemRng = r.valueRange(v, r.nodeRange(n))
 		}
 		r.segs = append(r.segs, "")
-		out = append(out, r.walk(v, child, itemRng))
+		if text, rng, ok := r.plainWithColon(n, v); ok {
+			r.nodes++
+			r.doc.SetValue(child, rng)
+			r.checkValueText(text, child, rng)
+			out = append(out, text)
+		} else {
+			out = append(out, r.walk(v, child, itemRng))
+		}
 		r.segs = r.segs[:len(r.segs)-1]
 	}
 	return out
+}
+
+// plainWithColon recognises a plain scalar holding a colon, such as
+// iam:CreateUser, as an item of a flow sequence. YAML 1.2 reads it as one
+// string (a colon is an indicator only before a space or a flow indicator:
+// spec 7.3.3, example 7.21), but the parser (goccy/go-yaml v1.19) reads it as
+// the one-entry mapping {iam: CreateUser} when the sequence lies inside a
+// flow mapping (docs/yaml-parser.md). It returns the string as written and
+// its range.
+func (r *yamlReader) plainWithColon(seq *ast.SequenceNode, item ast.Node) (string, diag.Range, bool) {
+	m, ok := item.(*ast.MappingNode)
+	if !seq.IsFlowStyle || !ok || m.IsFlowStyle || len(m.Values) != 1 || m.Values[0] == nil {
+		return "", diag.Range{}, false
+	}
+	mv := m.Values[0]
+	key, okKey := mv.Key.(*ast.StringNode)
+	value, okValue := mv.Value.(*ast.StringNode)
+	if !okKey || !okValue || mv.Start == nil || key.Token == nil || value.Token == nil ||
+		key.Token.Type != token.StringType || value.Token.Type != token.StringType {
+		return "", diag.Range{}, false
+	}
+	keyRng, colon, valueRng := r.tokenRange(key.Token), r.tokenRange(mv.Start), r.tokenRange(value.Token)
+	if keyRng.Start.Line != colon.Start.Line || valueRng.Start.Line != colon.Start.Line ||
+		keyRng.End.Column != colon.Start.Column || valueRng.Start.Column != colon.Start.Column+1 {
+		return "", diag.Range{}, false
+	}
+	line := r.lineText(keyRng.Start.Line)
+	from, to := r.lineOffset(keyRng.Start.Line, keyRng.Start.Column), r.lineOffset(keyRng.Start.Line, valueRng.End.Column)
+	if from >= to || to > len(line) {
+		return "", diag.Range{}, false
+	}
+	rng := keyRng
+	rng.End = valueRng.End
+	return line[from:to], rng, true
 }
 
 // scalar converts a scalar node.
@@ -486,6 +542,9 @@ func (r *yamlReader) scalar(node ast.Node, path string, rng diag.Range) any {
 		if tk := node.GetToken(); tk != nil {
 			v = tk.Value
 		}
+	}
+	if text, isString := v.(string); isString {
+		r.checkValueText(text, path, rng)
 	}
 	tk := node.GetToken()
 	plain := tk != nil && tk.Type != token.SingleQuoteType && tk.Type != token.DoubleQuoteType &&
@@ -561,14 +620,43 @@ func (r *yamlReader) lineText(line int) string {
 		return ""
 	}
 	start := r.lineStarts[line-1]
-	end := len(r.src)
+	end := len(r.text)
 	if line < len(r.lineStarts) {
 		end = r.lineStarts[line] - 1
 	}
 	if end < start {
 		end = start
 	}
-	return strings.TrimSuffix(string(r.src[start:end]), "\r")
+	return strings.TrimSuffix(r.text[start:end], "\r")
+}
+
+// lineOffset returns the byte offset in lineText(line) of the 1-based
+// character column col (the line's length past its end). The offsets of the
+// last line asked for are kept: tokens are looked up line by line.
+func (r *yamlReader) lineOffset(line, col int) int {
+	text := r.lineText(line)
+	if r.offsetsLine != line {
+		r.offsetsLine, r.offsets = line, nil
+		for i := 0; i < len(text); i++ {
+			if text[i] >= utf8.RuneSelf {
+				r.offsets = make([]int, 0, len(text))
+				for j := range text {
+					r.offsets = append(r.offsets, j)
+				}
+				break
+			}
+		}
+	}
+	k := col - 1
+	switch {
+	case k <= 0:
+		return 0
+	case r.offsets == nil: // ASCII: a column is a byte
+		return min(k, len(text))
+	case k < len(r.offsets):
+		return r.offsets[k]
+	}
+	return len(text)
 }
 
 func (r *yamlReader) pointRange(line, col int) diag.Range {
@@ -611,6 +699,7 @@ func (r *yamlReader) nodeRange(n ast.Node) diag.Range {
 			return r.nodeRange(v.Value)
 		}
 	case *ast.TagNode:
+		r.noteTag(v.Start)
 		if v.Value != nil {
 			return r.nodeRange(v.Value)
 		}
@@ -635,17 +724,23 @@ func (r *yamlReader) tokenRange(tk *token.Token) diag.Range {
 	if tk == nil || tk.Position == nil {
 		return diag.Range{Filename: r.filename}
 	}
-	line, col := tk.Position.Line, tk.Position.Column
+	line, col := tk.Position.Line, tk.Position.Column+r.tagShift(tk)
 	if line < 1 {
 		return diag.Range{Filename: r.filename}
 	}
 	if col < 1 {
 		col = 1
 	}
-	text := []rune(r.lineText(line))
 	width := 1
-	if col-1 < len(text) {
-		width = tokenWidth(tk, text[col-1:])
+	text := r.lineText(line)
+	if off := r.lineOffset(line, col); off < len(text) {
+		rest := text[off:]
+		// A token spans at most its value's text, escaped; a bounded
+		// prefix keeps the work per token small on a long line.
+		if limit := 4*len(tk.Value) + 256; len(rest) > limit {
+			rest = rest[:limit]
+		}
+		width = tokenWidth(tk, []rune(rest))
 	}
 	if width < 1 {
 		width = 1

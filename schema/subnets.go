@@ -9,6 +9,11 @@ import (
 // MinSubnetPrefix is the longest prefix AWS accepts for a subnet (/28, 16 addresses).
 const MinSubnetPrefix = 28
 
+// MinALBSubnetPrefix is the longest prefix of a subnet an Application Load
+// Balancer accepts (/27: it needs at least 8 free addresses in each subnet,
+// and AWS reserves 5 of every subnet's).
+const MinALBSubnetPrefix = 27
+
 // SubnetBits returns how many bits SubnetCIDRs adds to the VPC prefix to
 // carve 2×azs subnets: ceil(log2(2×azs)).
 func SubnetBits(azs int) int {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -37,7 +38,7 @@ func TestValidSystemsCompile(t *testing.T) {
 			if a == nil {
 				t.Fatal("Compile returned no assembly")
 			}
-			if _, err := compiler.Outputs(a, compiler.FormatJSON); err != nil {
+			if _, err := compiler.Outputs(a, manifest.FormatJSON); err != nil {
 				t.Errorf("render the templates: %v", err)
 			}
 		})

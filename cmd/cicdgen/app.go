@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cicdgen/cicdgen/internal/version"
 )
 
 // Exit codes of SPEC.md.
@@ -68,15 +70,16 @@ func Main(args []string, env Env) int {
 }
 
 func newApp(env *Env) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:            "cicdgen",
 		Usage:           "compile system.yaml into a multi-account CI/CD system on AWS, and deploy it",
-		Version:         version(),
+		Version:         version.String(),
 		Action:          rootAction(env),
 		Writer:          env.Stdout,
 		ErrWriter:       env.Stderr,
 		HideHelpCommand: true,
 		ExitErrHandler:  func(*cli.Context, error) {}, // Main maps errors to exit codes
+		OnUsageError:    onUsageError(env),
 		Commands: []*cli.Command{
 			validateCommand(env),
 			buildCommand(env),
@@ -88,6 +91,11 @@ func newApp(env *Env) *cli.App {
 			graphCommand(env),
 			statusCommand(env),
 			destroyCommand(env),
+			completionCommand(env),
 		},
 	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = onUsageError(env)
+	}
+	return app
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -49,20 +51,19 @@ func applyCommand(env *Env) *cli.Command {
 
 // deployFlags are the flags apply and diff share.
 func deployFlags() []cli.Flag {
+	format := diagFormatFlag()
+	format.Usage += "; github also turns failed stacks into workflow annotations"
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable), with the stacks they depend on"},
 		&cli.StringSliceFlag{Name: "stack", Usage: "only stack `S`, by name or kind such as ecs-dev (repeatable), with the stacks it depends on"},
 		&cli.BoolFlag{Name: "no-deps", Usage: "with --env or --stack: leave out the stacks the selected ones depend on"},
 		&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "deploy up to `N` stacks at once"},
 		&cli.StringFlag{Name: "template-bucket", Usage: "upload templates over 51,200 bytes to S3 `BUCKET`"},
-		&cli.StringFlag{Name: "summary-json", Usage: "write the result of each stack as JSON to `FILE`"},
+		&cli.StringFlag{Name: "summary-json", Usage: "also write the JSON document of --format json (docs/json.md) to `FILE`"},
+		&cli.StringFlag{Name: "events", Value: string(deploy.EventsAll), Usage: "stack events shown in the progress: all, failed or none"},
 		&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION` such as 1s; on long operations the waits grow to 3s, or to this when longer"},
-		&cli.StringFlag{
-			Name:  "format",
-			Value: diag.FormatText,
-			Usage: "diagnostics format: " + strings.Join(diag.Formats(), ", ") + "; github also turns failed stacks into workflow annotations",
-		},
-		strictFlag(),
+		format,
+		strictFlag(), maxSizeFlag(),
 		colorFlag(),
 	}
 }
@@ -73,22 +74,28 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 	if err != nil {
 		return err
 	}
-	dryRun := forceDryRun || c.Bool("dry-run")
 	if n := c.Int("concurrency"); n < 1 {
 		return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
 	}
 	if c.Duration("poll-interval") <= 0 {
-		return usageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
+		return usageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
 	}
-	r, err := newReporter(c, env, "format")
+	if _, err := deploy.ParseEvents(c.String("events")); err != nil {
+		return usageError(c, env, "%v", err)
+	}
+	r, err := newReporter(c, env, formatFlagName)
 	if err != nil {
 		return usageError(c, env, "%v", err)
 	}
-	planJSON := dryRun && r.format == diag.FormatJSON
-	if planJSON {
-		r.format = diag.FormatText // on stderr: stdout holds the plan alone (diff.go)
-	}
-	b, err := loadBundle(env, r, args[0])
+	doc := &deployDocument{DryRun: forceDryRun || c.Bool("dry-run"), Stacks: []deploy.StackResult{}, InProgress: []string{}}
+	return r.conclude(doc, deployBundle(c, env, r, args[0], doc))
+}
+
+// deployBundle loads path and applies it (doc.DryRun: plans it), printing
+// progress and the summary where the reporter's output goes and recording
+// the result in doc.
+func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deployDocument) error {
+	b, err := loadBundle(r, path)
 	if err != nil {
 		return err
 	}
@@ -98,43 +105,44 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 
 	factory, err := deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv})
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
-		return exitWith(exitDeployFail)
+		return r.fail(exitDeployFail, "%v", err)
 	}
-	progressOut, progressTerminal := env.Stdout, env.IsTerminal
-	if dryRun { // stdout is the plan
-		progressOut, progressTerminal = env.Stderr, env.StderrIsTerminal
-	}
-	progress := deploy.NewReporter(progressOut, progressTerminal, nil)
-	if live, ok := progress.(*deploy.LiveReporter); ok {
-		live.SetWidth(env.Width)
-	}
+	out := r.out()
+	events, _ := deploy.ParseEvents(c.String("events")) // checked by runDeploy
+	progress := deploy.NewReporterWith(out, deploy.ReporterOptions{
+		Terminal: r.outIsTerminal(), Events: events, Timestamps: !r.outIsTerminal(), Width: env.Width,
+	})
 	opts := deploy.Options{
 		Selection:      deploy.Selection{Environments: c.StringSlice("env"), Stacks: c.StringSlice("stack"), NoDeps: c.Bool("no-deps")},
 		Concurrency:    c.Int("concurrency"),
-		DryRun:         dryRun,
+		DryRun:         doc.DryRun,
 		Yes:            c.Bool("yes"),
 		TemplateBucket: c.String("template-bucket"),
 		Reporter:       progress,
 		PollMin:        c.Duration("poll-interval"),
 	}
 	if env.StdinIsTerminal && !opts.Yes {
-		ask, stopAsking := prompter(env)
+		// Questions go where the progress goes: stderr when stdout
+		// carries a document.
+		ask, stopAsking := prompter(&Env{Stdin: env.Stdin, Stdout: out})
 		defer stopAsking()
 		opts.Confirm = ask
 	}
 	// The traffic guard and the approvals, before anything executes (approval.go).
-	opts.Review = func(context.Context) error { return reviewBeforeApply(c, env, b, factory, opts) }
+	opts.Review = func(context.Context) error { return reviewBeforeApply(c, env, r, b, factory, opts) }
 	res, err := deploy.Apply(ctx, b, factory, opts)
 	if ee := (exitError{}); errors.As(err, &ee) {
 		return err // the review stopped it and said why
 	}
 	if err != nil {
-		// A selection naming nothing, or templates too large without
-		// --template-bucket: nothing was touched.
-		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
-		return exitWith(exitUsage)
+		// A selection naming nothing, templates too large without
+		// --template-bucket, or AWS out of reach: nothing was touched.
+		if errors.As(err, new(*deploy.EndpointError)) {
+			return r.fail(exitDeployFail, "%v", err)
+		}
+		return r.fail(exitUsage, "%v", err)
 	}
+	doc.setResult(res)
 	// From here on stacks may have changed: the exit status is the
 	// deployment's outcome, whatever fails to be written about it. A
 	// report that cannot be written makes a successful run exit 1, never 2
@@ -148,14 +156,11 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 			}
 		}
 	}
-	if dryRun {
-		report(writePlan(c, env, b, factory, opts.Selection, res, planJSON)) // diff.go
-	} else {
-		report(newline(env.Stdout))
+	report(newline(out))
+	if doc.DryRun {
+		report(writePlan(c, env, r, b, factory, opts.Selection, res, doc)) // diff.go
 	}
-	if !planJSON {
-		report(deploy.WriteSummary(env.Stdout, res))
-	}
+	report(deploy.WriteSummary(out, res))
 	if r.format == diag.FormatGitHub {
 		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}
@@ -166,7 +171,7 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		}
 	}
 	if path := c.String("summary-json"); path != "" {
-		report(deploy.WriteSummaryJSON(path, res))
+		report(writeSummaryJSON(path, r, doc))
 	}
 	switch {
 	case res.Interrupted:
@@ -175,6 +180,20 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		return exitWith(exitDeployFail)
 	case writeErr != nil:
 		return exitWith(exitInputErrors)
+	}
+	return nil
+}
+
+// writeSummaryJSON writes to path the document that --format json prints.
+func writeSummaryJSON(path string, r *reporter, doc *deployDocument) error {
+	summary := *doc
+	summary.fill(r.command, r.kept)
+	var buf bytes.Buffer
+	if err := writeDocument(&buf, &summary); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
 }
@@ -188,60 +207,52 @@ func newline(w io.Writer) error {
 }
 
 // loadBundle reads what to deploy: a build directory, or a system.yaml
-// compiled in memory. It refuses placeholders. It prints diagnostics and
-// returns the exit error itself.
-func loadBundle(env *Env, r *reporter, path string) (*deploy.Bundle, error) {
+// compiled in memory. It refuses placeholders. It reports diagnostics and
+// failures through r and returns the exit error itself.
+func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		b, err := deploy.LoadDir(path)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
-			return nil, exitWith(exitInputErrors)
+			return nil, r.fail(exitInputErrors, "%v", err)
 		}
 		if ps := b.Placeholders(); len(ps) > 0 {
-			fmt.Fprintf(env.Stderr, "cicdgen: %s was built from a system.yaml with %d placeholder value(s); apply refuses placeholders: write the real values in system.yaml and build again\n", path, len(ps))
+			err := r.fail(exitInputErrors, "%s was built from a system.yaml with %s; apply refuses placeholders: write the real values in system.yaml and build again", path, diag.Plural(len(ps), "placeholder value"))
 			for _, p := range ps {
-				fmt.Fprintf(env.Stderr, "  %s\n", p)
+				fmt.Fprintf(r.env.Stderr, "  %s\n", p)
 			}
-			return nil, exitWith(exitInputErrors)
+			return nil, err
 		}
 		return b, nil
 	}
-	a, ds := compileSystem(env, r, path)
-	out := env.Stderr
-	if r.machineReadable() {
-		out = env.Stdout
-	}
-	var placeholders diag.Diagnostics
-	for _, d := range ds {
-		if d.Rule == schema.RulePlaceholder {
-			placeholders = append(placeholders, d)
-		}
-	}
-	if err := r.print(out, ds); err != nil {
+	a, ds := compileSystem(r.env, r, path)
+	if err := r.emit(ds); err != nil {
 		return nil, err
 	}
 	if a == nil {
 		return nil, exitWith(exitInputErrors)
 	}
-	if len(placeholders) > 0 {
-		fmt.Fprintf(env.Stderr, "cicdgen: %s holds %d placeholder value(s) (listed above); apply refuses placeholders: replace them with real values\n", path, len(placeholders))
-		return nil, exitWith(exitInputErrors)
+	placeholders := 0
+	for _, d := range ds {
+		if d.Rule == schema.RulePlaceholder {
+			placeholders++
+		}
 	}
-	o, err := compiler.Outputs(a, compiler.FormatJSON)
+	if placeholders > 0 {
+		return nil, r.fail(exitInputErrors, "%s holds %s (listed with the diagnostics); apply refuses placeholders: replace them with real values", path, diag.Plural(placeholders, "placeholder value"))
+	}
+	o, err := compiler.Outputs(a, manifest.FormatJSON)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
-		return nil, exitWith(exitInputErrors)
+		return nil, r.fail(exitInputErrors, "%v", err)
 	}
 	b, err := deploy.FromOutput(o)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
-		return nil, exitWith(exitInputErrors)
+		return nil, r.fail(exitInputErrors, "%v", err)
 	}
 	return b, nil
 }
 
-// prompter asks yes/no questions on stdout and reads the answers from
-// stdin. A question stops waiting when its context is done (Ctrl-C): the
+// prompter asks yes/no questions on env.Stdout and reads the answers from
+// env.Stdin. A question stops waiting when its context is done (Ctrl-C): the
 // line being read then answers the next question. Stdin is read one line
 // per question, never ahead; stop ends the reading goroutine (at once when
 // no line is being read, else when the line being read comes), so nothing

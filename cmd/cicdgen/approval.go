@@ -32,7 +32,7 @@ func approvalFlags() []cli.Flag {
 // traffic guard (unless --allow-traffic-reset) and the confirmation of
 // widening or protected-environment changes (--require-approval). It
 // returns nil to go on, or the exit error; it prints why it stops.
-func reviewBeforeApply(c *cli.Context, env *Env, b *deploy.Bundle, f deploy.ClientFactory, opts deploy.Options) error {
+func reviewBeforeApply(c *cli.Context, env *Env, r *reporter, b *deploy.Bundle, f deploy.ClientFactory, opts deploy.Options) error {
 	mode := c.String("require-approval")
 	if mode == "" { // CICDGEN_REQUIRE_APPROVAL set empty
 		mode = approvalBroadening
@@ -45,7 +45,7 @@ func reviewBeforeApply(c *cli.Context, env *Env, b *deploy.Bundle, f deploy.Clie
 	ctx := c.Context
 	rv, err := deploy.ReadReview(ctx, b, f, opts.Selection, opts.Concurrency)
 	if err != nil {
-		return stopBeforeApply(ctx, env, fmt.Errorf("read the deployed templates: %w", err))
+		return stopBeforeApply(ctx, r, fmt.Errorf("read the deployed templates: %w", err))
 	}
 	if !c.Bool("allow-traffic-reset") {
 		guardOpts := opts
@@ -54,10 +54,9 @@ func reviewBeforeApply(c *cli.Context, env *Env, b *deploy.Bundle, f deploy.Clie
 		var reset *deploy.TrafficResetError
 		switch {
 		case errors.As(err, &reset):
-			fmt.Fprintf(env.Stderr, "cicdgen apply: %v\n", err)
-			return exitWith(exitInputErrors)
+			return r.fail(exitInputErrors, "%v", err)
 		case err != nil:
-			return stopBeforeApply(ctx, env, err)
+			return stopBeforeApply(ctx, r, err)
 		}
 	}
 	var asked []deploy.SecurityChange
@@ -70,37 +69,35 @@ func reviewBeforeApply(c *cli.Context, env *Env, b *deploy.Bundle, f deploy.Clie
 	if mode == approvalNever || len(asked) == 0 && len(rv.Protected) == 0 {
 		return nil
 	}
-	writeApprovalRequest(env.Stdout, asked, rv.Protected)
+	writeApprovalRequest(r.out(), asked, rv.Protected)
 	if c.Bool("yes") {
 		return nil
 	}
 	if !env.StdinIsTerminal {
-		fmt.Fprintf(env.Stderr, "cicdgen apply: these changes need approval (--require-approval %s) and stdin is not a terminal, so nobody can be asked: run again with --yes to approve them\n", mode)
-		return exitWith(exitUsage)
+		return r.fail(exitUsage, "these changes need approval (--require-approval %s) and stdin is not a terminal, so nobody can be asked: run again with --yes to approve them", mode)
 	}
-	ask, stop := prompter(env)
+	// The question goes where the progress goes: stderr when stdout
+	// carries a document.
+	ask, stop := prompter(&Env{Stdin: env.Stdin, Stdout: r.out()})
 	defer stop()
 	ok, err := ask(ctx, "Deploy these changes?")
 	switch {
 	case ctx.Err() != nil:
 		return exitWith(exitInterrupted)
 	case err != nil:
-		fmt.Fprintf(env.Stderr, "cicdgen apply: %v\n", err)
-		return exitWith(exitUsage)
+		return r.fail(exitUsage, "%v", err)
 	case !ok:
-		fmt.Fprintln(env.Stderr, "cicdgen apply: not approved; nothing was changed")
-		return exitWith(exitUsage)
+		return r.fail(exitUsage, "not approved; nothing was changed")
 	}
 	return nil
 }
 
 // stopBeforeApply reports a failure of the review: nothing was changed.
-func stopBeforeApply(ctx context.Context, env *Env, err error) error {
+func stopBeforeApply(ctx context.Context, r *reporter, err error) error {
 	if ctx.Err() != nil {
 		return exitWith(exitInterrupted)
 	}
-	fmt.Fprintf(env.Stderr, "cicdgen apply: %v; nothing was changed\n", err)
-	return exitWith(exitDeployFail)
+	return r.fail(exitDeployFail, "%v; nothing was changed", err)
 }
 
 // writeApprovalRequest shows what apply asks approval for.

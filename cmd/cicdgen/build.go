@@ -2,16 +2,22 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 )
 
 // defaultOutputDir is where build writes when -o is not given.
 const defaultOutputDir = "out"
 
-// buildCommand is `cicdgen build [FILE] [-o DIR] [--format json|yaml]`:
+// templateFormatFlag is build's flag for the format of the templates.
+const templateFormatFlag = "template-format"
+
+// buildCommand is `cicdgen build [FILE] [-o DIR] [--template-format json|yaml]`:
 // validate, compile and write one template per stack plus manifest.json.
 func buildCommand(env *Env) *cli.Command {
 	return &cli.Command{
@@ -21,44 +27,57 @@ func buildCommand(env *Env) *cli.Command {
 		Description: "Compiles FILE (default system.yaml) into one CloudFormation template per\n" +
 			"stack plus manifest.json, written into DIR (default out/). DIR is replaced\n" +
 			"atomically: on error its previous content is untouched. Diagnostics go to\n" +
-			"stderr. Exit status: 0 built (warnings allowed), 1 errors, 2 usage.",
+			"stderr (--format json: one document on stdout). Exit status: 0 built\n" +
+			"(warnings allowed), 1 errors, 2 usage.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: defaultOutputDir, Usage: "write the templates and manifest.json into `DIR`"},
-			&cli.StringFlag{Name: "format", Value: compiler.FormatJSON, Usage: "template format: json or yaml"},
-			strictFlag(),
-			diagnosticsFormatFlag(),
+			&cli.StringFlag{Name: templateFormatFlag, Value: manifest.FormatJSON, Usage: "template `FORMAT`: json or yaml"},
+			diagFormatFlag(),
+			strictFlag(), maxSizeFlag(),
 			colorFlag(),
+			legacyDiagnosticsFormatFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			files, err := fileArgs(c, env, 1)
 			if err != nil {
 				return err
 			}
-			format := c.String("format")
-			if format != compiler.FormatJSON && format != compiler.FormatYAML {
-				return usageError(c, env, "invalid --format %q: use json or yaml", format)
+			format := c.String(templateFormatFlag)
+			if old, ok := deprecatedFormat(c, env, templateFormatFlag, manifest.FormatYAML); ok {
+				format = old
+			}
+			if format != manifest.FormatJSON && format != manifest.FormatYAML {
+				return usageError(c, env, "invalid --%s %q: use json or yaml", templateFormatFlag, format)
 			}
 			dir := c.String("output")
 			if dir == "" {
 				return usageError(c, env, "the output directory (-o) is empty")
 			}
-			r, err := newReporter(c, env, "diagnostics")
+			r, err := newReporter(c, env, formatFlagName)
 			if err != nil {
 				return usageError(c, env, "%v", err)
 			}
-			a, ds := compileSystem(env, r, files[0])
-			if err := r.print(env.Stderr, ds); err != nil {
-				return err
-			}
-			if a == nil {
-				return exitWith(exitInputErrors)
-			}
-			if err := compiler.WriteOutput(dir, a, format); err != nil {
-				fmt.Fprintf(env.Stderr, "cicdgen build: %v\n", err)
-				return exitWith(exitInputErrors)
-			}
-			fmt.Fprintf(env.Stdout, "wrote %d stacks and %s to %s\n", len(a.Stacks), compiler.ManifestFile, dir)
-			return nil
+			doc := &buildDocument{Stacks: []stackEntry{}}
+			return r.conclude(doc, runBuild(env, r, files[0], dir, format, doc))
 		},
 	}
+}
+
+// runBuild compiles file and writes its output into dir.
+func runBuild(env *Env, r *reporter, file, dir, format string, doc *buildDocument) error {
+	a, ds := compileSystem(env, r, file)
+	if err := r.emit(ds); err != nil {
+		return err
+	}
+	if a == nil {
+		return exitWith(exitInputErrors)
+	}
+	if err := compiler.WriteOutput(dir, a, format); err != nil {
+		return r.fail(exitInputErrors, "%v", err)
+	}
+	doc.Output = dir
+	doc.Manifest = filepath.Join(dir, manifest.File)
+	doc.Stacks = stackEntries(a, format)
+	fmt.Fprintf(r.out(), "wrote %s and %s to %s\n", diag.Plural(len(a.Stacks), "stack"), manifest.File, dir)
+	return nil
 }

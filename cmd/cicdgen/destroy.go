@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/deploy"
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // destroyCommand is `cicdgen destroy [FILE|DIR]`: delete the system's
@@ -40,23 +41,31 @@ func destroyCommand(env *Env) *cli.Command {
 			&cli.BoolFlag{Name: "include-protected", Usage: "delete protected environments too, turning their termination protection off"},
 			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "delete up to `N` stacks at once"},
 			&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION`"},
-			outputFormatFlag(),
+			diagFormatFlag(),
 			strictFlag(),
 			colorFlag(),
 		},
-		Action: func(c *cli.Context) error { return runDestroy(c, env) },
+		Action: func(c *cli.Context) error {
+			if n := c.Int("concurrency"); n < 1 {
+				return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+			}
+			if c.Duration("poll-interval") <= 0 {
+				return usageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
+			}
+			op, err := newOperation(c, env)
+			if err != nil {
+				return err
+			}
+			doc := &destroyDocument{Stacks: []deploy.DestroyedStack{}, Kept: []deploy.KeptStack{}, InProgress: []string{}}
+			return op.r.conclude(doc, runDestroy(c, env, op, doc))
+		},
 	}
 }
 
-func runDestroy(c *cli.Context, env *Env) error {
-	if n := c.Int("concurrency"); n < 1 {
-		return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
-	}
-	if c.Duration("poll-interval") <= 0 {
-		return usageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
-	}
-	op, err := loadOperation(c, env)
-	if err != nil {
+// runDestroy plans the destroy, has it confirmed and deletes, reporting
+// the result in doc.
+func runDestroy(c *cli.Context, env *Env, op *operation, doc *destroyDocument) error {
+	if err := op.load(c); err != nil {
 		return err
 	}
 	ctx := c.Context
@@ -75,40 +84,34 @@ func runDestroy(c *cli.Context, env *Env) error {
 		if ctx.Err() != nil {
 			return exitWith(exitInterrupted)
 		}
-		fmt.Fprintf(env.Stderr, "cicdgen destroy: %v\n", err)
-		return exitWith(exitDeployFail)
+		return op.r.fail(exitDeployFail, "%v", err)
 	}
-	if err := writeDestroyPlan(op.progress, plan); err != nil {
-		fmt.Fprintf(env.Stderr, "cicdgen destroy: %v\n", err)
-		return exitWith(exitInputErrors)
+	doc.System = plan.System
+	if err := writeDestroyPlan(op.out, plan); err != nil {
+		return op.r.fail(exitInputErrors, "%v", err)
 	}
 	if existing(plan) > 0 && !c.Bool("yes") {
 		if !env.StdinIsTerminal {
-			fmt.Fprintf(env.Stderr, "cicdgen destroy: stdin is not a terminal, so nobody can confirm: run again with --yes to delete %s\n", countStacks(existing(plan)))
-			return exitWith(exitUsage)
+			return op.r.fail(exitUsage, "stdin is not a terminal, so nobody can confirm: run again with --yes to delete %s", stackCount(existing(plan)))
 		}
-		fmt.Fprintf(env.Stdout, "Type the system's name (%s) to delete %s: ", plan.System, countStacks(existing(plan)))
+		fmt.Fprintf(op.out, "Type the system's name (%s) to delete %s: ", plan.System, stackCount(existing(plan)))
 		answer, err := readLine(ctx, env)
 		if ctx.Err() != nil {
-			fmt.Fprintln(env.Stdout)
+			fmt.Fprintln(op.out)
 			return exitWith(exitInterrupted)
 		}
 		if err != nil || answer != plan.System {
-			fmt.Fprintf(env.Stderr, "cicdgen destroy: not confirmed; nothing was deleted\n")
-			return exitWith(exitUsage)
+			return op.r.fail(exitUsage, "not confirmed; nothing was deleted")
 		}
 	}
-	progress := deploy.NewReporter(op.progress, env.IsTerminal && !op.json, nil)
+	progress := deploy.NewReporter(op.out, op.r.outIsTerminal(), nil)
 	if live, ok := progress.(*deploy.LiveReporter); ok {
 		live.SetWidth(env.Width)
 	}
 	opts.Reporter = progress
 	res := deploy.Destroy(ctx, op.bundle, op.factory, plan, opts)
-	if op.json {
-		err = writeJSON(op.out, res)
-	} else {
-		err = writeDestroyResult(op.out, res)
-	}
+	doc.setResult(res)
+	err = writeDestroyResult(op.out, res)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "cicdgen destroy: %v\n", err)
 	}
@@ -139,12 +142,8 @@ func existing(plan *deploy.DestroyPlan) int {
 	return n
 }
 
-func countStacks(n int) string {
-	if n == 1 {
-		return "1 stack"
-	}
-	return fmt.Sprintf("%d stacks", n)
-}
+// stackCount is "1 stack", "2 stacks".
+func stackCount(n int) string { return diag.Plural(n, "stack") }
 
 // writeDestroyPlan writes what destroy deletes and keeps.
 func writeDestroyPlan(w io.Writer, plan *deploy.DestroyPlan) error {
@@ -153,7 +152,7 @@ func writeDestroyPlan(w io.Writer, plan *deploy.DestroyPlan) error {
 	if n == 0 {
 		fmt.Fprintf(bw, "Destroy %s: nothing to delete (no stack of the selection exists)\n", plan.System)
 	} else {
-		fmt.Fprintf(bw, "Destroy %s: %s to delete\n", plan.System, countStacks(n))
+		fmt.Fprintf(bw, "Destroy %s: %s to delete\n", plan.System, stackCount(n))
 		tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
 		for _, d := range plan.Delete {
 			if d.Status == "" {
@@ -165,7 +164,7 @@ func writeDestroyPlan(w io.Writer, plan *deploy.DestroyPlan) error {
 		writeRetained(bw, plan.Delete)
 	}
 	if len(plan.Keep) > 0 {
-		fmt.Fprintf(bw, "Kept (%s):\n", countStacks(len(plan.Keep)))
+		fmt.Fprintf(bw, "Kept (%s):\n", stackCount(len(plan.Keep)))
 		for _, k := range plan.Keep {
 			fmt.Fprintf(bw, "  %s: %s\n", k.Stack, k.Reason)
 		}
@@ -215,7 +214,7 @@ func writeDestroyResult(w io.Writer, res *deploy.DestroyResult) error {
 	if len(res.Kept) > 0 {
 		parts = append(parts, fmt.Sprintf("%d kept", len(res.Kept)))
 	}
-	fmt.Fprintf(bw, "%s: %s\n", countStacks(len(res.Stacks)+len(res.Kept)), orNone(strings.Join(parts, ", ")))
+	fmt.Fprintf(bw, "%s: %s\n", stackCount(len(res.Stacks)+len(res.Kept)), orNone(strings.Join(parts, ", ")))
 	for _, s := range res.Stacks {
 		if s.Outcome != deploy.Deleted {
 			continue

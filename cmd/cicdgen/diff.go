@@ -37,21 +37,19 @@ func diffCommand(env *Env) *cli.Command {
 
 // writePlan writes the plan of a dry run (diff, apply --dry-run): each
 // stack's changes, then the review of the deployed templates (policies
-// that widen, protected environments, blue/green traffic resets), as text
-// or as one JSON document.
-func writePlan(c *cli.Context, env *Env, b *deploy.Bundle, f deploy.ClientFactory, sel deploy.Selection, res *deploy.Result, asJSON bool) error {
+// that widen, protected environments, blue/green traffic resets), where
+// the reporter's output goes; it records the review in doc.
+func writePlan(c *cli.Context, env *Env, r *reporter, b *deploy.Bundle, f deploy.ClientFactory, sel deploy.Selection, res *deploy.Result, doc *deployDocument) error {
 	var rv *deploy.Review
 	var reviewErr error
 	if !res.Interrupted {
 		rv, reviewErr = deploy.ReadReview(c.Context, b, f, sel, c.Int("concurrency"))
 	}
 	plan := deploy.NewPlan(res, rv, reviewErr)
-	if asJSON {
-		return writeJSON(env.Stdout, plan)
-	}
-	color := c.String("color") == colorAlways || c.String("color") == colorAuto && env.IsTerminal && env.Getenv("NO_COLOR") == ""
-	if err := deploy.WritePlan(env.Stdout, plan, deploy.PlanStyle{Color: color, Width: env.Width}); err != nil {
+	doc.Security, doc.Protected, doc.Traffic, doc.ReviewError = plan.Security, plan.Protected, plan.Traffic, plan.ReviewError
+	color := c.String("color") == colorAlways || c.String("color") == colorAuto && r.outIsTerminal() && env.Getenv("NO_COLOR") == ""
+	if err := deploy.WritePlan(r.out(), plan, deploy.PlanStyle{Color: color, Width: env.Width}); err != nil {
 		return err
 	}
-	return newline(env.Stdout)
+	return newline(r.out())
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/internal/version"
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 // defaultSystemFile is the file commands read when no FILE is given.
@@ -20,24 +23,27 @@ const (
 	colorNever  = "never"
 )
 
-// diagFormatFlag is the --format flag of commands whose output is only
-// diagnostics.
+// formatFlagName is the flag that chooses the form of the diagnostics, and
+// of everything else a command prints, in every command that has it.
+const formatFlagName = "format"
+
+// legacyDiagnosticsFlag is build's and graph's old name of --format; it
+// still works, with a warning, until the next release.
+const legacyDiagnosticsFlag = "diagnostics"
+
+// diagFormatFlag is the --format flag: text, json, sarif or github.
 func diagFormatFlag() *cli.StringFlag {
 	return &cli.StringFlag{
-		Name:  "format",
+		Name:  formatFlagName,
 		Value: diag.FormatText,
-		Usage: "diagnostics format: " + strings.Join(diag.Formats(), ", "),
+		Usage: "output `FORM`: " + strings.Join(diag.Formats(), ", ") + " (json: one JSON document on stdout, see docs/json.md)",
 	}
 }
 
-// diagnosticsFormatFlag is the --diagnostics flag of commands whose --format
-// chooses something else (build, graph).
-func diagnosticsFormatFlag() *cli.StringFlag {
-	return &cli.StringFlag{
-		Name:  "diagnostics",
-		Value: diag.FormatText,
-		Usage: "diagnostics format: " + strings.Join(diag.Formats(), ", "),
-	}
+// legacyDiagnosticsFormatFlag is the hidden, deprecated --diagnostics flag
+// of build and graph.
+func legacyDiagnosticsFormatFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: legacyDiagnosticsFlag, Hidden: true, Usage: "deprecated: use --format"}
 }
 
 // colorFlag is the --color flag.
@@ -57,6 +63,15 @@ func strictFlag() *cli.BoolFlag {
 	}
 }
 
+// maxSizeFlag is the --max-size flag of the commands that read a system.yaml.
+func maxSizeFlag() *cli.StringFlag {
+	return &cli.StringFlag{
+		Name:  "max-size",
+		Value: schema.FormatSizeFlag(schema.DefaultMaxBytes),
+		Usage: "read a system.yaml of up to `SIZE` (such as 8MiB); larger files are refused before parsing",
+	}
+}
+
 // useColor resolves a --color value. auto means colour only when stderr (where text diagnostics go) is
 // a terminal and NO_COLOR is unset or empty (https://no-color.org).
 func useColor(env *Env, mode string) (bool, error) {
@@ -71,19 +86,53 @@ func useColor(env *Env, mode string) (bool, error) {
 	return false, fmt.Errorf("invalid --color %q: use auto, always or never", mode)
 }
 
-// reporter prints diagnostics in the form the flags chose.
+// deprecatedFormat handles a --format value of its old meaning in build
+// (a template format) and graph (a graph format): when --format is one of
+// values, it warns on stderr, resets --format to text and returns the
+// value, for the flag newFlag that replaced it.
+func deprecatedFormat(c *cli.Context, env *Env, newFlag string, values ...string) (string, bool) {
+	v := c.String(formatFlagName)
+	for _, old := range values {
+		if v == old {
+			fmt.Fprintf(env.Stderr, "cicdgen %s: warning: --format %s is deprecated and goes in the next release; use --%s %s (--format now chooses the diagnostics: %s)\n",
+				c.Command.Name, v, newFlag, v, strings.Join(diag.Formats(), ", "))
+			_ = c.Set(formatFlagName, diag.FormatText) // a flag the command defines: cannot fail
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// reporter prints what a command has to say in the form --format chose.
+// With text and github, diagnostics are printed as they come (text on
+// stderr, annotations on stdout) and the rest goes to stdout. With json and
+// sarif, stdout carries exactly one document, printed at the end by
+// conclude, and everything meant for people goes to stderr.
 type reporter struct {
 	env     *Env
+	command string // the command's name, as the document names it
 	format  string
 	color   bool
 	strict  bool
 	sources map[string][]byte
+	// maxSize is the largest system.yaml read, in bytes (--max-size).
+	maxSize int64
+	kept    diag.Diagnostics // json and sarif: every diagnostic, for the document
+	failure string           // the first failure that is not a diagnostic
 }
 
 // newReporter reads the format (from the flag named formatFlag), --color and,
-// when the command has it, --strict.
+// when the command has it, --strict. A deprecated --diagnostics given
+// without --format is used, with a warning.
 func newReporter(c *cli.Context, env *Env, formatFlag string) (*reporter, error) {
-	format, err := diag.ParseFormat(c.String(formatFlag))
+	value := c.String(formatFlag)
+	if lookupFlag(c.Command.Flags, legacyDiagnosticsFlag) != nil && c.IsSet(legacyDiagnosticsFlag) {
+		fmt.Fprintf(env.Stderr, "cicdgen %s: warning: --%s is deprecated and goes in the next release; use --%s\n", c.Command.Name, legacyDiagnosticsFlag, formatFlagName)
+		if !c.IsSet(formatFlag) {
+			value = c.String(legacyDiagnosticsFlag)
+		}
+	}
+	format, err := diag.ParseFormat(value)
 	if err != nil {
 		return nil, fmt.Errorf("invalid --%s: %w", formatFlag, err)
 	}
@@ -91,7 +140,21 @@ func newReporter(c *cli.Context, env *Env, formatFlag string) (*reporter, error)
 	if err != nil {
 		return nil, err
 	}
-	return &reporter{env: env, format: format, color: color, strict: c.Bool("strict"), sources: map[string][]byte{}}, nil
+	maxSize := int64(schema.DefaultMaxBytes)
+	if text := c.String("max-size"); text != "" {
+		if maxSize, err = schema.ParseSize(text); err != nil {
+			return nil, fmt.Errorf("invalid --max-size: %w", err)
+		}
+	}
+	return &reporter{
+		maxSize: maxSize,
+		env:     env,
+		command: c.Command.Name,
+		format:  format,
+		color:   color,
+		strict:  c.Bool("strict"),
+		sources: map[string][]byte{},
+	}, nil
 }
 
 // addSource records the contents of file for the caret snippets.
@@ -112,7 +175,7 @@ func (r *reporter) print(w io.Writer, ds diag.Diagnostics) error {
 		Format:      r.format,
 		Color:       r.color,
 		Sources:     r.sources,
-		ToolVersion: version(),
+		ToolVersion: version.String(),
 	})
 }
 
@@ -121,22 +184,198 @@ func (r *reporter) machineReadable() bool {
 	return r.format == diag.FormatJSON || r.format == diag.FormatSARIF || r.format == diag.FormatGitHub
 }
 
-// usageError prints a short usage message for the command of c and returns
-// the error that makes Main exit 2.
-func usageError(c *cli.Context, env *Env, format string, args ...any) error {
-	name := "cicdgen"
-	if c != nil && c.Command != nil && c.Command.Name != "" && c.Command.Name != c.App.Name {
-		name += " " + c.Command.Name
+// document reports whether stdout carries one document (json, sarif).
+func (r *reporter) document() bool {
+	return r.format == diag.FormatJSON || r.format == diag.FormatSARIF
+}
+
+// out is where the command writes what people read: stdout, unless stdout
+// carries a document.
+func (r *reporter) out() io.Writer {
+	if r.document() {
+		return r.env.Stderr
 	}
-	fmt.Fprintf(env.Stderr, "%s: %s\nRun '%s --help' for usage.\n", name, fmt.Sprintf(format, args...), name)
+	return r.env.Stdout
+}
+
+// outIsTerminal reports whether out() is a terminal.
+func (r *reporter) outIsTerminal() bool {
+	if r.document() {
+		return r.env.StderrIsTerminal
+	}
+	return r.env.IsTerminal
+}
+
+// emit shows ds: text on stderr and github annotations on stdout at once;
+// json and sarif keep them for the document.
+func (r *reporter) emit(ds diag.Diagnostics) error {
+	switch r.format {
+	case diag.FormatJSON, diag.FormatSARIF:
+		r.kept = append(r.kept, ds...)
+		return nil
+	case diag.FormatGitHub:
+		return r.print(r.env.Stdout, ds)
+	}
+	return r.print(r.env.Stderr, ds)
+}
+
+// fail prints "cicdgen COMMAND: message" on stderr, records the message for
+// the document's error field and returns the error that exits with code.
+func (r *reporter) fail(code int, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	fmt.Fprintf(r.env.Stderr, "cicdgen %s: %s\n", r.command, msg)
+	if r.failure == "" {
+		r.failure = msg
+	}
+	return exitWith(code)
+}
+
+// conclude prints the command's document (json: doc with its header
+// filled in; sarif: the log of the diagnostics; text and github: nothing)
+// and returns err, the command's outcome. A document that cannot be
+// written turns success into exit 1.
+func (r *reporter) conclude(doc document, err error) error {
+	var werr error
+	switch r.format {
+	case diag.FormatJSON:
+		h := doc.header()
+		h.fill(r.command, r.kept)
+		if h.Error == "" {
+			h.Error = r.failure
+		}
+		werr = writeDocument(r.env.Stdout, doc)
+	case diag.FormatSARIF:
+		werr = r.print(r.env.Stdout, r.kept)
+	}
+	if werr != nil {
+		fmt.Fprintf(r.env.Stderr, "cicdgen %s: %v\n", r.command, werr)
+		if err == nil {
+			return exitWith(exitInputErrors)
+		}
+	}
+	return err
+}
+
+// commandPath is "cicdgen" or "cicdgen COMMAND", for messages.
+func commandPath(c *cli.Context) string {
+	if c != nil && c.Command != nil && c.Command.Name != "" && c.App != nil && c.Command.Name != c.App.Name {
+		return "cicdgen " + c.Command.Name
+	}
+	return "cicdgen"
+}
+
+// usageError prints one line, the problem and where the help is, and
+// returns the error that makes Main exit 2.
+func usageError(c *cli.Context, env *Env, format string, args ...any) error {
+	fmt.Fprintf(env.Stderr, "cicdgen: %s (see %s --help)\n", fmt.Sprintf(format, args...), commandPath(c))
 	return exitWith(exitUsage)
 }
+
+// onUsageError replaces the command-line parser's usage output (the
+// message, then the whole help) with one line that says how to fix it.
+func onUsageError(env *Env) cli.OnUsageErrorFunc {
+	return func(c *cli.Context, err error, _ bool) error {
+		flags := c.App.Flags
+		if c.Command != nil && c.Command.Name != c.App.Name {
+			flags = c.Command.Flags
+		}
+		return usageError(c, env, "%s", flagProblem(err, flags))
+	}
+}
+
+// Messages of Go's flag package, which urfave/cli passes on.
+const (
+	flagUndefinedPrefix = "flag provided but not defined: -"
+	flagNeedsArgPrefix  = "flag needs an argument: -"
+)
+
+// flagProblem rewrites a flag-parsing error in cicdgen's words: the flag
+// spelled as the user spells it (--name, -n) and, for an unknown flag, the
+// closest flag the command has.
+func flagProblem(err error, flags []cli.Flag) string {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, flagUndefinedPrefix):
+		name := strings.TrimPrefix(msg, flagUndefinedPrefix)
+		out := "unknown flag " + dashed(name)
+		if s := closestFlag(name, flags); s != "" {
+			out += "; did you mean " + dashed(s) + "?"
+		}
+		return out
+	case strings.HasPrefix(msg, flagNeedsArgPrefix):
+		return "flag " + dashed(strings.TrimPrefix(msg, flagNeedsArgPrefix)) + " needs a value"
+	}
+	var ve *flagValueError
+	if errors.As(err, &ve) {
+		return ve.Error()
+	}
+	// invalid value "x" for flag -concurrency: parse error
+	if v, rest, ok := strings.Cut(msg, " for flag -"); ok && strings.HasPrefix(v, "invalid value ") {
+		name, _, _ := strings.Cut(rest, ":")
+		return v + " for " + dashed(name) + expectedValue(lookupFlag(flags, name))
+	}
+	return msg
+}
+
+// expectedValue says what a flag's value must look like, after a value that
+// was not.
+func expectedValue(f cli.Flag) string {
+	switch f.(type) {
+	case *cli.IntFlag, *cli.Int64Flag, *cli.UintFlag, *cli.Uint64Flag:
+		return ": give a whole number"
+	case *cli.DurationFlag:
+		return ": give a duration such as 500ms, 2s or 1m"
+	case *cli.BoolFlag:
+		return ": give true or false"
+	}
+	return ""
+}
+
+// dashed spells a flag name as it is typed: -o, --output.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// closestFlag returns the name of the visible flag of flags that is a
+// likely typo of name, or "".
+func closestFlag(name string, flags []cli.Flag) string {
+	var names []string
+	for _, f := range flags {
+		if vf, ok := f.(cli.VisibleFlag); ok && !vf.IsVisible() {
+			continue
+		}
+		for _, n := range f.Names() {
+			if len(n) > 1 {
+				names = append(names, n)
+			}
+		}
+	}
+	names = append(names, "help")
+	return diag.Closest(name, names)
+}
+
+// flagValueError is a bad value given to a flag after FILE, where
+// positionalArgs parses flags itself.
+type flagValueError struct {
+	value, name string
+	flag        cli.Flag
+	err         error
+}
+
+func (e *flagValueError) Error() string {
+	return fmt.Sprintf("invalid value %q for %s%s", e.value, dashed(e.name), expectedValue(e.flag))
+}
+
+func (e *flagValueError) Unwrap() error { return e.err }
 
 // positionalArgs returns the positional arguments of c, also parsing the
 // flags that follow the first of them, so that `cicdgen validate FILE
 // --strict` means what it says. Go's flag parsing stops at the first
 // positional argument; this picks up where it stopped. After "--" every
-// argument is positional.
+// argument is positional. Its errors read as the parser's do.
 func positionalArgs(c *cli.Context) ([]string, error) {
 	args := c.Args().Slice()
 	var pos []string
@@ -153,7 +392,7 @@ func positionalArgs(c *cli.Context) ([]string, error) {
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		f := lookupFlag(c.Command.Flags, name)
 		if f == nil {
-			return nil, fmt.Errorf("flag provided but not defined: -%s", name)
+			return nil, errors.New(flagUndefinedPrefix + name)
 		}
 		if _, isBool := f.(*cli.BoolFlag); isBool {
 			if !hasValue {
@@ -161,7 +400,7 @@ func positionalArgs(c *cli.Context) ([]string, error) {
 			}
 		} else if !hasValue {
 			if i+1 >= len(args) {
-				return nil, fmt.Errorf("flag needs an argument: -%s", name)
+				return nil, errors.New(flagNeedsArgPrefix + name)
 			}
 			i++
 			value = args[i]
@@ -169,7 +408,7 @@ func positionalArgs(c *cli.Context) ([]string, error) {
 		// Aliases are separate entries of the flag set: set them all.
 		for _, n := range f.Names() {
 			if err := c.Set(n, value); err != nil {
-				return nil, fmt.Errorf("invalid value %q for flag -%s: %w", value, name, err)
+				return nil, &flagValueError{value: value, name: name, flag: f, err: err}
 			}
 		}
 	}
@@ -188,12 +427,22 @@ func lookupFlag(flags []cli.Flag, name string) cli.Flag {
 	return nil
 }
 
+// commandArgs returns the positional arguments of c (see positionalArgs);
+// a flag error among them is a usage error, in one line.
+func commandArgs(c *cli.Context, env *Env) ([]string, error) {
+	pos, err := positionalArgs(c)
+	if err != nil {
+		return nil, usageError(c, env, "%s", flagProblem(err, c.Command.Flags))
+	}
+	return pos, nil
+}
+
 // fileArgs returns the FILE arguments of c (system.yaml when there is none),
 // at most max of them (0: any number); more is a usage error.
 func fileArgs(c *cli.Context, env *Env, max int) ([]string, error) {
-	pos, err := positionalArgs(c)
+	pos, err := commandArgs(c, env)
 	if err != nil {
-		return nil, usageError(c, env, "%v", err)
+		return nil, err
 	}
 	if max > 0 && len(pos) > max {
 		return nil, usageError(c, env, "too many arguments: %s", strings.Join(pos, " "))

@@ -1,17 +1,20 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/compiler"
+	"github.com/cicdgen/cicdgen/diag"
 )
 
-// graphCommand is `cicdgen graph [FILE] [--format dot|mermaid]`: the stacks
-// of the system and their dependencies.
+// graphFormatFlag is graph's flag for the form of the graph.
+const graphFormatFlag = "graph-format"
+
+// graphCommand is `cicdgen graph [FILE] [--graph-format dot|mermaid]`: the
+// stacks of the system and their dependencies.
 func graphCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:      "graph",
@@ -20,44 +23,62 @@ func graphCommand(env *Env) *cli.Command {
 		Description: "Compiles FILE (default system.yaml) and prints its stacks, grouped by\n" +
 			"account, with an edge from each stack to the stacks that depend on it:\n\n" +
 			"   cicdgen graph | dot -Tsvg > stacks.svg\n" +
-			"   cicdgen graph --format mermaid",
+			"   cicdgen graph --graph-format mermaid\n\n" +
+			"With --format json, one JSON document holds the stacks, their dependencies\n" +
+			"and the graph.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "format", Value: compiler.GraphDot, Usage: "graph format: dot or mermaid"},
-			strictFlag(),
-			diagnosticsFormatFlag(),
+			&cli.StringFlag{Name: graphFormatFlag, Value: compiler.GraphDot, Usage: "graph `FORMAT`: dot or mermaid"},
+			diagFormatFlag(),
+			strictFlag(), maxSizeFlag(),
 			colorFlag(),
+			legacyDiagnosticsFormatFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			files, err := fileArgs(c, env, 1)
 			if err != nil {
 				return err
 			}
-			format := c.String("format")
-			if format != compiler.GraphDot && format != compiler.GraphMermaid {
-				return usageError(c, env, "invalid --format %q: use dot or mermaid", format)
+			format := c.String(graphFormatFlag)
+			if old, ok := deprecatedFormat(c, env, graphFormatFlag, compiler.GraphDot, compiler.GraphMermaid); ok {
+				format = old
 			}
-			r, err := newReporter(c, env, "diagnostics")
+			if format != compiler.GraphDot && format != compiler.GraphMermaid {
+				return usageError(c, env, "invalid --%s %q: use dot or mermaid", graphFormatFlag, format)
+			}
+			r, err := newReporter(c, env, formatFlagName)
 			if err != nil {
 				return usageError(c, env, "%v", err)
 			}
-			a, ds := compileSystem(env, r, files[0])
-			if err := r.print(env.Stderr, ds); err != nil {
-				return err
-			}
-			if a == nil {
-				return exitWith(exitInputErrors)
-			}
-			g, err := compiler.Graph(a, format)
-			if err != nil {
-				return fmt.Errorf("graph: %w", err)
-			}
-			if !strings.HasSuffix(g, "\n") {
-				g += "\n"
-			}
-			if _, err := io.WriteString(env.Stdout, g); err != nil {
-				return fmt.Errorf("write graph: %w", err)
-			}
-			return nil
+			doc := &graphDocument{GraphFormat: format, Stacks: []stackEntry{}}
+			return r.conclude(doc, runGraph(env, r, files[0], doc))
 		},
 	}
+}
+
+// runGraph compiles file and prints its graph in doc.GraphFormat: in the
+// JSON document, else where the reporter's output goes.
+func runGraph(env *Env, r *reporter, file string, doc *graphDocument) error {
+	a, ds := compileSystem(env, r, file)
+	if err := r.emit(ds); err != nil {
+		return err
+	}
+	if a == nil {
+		return exitWith(exitInputErrors)
+	}
+	g, err := compiler.Graph(a, doc.GraphFormat)
+	if err != nil {
+		return r.fail(exitInputErrors, "%v", err)
+	}
+	if !strings.HasSuffix(g, "\n") {
+		g += "\n"
+	}
+	doc.Graph = g
+	doc.Stacks = stackEntries(a, "")
+	if r.format == diag.FormatJSON {
+		return nil
+	}
+	if _, err := io.WriteString(r.out(), g); err != nil {
+		return r.fail(exitInputErrors, "write graph: %v", err)
+	}
+	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 // starterFiles holds the files `cicdgen init` writes, in the order written.
@@ -17,8 +19,21 @@ import (
 //go:embed starter/system.yaml starter/buildspec.yml
 var starterFiles embed.FS
 
+// starterSchemaFile is where init writes system.yaml's JSON Schema: the
+// starter's modeline points at it, so editors check the file offline and
+// against the schema of the cicdgen that wrote it.
+const starterSchemaFile = ".cicdgen/system.schema.json"
+
 // starterNames returns the names of the starter files, in the order written.
-func starterNames() []string { return []string{"system.yaml", "buildspec.yml"} }
+func starterNames() []string { return []string{"system.yaml", "buildspec.yml", starterSchemaFile} }
+
+// starterBody returns the contents of the starter file called name.
+func starterBody(name string) ([]byte, error) {
+	if name == starterSchemaFile {
+		return schema.JSONSchema(), nil
+	}
+	return starterFiles.ReadFile("starter/" + name)
+}
 
 // initCommand is `cicdgen init`: write a commented starter system.yaml and
 // the starter buildspec.yml of the build contract. It never overwrites.
@@ -61,10 +76,11 @@ func initCommand(env *Env) *cli.Command {
 type existingFilesError struct{ paths []string }
 
 func (e existingFilesError) Error() string {
-	if len(e.paths) == 1 {
+	n := len(e.paths)
+	if n == 1 {
 		return e.paths[0] + " already exists"
 	}
-	return strings.Join(e.paths, " and ") + " already exist"
+	return strings.Join(e.paths[:n-1], ", ") + " and " + e.paths[n-1] + " already exist"
 }
 
 // writeStarter writes the starter files into dir and returns their paths.
@@ -77,7 +93,7 @@ func writeStarter(dir string) ([]string, error) {
 	paths := make([]string, len(names))
 	var existing []string
 	for i, name := range names {
-		paths[i] = filepath.Join(dir, name)
+		paths[i] = filepath.Join(dir, filepath.FromSlash(name))
 		if _, err := os.Lstat(paths[i]); err == nil {
 			existing = append(existing, paths[i])
 		} else if !errors.Is(err, fs.ErrNotExist) {
@@ -92,11 +108,14 @@ func writeStarter(dir string) ([]string, error) {
 	}
 	var created []string
 	for i, name := range names {
-		body, err := starterFiles.ReadFile("starter/" + name)
+		body, err := starterBody(name)
 		if err != nil {
 			return nil, fmt.Errorf("read embedded %s: %w", name, err)
 		}
-		if err := createExclusive(paths[i], body); err != nil {
+		if err = os.MkdirAll(filepath.Dir(paths[i]), 0o755); err == nil {
+			err = createExclusive(paths[i], body)
+		}
+		if err != nil {
 			for _, p := range created {
 				os.Remove(p)
 			}

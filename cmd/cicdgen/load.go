@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/cicdgen/cicdgen/compiler"
@@ -10,14 +9,18 @@ import (
 	"github.com/cicdgen/cicdgen/schema"
 )
 
-// stdinName is the FILE argument that means standard input.
-const stdinName = "-"
+// stdinName is the FILE argument that means standard input, and
+// stdinDisplayName the name diagnostics give it.
+const (
+	stdinName        = "-"
+	stdinDisplayName = "<stdin>"
+)
 
 // loadSystem reads the system.yaml at path ("-" for standard input), records
 // its source for the reporter's snippets and loads it. The System is nil
 // when the file could not be read or has YAML or schema errors.
 func loadSystem(env *Env, r *reporter, path string) (*schema.System, diag.Diagnostics) {
-	src, name, err := readSource(env, path)
+	src, name, err := readSource(env, path, r.maxSize)
 	if err != nil {
 		d := diag.Errorf("io", diag.Range{Filename: name}, "", "cannot read %s: %v", name, err)
 		if os.IsNotExist(err) {
@@ -26,19 +29,20 @@ func loadSystem(env *Env, r *reporter, path string) (*schema.System, diag.Diagno
 		return nil, diag.Diagnostics{d}
 	}
 	r.addSource(name, src)
-	return schema.Load(name, src)
+	return schema.LoadWithLimits(name, src, schema.Limits{MaxBytes: r.maxSize})
 }
 
-// readSource returns the contents of path and the name diagnostics use for it.
-func readSource(env *Env, path string) (src []byte, name string, err error) {
+// readSource returns the contents of path, or its first maxSize+1 bytes,
+// and the name diagnostics use for it.
+func readSource(env *Env, path string, maxSize int64) (src []byte, name string, err error) {
 	if path == stdinName {
 		if env.Stdin == nil {
-			return nil, "<stdin>", fmt.Errorf("no standard input")
+			return nil, stdinDisplayName, fmt.Errorf("no standard input")
 		}
-		src, err = io.ReadAll(env.Stdin)
-		return src, "<stdin>", err
+		src, err = schema.ReadAllLimited(env.Stdin, maxSize)
+		return src, stdinDisplayName, err
 	}
-	src, err = os.ReadFile(path)
+	src, err = schema.ReadLimited(path, maxSize)
 	if err != nil {
 		// The *PathError already names the file; keep only its cause.
 		if pe, ok := err.(*os.PathError); ok {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -11,82 +10,50 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/deploy"
-	"github.com/cicdgen/cicdgen/diag"
 )
 
 // What status and destroy share: the system they read (a system.yaml or a
-// build directory), an output form (text or one JSON document on stdout)
-// and the AWS factory.
+// build directory), the reporter of --format (text, or one JSON document on
+// stdout: docs/json.md) and the AWS factory.
 
-// Values of --format of status and destroy.
-const (
-	outputText = "text"
-	outputJSON = "json"
-)
-
-// outputFormatFlag is the --format flag of a command whose output is a
-// report: text, or one JSON document on stdout.
-func outputFormatFlag() *cli.StringFlag {
-	return &cli.StringFlag{
-		Name:  "format",
-		Value: outputText,
-		Usage: "output: text, or json (one document on stdout; diagnostics and progress go to stderr)",
-	}
-}
-
-// operation is a loaded system ready for status or destroy.
+// operation is a system for status or destroy: newOperation reads the
+// command line, load the system and the AWS configuration.
 type operation struct {
+	r       *reporter
+	file    string
 	bundle  *deploy.Bundle
 	factory *deploy.AWS
-	json    bool
-	// out is where the report goes (stdout); progress goes to stdout in
-	// text and to stderr under --format json.
-	out, progress io.Writer
+	// out is where the text report and the progress go: stdout, or stderr
+	// when stdout carries the document.
+	out io.Writer
 }
 
-// loadOperation reads FILE|DIR (default system.yaml) and the AWS
-// configuration. Diagnostics go to stderr in text, so that stdout holds
-// only the report.
-func loadOperation(c *cli.Context, env *Env) (*operation, error) {
+// newOperation reads FILE|DIR (default system.yaml) and --format; its
+// errors are usage errors.
+func newOperation(c *cli.Context, env *Env) (*operation, error) {
 	args, err := fileArgs(c, env, 1)
 	if err != nil {
 		return nil, err
 	}
-	format := c.String("format")
-	if format != outputText && format != outputJSON {
-		return nil, usageError(c, env, "invalid --format %q: use text or json", format)
-	}
-	color, err := useColor(env, c.String("color"))
+	r, err := newReporter(c, env, formatFlagName)
 	if err != nil {
 		return nil, usageError(c, env, "%v", err)
 	}
-	// Diagnostics in text on stderr, whatever the report's form.
-	r := &reporter{env: env, format: diag.FormatText, color: color, strict: c.Bool("strict"), sources: map[string][]byte{}}
-	b, err := loadBundle(env, r, args[0])
-	if err != nil {
-		return nil, err
-	}
-	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv})
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "cicdgen %s: %v\n", c.Command.Name, err)
-		return nil, exitWith(exitDeployFail)
-	}
-	op := &operation{bundle: b, factory: factory, json: format == outputJSON, out: env.Stdout, progress: env.Stdout}
-	if op.json {
-		op.progress = env.Stderr
-	}
-	return op, nil
+	return &operation{r: r, file: args[0], out: r.out()}, nil
 }
 
-// writeJSON writes v as one indented JSON document.
-func writeJSON(w io.Writer, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+// load reads the system and the AWS configuration, reporting failures
+// through the reporter.
+func (op *operation) load(c *cli.Context) error {
+	b, err := loadBundle(op.r, op.file)
 	if err != nil {
-		return fmt.Errorf("encode output: %w", err)
+		return err
 	}
-	if _, err := w.Write(append(data, '\n')); err != nil {
-		return fmt.Errorf("write output: %w", err)
+	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: op.r.env.Getenv})
+	if err != nil {
+		return op.r.fail(exitDeployFail, "%v", err)
 	}
+	op.bundle, op.factory = b, factory
 	return nil
 }
 

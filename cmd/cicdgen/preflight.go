@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/deploy"
@@ -23,59 +21,59 @@ func preflightCommand(env *Env) *cli.Command {
 			"each registry-credentials secret has a value (never printed).\n\n" +
 			"Exit status: 0 all passed (warnings allowed), 1 a check failed, the input\n" +
 			"has errors or the checks could not be written, 2 usage.",
-		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), colorFlag()},
+		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), maxSizeFlag(), colorFlag()},
 		Action: func(c *cli.Context) error {
 			args, err := fileArgs(c, env, 1)
 			if err != nil {
 				return err
 			}
-			r, err := newReporter(c, env, "format")
+			r, err := newReporter(c, env, formatFlagName)
 			if err != nil {
 				return usageError(c, env, "%v", err)
 			}
-			sys, ds := loadSystem(env, r, args[0])
-			ds = r.adjust(ds)
-			var placeholders []string
-			var others diag.Diagnostics
-			for _, d := range ds {
-				if d.Rule == schema.RulePlaceholder {
-					placeholders = append(placeholders, d.Range.String()+": "+d.Message)
-				} else {
-					others = append(others, d)
-				}
-			}
-			out := env.Stderr
-			if r.machineReadable() {
-				out = env.Stdout
-			}
-			if err := r.print(out, others); err != nil {
-				return err
-			}
-			if sys == nil || others.HasErrors() {
-				return exitWith(exitInputErrors)
-			}
-			factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv})
-			if err != nil {
-				fmt.Fprintf(env.Stderr, "cicdgen preflight: %v\n", err)
-				return exitWith(exitInputErrors)
-			}
-			checks := deploy.Preflight(c.Context, deploy.PreflightFor(sys, placeholders), factory)
-			// The checks were made: output that cannot be written is
-			// reported and exits 1, not 2 (usage).
-			if err := deploy.WriteChecks(env.Stdout, checks); err != nil {
-				fmt.Fprintf(env.Stderr, "cicdgen preflight: %v\n", err)
-				return exitWith(exitInputErrors)
-			}
-			if r.format == diag.FormatGitHub {
-				if err := deploy.WriteCheckAnnotations(env.Stdout, checks); err != nil {
-					fmt.Fprintf(env.Stderr, "cicdgen preflight: %v\n", err)
-					return exitWith(exitInputErrors)
-				}
-			}
-			if deploy.PreflightFailed(checks) {
-				return exitWith(exitInputErrors)
-			}
-			return nil
+			doc := &preflightDocument{Checks: []deploy.Check{}}
+			return r.conclude(doc, runPreflight(c, env, r, args[0], doc))
 		},
 	}
+}
+
+// runPreflight loads file and makes its checks, recorded in doc.
+func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *preflightDocument) error {
+	sys, ds := loadSystem(env, r, file)
+	ds = r.adjust(ds)
+	var placeholders []string
+	var others diag.Diagnostics
+	for _, d := range ds {
+		if d.Rule == schema.RulePlaceholder {
+			placeholders = append(placeholders, d.Range.String()+": "+d.Message)
+		} else {
+			others = append(others, d)
+		}
+	}
+	if err := r.emit(others); err != nil {
+		return err
+	}
+	if sys == nil || others.HasErrors() {
+		return exitWith(exitInputErrors)
+	}
+	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv})
+	if err != nil {
+		return r.fail(exitInputErrors, "%v", err)
+	}
+	checks := deploy.Preflight(c.Context, deploy.PreflightFor(sys, placeholders), factory)
+	doc.setChecks(checks)
+	// The checks were made: output that cannot be written is reported and
+	// exits 1, not 2 (usage).
+	if err := deploy.WriteChecks(r.out(), checks); err != nil {
+		return r.fail(exitInputErrors, "%v", err)
+	}
+	if r.format == diag.FormatGitHub {
+		if err := deploy.WriteCheckAnnotations(env.Stdout, checks); err != nil {
+			return r.fail(exitInputErrors, "%v", err)
+		}
+	}
+	if deploy.PreflightFailed(checks) {
+		return exitWith(exitInputErrors)
+	}
+	return nil
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/deploy"
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // statusCommand is `cicdgen status [FILE|DIR]`: every stack's state, the
@@ -25,37 +24,43 @@ func statusCommand(env *Env) *cli.Command {
 			"2 usage, 3 a stack could not be read or is in a failed state.",
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable), with the stacks they depend on"},
-			outputFormatFlag(),
+			diagFormatFlag(),
 			strictFlag(),
 			colorFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			op, err := loadOperation(c, env)
+			op, err := newOperation(c, env)
 			if err != nil {
 				return err
 			}
-			st, err := deploy.ReadStatus(c.Context, op.bundle, op.factory, deploy.StatusOptions{
-				Selection: deploy.Selection{Environments: c.StringSlice("env")},
-			})
-			if err != nil {
-				return usageError(c, env, "%v", err)
-			}
-			if op.json {
-				err = writeJSON(op.out, st)
-			} else {
-				err = deploy.WriteStatus(op.out, st)
-			}
-			if err != nil {
-				fmt.Fprintf(env.Stderr, "cicdgen status: %v\n", err)
-				return exitWith(exitInputErrors)
-			}
-			if c.Context.Err() != nil {
-				return exitWith(exitInterrupted)
-			}
-			if deploy.StatusFailed(st) {
-				return exitWith(exitDeployFail)
-			}
-			return nil
+			doc := &statusDocument{Stacks: []deploy.StackStatus{}, Environments: []deploy.EnvironmentStatus{}}
+			return op.r.conclude(doc, runStatus(c, op, doc))
 		},
 	}
+}
+
+// runStatus reads the state of the system and reports it in doc.
+func runStatus(c *cli.Context, op *operation, doc *statusDocument) error {
+	if err := op.load(c); err != nil {
+		return err
+	}
+	st, err := deploy.ReadStatus(c.Context, op.bundle, op.factory, deploy.StatusOptions{
+		Selection: deploy.Selection{Environments: c.StringSlice("env")},
+	})
+	if err != nil {
+		return op.r.fail(exitUsage, "%v", err)
+	}
+	doc.setStatus(st)
+	if op.r.format != diag.FormatJSON {
+		if err := deploy.WriteStatus(op.out, st); err != nil {
+			return op.r.fail(exitInputErrors, "%v", err)
+		}
+	}
+	if c.Context.Err() != nil {
+		return exitWith(exitInterrupted)
+	}
+	if deploy.StatusFailed(st) {
+		return exitWith(exitDeployFail)
+	}
+	return nil
 }

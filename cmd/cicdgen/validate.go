@@ -22,43 +22,48 @@ func validateCommand(env *Env) *cli.Command {
 			"every problem with its position, compiling in memory so that overrides and\n" +
 			"CloudFormation quotas are checked too. Placeholder values are warnings, errors\n" +
 			"under --strict. Exit status: 0 valid (warnings allowed), 1 errors, 2 usage.\n\n" +
-			"With --format json or sarif the report goes to stdout, as do github\n" +
-			"annotations; text goes to stderr.",
-		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), colorFlag()},
+			"Text diagnostics go to stderr and a FILE: valid line per valid file to\n" +
+			"stdout; --format json, sarif and github print to stdout.",
+		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), maxSizeFlag(), colorFlag()},
 		Action: func(c *cli.Context) error {
 			files, err := fileArgs(c, env, 0)
 			if err != nil {
 				return err
 			}
-			r, err := newReporter(c, env, "format")
+			r, err := newReporter(c, env, formatFlagName)
 			if err != nil {
 				return usageError(c, env, "%v", err)
 			}
-			var all diag.Diagnostics
-			var valid []string
-			for _, f := range files {
-				_, ds := compileSystem(env, r, f)
-				if !ds.HasErrors() {
-					valid = append(valid, f)
-				}
-				all = append(all, ds...)
-			}
-			out := env.Stderr
-			if r.machineReadable() {
-				out = env.Stdout
-			}
-			if err := r.print(out, all); err != nil {
-				return err
-			}
-			if r.format == diag.FormatText {
-				for _, f := range valid {
-					fmt.Fprintf(env.Stdout, "%s: valid\n", f)
-				}
-			}
-			if all.HasErrors() {
-				return exitWith(exitInputErrors)
-			}
-			return nil
+			doc := &validateDocument{Files: []fileVerdict{}}
+			return r.conclude(doc, runValidate(env, r, files, doc))
 		},
 	}
+}
+
+// runValidate checks files and reports each verdict in doc.
+func runValidate(env *Env, r *reporter, files []string, doc *validateDocument) error {
+	var all diag.Diagnostics
+	for _, f := range files {
+		_, ds := compileSystem(env, r, f)
+		name := f
+		if f == stdinName {
+			name = stdinDisplayName
+		}
+		doc.Files = append(doc.Files, fileVerdict{File: name, Valid: !ds.HasErrors()})
+		all = append(all, ds...)
+	}
+	if err := r.emit(all); err != nil {
+		return err
+	}
+	if r.format == diag.FormatText {
+		for _, v := range doc.Files {
+			if v.Valid {
+				fmt.Fprintf(env.Stdout, "%s: valid\n", v.File)
+			}
+		}
+	}
+	if all.HasErrors() {
+		return exitWith(exitInputErrors)
+	}
+	return nil
 }

@@ -40,6 +40,8 @@ type Server struct {
 	seq        int
 	throttle   int
 	throttled  int
+	throttleN  int            // ThrottleEach: throttles before each request is answered
+	throttles  map[string]int // ThrottleEach: throttles so far, by request
 	calls      []Call
 	stacks     map[scope]map[string]*stack // by name: live stacks
 	byID       map[string]*stack           // every stack ever, by id
@@ -93,19 +95,20 @@ func Start(t testing.TB) *Server {
 // New starts a fake on 127.0.0.1; Close stops it.
 func New() *Server {
 	s := &Server{
-		now:     time.Now,
-		stacks:  map[scope]map[string]*stack{},
-		byID:    map[string]*stack{},
-		exports: map[scope]map[string]string{},
-		fails:   map[string]string{},
-		delays:  map[string]time.Duration{},
-		objects: map[string][]byte{},
-		conns:   map[string]string{},
-		repos:   map[string]map[string]bool{},
-		secrets: map[string]bool{},
-		denied:  map[string]bool{},
-		latency: map[string]time.Duration{},
-		ops:     newOpsState(),
+		now:       time.Now,
+		stacks:    map[scope]map[string]*stack{},
+		byID:      map[string]*stack{},
+		exports:   map[scope]map[string]string{},
+		fails:     map[string]string{},
+		delays:    map[string]time.Duration{},
+		objects:   map[string][]byte{},
+		conns:     map[string]string{},
+		repos:     map[string]map[string]bool{},
+		secrets:   map[string]bool{},
+		denied:    map[string]bool{},
+		latency:   map[string]time.Duration{},
+		ops:       newOpsState(),
+		throttles: map[string]int{},
 
 		EventPageSize: 10, ChangePageSize: 10,
 	}
@@ -188,6 +191,26 @@ func (s *Server) Throttle(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.throttle = n
+}
+
+// ThrottleEach makes every request fail with a throttling error n times in a
+// row before it is answered: the same request sent again (a retry: same
+// service, action, account, region and body) is throttled until it has been
+// refused n times, then answered, and the count starts again. 0 turns it
+// off.
+func (s *Server) ThrottleEach(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.throttleN = n
+	s.throttles = map[string]int{}
+}
+
+// SetClock makes the fake read the time from now (stack timelines, event
+// times), so that tests with a virtual clock see stacks progress with it.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // Throttled returns how many requests were throttled.
@@ -366,6 +389,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if throttle {
 		s.throttle--
 		s.throttled++
+	}
+	if k := strings.Join([]string{req.service, action, req.account, req.region, r.URL.Path, string(body)}, "\x00"); s.throttleN > 0 && !throttle {
+		if s.throttles[k] < s.throttleN {
+			s.throttles[k]++
+			s.throttled++
+			throttle = true
+		} else {
+			delete(s.throttles, k)
+		}
 	}
 	latency := s.latency[action]
 	s.mu.Unlock()

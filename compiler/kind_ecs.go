@@ -1,0 +1,31 @@
+package compiler
+
+import (
+	"github.com/awslabs/goformation/v7/cloudformation"
+
+	"github.com/cicdgen/cicdgen/schema"
+)
+
+// ecsStack is the ecs-<env> stack (the environment's account and region):
+// the service the pipeline deploys; its builder is buildECS (ecs.go).
+type ecsStack struct{ envStack }
+
+func newECSStack(sys *schema.System, env *schema.Environment) stackKind {
+	return ecsStack{envStack{sys, env}}
+}
+
+func (s ecsStack) kind() string { return schema.KindECS(s.env.Name) }
+
+// dependsOn: the secrets stack of its environment, whose registry secret it
+// imports, and the pipeline stack, which holds the repository it pulls from.
+func (s ecsStack) dependsOn() []string {
+	return []string{schema.KindSecrets(s.env.Name), schema.KindPipeline}
+}
+
+// pipelineDeployed: the pipeline's deploy actions update the ecs stacks.
+func (s ecsStack) pipelineDeployed() bool { return true }
+
+func (s ecsStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+	t, params := buildECS(s.sys, s.env)
+	return t, params, nil
+}

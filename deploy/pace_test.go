@@ -1,0 +1,268 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go"
+
+	"github.com/cicdgen/cicdgen/internal/fakeaws"
+	"github.com/cicdgen/cicdgen/manifest"
+)
+
+// virtualClock is a clock whose sleeps take no time: each moves the clock
+// on by its duration. Shared by apply, its pacing and the fake, it lets a
+// test of minutes of waiting run in milliseconds.
+type virtualClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept []time.Duration
+}
+
+func newVirtualClock() *virtualClock {
+	return &virtualClock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *virtualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	c.slept = append(c.slept, d)
+	return nil
+}
+
+// virtualFactory is an AWS factory pointed at fake whose pacing runs on c,
+// with the default rate limit.
+func virtualFactory(t *testing.T, fake *fakeaws.Server, c *virtualClock, account, region string) *AWS {
+	t.Helper()
+	env := map[string]string{"CI": "true", "AWS_ENDPOINT_URL_S3": fake.URL}
+	opts := AWSOptions{Getenv: func(k string) string { return env[k] }, MaxBackoff: 20 * time.Millisecond, Now: c.Now, Sleep: c.Sleep}
+	cfg := aws.Config{
+		Region:       region,
+		Credentials:  credentials.NewStaticCredentialsProvider(fakeaws.AccessKey(account), "fake-secret", ""),
+		BaseEndpoint: aws.String(fake.URL),
+		Retryer:      newRetryer(opts.withDefaults()),
+	}
+	return newAWS(cfg, opts)
+}
+
+// Every call of an apply throttled six times in a row before it is
+// answered: the whole seed system is still created, each throttled call
+// retried patiently, with waits that differ (full jitter), none over the
+// cap.
+func TestApplySurvivesEveryCallThrottledSixTimes(t *testing.T) {
+	fake := fakeaws.Start(t)
+	c := newVirtualClock()
+	fake.SetClock(c.Now)
+	fake.ThrottleEach(6)
+	b, err := LoadDir("testdata/seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Concurrency: 4, Now: c.Now, Sleep: c.Sleep}
+	start := time.Now()
+	res, err := Apply(context.Background(), b, virtualFactory(t, fake, c, toolingID, "us-east-1"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed() || res.Interrupted {
+		t.Fatalf("apply failed: %+v", res.Stacks)
+	}
+	for _, s := range res.Stacks {
+		if s.Outcome != Created {
+			t.Errorf("%s: %s, want created", s.Stack, s.Outcome)
+		}
+	}
+	if fake.Throttled() < 6*len(b.Manifest.Stacks) {
+		t.Errorf("only %d calls throttled", fake.Throttled())
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("took %v of wall clock: the waits are not on the injected clock", took)
+	}
+	distinct := map[time.Duration]bool{}
+	for _, d := range c.slept {
+		if d > ThrottleMaxBackoff {
+			t.Errorf("a wait of %v, over the cap %v", d, ThrottleMaxBackoff)
+		}
+		distinct[d] = true
+	}
+	if len(distinct) < len(c.slept)/2 {
+		t.Errorf("%d distinct waits among %d: retries go in step", len(distinct), len(c.slept))
+	}
+}
+
+// One pacer per account and region: the calls of many stacks together stay
+// under its rate, whatever the concurrency.
+func TestPacerKeepsTheRate(t *testing.T) {
+	c := newVirtualClock()
+	p := newPacer(clock{now: c.Now, sleep: c.Sleep}, "us-east-1", 20, 40, 1)
+	const n = 1000
+	start := c.Now()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range n / 8 {
+				if _, err := paced(context.Background(), p, func(context.Context) (int, error) { return 0, nil }); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	took := c.Now().Sub(start)
+	// 40 at once, then 20 a second: (1000-40)/20 = 48 s at least. The
+	// virtual clock adds up concurrent waits, so only the floor is exact.
+	if took < 48*time.Second {
+		t.Errorf("%d calls in %v: over 20 a second", n, took)
+	}
+}
+
+// Throttling is retried with full-jitter backoff under the cap; it fails a
+// call only after ThrottleGiveUp of throttling in a row; other errors are
+// not retried; cancelling stops the waits.
+func TestPacedRetriesThrottlingOnly(t *testing.T) {
+	throttled := &smithy.GenericAPIError{Code: "Throttling", Message: "Rate exceeded"}
+	cases := map[string]struct {
+		errs      []error // the answers, in order; then success
+		cancel    bool
+		wantCalls int
+		wantErr   string
+	}{
+		"throttled six times, then answered": {errs: []error{throttled, throttled, throttled, throttled, throttled, throttled}, wantCalls: 7},
+		"a validation error is not retried": {errs: []error{&smithy.GenericAPIError{Code: "ValidationError", Message: "bad"}},
+			wantCalls: 1, wantErr: "ValidationError"},
+		"a quota error is not throttling":  {errs: []error{&smithy.GenericAPIError{Code: "LimitExceededException", Message: "too many stacks"}}, wantCalls: 1, wantErr: "LimitExceeded"},
+		"cancelled while waiting to retry": {errs: []error{throttled}, cancel: true, wantCalls: 1, wantErr: "context canceled"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := newVirtualClock()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			p := newPacer(clock{now: c.Now, sleep: c.Sleep}, "us-east-1", -1, 1, 7)
+			calls := 0
+			_, err := paced(ctx, p, func(context.Context) (int, error) {
+				calls++
+				if tc.cancel {
+					cancel()
+				}
+				if calls <= len(tc.errs) {
+					return 0, tc.errs[calls-1]
+				}
+				return 1, nil
+			})
+			if calls != tc.wantCalls {
+				t.Errorf("%d calls, want %d", calls, tc.wantCalls)
+			}
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("error %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+	t.Run("throttled without end fails after ThrottleGiveUp", func(t *testing.T) {
+		c := newVirtualClock()
+		p := newPacer(clock{now: c.Now, sleep: c.Sleep}, "us-east-1", -1, 1, 7)
+		_, err := paced(context.Background(), p, func(context.Context) (int, error) { return 0, throttled })
+		if err == nil || !strings.Contains(err.Error(), "throttled for 30m0s in a row") {
+			t.Errorf("error %v", err)
+		}
+		if c.Now().Sub(newVirtualClock().Now()) < ThrottleGiveUp {
+			t.Errorf("gave up after %v", c.Now().Sub(newVirtualClock().Now()))
+		}
+	})
+}
+
+// A paced call marked uninterruptible is not cancelled once sent.
+func TestUninterruptibleCallsAreNotCutOff(t *testing.T) {
+	c := newVirtualClock()
+	p := newPacer(clock{now: c.Now, sleep: c.Sleep}, "us-east-1", -1, 1, 7)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := paced(uninterruptible(ctx), p, func(callCtx context.Context) (int, error) {
+		cancel()
+		return 0, callCtx.Err()
+	})
+	if err != nil {
+		t.Errorf("the call saw its context cancelled: %v", err)
+	}
+}
+
+// Each class of AWS error gets the fix that fits it, naming the account's
+// role or profile, the action, or the endpoint.
+func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
+	withRole := manifest.Account{Key: "prod", ID: prodID, Role: "arn:aws:iam::" + prodID + ":role/Deploy"}
+	withProfile := manifest.Account{Key: "dev", ID: devID, Profile: "dev-admin"}
+	op := func(service, name string, err error) error {
+		return &smithy.OperationError{ServiceID: service, OperationName: name, Err: err}
+	}
+	refused := &smithy.OperationError{ServiceID: "CloudFormation", OperationName: "DescribeStacks",
+		Err: fmt.Errorf("request send failed: %w", &url.Error{Op: "Post", URL: "http://127.0.0.1:1/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}})}
+	noName := &smithy.OperationError{ServiceID: "STS", OperationName: "GetCallerIdentity",
+		Err: &url.Error{Op: "Post", URL: "https://sts.us-eest-1.amazonaws.com/", Err: &net.DNSError{Err: "no such host", Name: "sts.us-eest-1.amazonaws.com", IsNotFound: true}}}
+	cases := map[string]struct {
+		err  error
+		acct manifest.Account
+		env  map[string]string
+		want []string
+	}{
+		"access denied names the action and the role": {
+			err:  op("CloudFormation", "CreateChangeSet", &smithy.GenericAPIError{Code: "AccessDenied", Message: "User: x is not authorized to perform: cloudformation:CreateChangeSet"}),
+			acct: withRole, want: []string{"cloudformation:CreateChangeSet", "role arn:aws:iam::" + prodID + ":role/Deploy", "account prod (" + prodID + ")"},
+		},
+		"an expired token suggests the login of the account's profile": {
+			err:  op("CloudFormation", "DescribeStacks", &smithy.GenericAPIError{Code: "ExpiredToken", Message: "The security token included in the request is expired"}),
+			acct: withProfile, want: []string{"aws sso login --profile dev-admin"},
+		},
+		"an expired token of the caller suggests the login of AWS_PROFILE": {
+			err:  op("STS", "GetCallerIdentity", &smithy.GenericAPIError{Code: "ExpiredTokenException", Message: "expired"}),
+			env:  map[string]string{"AWS_PROFILE": "sso-main"},
+			want: []string{"aws sso login --profile sso-main"},
+		},
+		"an unknown key names the identity": {
+			err:  op("CloudFormation", "DescribeStacks", &smithy.GenericAPIError{Code: "InvalidClientTokenId", Message: "invalid"}),
+			acct: withProfile, want: []string{`profile "dev-admin"`, "AWS_ACCESS_KEY_ID"},
+		},
+		"a refused connection names the endpoint and the region": {
+			err: refused, acct: withRole, want: []string{"CloudFormation endpoint http://127.0.0.1:1 (region us-west-2) cannot be reached", "connection refused"},
+		},
+		"a name that does not resolve names the endpoint and the region": {
+			err: noName, want: []string{"STS endpoint https://sts.us-eest-1.amazonaws.com (region us-west-2) does not resolve (DNS)", `region name "us-west-2"`},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := explain(tc.err, tc.acct, "us-west-2", func(k string) string { return tc.env[k] }, "")
+			for _, w := range tc.want {
+				if !strings.Contains(got.Error(), w) {
+					t.Errorf("%q\nlacks %q", got, w)
+				}
+			}
+			if !errors.Is(got, tc.err) && !errors.As(got, new(*EndpointError)) {
+				t.Errorf("%v does not wrap its cause", got)
+			}
+		})
+	}
+	t.Run("a validation error is left as it is", func(t *testing.T) {
+		err := op("CloudFormation", "CreateChangeSet", &smithy.GenericAPIError{Code: "ValidationError", Message: "Template format error"})
+		if got := explain(err, withRole, "us-east-1", func(string) string { return "" }, ""); got != err {
+			t.Errorf("got %v", got)
+		}
+	})
+}

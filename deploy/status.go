@@ -177,12 +177,10 @@ func serviceURL(outputs map[string]string) string {
 	return ""
 }
 
-// pipelineName is the pipeline stack's PipelineName output, else the Name
-// its template gives the pipeline, else the stack's name.
+// pipelineName is the Name its template gives the pipeline when it is a
+// literal, else the pipeline stack's PipelineName output, else the stack's
+// name.
 func pipelineName(b *Bundle, s *manifest.Stack, outputs map[string]string) string {
-	if n := outputs["PipelineName"]; n != "" {
-		return n
-	}
 	var t struct {
 		Resources map[string]struct {
 			Type       string
@@ -193,6 +191,9 @@ func pipelineName(b *Bundle, s *manifest.Stack, outputs map[string]string) strin
 		if n, ok := t.Resources["Pipeline"].Properties.Name.(string); ok && n != "" {
 			return n
 		}
+	}
+	if n := outputs["PipelineName"]; n != "" {
+		return n
 	}
 	return s.Name
 }

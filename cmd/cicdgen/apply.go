@@ -161,6 +161,9 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 		report(writePlan(c, env, r, b, factory, opts.Selection, res, doc)) // diff.go
 	}
 	report(deploy.WriteSummary(out, res))
+	if !doc.DryRun && !res.Interrupted {
+		report(writeAccessPoints(c, b, factory, opts.Selection, out)) // status.go
+	}
 	if r.format == diag.FormatGitHub {
 		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}

@@ -8,13 +8,20 @@ import (
 
 func TestStatusAndDestroyEndToEnd(t *testing.T) {
 	fake, file := deployFixture(t)
-	if code, stdout, stderr := runCLI(t, "apply", file, "--poll-interval", "5ms"); code != 0 {
+	code, stdout, stderr := runCLI(t, "apply", file, "--poll-interval", "5ms")
+	if code != 0 {
 		t.Fatalf("apply exited %d\n%s\n%s", code, stdout, stderr)
+	}
+	// apply ends with the service URLs and the pipeline's console URL.
+	for _, want := range []string{"\ndev: http", "\nprod: http", "\npipeline shop-pipeline-x: https://us-east-1.console.aws.amazon.com/codesuite/codepipeline/pipelines/shop-pipeline-x/view"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("apply's output has no %q:\n%s", want, stdout)
+		}
 	}
 
 	// status --format json: one document, every stack with its state, each
 	// environment's service URL.
-	code, stdout, stderr := runCLI(t, "status", file, "--format", "json")
+	code, stdout, stderr = runCLI(t, "status", file, "--format", "json")
 	if code != 0 {
 		t.Fatalf("status exited %d\n%s\n%s", code, stdout, stderr)
 	}

@@ -103,6 +103,13 @@ func (s *Server) PutParameter(account, region, name, value string) {
 	s.ops.params[account+"/"+region+"/"+name] = value
 }
 
+// DeleteParameter deletes an SSM parameter.
+func (s *Server) DeleteParameter(account, region, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.ops.params, account+"/"+region+"/"+name)
+}
+
 // SetPipelineState sets what GetPipelineState returns for the pipeline name.
 func (s *Server) SetPipelineState(account, region, name string, stages []StageState) {
 	s.mu.Lock()

@@ -27,6 +27,7 @@ type opsState struct {
 	deleteFail map[string]string          // stack/logicalID -> reason DeleteStack fails it with
 	orphans    map[string][]string        // stack -> logical ids retained by RetainResources
 	replace    map[string]bool            // stack/logicalID -> a Modify of it replaces it
+	taken      map[string]string          // account/region/physical id -> the stack that left it behind
 	versionSeq int
 }
 
@@ -34,6 +35,7 @@ func newOpsState() *opsState {
 	return &opsState{
 		versions: map[string][]objectVersion{}, params: map[string]string{}, pipelines: map[string][]StageState{},
 		deleteFail: map[string]string{}, orphans: map[string][]string{}, replace: map[string]bool{},
+		taken: map[string]string{},
 	}
 }
 
@@ -647,4 +649,42 @@ func jsonText(v any, present bool) string {
 	}
 	data, _ := json.Marshal(v)
 	return string(data)
+}
+
+// --- resources a failed create leaves behind ---
+
+// failureOf returns why creating or updating the resource of change c of a
+// change set of st fails: FailResource's reason, or, for a resource to
+// create, a resource of the same physical id that the rollback of an
+// earlier failed create retained (its DeletionPolicy was Retain; AWS
+// deletes RetainExceptOnCreate resources on such a rollback). The caller
+// holds mu.
+func (s *Server) failureOf(st *stack, cs *changeSet, c change) (string, bool) {
+	if r, ok := s.fails[st.name+"/"+c.LogicalID]; ok {
+		return r, true
+	}
+	if c.Action != "Add" {
+		return "", false
+	}
+	physical := cs.resources[c.LogicalID].Physical
+	if from, ok := s.ops.taken[st.scope.account+"/"+st.scope.region+"/"+physical]; ok {
+		return fmt.Sprintf("Resource handler returned message: \"%s already exists (retained by the rollback of %s)\"", physical, from), true
+	}
+	return "", false
+}
+
+// keepRetained records the resources of a failed create that its rollback
+// keeps: those created whose DeletionPolicy is Retain. The caller holds mu.
+func (s *Server) keepRetained(st *stack, cs *changeSet, created []change) {
+	var t struct {
+		Resources map[string]struct{ DeletionPolicy string }
+	}
+	if json.Unmarshal([]byte(cs.body), &t) != nil {
+		return
+	}
+	for _, c := range created {
+		if t.Resources[c.LogicalID].DeletionPolicy == "Retain" {
+			s.ops.taken[st.scope.account+"/"+st.scope.region+"/"+cs.resources[c.LogicalID].Physical] = st.name
+		}
+	}
 }

@@ -195,6 +195,50 @@ func missing(want, have []string) []string {
 	return out
 }
 
+// notCovered returns the elements of want that no element of have
+// matches, as IAM matches: * and ? are wildcards, actions compare without
+// case. An action kms:Decrypt where kms:* was is no widening.
+func notCovered(want, have []string) []string {
+	var out []string
+	for _, w := range want {
+		if !slices.ContainsFunc(have, func(h string) bool { return wildcardMatch(strings.ToLower(h), strings.ToLower(w)) }) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// wildcardMatch reports whether s matches pattern, in which * matches any
+// run of characters and ? any one.
+func wildcardMatch(pattern, s string) bool {
+	if !strings.ContainsAny(pattern, "*?") {
+		return pattern == s
+	}
+	p, t := []rune(pattern), []rune(s)
+	// Classic two-pointer glob matching with backtracking on *.
+	pi, ti, star, mark := 0, 0, -1, 0
+	for ti < len(t) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == t[ti]):
+			pi++
+			ti++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, ti
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			ti = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}
+
 // SecurityChanges compares the policies of a stack's deployed template
 // (nil for a stack not deployed) with those of its built template.
 func SecurityChanges(stack string, deployed, built any) []SecurityChange {
@@ -273,7 +317,7 @@ func compareStatements(base SecurityChange, olds, news []statement) []SecurityCh
 			out = append(out, c)
 			continue
 		}
-		c.Principals, c.Actions, c.Resources = missing(n.principals, o.principals), missing(n.actions, o.actions), missing(n.resources, o.resources)
+		c.Principals, c.Actions, c.Resources = notCovered(n.principals, o.principals), notCovered(n.actions, o.actions), notCovered(n.resources, o.resources)
 		c.Conditions = missing(o.conds, n.conds)
 		if o.notAction != n.notAction || o.notResource != n.notResource || o.notPrincipal != n.notPrincipal {
 			c.Principals, c.Actions, c.Resources = n.principals, n.actions, n.resources

@@ -207,6 +207,48 @@ func RolesVersionsFrom(b *Bundle) []RolesRef {
 	return out
 }
 
+// SecretsWithoutValue returns the secrets the templates of b create without
+// a value (an AWS::SecretsManager::Secret with a literal Name and neither
+// SecretString nor GenerateSecretString): the docker-credentials secret of
+// the tooling secrets stack and the managed secrets of each secrets-<env>
+// stack, which someone must give a value before the pipeline runs.
+func SecretsWithoutValue(b *Bundle) []SecretRef {
+	var out []SecretRef
+	for _, s := range b.Manifest.Stacks {
+		resources := templateResourceMap(mustDecode(b.Templates[s.Name]))
+		for _, id := range slices.Sorted(maps.Keys(resources)) {
+			r := resources[id]
+			name, _ := r.props["Name"].(string)
+			_, hasValue := r.props["SecretString"]
+			_, generated := r.props["GenerateSecretString"]
+			if r.typ != "AWS::SecretsManager::Secret" || name == "" || hasValue || generated {
+				continue
+			}
+			purpose := fmt.Sprintf("%s (stack %s)", id, s.Name)
+			switch {
+			case strings.Contains(name, "docker-credentials"):
+				purpose = "the build's Docker Hub login (build.registry_credentials)"
+			case s.Environment != "":
+				purpose = fmt.Sprintf("the service's %s in %s", name[strings.LastIndex(name, "/")+1:], s.Environment)
+			}
+			out = append(out, SecretRef{Account: s.Account, Region: s.Region, Name: name, Purpose: purpose})
+		}
+	}
+	return out
+}
+
+// AddSecrets adds to in the secrets of refs it does not have yet (by
+// account, region and name).
+func (in *PreflightInput) AddSecrets(refs []SecretRef) {
+	for _, r := range refs {
+		if !slices.ContainsFunc(in.Secrets, func(s SecretRef) bool {
+			return s.Account.ID == r.Account.ID && s.Region == r.Region && s.Name == r.Name
+		}) {
+			in.Secrets = append(in.Secrets, r)
+		}
+	}
+}
+
 // mustDecode decodes a template, or returns nil.
 func mustDecode(body []byte) any {
 	v, err := decodeTemplate(body)

@@ -189,3 +189,30 @@ func TestRolesVersionsFromTheBuild(t *testing.T) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 }
+
+func TestSecretsWithoutValueFromTheBuild(t *testing.T) {
+	tooling := manifest.Account{Key: "tooling", ID: toolingID}
+	dev := manifest.Account{Key: "dev", ID: devID, Profile: "dev"}
+	b := &Bundle{
+		Manifest: manifest.Manifest{Stacks: []manifest.Stack{
+			{Name: "shop-secrets-x", Kind: "secrets", Account: tooling, Region: "us-east-1"},
+			{Name: "shop-secrets-dev-x", Kind: "secrets-dev", Environment: "dev", Account: dev, Region: "eu-west-1"},
+		}},
+		Templates: map[string][]byte{
+			"shop-secrets-x": []byte(`{"Resources": {"DockerCredentials": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "shop-docker-credentials-x"}}}}`),
+			"shop-secrets-dev-x": []byte(`{"Resources": {
+				"ApiKey": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "shop/dev/x/API_KEY"}},
+				"Generated": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "shop/dev/x/TOKEN", "GenerateSecretString": {}}},
+				"Given": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "shop/dev/x/FIXED", "SecretString": "x"}}}}`),
+		},
+	}
+	in := PreflightInput{Secrets: []SecretRef{{Account: dev, Region: "eu-west-1", Name: "shop/dev/x/API_KEY", Purpose: "from the model"}}}
+	in.AddSecrets(SecretsWithoutValue(b))
+	want := []SecretRef{
+		{Account: dev, Region: "eu-west-1", Name: "shop/dev/x/API_KEY", Purpose: "from the model"},
+		{Account: tooling, Region: "us-east-1", Name: "shop-docker-credentials-x", Purpose: "the build's Docker Hub login (build.registry_credentials)"},
+	}
+	if len(in.Secrets) != len(want) || in.Secrets[0] != want[0] || in.Secrets[1] != want[1] {
+		t.Errorf("got %+v\nwant %+v", in.Secrets, want)
+	}
+}

@@ -63,7 +63,10 @@ func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *prefl
 		return r.fail(exitInputErrors, "%v", err)
 	}
 	in := deploy.PreflightFor(sys, placeholders)
-	in.Roles = rolesVersions(sys)
+	if b := buildInMemory(sys); b != nil {
+		in.Roles = deploy.RolesVersionsFrom(b)
+		in.AddSecrets(deploy.SecretsWithoutValue(b))
+	}
 	checks := deploy.Preflight(c.Context, in, factory)
 	doc.setChecks(checks)
 	// The checks were made: output that cannot be written is reported and
@@ -82,10 +85,10 @@ func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *prefl
 	return nil
 }
 
-// rolesVersions returns the version each roles stack of the system's build
-// writes, which preflight compares with the deployed one; none when the
-// system does not compile (validate and build report why).
-func rolesVersions(sys *schema.System) []deploy.RolesRef {
+// buildInMemory compiles the system for the checks that read its
+// templates (the roles' versions, the secrets created without a value);
+// nil when it does not compile (validate and build report why).
+func buildInMemory(sys *schema.System) *deploy.Bundle {
 	a, ds := compiler.Compile(sys)
 	if ds.HasErrors() {
 		return nil
@@ -98,5 +101,5 @@ func rolesVersions(sys *schema.System) []deploy.RolesRef {
 	if err != nil {
 		return nil
 	}
-	return deploy.RolesVersionsFrom(b)
+	return b
 }

@@ -8,14 +8,10 @@ import (
 	"text/tabwriter"
 )
 
-// PlanVersion is the version of diff's JSON document (Plan).
-const PlanVersion = 1
-
 // Plan is what diff shows: each stack's changes and the review of what
 // they would do.
 type Plan struct {
-	Version int           `json:"version"`
-	Stacks  []StackResult `json:"stacks"` // in dependency order
+	Stacks []StackResult `json:"stacks"` // in dependency order
 	// Security lists the IAM statements, trust and resource policies that
 	// change; Widens marks the ones apply asks approval for.
 	Security []SecurityChange `json:"security"`
@@ -32,7 +28,7 @@ type Plan struct {
 // NewPlan puts a dry run's result and its review together; rv may be nil
 // (reviewErr then says why).
 func NewPlan(res *Result, rv *Review, reviewErr error) *Plan {
-	p := &Plan{Version: PlanVersion, Stacks: res.Stacks, Security: []SecurityChange{}, Protected: []string{}, Traffic: []TrafficChange{},
+	p := &Plan{Stacks: res.Stacks, Security: []SecurityChange{}, Protected: []string{}, Traffic: []TrafficChange{},
 		Interrupted: res.Interrupted}
 	if p.Stacks == nil {
 		p.Stacks = []StackResult{}

@@ -111,3 +111,26 @@ func TestStatusAndDestroyEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+func TestDestroyAsksForTheSystemsNameOnATerminal(t *testing.T) {
+	fake, file := deployFixture(t)
+	if code, stdout, stderr := runCLI(t, "apply", file, "--poll-interval", "5ms", "--env", "dev"); code != 0 {
+		t.Fatalf("apply exited %d\n%s\n%s", code, stdout, stderr)
+	}
+	terminal := func(answer string) Env { return Env{StdinIsTerminal: true, Stdin: strings.NewReader(answer)} }
+	code, stdout, stderr := runCLIWith(t, terminal("yes\n"), "destroy", file, "--env", "dev", "--poll-interval", "5ms")
+	if code != exitUsage || !strings.Contains(stdout, "Type the system's name (shop) to delete 2 stacks: ") || !strings.Contains(stderr, "not confirmed") {
+		t.Fatalf("a wrong name: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, ok := fake.Stack("310987654321", "us-east-1", "shop-ecs-dev-x"); !ok {
+		t.Fatal("a wrong name deleted ecs-dev")
+	}
+	code, stdout, stderr = runCLIWith(t, terminal("shop\n"), "destroy", file, "--env", "dev", "--poll-interval", "5ms")
+	if code != 0 {
+		t.Fatalf("the right name: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// roles-dev stays: the pipeline, which stays, uses it.
+	if left := fake.Stacks("310987654321", "us-east-1"); len(left) != 1 || left[0] != "shop-roles-dev-x" {
+		t.Errorf("dev stacks left: %v", left)
+	}
+}

@@ -203,11 +203,12 @@ func ReadReview(ctx context.Context, b *Bundle, f ClientFactory, sel Selection, 
 			var deployed any
 			cl, err := f.Clients(ctx, s.Account, s.Region)
 			if err == nil {
-				deployed, err = deployedTemplate(ctx, cl.CloudFormation, n)
+				deployed, err = deployedTemplate(ctx, cl.CloudFormation, n, false)
 				if err != nil && ctx.Err() == nil {
-					// Not deployed, or a template that cannot be read:
-					// compared with nothing, every policy counts as new
-					// (asked about, never waved through).
+					// Not deployed, or a template that cannot be read (a
+					// stack that never completed, an endpoint without
+					// GetTemplate): compared with nothing, every policy
+					// counts as new (asked about, never waved through).
 					deployed, err = nil, nil
 				}
 			}

@@ -3,7 +3,7 @@
 GO ?= go
 BIN ?= bin/cicdgen
 
-.PHONY: all build test bench bench-process bench-cdk fuzz lint guard docs cfn-lint dist
+.PHONY: all build test bench bench-process bench-cdk fuzz lint guard docs cfn-lint dist moto-test
 
 all: lint test build
 
@@ -20,13 +20,19 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	$(MAKE) --no-print-directory bench-process
 
-## bench-process: median wall and CPU time and peak RSS of --version and of a seed build (30 runs each)
+## bench-process: wall and CPU time and peak RSS of --version and a seed build (30 runs), and of 50/100/200 environments
 bench-process:
 	@mkdir -p .cache/bench
 	$(GO) build -o .cache/bench/cicdgen ./cmd/cicdgen
+	$(GO) build -o .cache/bench/startbench ./scripts/startbench
+	for n in 50 100 200; do bash scripts/scale-system.sh $$n > .cache/bench/scale-$$n.yaml; done
 	@uptime
-	$(GO) run ./scripts/startbench -n 30 -- .cache/bench/cicdgen --version --- \
+	.cache/bench/startbench -n 30 -- .cache/bench/cicdgen --version --- \
 		.cache/bench/cicdgen build examples/seed/system.yaml -o .cache/bench/out
+	.cache/bench/startbench -n 5 -- \
+		.cache/bench/cicdgen build .cache/bench/scale-50.yaml -o .cache/bench/out-50 --- \
+		.cache/bench/cicdgen build .cache/bench/scale-100.yaml -o .cache/bench/out-100 --- \
+		.cache/bench/cicdgen build .cache/bench/scale-200.yaml -o .cache/bench/out-200
 
 ## bench-cdk: cicdgen build vs cdk synth of the same system, side by side (needs Node.js and npm)
 bench-cdk:
@@ -58,6 +64,10 @@ cfn-lint:
 ## docs: regenerate docs/stacks.md from the builders' logical-id tables
 docs:
 	$(GO) test ./compiler -run TestStacksDoc -update
+
+## moto-test: apply and diff against moto_server (must be on PATH), an independent fake of AWS
+moto-test:
+	CICDGEN_MOTO=1 bash scripts/moto-test.sh
 
 ## dist: release archives for linux, darwin and windows (amd64, arm64) and SHA256SUMS into dist/; VERSION=v1.2.3 stamps the version (default: HEAD's tag, else devel+COMMIT)
 dist:

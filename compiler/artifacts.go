@@ -23,22 +23,39 @@ import (
 //	AccessLogBucket       AWS::S3::Bucket      server access logs of the artifact bucket,
 //	                                           <name>-s3-logs-<tooling account>-<region>-<suffix>, SSE-S3
 //	AccessLogBucketPolicy AWS::S3::BucketPolicy TLS only; S3 log delivery for the artifact bucket
+//	AppRepository         AWS::ECR::Repository  Names.AppRepo() in this region: the build pushes each
+//	                                            image here too, the region's environments pull from it
 //
 // Outputs (no exports: the pipeline stack is in another region and receives
 // the key ARN as its ArtifactKeyArn<Region> parameter, the bucket by name):
 //
 //	ArtifactBucketName    the bucket's name
 //	ArtifactKeyArn        the key's ARN
+//	AppRepositoryUri      the application repository's URI
+//
+// A push per region rather than ECR replication: replication is configured
+// by AWS::ECR::ReplicationConfiguration, one per registry (account and
+// region), which every system of the tooling account would own and
+// overwrite in turn; a repository per region belongs to this system alone.
 //
 // The stack has no parameters.
 
 // buildArtifacts returns the template of the artifacts-<region> stack.
-func buildArtifacts(sys *schema.System, region string) (*cloudformation.Template, map[string]Parameter) {
+func buildArtifacts(sys *schema.System, region string) (*cloudformation.Template, map[string]Parameter, error) {
 	t := cloudformation.NewTemplate()
 	t.Description = fmt.Sprintf("cicdgen %s: artifact store of pipeline %s in %s",
 		sys.Name, schema.NamesOf(sys).Pipeline(), region)
 	// Only the pipeline role reaches support regions; CodeBuild runs at home.
 	addArtifactStore(t, sys, region, []string{toolingPipelineRoleARN(sys)})
 	addAccessLogBucket(t, sys, region, []string{schema.NamesOf(sys).ArtifactBucket(region)})
-	return t, map[string]Parameter{}
+	repo, err := toolingAppRepository(sys, region)
+	if err != nil {
+		return nil, nil, err
+	}
+	t.Resources[pipeAppRepoID] = repo
+	t.Outputs[toolingOutputAppRepositoryURI] = cloudformation.Output{
+		Description: cloudformation.String("URI of the application image repository in " + region),
+		Value:       cloudformation.GetAtt(pipeAppRepoID, "RepositoryUri"),
+	}
+	return t, map[string]Parameter{}, nil
 }

@@ -63,7 +63,10 @@ func TestBuildArtifactsGrantsTheRegionsEnvironments(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			sys := toolingLoad(t, tc.spec)
-			tmpl, params := buildArtifacts(sys, tc.region)
+			tmpl, params, err := buildArtifacts(sys, tc.region)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if len(params) != 0 {
 				t.Errorf("parameters = %v, want none", params)
 			}
@@ -149,7 +152,7 @@ func TestBuildArtifactsPolicySizes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			policies := func(spec toolingSpec) (key, bucket, repo string, statements int) {
 				sys := toolingLoad(t, spec)
-				doc := toolingDoc(t, toolingPipelineTemplate(sys))
+				doc := toolingDoc(t, toolingPipelineTemplate(t, sys))
 				key = toolingJSON(t, toolingAt(t, doc, "Resources", "ArtifactKey", "Properties", "KeyPolicy"))
 				bp := toolingAt(t, doc, "Resources", "ArtifactBucketPolicy", "Properties", "PolicyDocument")
 				bucket = toolingJSON(t, bp)
@@ -173,12 +176,12 @@ func TestBuildArtifactsPolicySizes(t *testing.T) {
 	}
 }
 
-// toolingPipelineTemplate returns the pipeline template of sys. Its many
-// callers pass no testing.T: a builder error fails the test by panicking.
-func toolingPipelineTemplate(sys *schema.System) *cloudformation.Template {
+// toolingPipelineTemplate returns the pipeline template of sys.
+func toolingPipelineTemplate(t testing.TB, sys *schema.System) *cloudformation.Template {
+	t.Helper()
 	tmpl, _, err := buildPipeline(sys)
 	if err != nil {
-		panic(err)
+		t.Fatalf("build the pipeline of %s: %v", sys.Name, err)
 	}
 	return tmpl
 }
@@ -202,8 +205,11 @@ func toolingStoreStacks(t *testing.T) map[string]toolingStoreStack {
 		if org != "" {
 			with = "with an organization"
 		}
-		out["the pipeline stack "+with] = toolingStoreStack{sys, sys.Region, toolingPipelineTemplate(sys)}
-		art, _ := buildArtifacts(sys, "eu-west-1")
+		out["the pipeline stack "+with] = toolingStoreStack{sys, sys.Region, toolingPipelineTemplate(t, sys)}
+		art, _, err := buildArtifacts(sys, "eu-west-1")
+		if err != nil {
+			t.Fatal(err)
+		}
 		out["the eu-west-1 artifacts stack "+with] = toolingStoreStack{sys, "eu-west-1", art}
 	}
 	return out
@@ -358,7 +364,7 @@ func TestToolingAccessLogsOutliveLongKeptArtifacts(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			spec := toolingThreeEnvs()
 			spec.Extra = fmt.Sprintf("artifacts:\n  retention_days: %d\n", tc.retention)
-			doc := toolingDoc(t, toolingPipelineTemplate(toolingLoad(t, spec)))
+			doc := toolingDoc(t, toolingPipelineTemplate(t, toolingLoad(t, spec)))
 			if got := toolingAt(t, doc, "Resources", "AccessLogBucket", "Properties", "LifecycleConfiguration", "Rules", 0, "ExpirationInDays"); !toolingEqual(t, got, tc.want) {
 				t.Errorf("log expiry = %v days, want %v", got, tc.want)
 			}

@@ -141,7 +141,7 @@ func compileStack(sys *schema.System, s *Stack, k stackKind) (diag.Diagnostics, 
 	if len(sys.Overrides[s.Kind]) > 0 {
 		// Quotas that only the overrides break point at the overrides.
 		if b, err := canonicalJSON(doc); err == nil {
-			before.size = len(b)
+			before.size = wireSize(b)
 		}
 	}
 	doc, ods := applyOverrides(sys, s.Kind, doc)
@@ -155,7 +155,9 @@ func compileStack(sys *schema.System, s *Stack, k stackKind) (diag.Diagnostics, 
 			"stack %s: %v", s.Name, err)), false
 	}
 	s.Body = body
-	return append(ds, checkQuotas(sys, s, env, doc, before, len(body))...), true
+	// The size CloudFormation counts is that of the body apply sends
+	// (manifest.WireBody: the JSON without indentation).
+	return append(ds, checkQuotas(sys, s, env, doc, before, wireSize(body))...), true
 }
 
 // stackTags returns the tags of a stack: system.yaml's tags plus the

@@ -146,15 +146,15 @@ func TestCompileOrdersStacksAndSetsWhereTheyGo(t *testing.T) {
 		protect                          bool
 	}
 	want := []where{
-		{"unit-pipeline-t", "pipeline", "", "tooling", "us-east-1", []string{"unit-artifacts-eu-west-1-t", "unit-roles-dev-t", "unit-roles-euprod-t"}, false},
+		{"unit-pipeline-t", "pipeline", "", "tooling", "us-east-1", []string{"unit-artifacts-eu-west-1-t", "unit-ecs-dev-t", "unit-ecs-euprod-t", "unit-roles-dev-t", "unit-roles-euprod-t", "unit-secrets-dev-t", "unit-secrets-euprod-t"}, false},
 		{"unit-monitoring-t", "monitoring", "", "tooling", "us-east-1", []string{"unit-pipeline-t"}, false},
 		{"unit-artifacts-eu-west-1-t", "artifacts-eu-west-1", "", "tooling", "eu-west-1", []string{}, false},
 		{"unit-roles-dev-t", "roles-dev", "dev", "dev", "us-east-1", []string{}, false},
 		{"unit-secrets-dev-t", "secrets-dev", "dev", "dev", "us-east-1", []string{}, false},
-		{"unit-ecs-dev-t", "ecs-dev", "dev", "dev", "us-east-1", []string{"unit-pipeline-t", "unit-secrets-dev-t"}, false},
+		{"unit-ecs-dev-t", "ecs-dev", "dev", "dev", "us-east-1", []string{"unit-secrets-dev-t"}, false},
 		{"unit-roles-euprod-t", "roles-euprod", "euprod", "prod", "eu-west-1", []string{}, true},
 		{"unit-secrets-euprod-t", "secrets-euprod", "euprod", "prod", "eu-west-1", []string{}, true},
-		{"unit-ecs-euprod-t", "ecs-euprod", "euprod", "prod", "eu-west-1", []string{"unit-pipeline-t", "unit-secrets-euprod-t"}, true},
+		{"unit-ecs-euprod-t", "ecs-euprod", "euprod", "prod", "eu-west-1", []string{"unit-secrets-euprod-t"}, true},
 	}
 	if len(a.Stacks) != len(want) {
 		t.Fatalf("got %d stacks, want %d", len(a.Stacks), len(want))

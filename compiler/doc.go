@@ -1,13 +1,12 @@
 // Package compiler turns a loaded system (schema.System) into the
 // CloudFormation stacks of SPEC.md and writes them out.
 //
-// Start with Compile. Every stack is a value of a type per stack kind
-// (kind_pipeline.go, kind_monitoring.go, kind_artifacts.go, kind_roles.go,
-// kind_secrets.go, kind_ecs.go), which implements stackKind (kind.go): its
-// kind, environment and region, the kinds it depends on, and its template
-// and parameters from the kind's builder (pipeline.go, monitoring.go,
-// artifacts.go, roles.go, secrets.go, ecs.go — each file's doc comment
-// lists the logical ids it creates, which overrides address). A new kind is
+// Start with Compile. Every stack is a value of a type per stack kind, one
+// file each (kind_pipeline.go, kind_ecs.go, ...), which implements stackKind
+// (kind.go): its kind, environment and region, the kinds it depends on, and
+// its template and parameters from the kind's builder (pipeline.go,
+// ecs.go, ... — each builder file's doc comment lists the logical ids it
+// creates, which overrides address). A new kind is
 // one file plus one line in toolingKinds or environmentKinds. For every
 // stack Compile sets its account, region, tags, dependencies and
 // termination protection, adds DeletionPolicy Delete where a builder set

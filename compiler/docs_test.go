@@ -14,6 +14,7 @@ import (
 var stackDocs = []struct{ file, heading string }{
 	{"pipeline.go", "`<name>-pipeline-<suffix>` — tooling account, home region"},
 	{"monitoring.go", "`<name>-monitoring-<suffix>` — tooling account, home region"},
+	{"tooling_secrets.go", "`<name>-secrets-<suffix>` — tooling account, home region, with `build.registry_credentials`"},
 	{"artifacts.go", "`<name>-artifacts-<region>-<suffix>` — tooling account, each other region an environment uses"},
 	{"roles.go", "`<name>-roles-<env>-<suffix>` — environment account and region"},
 	{"secrets.go", "`<name>-secrets-<env>-<suffix>` — environment account and region"},

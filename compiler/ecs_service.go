@@ -182,7 +182,7 @@ func (b *ecsBuilder) taskExecutionPolicy() *PolicyDocument {
 			"ecr:BatchCheckLayerAvailability",
 			"ecr:BatchGetImage",
 			"ecr:GetDownloadUrlForLayer",
-		}, fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", b.sys.Region, b.tooling, b.names.AppRepo())),
+		}, pipeECRRepoARN(b.sys, b.env.Region, b.names.AppRepo())), // the environment's own region's repository
 		Allow("WriteLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 			b.arn("logs", "log-group:"+b.names.ServiceLogGroup(env)+":*")),
 	}

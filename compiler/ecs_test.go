@@ -733,12 +733,12 @@ func TestBuildECSLogEncryption(t *testing.T) {
 		"with flow logs both log groups are encrypted with the stack's key": {
 			network:    "  flow_logs: true\n",
 			wantGroups: []string{"ServiceLogGroup", "FlowLogGroup"},
-			wantKeyArn: `["arn:aws:logs:us-east-1:310987654321:log-group:/ecs/shop/dev/dev","arn:aws:logs:us-east-1:310987654321:log-group:/vpc/shop/dev/dev"]`,
+			wantKeyArn: `["arn:aws:logs:us-east-1:310987654321:log-group:shop-ecs-dev-dev","arn:aws:logs:us-east-1:310987654321:log-group:shop-flow-logs-dev-dev"]`,
 		},
 		"without flow logs the key serves the service's log group alone": {
 			network:    "  flow_logs: false\n",
 			wantGroups: []string{"ServiceLogGroup"},
-			wantKeyArn: `"arn:aws:logs:us-east-1:310987654321:log-group:/ecs/shop/dev/dev"`,
+			wantKeyArn: `"arn:aws:logs:us-east-1:310987654321:log-group:shop-ecs-dev-dev"`,
 		},
 	}
 	for name, tc := range tests {

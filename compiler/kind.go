@@ -43,6 +43,7 @@ func toolingKinds() []func(sys *schema.System) []stackKind {
 	return []func(sys *schema.System) []stackKind{
 		pipelineStacks,
 		monitoringStacks,
+		toolingSecretsStacks,
 		artifactsStacks,
 	}
 }

@@ -28,6 +28,5 @@ func (s artifactsStack) kind() string   { return schema.KindArtifacts(s.supportR
 func (s artifactsStack) region() string { return s.supportRegion }
 
 func (s artifactsStack) template() (*cloudformation.Template, map[string]Parameter, error) {
-	t, params := buildArtifacts(s.sys, s.supportRegion)
-	return t, params, nil
+	return buildArtifacts(s.sys, s.supportRegion)
 }

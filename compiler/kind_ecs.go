@@ -17,9 +17,11 @@ func newECSStack(sys *schema.System, env *schema.Environment) stackKind {
 func (s ecsStack) kind() string { return schema.KindECS(s.env.Name) }
 
 // dependsOn: the secrets stack of its environment, whose registry secret it
-// imports, and the pipeline stack, which holds the repository it pulls from.
+// imports. Not the pipeline stack: the pipeline follows the ecs stacks (see
+// pipelineStack.dependsOn); the ecs stack names the repository it pulls
+// from by its ARN and runs no image until the pipeline deploys one.
 func (s ecsStack) dependsOn() []string {
-	return []string{schema.KindSecrets(s.env.Name), schema.KindPipeline}
+	return []string{schema.KindSecrets(s.env.Name)}
 }
 
 // pipelineDeployed: the pipeline's deploy actions update the ecs stacks.

@@ -18,15 +18,26 @@ func pipelineStacks(sys *schema.System) []stackKind {
 func (s pipelineStack) kind() string { return schema.KindPipeline }
 
 // dependsOn: every artifacts-<region> stack (its artifact stores and the
-// ArtifactKeyArn<Region> parameters) and every roles-<env> stack (the deploy
-// and execution roles its actions assume must exist before it runs).
+// ArtifactKeyArn<Region> parameters), the tooling secrets stack (the builds
+// read the docker credentials), and every environment's roles, secrets and
+// ecs stacks. CodePipeline starts an execution as soon as the pipeline is
+// created; created last, the pipeline's first execution finds every stack
+// its deploy actions update, and the roles they assume, in place.
 func (s pipelineStack) dependsOn() []string {
 	var kinds []string
 	for _, r := range schema.NamesOf(s.sys).SupportRegions() {
 		kinds = append(kinds, schema.KindArtifacts(r))
 	}
-	for _, e := range s.sys.Environments {
-		kinds = append(kinds, schema.KindRoles(e.Name))
+	if s.sys.Build.RegistryCredentials {
+		kinds = append(kinds, schema.KindToolingSecrets)
+	}
+	// Every stack of every environment, as environmentKinds makes them.
+	for i := range s.sys.Environments {
+		for _, newStack := range environmentKinds() {
+			if k := newStack(s.sys, &s.sys.Environments[i]); k != nil {
+				kinds = append(kinds, k.kind())
+			}
+		}
 	}
 	return kinds
 }

@@ -16,6 +16,10 @@ func newSecretsStack(sys *schema.System, env *schema.Environment) stackKind {
 
 func (s secretsStack) kind() string { return schema.KindSecrets(s.env.Name) }
 
+// pipelineDeployed: the pipeline deploys the secrets stack of an
+// environment with managed secrets, before its ecs stack.
+func (s secretsStack) pipelineDeployed() bool { return schema.PipelineDeploysSecrets(s.env) }
+
 func (s secretsStack) template() (*cloudformation.Template, map[string]Parameter, error) {
 	t, params := buildSecrets(s.sys, s.env)
 	return t, params, nil

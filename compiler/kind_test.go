@@ -78,12 +78,25 @@ func TestCompileReportsABuilderError(t *testing.T) {
 }
 
 func TestPipeParameterOverrides(t *testing.T) {
-	var got any
-	if err := json.Unmarshal([]byte(pipeParameterOverrides()), &got); err != nil {
-		t.Fatalf("%s is not JSON: %v", pipeParameterOverrides(), err)
+	sys := loadYAML(t, baseSystem)
+	tests := map[string]struct{ region, key string }{
+		"an environment of the home region reads ImageURI":              {sys.Region, "ImageURI"},
+		"an environment of another region reads its region's own image": {"eu-west-1", "ImageURI_eu_west_1"},
 	}
-	want := map[string]any{"ImageUri": map[string]any{"Fn::GetParam": []any{pipeBuildArtifact, pipeImageDetail, "ImageURI"}}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			overrides, err := pipeParameterOverrides(sys, tc.region)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got any
+			if err := json.Unmarshal([]byte(overrides), &got); err != nil {
+				t.Fatalf("%s is not JSON: %v", overrides, err)
+			}
+			want := map[string]any{"ImageUri": map[string]any{"Fn::GetParam": []any{pipeBuildArtifact, pipeImageDetail, tc.key}}}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+		})
 	}
 }

@@ -88,12 +88,12 @@ func TestBuildMonitoringDashboard(t *testing.T) {
 		"the dashboard shows both projects when there is a test stage": {
 			test: true, dashboard: true,
 			wantResources: []string{"Dashboard", "FailureRule"},
-			wantProjects:  []string{"shop-build-dev", "shop-test-dev"},
+			wantProjects:  []string{"shop-build-dev", "shop-build-image-dev", "shop-test-dev", "shop-update-pipeline-dev"},
 		},
 		"the dashboard shows the build project alone without a test stage": {
 			dashboard:     true,
 			wantResources: []string{"Dashboard", "FailureRule"},
-			wantProjects:  []string{"shop-build-dev"},
+			wantProjects:  []string{"shop-build-dev", "shop-build-image-dev", "shop-update-pipeline-dev"},
 		},
 		"no dashboard is made when monitoring.dashboard is false": {
 			wantResources: []string{"FailureRule"},

@@ -26,7 +26,7 @@ func Outputs(a *Assembly, format string) (*manifest.Output, error) {
 	}
 	sys := a.System
 	out := &manifest.Output{Files: map[string][]byte{}}
-	out.Manifest = manifest.Manifest{Version: manifest.Version, Stacks: make([]manifest.Stack, 0, len(a.Stacks))}
+	out.Manifest = manifest.Manifest{Version: manifest.Version, CicdgenVersion: ToolVersion(), Stacks: make([]manifest.Stack, 0, len(a.Stacks))}
 	if sys != nil {
 		out.Manifest.System, out.Manifest.Suffix, out.Manifest.Region = sys.Name, sys.Suffix, sys.Region
 		for _, d := range schema.Placeholders(sys) {

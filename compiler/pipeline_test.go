@@ -55,7 +55,9 @@ func TestBuildPipelineStages(t *testing.T) {
 			}},
 			want: []string{
 				"Source: Source@1",
+				"BuildImage: BuildImage@1",
 				"Build: Build@1",
+				"UpdatePipeline: UpdatePipeline@1",
 				"Deploy-dev: Deploy-dev@1",
 				"Deploy-qa: Deploy-qa@1",
 				"Deploy-prod: Deploy-prod@1",
@@ -65,8 +67,10 @@ func TestBuildPipelineStages(t *testing.T) {
 			spec: toolingSpec{Test: true, Accounts: accounts, Envs: []string{"{name: dev, account: dev}"}},
 			want: []string{
 				"Source: Source@1",
+				"BuildImage: BuildImage@1",
 				"Build: Build@1",
 				"Test: Test@1",
+				"UpdatePipeline: UpdatePipeline@1",
 				"Deploy-dev: Deploy-dev@1",
 			},
 		},
@@ -74,7 +78,9 @@ func TestBuildPipelineStages(t *testing.T) {
 			spec: toolingThreeEnvs(),
 			want: []string{
 				"Source: Source@1",
+				"BuildImage: BuildImage@1",
 				"Build: Build@1",
+				"UpdatePipeline: UpdatePipeline@1",
 				"Deploy-dev: Deploy-dev@1",
 				"Deploy-staging: Approve@1, Deploy-staging@2",
 				"Deploy-prod: Approve@1, Deploy-prod@2",
@@ -88,7 +94,9 @@ func TestBuildPipelineStages(t *testing.T) {
 			}},
 			want: []string{
 				"Source: Source@1",
+				"BuildImage: BuildImage@1",
 				"Build: Build@1",
+				"UpdatePipeline: UpdatePipeline@1",
 				"Deploy-dev: Deploy-dev@1",
 				"Deploy-prod: Approve@1, Deploy-eu@2, Deploy-us@2",
 			},
@@ -101,7 +109,9 @@ func TestBuildPipelineStages(t *testing.T) {
 			}},
 			want: []string{
 				"Source: Source@1",
+				"BuildImage: BuildImage@1",
 				"Build: Build@1",
+				"UpdatePipeline: UpdatePipeline@1",
 				"Deploy-canary: Deploy-a@1, Deploy-b@1",
 				"Deploy-c: Deploy-c@1",
 			},
@@ -110,7 +120,9 @@ func TestBuildPipelineStages(t *testing.T) {
 			spec: toolingMultiRegion(""),
 			want: []string{
 				"Source: Source@1",
+				"BuildImage: BuildImage@1",
 				"Build: Build@1",
+				"UpdatePipeline: UpdatePipeline@1",
 				"Deploy-dev: Deploy-dev@1",
 				"Deploy-euprod: Approve@1, Deploy-euprod@2",
 				"Deploy-approd: Deploy-approd@1",
@@ -119,7 +131,7 @@ func TestBuildPipelineStages(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			doc := toolingDoc(t, toolingPipelineTemplate(toolingLoad(t, tc.spec)))
+			doc := toolingDoc(t, toolingPipelineTemplate(t, toolingLoad(t, tc.spec)))
 			got := toolingStageSummary(t, doc)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Errorf("stages:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
@@ -156,7 +168,7 @@ func TestBuildPipelineDeployActions(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			sys := toolingLoad(t, tc.spec)
-			doc := toolingDoc(t, toolingPipelineTemplate(sys))
+			doc := toolingDoc(t, toolingPipelineTemplate(t, sys))
 			actions := toolingActions(t, doc)
 			names := schema.NamesOf(sys)
 			for _, env := range sys.Environments {
@@ -187,7 +199,11 @@ func TestBuildPipelineDeployActions(t *testing.T) {
 				if err := json.Unmarshal([]byte(cfg["ParameterOverrides"].(string)), &overrides); err != nil {
 					t.Fatalf("%s: ParameterOverrides is not JSON: %v", env.Name, err)
 				}
-				wantOverrides := map[string]any{"ImageUri": map[string]any{"Fn::GetParam": []any{"BuildOutput", "imageDetail.json", "ImageURI"}}}
+				key := "ImageURI"
+				if env.Region != sys.Region {
+					key = "ImageURI_" + strings.ReplaceAll(env.Region, "-", "_")
+				}
+				wantOverrides := map[string]any{"ImageUri": map[string]any{"Fn::GetParam": []any{"BuildOutput", "imageDetail.json", key}}}
 				if !toolingEqual(t, overrides, wantOverrides) {
 					t.Errorf("%s: ParameterOverrides = %s", env.Name, cfg["ParameterOverrides"])
 				}
@@ -330,7 +346,7 @@ func TestBuildPipelineRolePermissions(t *testing.T) {
 				"arn:aws:iam::220987654321:role/shop-deploy-staging-dev",
 				"arn:aws:iam::230987654321:role/shop-deploy-prod-dev",
 			},
-			wantProjects: []string{"arn:aws:codebuild:us-east-1:123456789012:project/shop-build-dev"},
+			wantProjects: []string{"arn:aws:codebuild:us-east-1:123456789012:project/shop-build-image-dev", "arn:aws:codebuild:us-east-1:123456789012:project/shop-build-dev", "arn:aws:codebuild:us-east-1:123456789012:project/shop-update-pipeline-dev"},
 			wantBuckets:  1,
 			wantKeys:     1,
 		},
@@ -338,7 +354,7 @@ func TestBuildPipelineRolePermissions(t *testing.T) {
 			spec:         toolingScale(100, 200, "o-a1b2c3d4e5"),
 			wantAssume:   []string{"arn:aws:iam::*:role/shop-deploy-*-dev"},
 			wantOrg:      "o-a1b2c3d4e5",
-			wantProjects: []string{"arn:aws:codebuild:us-east-1:123456789012:project/shop-build-dev"},
+			wantProjects: []string{"arn:aws:codebuild:us-east-1:123456789012:project/shop-build-image-dev", "arn:aws:codebuild:us-east-1:123456789012:project/shop-build-dev", "arn:aws:codebuild:us-east-1:123456789012:project/shop-update-pipeline-dev"},
 			wantBuckets:  1,
 			wantKeys:     1,
 		},
@@ -350,8 +366,10 @@ func TestBuildPipelineRolePermissions(t *testing.T) {
 				"arn:aws:iam::230987654321:role/shop-deploy-prod-dev",
 			},
 			wantProjects: []string{
+				"arn:aws:codebuild:us-east-1:123456789012:project/shop-build-image-dev",
 				"arn:aws:codebuild:us-east-1:123456789012:project/shop-build-dev",
 				"arn:aws:codebuild:us-east-1:123456789012:project/shop-test-dev",
+				"arn:aws:codebuild:us-east-1:123456789012:project/shop-update-pipeline-dev",
 			},
 			wantBuckets: 1,
 			wantKeys:    1,
@@ -363,7 +381,7 @@ func TestBuildPipelineRolePermissions(t *testing.T) {
 				"arn:aws:iam::230987654321:role/shop-deploy-approd-dev",
 				"arn:aws:iam::230987654321:role/shop-deploy-euprod-dev",
 			},
-			wantProjects: []string{"arn:aws:codebuild:us-east-1:123456789012:project/shop-build-dev"},
+			wantProjects: []string{"arn:aws:codebuild:us-east-1:123456789012:project/shop-build-image-dev", "arn:aws:codebuild:us-east-1:123456789012:project/shop-build-dev", "arn:aws:codebuild:us-east-1:123456789012:project/shop-update-pipeline-dev"},
 			wantBuckets:  3,
 			wantKeys:     3,
 		},
@@ -371,7 +389,7 @@ func TestBuildPipelineRolePermissions(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			sys := toolingLoad(t, tc.spec)
-			doc := toolingDoc(t, toolingPipelineTemplate(sys))
+			doc := toolingDoc(t, toolingPipelineTemplate(t, sys))
 			role := toolingProps(t, doc, "PipelineRole")
 			if role["RoleName"] != "shop-pipeline-dev" {
 				t.Errorf("role name = %v", role["RoleName"])
@@ -447,12 +465,15 @@ func TestBuildPipelineCodeBuild(t *testing.T) {
 		wantCredentials string
 		wantCompute     string
 		wantPull        any // Resource of PullBuildImage; nil: no such statement
+		// wantPush is the Resource of PushBuildImage: with build.image ecr,
+		// the BuildImage project pushes the build image as the CodeBuild role.
+		wantPush any
 	}{
 		"the default ecr image is the build-image repository's latest, pulled with the service role": {
-			wantImage:       "123456789012.dkr.ecr.us-east-1.amazonaws.com/build-image-dev:latest",
+			wantImage:       "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop-build-image-dev:latest",
 			wantCredentials: "SERVICE_ROLE",
 			wantCompute:     "BUILD_GENERAL1_SMALL",
-			wantPull:        map[string]any{"Fn::GetAtt": []any{"BuildImageRepository", "Arn"}},
+			wantPush:        "arn:aws:ecr:us-east-1:123456789012:repository/shop-build-image-dev",
 		},
 		"a curated CodeBuild image is pulled with CodeBuild's credentials": {
 			image:           "aws/codebuild/amazonlinux2-x86_64-standard:5.0",
@@ -471,10 +492,10 @@ func TestBuildPipelineCodeBuild(t *testing.T) {
 		},
 		"xlarge compute maps to the extra large build host": {
 			compute:         "xlarge",
-			wantImage:       "123456789012.dkr.ecr.us-east-1.amazonaws.com/build-image-dev:latest",
+			wantImage:       "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop-build-image-dev:latest",
 			wantCredentials: "SERVICE_ROLE",
 			wantCompute:     "BUILD_GENERAL1_XLARGE",
-			wantPull:        map[string]any{"Fn::GetAtt": []any{"BuildImageRepository", "Arn"}},
+			wantPush:        "arn:aws:ecr:us-east-1:123456789012:repository/shop-build-image-dev",
 		},
 	}
 	for name, tc := range cases {
@@ -482,7 +503,7 @@ func TestBuildPipelineCodeBuild(t *testing.T) {
 			spec := toolingThreeEnvs()
 			spec.Test, spec.BuildImage, spec.Compute = true, tc.image, tc.compute
 			sys := toolingLoad(t, spec)
-			doc := toolingDoc(t, toolingPipelineTemplate(sys))
+			doc := toolingDoc(t, toolingPipelineTemplate(t, sys))
 			build := toolingProps(t, doc, "BuildProject")
 			env := build["Environment"].(map[string]any)
 			if env["Image"] != tc.wantImage || env["ImagePullCredentialsType"] != tc.wantCredentials || env["ComputeType"] != tc.wantCompute {
@@ -501,6 +522,8 @@ func TestBuildPipelineCodeBuild(t *testing.T) {
 				"APP_REPOSITORY_NAME": "shop-web-dev",
 				"APP_REPOSITORY_URI":  "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop-web-dev",
 				"CICDGEN_OUTPUT":      "cicdgen-out",
+				"CICDGEN_VERSION":     ToolVersion(),
+				"APP_IMAGE_REGIONS":   "",
 			}
 			if !toolingEqual(t, vars, wantVars) {
 				t.Errorf("variables = %v, want %v", vars, wantVars)
@@ -532,6 +555,16 @@ func TestBuildPipelineCodeBuild(t *testing.T) {
 				}
 			} else if got := toolingStatement(t, policy, "PullBuildImage")["Resource"]; !toolingEqual(t, got, tc.wantPull) {
 				t.Errorf("pulls from %s, want %s", toolingJSON(t, got), toolingJSON(t, tc.wantPull))
+			}
+			if tc.wantPush == nil {
+				if toolingHasStatement(t, policy, "PushBuildImage") {
+					t.Error("the CodeBuild role pushes a build image the system does not build")
+				}
+				if _, ok := doc["Resources"].(map[string]any)["BuildImageProject"]; ok {
+					t.Error("a BuildImage project without build.image: ecr")
+				}
+			} else if got := toolingStatement(t, policy, "PushBuildImage")["Resource"]; !toolingEqual(t, got, tc.wantPush) {
+				t.Errorf("pushes the build image to %s, want %s", toolingJSON(t, got), toolingJSON(t, tc.wantPush))
 			}
 			push := toolingStatement(t, policy, "PushApplicationImage")
 			if !toolingEqual(t, push["Resource"], map[string]any{"Fn::GetAtt": []any{"AppRepository", "Arn"}}) {
@@ -576,7 +609,7 @@ func TestBuildPipelineAppRepositoryPolicy(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			doc := toolingDoc(t, toolingPipelineTemplate(toolingLoad(t, tc.spec)))
+			doc := toolingDoc(t, toolingPipelineTemplate(t, toolingLoad(t, tc.spec)))
 			repo := toolingProps(t, doc, "AppRepository")
 			if repo["ImageTagMutability"] != "IMMUTABLE" || toolingAt(t, repo, "ImageScanningConfiguration", "ScanOnPush") != true {
 				t.Errorf("repository = %s", toolingJSON(t, repo))
@@ -616,7 +649,7 @@ func TestBuildPipelineAppRepositoryPolicy(t *testing.T) {
 
 func TestBuildPipelineArtifactKeyGrants(t *testing.T) {
 	sys := toolingLoad(t, toolingMultiRegion(""))
-	doc := toolingDoc(t, toolingPipelineTemplate(sys))
+	doc := toolingDoc(t, toolingPipelineTemplate(t, sys))
 	key := toolingAt(t, doc, "Resources", "ArtifactKey", "Properties", "KeyPolicy")
 	cases := map[string]struct {
 		sid       string
@@ -626,7 +659,7 @@ func TestBuildPipelineArtifactKeyGrants(t *testing.T) {
 		"the tooling account's pipeline and CodeBuild roles use the home key": {
 			sid:       "ToolingRolesUseKey",
 			wantRoots: []string{"arn:aws:iam::123456789012:root"},
-			wantArns:  []string{"arn:aws:iam::123456789012:role/shop-pipeline-dev", "arn:aws:iam::123456789012:role/shop-codebuild-dev"},
+			wantArns:  []string{"arn:aws:iam::123456789012:role/shop-pipeline-dev", "arn:aws:iam::123456789012:role/shop-codebuild-dev", "arn:aws:iam::123456789012:role/shop-update-pipeline-dev"},
 		},
 		"only the environments deploying in the home region decrypt with the home key": {
 			sid:       "EnvironmentRolesDecrypt",
@@ -652,7 +685,7 @@ func TestBuildPipelineArtifactKeyGrants(t *testing.T) {
 
 func TestBuildPipelineNotifications(t *testing.T) {
 	sys := toolingLoad(t, toolingThreeEnvs())
-	doc := toolingDoc(t, toolingPipelineTemplate(sys))
+	doc := toolingDoc(t, toolingPipelineTemplate(t, sys))
 	names := schema.NamesOf(sys)
 	keyArn := map[string]any{"Fn::GetAtt": []any{"NotificationsKey", "Arn"}}
 	cases := map[string]struct {
@@ -708,7 +741,7 @@ func TestBuildPipelineNotifications(t *testing.T) {
 
 func TestBuildPipelineExports(t *testing.T) {
 	sys := toolingLoad(t, toolingThreeEnvs())
-	doc := toolingDoc(t, toolingPipelineTemplate(sys))
+	doc := toolingDoc(t, toolingPipelineTemplate(t, sys))
 	stack := schema.NamesOf(sys).StackName(schema.KindPipeline)
 	cases := map[string]struct{ output string }{
 		"the failures topic is exported for the monitoring stack": {"FailuresTopicArn"},
@@ -735,7 +768,7 @@ func TestBuildPipelineIsDeterministic(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			render := func() []byte {
 				sys := toolingLoad(t, spec)
-				b, err := canonicalJSON(toolingDoc(t, toolingPipelineTemplate(sys)))
+				b, err := canonicalJSON(toolingDoc(t, toolingPipelineTemplate(t, sys)))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -43,7 +43,8 @@ func measure(doc map[string]any) templateCounts {
 
 // checkQuotas reports the quotas that the final document of stack s (of env,
 // nil for tooling stacks) exceeds. before are its counts (and, when the stack
-// has overrides, its size) before overrides; size is the byte length of its body.
+// has overrides, its size) before overrides; size is the byte length of the
+// body apply sends (WireBody: the JSON without indentation).
 func checkQuotas(sys *schema.System, s *Stack, env *schema.Environment, doc map[string]any, before templateCounts, size int) diag.Diagnostics {
 	var ds diag.Diagnostics
 	after := measure(doc)
@@ -236,4 +237,30 @@ func jsonSize(v any) int {
 		return len(fmt.Sprint(v))
 	}
 	return len([]rune(string(b)))
+}
+
+// wireSize returns the length of the JSON document body without the
+// whitespace between its tokens: the size of the body apply sends
+// (manifest.WireBody), counted without encoding the document again.
+func wireSize(body []byte) int {
+	n, inString, escaped := 0, false, false
+	for _, c := range body {
+		switch {
+		case inString:
+			n++
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
+		default:
+			n++
+			inString = c == '"'
+		}
+	}
+	return n
 }

@@ -210,3 +210,25 @@ func TestJSONSize(t *testing.T) {
 		})
 	}
 }
+
+func TestWireSizeIsTheCompactLength(t *testing.T) {
+	tests := map[string]string{
+		"an indented document":          "{\n  \"a\": [\n    1,\n    \"b c\"\n  ],\n  \"d\": {}\n}\n",
+		"escaped quotes and whitespace": "{\n  \"k\": \"say \\\"hi\\\" \\\\ \\n\",\n  \"e\": \" \"\n}\n",
+	}
+	for name, body := range tests {
+		t.Run(name, func(t *testing.T) {
+			v, err := decodeJSON([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			compact, err := compactJSON(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := wireSize([]byte(body)); got != len(compact) {
+				t.Errorf("wireSize = %d, want %d (%s)", got, len(compact), compact)
+			}
+		})
+	}
+}

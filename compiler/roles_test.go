@@ -244,7 +244,7 @@ func TestBuildRolesLeastPrivilege(t *testing.T) {
 		},
 		"the execution role manages only this environment's log groups": {
 			role: "ExecutionRole", sid: "ManageLogGroups", field: "Resource",
-			want: `["arn:aws:logs:eu-west-1:310987654321:log-group:/ecs/shop/dev/dev","arn:aws:logs:eu-west-1:310987654321:log-group:/ecs/shop/dev/dev:*","arn:aws:logs:eu-west-1:310987654321:log-group:/vpc/shop/dev/dev","arn:aws:logs:eu-west-1:310987654321:log-group:/vpc/shop/dev/dev:*"]`,
+			want: `["arn:aws:logs:eu-west-1:310987654321:log-group:shop-ecs-dev-dev","arn:aws:logs:eu-west-1:310987654321:log-group:shop-ecs-dev-dev:*","arn:aws:logs:eu-west-1:310987654321:log-group:shop-flow-logs-dev-dev","arn:aws:logs:eu-west-1:310987654321:log-group:shop-flow-logs-dev-dev:*"]`,
 		},
 		"the execution role manages networking in the environment's region only": {
 			role: "ExecutionRole", sid: "ManageNetwork", field: "Resource",
@@ -252,7 +252,7 @@ func TestBuildRolesLeastPrivilege(t *testing.T) {
 		},
 		"the execution role describes only the registry secret": {
 			role: "ExecutionRole", sid: "DescribeRegistrySecret", field: "Resource",
-			want: `"arn:aws:secretsmanager:eu-west-1:310987654321:secret:docker-credentials-dev-dev-??????"`,
+			want: `"arn:aws:secretsmanager:eu-west-1:310987654321:secret:shop-docker-credentials-dev-dev-??????"`,
 		},
 	}
 	for name, tc := range tests {

@@ -29,7 +29,7 @@ func TestBuildSecrets(t *testing.T) {
 			}
 			secret := envResource(t, doc, "RegistrySecret")
 			props := secret["Properties"].(map[string]any)
-			if want := "docker-credentials-" + tc.env + "-dev"; props["Name"] != want {
+			if want := "shop-docker-credentials-" + tc.env + "-dev"; props["Name"] != want {
 				t.Errorf("Name = %v, want %s", props["Name"], want)
 			}
 			for _, p := range []string{"SecretString", "GenerateSecretString"} {

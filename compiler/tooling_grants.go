@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/cloudformation/ecr"
 	"github.com/awslabs/goformation/v7/cloudformation/kms"
 	"github.com/awslabs/goformation/v7/cloudformation/s3"
 
@@ -432,4 +433,40 @@ func addArtifactStore(t *cloudformation.Template, sys *schema.System, region str
 		Description: cloudformation.String("ARN of the KMS key of the artifact bucket in " + region),
 		Value:       keyARN,
 	}
+}
+
+// Logical id and output of the application repository, the same in the
+// pipeline stack (home region) and in every artifacts-<region> stack.
+const toolingOutputAppRepositoryURI = "AppRepositoryUri"
+
+// toolingAppRepository returns the application repository of region: the
+// build pushes every image to the repository of each region an environment
+// uses, and each environment pulls from its own region's. Tags are
+// immutable (one per commit); the lifecycle never expires a tagged image
+// by age (see pipeLifecycle). The repository policy lets the task
+// execution roles of the region's environments pull, and nothing else:
+// deployments pull, they never push. Images are encrypted with AES256
+// (ECR's own keys) so that the environment accounts pull across accounts
+// without KMS grants. The repository is emptied on delete, so that its
+// stack stays deletable.
+func toolingAppRepository(sys *schema.System, region string) (*ecr.Repository, error) {
+	names := schema.NamesOf(sys)
+	lifecycle, err := pipeLifecycle(pipeAppImagesKept)
+	if err != nil {
+		return nil, err
+	}
+	repo := &ecr.Repository{
+		RepositoryName:             cloudformation.String(names.AppRepo()),
+		ImageTagMutability:         cloudformation.String("IMMUTABLE"),
+		ImageScanningConfiguration: &ecr.Repository_ImageScanningConfiguration{ScanOnPush: cloudformation.Bool(true)},
+		EncryptionConfiguration:    &ecr.Repository_EncryptionConfiguration{EncryptionType: "AES256"},
+		LifecyclePolicy:            lifecycle,
+		EmptyOnDelete:              cloudformation.Bool(true),
+	}
+	// A repository policy's statements take no Resource: the repository is it.
+	if st, ok := toolingEnvGrant(sys, "TaskExecutionRolesPull", toolingEnvsIn(sys, region),
+		[]func(string) string{names.TaskExecutionRole}, pipePullActions); ok {
+		repo.RepositoryPolicyText = Policy(st)
+	}
+	return repo, nil
 }

@@ -19,6 +19,9 @@ type toolingSpec struct {
 	Test         bool
 	BuildImage   string // "" keeps the default (ecr)
 	Compute      string // "" keeps the default (small)
+	Dockerfile   string // "" keeps the default (build.Dockerfile)
+	// RegistryCredentials sets build.registry_credentials: true.
+	RegistryCredentials bool
 	// Accounts maps account keys to ids (tooling is added).
 	Accounts map[string]string
 	// Envs are the environments' YAML mappings, e.g. "{name: dev, account: dev}".
@@ -41,13 +44,19 @@ func toolingYAML(spec toolingSpec) string {
 		fmt.Fprintf(&b, "organization: %s\n", spec.Organization)
 	}
 	b.WriteString("source:\n  connection: arn:aws:codestar-connections:us-east-1:123456789012:connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\n  repository: acme/shop\n")
-	if spec.BuildImage != "" || spec.Compute != "" {
+	if spec.BuildImage != "" || spec.Compute != "" || spec.Dockerfile != "" || spec.RegistryCredentials {
 		b.WriteString("build:\n")
 		if spec.BuildImage != "" {
 			fmt.Fprintf(&b, "  image: %s\n", spec.BuildImage)
 		}
 		if spec.Compute != "" {
 			fmt.Fprintf(&b, "  compute: %s\n", spec.Compute)
+		}
+		if spec.Dockerfile != "" {
+			fmt.Fprintf(&b, "  dockerfile: %s\n", spec.Dockerfile)
+		}
+		if spec.RegistryCredentials {
+			b.WriteString("  registry_credentials: true\n")
 		}
 	}
 	if spec.Test {

@@ -664,7 +664,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	}
 	// After an apply, a dry run of a change shows the replacement.
 	h.apply(t, context.Background(), fastOptions(nil))
-	h.bundle.Templates["shop-ecs-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-ecs-dev-x"]), `"ClusterName": "shop-dev-x"`, `"ClusterName": "shop-dev2-x"`, 1))
+	h.bundle.Templates["shop-ecs-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-ecs-dev-x"]), `"ClusterName":"shop-dev-x"`, `"ClusterName":"shop-dev2-x"`, 1))
 	res = h.apply(t, context.Background(), opts)
 	var buf strings.Builder
 	if err := WriteChanges(&buf, res); err != nil {

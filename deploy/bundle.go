@@ -42,7 +42,7 @@ func LoadDir(dir string) (*Bundle, error) {
 		if sum := sha256Hex(body); sum != s.SHA256 {
 			return nil, fmt.Errorf("template %s of stack %s has sha256 %s but the manifest says %s: it changed after the build; run cicdgen build again", tp, s.Name, sum, s.SHA256)
 		}
-		b.Templates[s.Name] = body
+		b.Templates[s.Name] = manifest.WireBody(body)
 	}
 	if err := b.check(); err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", path, err)
@@ -62,7 +62,7 @@ func FromOutput(o *manifest.Output) (*Bundle, error) {
 		if sum := sha256Hex(body); sum != s.SHA256 {
 			return nil, fmt.Errorf("template %s of stack %s has sha256 %s but the manifest says %s", s.Template, s.Name, sum, s.SHA256)
 		}
-		b.Templates[s.Name] = body
+		b.Templates[s.Name] = manifest.WireBody(body)
 	}
 	if err := b.check(); err != nil {
 		return nil, err

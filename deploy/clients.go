@@ -219,7 +219,7 @@ func sdkOptions(opts AWSOptions) []func(*config.LoadOptions) error {
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = opts.DialTimeout }).
 		WithTransportOptions(func(t *http.Transport) {
 			t.TLSHandshakeTimeout = opts.DialTimeout
-			t.ResponseHeaderTimeout = time.Minute
+			t.ResponseHeaderTimeout = 20 * time.Second
 		})
 	return []func(*config.LoadOptions) error{
 		config.WithRetryer(newRetryer(opts)),

@@ -7,8 +7,13 @@
 // FromOutput takes a system built in memory), then Apply. Every AWS call goes
 // through the small interfaces of clients.go, built per account and region by
 // a ClientFactory; NewAWS is the factory over the AWS SDK for Go v2 and its
-// default configuration. Progress goes to a Reporter (NewReporter picks a live
-// view on a terminal and plain lines otherwise).
+// default configuration. Its clients pace every call (pace.go: one token
+// bucket per account and region, throttling retried patiently with full
+// jitter) and explain every error (errors.go: EndpointError for an endpoint
+// out of reach, CallError with the fix of a refusal or expired credentials).
+// Progress goes to a Reporter (NewReporter picks a live view on a terminal
+// and plain lines otherwise); the result reads as JSON through
+// Result.Output (ApplyResult).
 //
 // Waiting is polling (watch.go): a change set is looked at once created, a
 // stack soon after its execution, then less and less often, so that fast

@@ -70,6 +70,13 @@ func endpointError(err error, region string) *EndpointError {
 	return out
 }
 
+// serviceNames are the names of services as the SDK gives them, by the
+// prefix of their actions.
+var serviceNames = map[string]string{
+	"cloudformation": "CloudFormation", "sts": "STS", "s3": "S3", "ecr": "ECR", "secretsmanager": "Secrets Manager",
+	"codeconnections": "CodeConnections", "codepipeline": "CodePipeline", "ssm": "SSM",
+}
+
 // CallError is an AWS call that failed, with the fix that fits the class of
 // its error: permissions, expired credentials, unknown keys.
 type CallError struct {
@@ -119,6 +126,12 @@ func explain(err error, acct manifest.Account, region string, getenv func(string
 		return err
 	}
 	if ee := endpointError(err, region); ee != nil {
+		if service, _, ok := strings.Cut(action, ":"); ok && ee.Service == "AWS" && service != "" {
+			ee.Service = serviceNames[service]
+			if ee.Service == "" {
+				ee.Service = service
+			}
+		}
 		return ee
 	}
 	if fix := fixFor(err, acct, getenv, action); fix != "" {
@@ -155,6 +168,9 @@ func fixFor(err error, acct manifest.Account, getenv func(string) string, action
 		return "the credentials have expired: log in again (`aws sso login`, or refresh the keys in the environment), then run again"
 	case code == "AccessDenied" || code == "AccessDeniedException" || code == "UnauthorizedOperation" || code == "AuthorizationError" ||
 		strings.Contains(msg, "not authorized to perform"):
+		if action == "sts:AssumeRole" {
+			return fmt.Sprintf("%s may not assume the role: the role's trust policy must name the caller (its account or role), and the caller needs sts:AssumeRole on the role", identity(acct, getenv))
+		}
 		return fmt.Sprintf("%s is not allowed %s in %s: allow it in that identity's policy, or give the account a role or profile that has it", identity(acct, getenv), action, where)
 	case code == "InvalidClientTokenId" || code == "UnrecognizedClientException" || code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId":
 		return fmt.Sprintf("AWS does not accept the access key of %s for %s: check the keys (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or the profile", identity(acct, getenv), where)

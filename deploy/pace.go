@@ -37,7 +37,7 @@ const (
 	DefaultBurst             = 40
 	// ThrottleBaseBackoff and ThrottleMaxBackoff bound the wait after a
 	// throttled call (full jitter below the bound).
-	ThrottleBaseBackoff = 500 * time.Millisecond
+	ThrottleBaseBackoff = 200 * time.Millisecond
 	ThrottleMaxBackoff  = 20 * time.Second
 	// ThrottleGiveUp is how long a call may be throttled in a row before it
 	// fails: far longer than any throttling episode of a live API.

@@ -217,11 +217,16 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 	noName := &smithy.OperationError{ServiceID: "STS", OperationName: "GetCallerIdentity",
 		Err: &url.Error{Op: "Post", URL: "https://sts.us-eest-1.amazonaws.com/", Err: &net.DNSError{Err: "no such host", Name: "sts.us-eest-1.amazonaws.com", IsNotFound: true}}}
 	cases := map[string]struct {
-		err  error
-		acct manifest.Account
-		env  map[string]string
-		want []string
+		err    error
+		acct   manifest.Account
+		env    map[string]string
+		action string // as the pacing middleware gives it
+		want   []string
 	}{
+		"inside the SDK, the service comes from the action": {
+			err:    &url.Error{Op: "Post", URL: "http://127.0.0.1:1/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}},
+			action: "sts:GetCallerIdentity", want: []string{"the STS endpoint http://127.0.0.1:1 (region us-west-2) cannot be reached"},
+		},
 		"access denied names the action and the role": {
 			err:  op("CloudFormation", "CreateChangeSet", &smithy.GenericAPIError{Code: "AccessDenied", Message: "User: x is not authorized to perform: cloudformation:CreateChangeSet"}),
 			acct: withRole, want: []string{"cloudformation:CreateChangeSet", "role arn:aws:iam::" + prodID + ":role/Deploy", "account prod (" + prodID + ")"},
@@ -248,7 +253,7 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := explain(tc.err, tc.acct, "us-west-2", func(k string) string { return tc.env[k] }, "")
+			got := explain(tc.err, tc.acct, "us-west-2", func(k string) string { return tc.env[k] }, tc.action)
 			for _, w := range tc.want {
 				if !strings.Contains(got.Error(), w) {
 					t.Errorf("%q\nlacks %q", got, w)
@@ -265,4 +270,60 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 			t.Errorf("got %v", got)
 		}
 	})
+}
+
+// An endpoint that refuses connections is one error, naming it, within
+// seconds, before any stack starts.
+func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
+	fake := fakeaws.Start(t)
+	f := factoryFor(t, fake, toolingID, "us-east-1")
+	fake.Close()
+	b, err := LoadDir("testdata/seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, err := Apply(context.Background(), b, f, fastOptions(nil))
+	var ee *EndpointError
+	if !errors.As(err, &ee) || res != nil {
+		t.Fatalf("Apply: %v, %+v", err, res)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("took %v", took)
+	}
+	for _, want := range []string{"the STS endpoint " + fake.URL, "(region us-east-1) cannot be reached", "connection refused"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+}
+
+// CloudFormation out of reach while STS answers: the first stack fails
+// naming the endpoint; the stacks of that region not started yet are
+// skipped, not tried one by one.
+func TestAnUnreachableServiceSkipsTheStacksNotStarted(t *testing.T) {
+	fake := fakeaws.Start(t)
+	fake.Setenv(t, toolingID, "us-east-1", nil)
+	closed := fakeaws.New()
+	closed.Close()
+	t.Setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", closed.URL)
+	f, err := NewAWS(context.Background(), testAWSOptions(func(string) string { return "" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := fastOptions(nil)
+	opts.Concurrency = 1
+	res, err := Apply(context.Background(), independent(4), f, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range res.Stacks {
+		want, msg := Skipped, "not started: the CloudFormation endpoint "+closed.URL+" (region us-east-1) cannot be reached"
+		if i == 0 {
+			want, msg = Failed, "the CloudFormation endpoint "+closed.URL+" (region us-east-1) cannot be reached"
+		}
+		if s.Outcome != want || !strings.Contains(s.Error, msg) {
+			t.Errorf("%s: %s: %s\nwant %s: %s", s.Stack, s.Outcome, s.Error, want, msg)
+		}
+	}
 }

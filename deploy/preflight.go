@@ -121,14 +121,18 @@ func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
 	if sys.Build.Image == schema.BuildImageECR {
 		in.BuildImageRepo = names.BuildImageRepo()
 	}
+	if sys.Build.RegistryCredentials {
+		in.Secrets = append(in.Secrets, SecretRef{Account: in.Tooling, Region: sys.Region, Name: names.DockerCredentialsSecret(),
+			Purpose: "the build's Docker Hub login (build.registry_credentials)"})
+	}
 	seen := map[string]bool{sys.Tooling().ID: true}
 	in.Accounts = append(in.Accounts, AccountRef{Account: in.Tooling, Region: sys.Region})
 	for i := range sys.Environments {
 		e := &sys.Environments[i]
 		acct := manifestAccount(sys.AccountOf(e))
 		for _, key := range slices.Sorted(maps.Keys(e.Service.Secrets)) {
-			if e.Service.Secrets[key] == managedSecret {
-				in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: managedSecretName(sys, e.Name, key),
+			if e.Service.Secrets[key] == "managed" {
+				in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: fmt.Sprintf("%s/%s/%s/%s", sys.Name, e.Name, sys.Suffix, key),
 					Purpose: fmt.Sprintf("the service's %s in %s", key, e.Name)})
 			}
 		}
@@ -164,16 +168,6 @@ func Preflight(ctx context.Context, in PreflightInput, f ClientFactory) []Check 
 		out = append(out, checkRolesVersion(ctx, r, f))
 	}
 	return out
-}
-
-// managedSecret is the value of a service.secrets entry whose secret
-// cicdgen creates (schema.SecretManaged once the schema knows it).
-const managedSecret = "managed"
-
-// managedSecretName is the secret of a managed service.secrets entry:
-// <name>/<env>/<suffix>/<KEY> (SPEC.md, service.secrets).
-func managedSecretName(sys *schema.System, env, key string) string {
-	return fmt.Sprintf("%s/%s/%s/%s", sys.Name, env, sys.Suffix, key)
 }
 
 // RolesVersionsFrom returns the roles stacks of b whose template writes a
@@ -521,7 +515,7 @@ func WriteChecks(w io.Writer, checks []Check) error {
 			warned++
 		}
 	}
-	fmt.Fprintf(bw, "%d checks: %d passed, %d warnings, %d failed\n", len(checks), len(checks)-failed-warned, warned, failed)
+	fmt.Fprintf(bw, "%s: %d passed, %s, %d failed\n", diag.Plural(len(checks), "check"), len(checks)-failed-warned, diag.Plural(warned, "warning"), failed)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write checks: %w", err)
 	}

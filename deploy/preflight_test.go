@@ -7,6 +7,7 @@ import (
 
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
 	"github.com/cicdgen/cicdgen/manifest"
+	"github.com/cicdgen/cicdgen/schema"
 )
 
 func TestPreflight(t *testing.T) {
@@ -214,5 +215,45 @@ func TestSecretsWithoutValueFromTheBuild(t *testing.T) {
 	}
 	if len(in.Secrets) != len(want) || in.Secrets[0] != want[0] || in.Secrets[1] != want[1] {
 		t.Errorf("got %+v\nwant %+v", in.Secrets, want)
+	}
+}
+
+func TestPreflightForChecksTheBuildsDockerCredentials(t *testing.T) {
+	const base = `version: 1
+name: shop
+suffix: x
+region: us-east-1
+accounts: {tooling: "210987654321"}
+source: {connection: "arn:aws:codeconnections:us-east-1:210987654321:connection/4f7c1d2e-9a8b-4c3d-8e7f-6a5b4c3d2e1f", repository: acme/shop}
+service: {name: web, port: 8080}
+environments: [{name: dev, account: tooling}]
+`
+	tests := map[string]struct {
+		build string
+		want  bool
+	}{
+		"with build.registry_credentials the tooling secret must have a value": {build: "build: {registry_credentials: true}\n", want: true},
+		"without it there is no such secret to check":                          {build: "", want: false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sys, ds := schema.Load("system.yaml", []byte(base+tc.build))
+			if ds.HasErrors() {
+				t.Fatal(ds)
+			}
+			in := PreflightFor(sys, nil)
+			found := false
+			for _, s := range in.Secrets {
+				if s.Name == "shop-docker-credentials-x" {
+					found = true
+					if s.Account.Key != "tooling" || s.Region != "us-east-1" {
+						t.Errorf("the secret is looked for in %+v", s)
+					}
+				}
+			}
+			if found != tc.want {
+				t.Errorf("secrets %+v: docker credentials checked = %v, want %v", in.Secrets, found, tc.want)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -29,11 +30,13 @@ func TestApplyRecreatesAProtectedStackAfterAFailedFirstCreate(t *testing.T) {
 			if !h.bundle.Stack(stack).TerminationProtection {
 				t.Fatal("the seed's prod is not protected")
 			}
-			h.bundle.Templates[stack] = []byte(strings.Replace(string(h.bundle.Templates[stack]),
-				`"Type": "AWS::Logs::LogGroup",`, `"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "`+tc.policy+`", "UpdateReplacePolicy": "Retain",`, 1))
-			if !strings.Contains(string(h.bundle.Templates[stack]), tc.policy) {
-				t.Fatal("the template has no LogGroup to protect")
-			}
+			editTemplate(t, h.bundle, stack, func(resources map[string]any) {
+				logs, ok := resources["LogGroup"].(map[string]any)
+				if !ok {
+					t.Fatal("the template has no LogGroup to protect")
+				}
+				logs["DeletionPolicy"], logs["UpdateReplacePolicy"] = tc.policy, "Retain"
+			})
 			ctx := context.Background()
 			h.fake.FailResource(stack, "Service", "Resource handler returned message: \"the service could not start\"")
 			if res := h.apply(t, ctx, fastOptions(nil)); resultOf(t, res, stack).Outcome != Failed {
@@ -73,4 +76,20 @@ func TestApplyRecreatesAProtectedStackAfterAFailedFirstCreate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// editTemplate changes the resources of the template of stack in b.
+func editTemplate(t *testing.T, b *Bundle, stack string, edit func(resources map[string]any)) {
+	t.Helper()
+	var tmpl map[string]any
+	if err := json.Unmarshal(b.Templates[stack], &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	resources, _ := tmpl["Resources"].(map[string]any)
+	edit(resources)
+	body, err := json.Marshal(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Templates[stack] = body
 }

@@ -364,7 +364,7 @@ func WriteSummary(w io.Writer, r *Result) error {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
 		}
 	}
-	fmt.Fprintf(bw, "%d stacks: %s\n", len(r.Stacks), strings.Join(parts, ", "))
+	fmt.Fprintf(bw, "%s: %s\n", diag.Plural(len(r.Stacks), "stack"), strings.Join(parts, ", "))
 	// Stacks failed for one cause (an endpoint out of reach, expired
 	// credentials) are listed together, the cause once.
 	var causes []string

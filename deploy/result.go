@@ -87,12 +87,15 @@ type Result struct {
 // when a field changes meaning or goes away (fields may be added).
 const DocumentVersion = 1
 
-// ApplyDocument is the JSON document apply, apply --dry-run and diff print
-// on stdout with --format json, and write to --summary-json: every stack's
-// result and the summary. Lists are never null.
-type ApplyDocument struct {
-	Version int  `json:"version"` // DocumentVersion
-	DryRun  bool `json:"dryRun"`  // nothing was executed (diff, apply --dry-run)
+// ApplyResult is what the JSON document of apply, apply --dry-run and diff
+// says of the deployment: every stack's result and the summary. Lists are
+// never null. The command line embeds it in its document, beside the
+// header every command's document has (version, command, diagnostics);
+// ApplyDocument is it with a version of its own, for --summary-json and
+// library users.
+type ApplyResult struct {
+	// DryRun is set when nothing was executed (diff, apply --dry-run).
+	DryRun bool `json:"dryRun"`
 	// Stacks are the results, in dependency order.
 	Stacks []StackResult `json:"stacks"`
 	// Summary counts the outcomes.
@@ -104,28 +107,39 @@ type ApplyDocument struct {
 	Interrupted bool `json:"interrupted"`
 }
 
+// ApplyDocument is a whole JSON document of an apply: its version and the
+// ApplyResult.
+type ApplyDocument struct {
+	Version int `json:"version"` // DocumentVersion
+	ApplyResult
+}
+
 // Summary counts the stacks of an apply by outcome.
 type Summary struct {
 	Stacks int `json:"stacks"` // how many stacks were selected
 	// Outcomes maps each outcome that occurred to its number of stacks.
 	Outcomes map[Outcome]int `json:"outcomes"`
-	// OK is true when no stack failed, was skipped, was interrupted or has
-	// an unknown outcome.
+	// OK is true when no stack failed, was skipped or has an unknown
+	// outcome, and apply was not interrupted.
 	OK bool `json:"ok"`
+}
+
+// Output returns what the JSON document says of r.
+func (r *Result) Output() ApplyResult {
+	out := ApplyResult{DryRun: r.DryRun, Stacks: make([]StackResult, 0, len(r.Stacks)), InProgress: append([]string{}, r.InProgress...),
+		Interrupted: r.Interrupted, Summary: Summary{Stacks: len(r.Stacks), Outcomes: r.Counts(), OK: !r.Failed() && !r.Interrupted}}
+	for _, s := range r.Stacks {
+		if s.Changes == nil {
+			s.Changes = []Change{}
+		}
+		out.Stacks = append(out.Stacks, s)
+	}
+	return out
 }
 
 // Document returns the JSON document of r.
 func (r *Result) Document() ApplyDocument {
-	d := ApplyDocument{Version: DocumentVersion, DryRun: r.DryRun, Stacks: r.Stacks,
-		InProgress: r.InProgress, Interrupted: r.Interrupted,
-		Summary: Summary{Stacks: len(r.Stacks), Outcomes: r.Counts(), OK: !r.Failed() && !r.Interrupted}}
-	if d.Stacks == nil {
-		d.Stacks = []StackResult{}
-	}
-	if d.InProgress == nil {
-		d.InProgress = []string{}
-	}
-	return d
+	return ApplyDocument{Version: DocumentVersion, ApplyResult: r.Output()}
 }
 
 // Failed reports whether a stack failed, was skipped, or has an unknown

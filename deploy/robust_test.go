@@ -2,12 +2,17 @@ package deploy
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
 	"github.com/cicdgen/cicdgen/manifest"
@@ -230,36 +235,48 @@ func TestApplyReachesEveryAccountThroughItsRole(t *testing.T) {
 // With the default polling, a stack that takes a second is seen done about
 // a second after it starts, so four independent ones take about a second
 // four at a time and about four seconds one at a time.
+// With the default polling, quick stacks are seen done soon after they
+// end. One at a time, on the injected clock (the fake's stacks progress on
+// it too): four stacks of a second each take about four seconds, not the
+// seconds of slower polling. Four at once, on the wall clock (concurrent
+// waits do not add up on it): about one stack's time.
 func TestApplyDefaultPollingFollowsQuickStacks(t *testing.T) {
-	if testing.Short() {
-		t.Skip("takes five seconds")
-	}
 	const delay = time.Second
-	cases := map[string]struct {
-		concurrency int
-		low, high   time.Duration
-	}{
-		"four at once take about one stack's time":   {concurrency: 4, low: delay, high: delay * 3 / 2},
-		"one at a time take about four stacks' time": {concurrency: 1, low: 4 * delay, high: 5 * delay},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			fake := fakeaws.Start(t)
-			fake.SetDelay("", delay)
-			opts := Options{Concurrency: tc.concurrency} // default polling
-			start := time.Now()
-			res, err := Apply(context.Background(), independent(4), factoryFor(t, fake, toolingID, "us-east-1"), opts)
-			elapsed := time.Since(start)
-			if err != nil || res.Failed() {
-				t.Fatalf("%v %+v", err, res)
-			}
-			t.Logf("took %v", elapsed)
-			if elapsed < tc.low || elapsed > tc.high {
-				t.Errorf("took %v, want between %v and %v", elapsed, tc.low, tc.high)
-			}
-		})
-	}
+	t.Run("one at a time take about four stacks' time", func(t *testing.T) {
+		t.Parallel()
+		fake := fakeaws.Start(t)
+		c := newVirtualClock()
+		fake.SetClock(c.Now)
+		fake.SetDelay("", delay)
+		start := c.Now()
+		res, err := Apply(context.Background(), independent(4), virtualFactory(t, fake, c, toolingID, "us-east-1"),
+			Options{Concurrency: 1, Now: c.Now, Sleep: c.Sleep}) // default polling
+		if err != nil || res.Failed() {
+			t.Fatalf("%v %+v", err, res)
+		}
+		took := c.Now().Sub(start)
+		t.Logf("took %v on the injected clock", took)
+		if took < 4*delay || took > 5*delay {
+			t.Errorf("took %v, want between %v and %v", took, 4*delay, 5*delay)
+		}
+	})
+	t.Run("four at once take about one stack's time", func(t *testing.T) {
+		t.Parallel()
+		if testing.Short() {
+			t.Skip("a second of wall clock")
+		}
+		fake := fakeaws.Start(t)
+		fake.SetDelay("", delay)
+		start := time.Now()
+		res, err := Apply(context.Background(), independent(4), factoryFor(t, fake, toolingID, "us-east-1"), Options{Concurrency: 4})
+		elapsed := time.Since(start)
+		if err != nil || res.Failed() {
+			t.Fatalf("%v %+v", err, res)
+		}
+		if elapsed < delay || elapsed > delay*3/2 {
+			t.Errorf("took %v, want between %v and %v", elapsed, delay, delay*3/2)
+		}
+	})
 }
 
 func TestChangeSetNamesAreUniqueAndValid(t *testing.T) {
@@ -301,6 +318,126 @@ func TestIsEmptyChangeSet(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := isEmptyChangeSet(tc.reason); got != tc.want {
 				t.Errorf("isEmptyChangeSet(%q) = %v", tc.reason, got)
+			}
+		})
+	}
+}
+
+// Every error path cleans up what it created: an execution AWS refuses
+// leaves neither its change set nor the REVIEW_IN_PROGRESS stack its change
+// set created.
+func TestAFailedExecutionLeavesNothingBehind(t *testing.T) {
+	cases := map[string]struct {
+		existing bool // the stack exists before (an update)
+	}{
+		"a new stack":       {},
+		"an existing stack": {existing: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t)
+			opts := fastOptions(nil)
+			opts.Stacks = []string{"secrets-dev"}
+			opts.NoDeps = true
+			if tc.existing {
+				h.apply(t, context.Background(), opts)
+				h.bundle.Templates["shop-secrets-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-secrets-dev-x"]), "docker-credentials", "registry-credentials", 1))
+			}
+			h.fake.FailCall("ExecuteChangeSet", 1, "InvalidChangeSetStatus", "ChangeSet is in an invalid state")
+			o := resultOf(t, h.apply(t, context.Background(), opts), "shop-secrets-dev-x")
+			if o.Outcome != Failed || !strings.Contains(o.Error, "InvalidChangeSetStatus") || !strings.Contains(o.Error, "its change set was deleted") {
+				t.Fatalf("%s: %s", o.Outcome, o.Error)
+			}
+			info, ok := h.fake.Stack(devID, "us-east-1", "shop-secrets-dev-x")
+			switch {
+			case !tc.existing && ok:
+				t.Errorf("the stack is left behind: %s, change sets %v", info.Status, info.ChangeSets)
+			case tc.existing && (!ok || len(info.ChangeSets) > 0 || info.Status != "CREATE_COMPLETE"):
+				t.Errorf("stack %v %s, change sets %v left", ok, info.Status, info.ChangeSets)
+			}
+		})
+	}
+}
+
+// Contact lost while a stack changes: after Options.LostContact of failed
+// polls its outcome is unknown, "still in progress in AWS", never failed.
+func TestLostContactIsAnUnknownOutcome(t *testing.T) {
+	h := newHarness(t)
+	h.fake.SetDelay("", time.Minute)
+	opts := fastOptions(nil)
+	opts.Stacks = []string{"secrets-dev"}
+	opts.NoDeps = true
+	opts.LostContact = 50 * time.Millisecond
+	rec := newRecorder()
+	var once sync.Once
+	rec.onEvent = func(stack string, e Event) {
+		if e.Status == "CREATE_IN_PROGRESS" {
+			once.Do(h.fake.Close) // AWS out of reach from now on
+		}
+	}
+	opts.Reporter = rec
+	res := h.apply(t, context.Background(), opts)
+	o := resultOf(t, res, "shop-secrets-dev-x")
+	if o.Outcome != Unknown || !strings.Contains(o.Error, "outcome unknown — still in progress in AWS") {
+		t.Fatalf("%s: %s", o.Outcome, o.Error)
+	}
+	if !slices.Equal(res.InProgress, []string{"shop-secrets-dev-x"}) || !res.Failed() {
+		t.Errorf("in progress %v, failed %v", res.InProgress, res.Failed())
+	}
+}
+
+// A stack that another operation starts changing between apply's read and
+// its change set is waited for too, then deployed.
+func TestApplyWaitsForAnOperationStartedMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	opts := fastOptions(nil)
+	opts.Stacks = []string{"secrets-dev"}
+	opts.NoDeps = true
+	h.apply(t, context.Background(), opts)
+	h.bundle.Templates["shop-secrets-dev-x"] = []byte(strings.Replace(string(h.bundle.Templates["shop-secrets-dev-x"]), "docker-credentials", "registry-credentials", 1))
+	h.fake.FailCall("CreateChangeSet", 1, "ValidationError", "Stack:arn:aws:cloudformation:us-east-1:310987654321:stack/shop-secrets-dev-x/1 is in UPDATE_IN_PROGRESS state and can not be updated.")
+	rec := newRecorder()
+	opts.Reporter = rec
+	o := resultOf(t, h.apply(t, context.Background(), opts), "shop-secrets-dev-x")
+	if o.Outcome != Updated {
+		t.Fatalf("%s: %s", o.Outcome, o.Error)
+	}
+	if !slices.ContainsFunc(rec.status, func(s string) bool { return strings.Contains(s, "another operation started") }) {
+		t.Errorf("no line says so: %q", rec.status)
+	}
+}
+
+// describeOnly is a CloudFormation client that answers DescribeStacks with
+// one stack in status; other calls are not expected.
+type describeOnly struct {
+	CloudFormationAPI
+	status types.StackStatus
+}
+
+func (d describeOnly) DescribeStacks(context.Context, *cloudformation.DescribeStacksInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error) {
+	return &cloudformation.DescribeStacksOutput{Stacks: []types.Stack{{StackName: aws.String("s"), StackStatus: d.status}}}, nil
+}
+
+// An ExecuteChangeSet refused as InvalidChangeSetStatus while the stack
+// already changes ran all the same (a retry of an attempt whose answer was
+// lost); otherwise the refusal stands.
+func TestExecutedAnyway(t *testing.T) {
+	invalid := &smithy.GenericAPIError{Code: "InvalidChangeSetStatus", Message: "ChangeSet is in an invalid state"}
+	cases := map[string]struct {
+		err    error
+		status types.StackStatus
+		want   bool
+	}{
+		"refused while the stack updates: it ran":      {err: invalid, status: types.StackStatusUpdateInProgress, want: true},
+		"refused while the stack waits for review":     {err: invalid, status: types.StackStatusReviewInProgress},
+		"refused while the stack is still as it was":   {err: invalid, status: types.StackStatusCreateComplete},
+		"another refusal is a refusal, whatever state": {err: &smithy.GenericAPIError{Code: "ValidationError"}, status: types.StackStatusUpdateInProgress},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d := &stackRun{cl: &Clients{CloudFormation: describeOnly{status: tc.status}}}
+			if got := d.executedAnyway(context.Background(), tc.err, &changeSet{stack: "s"}); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -28,6 +28,9 @@ type stackRun struct {
 	s   *manifest.Stack
 	res *StackResult
 	cl  *Clients
+	// waitedBusy is set once a change set was refused because another
+	// operation started on the stack: the next refusal fails.
+	waitedBusy bool
 }
 
 // cleanupTimeout bounds the clean-up calls made after an interruption or a
@@ -84,6 +87,13 @@ func (d *stackRun) deploy(ctx context.Context) error {
 		if d.opts.DryRun && st == nil && isMissingImport(err) {
 			d.planCreate("its imports come from stacks not deployed yet")
 			return nil
+		}
+		if !d.waitedBusy && isBusy(err) && ctx.Err() == nil {
+			// Another operation started after the stack was read: wait
+			// for it as for one seen at first, and start again.
+			d.waitedBusy = true
+			d.status("another operation started on the stack; reading it again")
+			return d.deploy(ctx)
 		}
 		return err
 	}
@@ -280,6 +290,18 @@ func (d *stackRun) waitIdle(ctx context.Context, st *types.Stack) (*types.Stack,
 	}
 }
 
+// isBusy reports whether err refuses a change set because another
+// operation is changing the stack.
+func isBusy(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	msg := ae.ErrorMessage()
+	return ae.ErrorCode() == "ValidationError" && strings.Contains(msg, "_IN_PROGRESS state") ||
+		ae.ErrorCode() == "OperationInProgressException"
+}
+
 func orUnknown(s string) string {
 	if s == "" {
 		return "no reason given"
@@ -305,6 +327,10 @@ func (d *stackRun) deleteStack(ctx context.Context, st *types.Stack) error {
 		return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
 	}
 	w, err := d.watch(ctx, d.s.Name, stateOf(st), evr, true)
+	var lost *lostContactError
+	if errors.As(err, &lost) {
+		return d.unknown(fmt.Errorf("deleting the stack to create it again: %w", lost))
+	}
 	if err != nil {
 		return err
 	}
@@ -503,6 +529,9 @@ func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackStat
 	}
 	d.status(fmt.Sprintf("executing change set (%d changes)", len(cs.changes)))
 	_, err = cfn.ExecuteChangeSet(uninterruptible(ctx), &cloudformation.ExecuteChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
+	if err != nil && d.executedAnyway(ctx, err, cs) {
+		err = nil
+	}
 	if err != nil {
 		var api smithy.APIError
 		if !errors.As(err, &api) && ctx.Err() == nil {
@@ -563,6 +592,18 @@ func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackStat
 		return failf("the stack ended in %s: %s", w.status, orUnknown(w.reason))
 	}
 	return failf("%s (%s) %s: %s; the stack ended in %s", ev.LogicalID, ev.ResourceType, ev.Status, orUnknown(ev.Reason), w.status)
+}
+
+// executedAnyway reports whether an ExecuteChangeSet that failed with err
+// ran all the same: a retry of an attempt whose answer was lost is refused
+// (InvalidChangeSetStatus) while the stack already changes.
+func (d *stackRun) executedAnyway(ctx context.Context, err error, cs *changeSet) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) || api.ErrorCode() != "InvalidChangeSetStatus" || ctx.Err() != nil {
+		return false
+	}
+	st, derr := describeStack(ctx, d.cl.CloudFormation, cs.stack)
+	return derr == nil && st != nil && inProgress(string(st.StackStatus)) && st.StackStatus != types.StackStatusReviewInProgress
 }
 
 // unknown is the outcome of a stack whose execution started and could not

@@ -85,8 +85,9 @@ func TestStatusOfTheSeedSystem(t *testing.T) {
 
 func TestDestroyEmptiesARepositoryCloudFormationWouldNotEmpty(t *testing.T) {
 	h := newHarness(t)
-	h.bundle.Templates["shop-pipeline-x"] = bytes.Replace(h.bundle.Templates["shop-pipeline-x"], []byte(`"Resources": {`),
-		[]byte(`"Resources": {"Images": {"Type": "AWS::ECR::Repository", "DeletionPolicy": "Delete", "Properties": {}}, `), 1)
+	editTemplate(t, h.bundle, "shop-pipeline-x", func(resources map[string]any) {
+		resources["Images"] = map[string]any{"Type": "AWS::ECR::Repository", "DeletionPolicy": "Delete", "Properties": map[string]any{}}
+	})
 	if res := h.apply(t, context.Background(), fastOptions(nil)); res.Failed() {
 		t.Fatalf("apply: %+v", res.Stacks)
 	}

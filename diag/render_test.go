@@ -85,3 +85,12 @@ func TestSummary(t *testing.T) {
 		})
 	}
 }
+
+func TestPlural(t *testing.T) {
+	cases := map[int]string{0: "0 stacks", 1: "1 stack", 2: "2 stacks", 12: "12 stacks"}
+	for n, want := range cases {
+		if got := Plural(n, "stack"); got != want {
+			t.Errorf("Plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -15,11 +15,15 @@ const Version = 1
 // Manifest describes a built system: what apply needs to deploy a build
 // output directory without the system.yaml it came from.
 type Manifest struct {
-	Version int     `json:"version"` // Version
-	System  string  `json:"system"`  // system.yaml's name
-	Suffix  string  `json:"suffix"`
-	Region  string  `json:"region"` // home region
-	Stacks  []Stack `json:"stacks"` // in the build's order
+	Version int    `json:"version"` // Version
+	System  string `json:"system"`  // system.yaml's name
+	Suffix  string `json:"suffix"`
+	Region  string `json:"region"` // home region
+	// CicdgenVersion is the cicdgen version that built the output (the
+	// compiler's ToolVersion): the pipeline's UpdatePipeline stage installs
+	// exactly this version to apply the tooling stacks.
+	CicdgenVersion string  `json:"cicdgenVersion"`
+	Stacks         []Stack `json:"stacks"` // in the build's order
 	// Placeholders lists, as "PATH: message", the placeholder values of
 	// system.yaml (schema.Placeholders) when it was built. apply refuses a
 	// directory whose manifest lists any, as it refuses such a system.yaml.

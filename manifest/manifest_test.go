@@ -139,3 +139,23 @@ func TestWriteReusesUnchangedFiles(t *testing.T) {
 		}
 	}
 }
+
+func TestWireBody(t *testing.T) {
+	tests := map[string]struct{ body, want string }{
+		"an indented JSON template loses its whitespace only": {
+			body: "{\n  \"Resources\": {\n    \"T\": {\n      \"Type\": \"AWS::SNS::Topic\"\n    }\n  },\n  \"Description\": \"a b\"\n}\n",
+			want: `{"Resources":{"T":{"Type":"AWS::SNS::Topic"}},"Description":"a b"}`,
+		},
+		"a YAML template is sent as it is": {
+			body: "Resources:\n  T:\n    Type: AWS::SNS::Topic\n",
+			want: "Resources:\n  T:\n    Type: AWS::SNS::Topic\n",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := string(WireBody([]byte(tc.body))); got != tc.want {
+				t.Errorf("WireBody = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

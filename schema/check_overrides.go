@@ -9,10 +9,14 @@ import (
 )
 
 // StackKinds returns the kind of every stack sys compiles to, in a stable
-// order: pipeline, monitoring, artifacts-<region> for each support region,
-// then roles-, secrets- and ecs-<env> for each environment.
+// order: pipeline, monitoring, secrets (with build.registry_credentials),
+// artifacts-<region> for each support region, then roles-, secrets- and
+// ecs-<env> for each environment.
 func StackKinds(sys *System) []string {
 	out := []string{KindPipeline, KindMonitoring}
+	if sys.Build.RegistryCredentials {
+		out = append(out, KindToolingSecrets)
+	}
 	for _, r := range NamesOf(sys).SupportRegions() {
 		out = append(out, KindArtifacts(r))
 	}

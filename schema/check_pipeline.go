@@ -16,8 +16,10 @@ const (
 // order; consecutive environments with the same wave share one stage, every
 // other environment has a stage of its own. A stage runs a manual approval
 // action first (runOrder 1) when any of its environments asks for approval,
-// then one CloudFormation deploy action per environment, all in parallel
-// (runOrder 2).
+// then one CloudFormation action per environment whose secrets-<env> stack
+// the pipeline deploys (PipelineDeploysSecrets), all in parallel, then one
+// CloudFormation deploy action of the ecs stack per environment, all in
+// parallel.
 type DeployStage struct {
 	// Name is the stage's name in the pipeline: Deploy-<label>, with the
 	// characters CodePipeline refuses replaced by "-", and -2, -3, ...
@@ -41,14 +43,39 @@ var stageNameBad = regexp.MustCompile(`[^A-Za-z0-9.@_-]`)
 // characters of a stage name.
 const maxStageNameBase = 90
 
-// Actions returns the number of actions of the stage: the approval, if
-// any, and one deploy per environment.
-func (s DeployStage) Actions() int {
-	n := len(s.Environments)
+// PipelineDeploysSecrets reports whether the pipeline deploys env's
+// secrets-<env> stack, in env's stage before its ecs stack: when env's
+// service has a `managed` secret (service.secrets: {KEY: managed}), which
+// that stack creates. The stack's other content, if any, is apply's alone.
+func PipelineDeploysSecrets(env *Environment) bool {
+	for _, v := range env.Service.Secrets {
+		if v == "managed" {
+			return true
+		}
+	}
+	return false
+}
+
+// Actions returns the number of actions of sys's stage s: the approval, if
+// any, and per environment the deploy of its secrets stack (when it has
+// one) and of its ecs stack.
+func (s DeployStage) Actions(sys *System) int {
+	n := 0
 	if s.Approval {
 		n++
 	}
+	for _, i := range s.Environments {
+		n += envActions(sys, i)
+	}
 	return n
+}
+
+// envActions returns the number of deploy actions of environment i.
+func envActions(sys *System, i int) int {
+	if PipelineDeploysSecrets(&sys.Environments[i]) {
+		return 2
+	}
+	return 1
 }
 
 // DeployStages returns the deploy stages of sys, in pipeline order, with
@@ -121,20 +148,24 @@ func (c *semantic) checkPipeline() {
 		noteFix(d, "Environment %q starts stage %d. A wave deploys its environments in parallel, with one approval.", envs[i].Name, MaxPipelineStages+1)
 	}
 	for _, st := range stages {
-		if st.Actions() <= MaxActionsPerStage {
+		actions := st.Actions(c.sys)
+		if actions <= MaxActionsPerStage {
 			continue
 		}
-		// The environment whose deploy is action 51.
-		k := MaxActionsPerStage
-		if st.Approval {
-			k--
-		}
-		i := st.Environments[k]
+		// The first environment whose actions do not fit.
+		n, deploys := 0, actions
 		approval := ""
 		if st.Approval {
-			approval = "an approval and "
+			n, deploys, approval = 1, actions-1, "an approval and "
 		}
-		d := c.errorAt("pipeline-limits", PathKey(environmentPath(i), "wave"), "wave %q has %d actions (%s%d deploys); CodePipeline allows %d per stage: split the wave, e.g. start a new wave at environment %q", st.Wave, st.Actions(), approval, len(st.Environments), MaxActionsPerStage, envs[i].Name)
+		i := st.Environments[0]
+		for _, e := range st.Environments {
+			if n += envActions(c.sys, e); n > MaxActionsPerStage {
+				i = e
+				break
+			}
+		}
+		d := c.errorAt("pipeline-limits", PathKey(environmentPath(i), "wave"), "wave %q has %d actions (%s%d deploys); CodePipeline allows %d per stage: split the wave, e.g. start a new wave at environment %q", st.Wave, actions, approval, deploys, MaxActionsPerStage, envs[i].Name)
 		noteFix(d, "Each wave is one stage; the deploys of one stage run in parallel.")
 	}
 }

@@ -783,8 +783,12 @@ func TestDeployStages(t *testing.T) {
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
-	if n := got[2].Actions(); n != 3 {
+	if n := got[2].Actions(sys); n != 3 {
 		t.Errorf("a wave of two with an approval has %d actions, want 3", n)
+	}
+	sys.Environments[2].Service.Secrets = map[string]string{"API_KEY": "managed"}
+	if n := got[2].Actions(sys); n != 4 {
+		t.Errorf("a wave of two with an approval, one with a managed secret, has %d actions, want 4", n)
 	}
 }
 

@@ -15,6 +15,8 @@ const (
 	defaultBranch          = "main"
 	defaultBuildCompute    = "small"
 	defaultBuildspec       = "buildspec.yml"
+	defaultBuildDockerfile = "build.Dockerfile"
+	defaultBuildRegCreds   = false
 	defaultTimeoutMinutes  = 60
 	defaultCacheDays       = 7
 	defaultTestBuildspec   = "buildspec-test.yml"
@@ -200,12 +202,14 @@ func decodeSource(o object) Source {
 
 func decodeBuild(o object) Build {
 	return Build{
-		Image:          o.str("image", BuildImageECR),
-		Compute:        o.str("compute", defaultBuildCompute),
-		Buildspec:      o.str("buildspec", defaultBuildspec),
-		Privileged:     o.boolean("privileged", defaultPrivileged),
-		TimeoutMinutes: o.integer("timeout_minutes", defaultTimeoutMinutes),
-		CacheDays:      o.integer("cache_days", defaultCacheDays),
+		Image:               o.str("image", BuildImageECR),
+		Dockerfile:          o.str("dockerfile", defaultBuildDockerfile),
+		RegistryCredentials: o.boolean("registry_credentials", defaultBuildRegCreds),
+		Compute:             o.str("compute", defaultBuildCompute),
+		Buildspec:           o.str("buildspec", defaultBuildspec),
+		Privileged:          o.boolean("privileged", defaultPrivileged),
+		TimeoutMinutes:      o.integer("timeout_minutes", defaultTimeoutMinutes),
+		CacheDays:           o.integer("cache_days", defaultCacheDays),
 	}
 }
 

@@ -83,7 +83,7 @@ func TestLoadAppliesEveryDefault(t *testing.T) {
 		Tags:      map[string]string{},
 		Accounts:  map[string]Account{"tooling": {Key: "tooling", ID: "210987654321"}},
 		Source:    Source{Connection: "arn:aws:codeconnections:us-east-1:210987654321:connection/abc", Repository: "acme/shop", Branch: "main", DetectChanges: true},
-		Build:     Build{Image: "ecr", Compute: "small", Buildspec: "buildspec.yml", Privileged: true, TimeoutMinutes: 60, CacheDays: 7},
+		Build:     Build{Image: "ecr", Dockerfile: "build.Dockerfile", Compute: "small", Buildspec: "buildspec.yml", Privileged: true, TimeoutMinutes: 60, CacheDays: 7},
 		Artifacts: Artifacts{RetentionDays: 30},
 		Service:   service,
 		Network:   network,

@@ -61,12 +61,19 @@ const BuildImageECR = "ecr"
 
 // Build configures the CodeBuild build project.
 type Build struct {
-	Image          string // "ecr" (default) or an image URI / curated image
-	Compute        string // small | medium | large | xlarge | 2xlarge; default small
-	Buildspec      string // default buildspec.yml
-	Privileged     bool   // default true
-	TimeoutMinutes int    // 5..480; default 60
-	CacheDays      int    // 1..365; default 7
+	Image string // "ecr" (default) or an image URI / curated image
+	// Dockerfile is the path in the source repository of the build image's
+	// Dockerfile, which the BuildImage stage builds (Image "ecr" only);
+	// default build.Dockerfile.
+	Dockerfile string
+	// RegistryCredentials gives the builds the Docker Hub credentials of the
+	// tooling secret Names.DockerCredentialsSecret; default false.
+	RegistryCredentials bool
+	Compute             string // small | medium | large | xlarge | 2xlarge; default small
+	Buildspec           string // default buildspec.yml
+	Privileged          bool   // default true
+	TimeoutMinutes      int    // 5..480; default 60
+	CacheDays           int    // 1..365; default 7
 }
 
 // Test configures the CodeBuild test project.

@@ -18,6 +18,9 @@ func NamesOf(sys *System) Names { return Names{sys: sys} }
 const (
 	KindPipeline   = "pipeline"
 	KindMonitoring = "monitoring"
+	// KindToolingSecrets is the tooling account's secrets stack (the build's
+	// Docker Hub credentials), present with build.registry_credentials.
+	KindToolingSecrets = "secrets"
 )
 
 // KindArtifacts returns the kind of the support stack of region.
@@ -49,11 +52,29 @@ func (n Names) Pipeline() string { return n.sys3("pipeline") }
 // PipelineRole is the name of the role CodePipeline runs as.
 func (n Names) PipelineRole() string { return n.sys3("pipeline") }
 
-// CodeBuildRole is the name of the role both CodeBuild projects run as.
+// CodeBuildRole is the name of the role the build, test and build-image
+// CodeBuild projects run as.
 func (n Names) CodeBuildRole() string { return n.sys3("codebuild") }
 
 // BuildProject is the CodeBuild build project name.
 func (n Names) BuildProject() string { return n.sys3("build") }
+
+// BuildImageProject is the CodeBuild project of the BuildImage stage, which
+// builds and pushes the build image.
+func (n Names) BuildImageProject() string { return n.sys3("build-image") }
+
+// UpdatePipelineProject is the CodeBuild project of the UpdatePipeline
+// stage, which applies the tooling stacks from the execution's build output.
+func (n Names) UpdatePipelineProject() string { return n.sys3("update-pipeline") }
+
+// UpdatePipelineRole is the name of the role the update-pipeline project
+// runs as.
+func (n Names) UpdatePipelineRole() string { return n.sys3("update-pipeline") }
+
+// DockerCredentialsSecret is the tooling account's Secrets Manager secret
+// of the Docker Hub credentials the builds log in with
+// (build.registry_credentials).
+func (n Names) DockerCredentialsSecret() string { return n.sys3("docker-credentials") }
 
 // TestProject is the CodeBuild test project name.
 func (n Names) TestProject() string { return n.sys3("test") }
@@ -81,10 +102,12 @@ func (n Names) ArtifactKeyAlias(region string) string {
 	return fmt.Sprintf("alias/%s-artifacts-%s-%s", n.sys.Name, region, n.sys.Suffix)
 }
 
-// BuildImageRepo is the ECR repository of the build image (SPEC.md: build-image-<suffix>).
-func (n Names) BuildImageRepo() string { return "build-image-" + n.sys.Suffix }
+// BuildImageRepo is the ECR repository of the build image, <name>-build-image-<suffix>.
+func (n Names) BuildImageRepo() string { return n.sys3("build-image") }
 
-// AppRepo is the ECR repository of the application image.
+// AppRepo is the ECR repository of the application image. Every region an
+// environment uses has one of this name: the home region's in the pipeline
+// stack, each other region's in its artifacts-<region> stack.
 func (n Names) AppRepo() string { return n.sys3(n.sys.Service.Name) }
 
 // ApprovalsTopic is the SNS topic of manual approvals.
@@ -100,9 +123,7 @@ func (n Names) FailureRule() string { return n.sys3("pipeline-failures") }
 func (n Names) Dashboard() string { return n.sys3("pipeline") }
 
 // BuildLogGroup is the CloudWatch log group of the CodeBuild projects.
-func (n Names) BuildLogGroup() string {
-	return fmt.Sprintf("/cicdgen/%s/%s/codebuild", n.sys.Name, n.sys.Suffix)
-}
+func (n Names) BuildLogGroup() string { return n.sys3("codebuild") }
 
 // --- environment accounts ---
 
@@ -117,9 +138,7 @@ func (n Names) DeployRole(env string) string { return n.env4("deploy", env) }
 func (n Names) ExecutionRole(env string) string { return n.env4("cfn-exec", env) }
 
 // RegistrySecret is the Secrets Manager secret of private-registry credentials.
-func (n Names) RegistrySecret(env string) string {
-	return fmt.Sprintf("docker-credentials-%s-%s", env, n.sys.Suffix)
-}
+func (n Names) RegistrySecret(env string) string { return n.env4("docker-credentials", env) }
 
 // Cluster is the ECS cluster of an environment.
 func (n Names) Cluster(env string) string {
@@ -155,15 +174,13 @@ func (n Names) TargetGroup(env, color string) string {
 	return fmt.Sprintf("%s-%s-%s-%s", n.sys.Name, env, color[:1], n.sys.Suffix)
 }
 
-// ServiceLogGroup is the log group of the application's containers.
-func (n Names) ServiceLogGroup(env string) string {
-	return fmt.Sprintf("/ecs/%s/%s/%s", n.sys.Name, env, n.sys.Suffix)
-}
+// ServiceLogGroup is the log group of the application's containers,
+// <name>-ecs-<env>-<suffix>: like every physical name it begins with the
+// system's name, so two systems never share it.
+func (n Names) ServiceLogGroup(env string) string { return n.env4("ecs", env) }
 
-// FlowLogGroup is the log group of the VPC flow logs.
-func (n Names) FlowLogGroup(env string) string {
-	return fmt.Sprintf("/vpc/%s/%s/%s", n.sys.Name, env, n.sys.Suffix)
-}
+// FlowLogGroup is the log group of the VPC flow logs, <name>-flow-logs-<env>-<suffix>.
+func (n Names) FlowLogGroup(env string) string { return n.env4("flow-logs", env) }
 
 // --- ARNs built from names, for cross-account references ---
 
@@ -194,11 +211,17 @@ func (n Names) PhysicalNames() []PhysicalName {
 	add("IAM role", n.CodeBuildRole(), 64, "$.name")
 	add("CodeBuild project", n.BuildProject(), 150, "$.name")
 	add("CodeBuild project", n.TestProject(), 150, "$.name")
+	add("CodeBuild project", n.BuildImageProject(), 150, "$.name")
+	add("CodeBuild project", n.UpdatePipelineProject(), 150, "$.name")
+	add("IAM role", n.UpdatePipelineRole(), 64, "$.name")
+	add("Secrets Manager secret", n.DockerCredentialsSecret(), 512, "$.name")
+	add("log group", n.BuildLogGroup(), 512, "$.name")
+	add("CloudFormation stack", n.StackName(KindToolingSecrets), 128, "$.name")
 	add("S3 bucket", n.ArtifactBucket(s.Region), 63, "$.region")
 	add("S3 bucket", n.CacheBucket(), 63, "$.region")
 	add("S3 bucket", n.AccessLogBucket(s.Region), 63, "$.region")
 	add("KMS alias", n.ArtifactKeyAlias(s.Region), 256, "$.region")
-	add("ECR repository", n.BuildImageRepo(), 256, "$.suffix")
+	add("ECR repository", n.BuildImageRepo(), 256, "$.name")
 	add("ECR repository", n.AppRepo(), 256, "$.service.name")
 	add("SNS topic", n.ApprovalsTopic(), 256, "$.name")
 	add("SNS topic", n.FailuresTopic(), 256, "$.name")
@@ -208,6 +231,7 @@ func (n Names) PhysicalNames() []PhysicalName {
 		add("CloudFormation stack", n.StackName(KindArtifacts(r)), 128, "$.name")
 		add("S3 bucket", n.ArtifactBucket(r), 63, "$.name")
 		add("S3 bucket", n.AccessLogBucket(r), 63, "$.name")
+		add("KMS alias", n.ArtifactKeyAlias(r), 256, "$.name")
 	}
 	for i := range s.Environments {
 		e := &s.Environments[i]

@@ -102,6 +102,8 @@ func TestSchemaDefaultsMatchTheDecoder(t *testing.T) {
 		"#/properties/source/properties/branch":                sys.Source.Branch,
 		"#/properties/source/properties/detect_changes":        sys.Source.DetectChanges,
 		"#/properties/build/properties/image":                  sys.Build.Image,
+		"#/properties/build/properties/dockerfile":             sys.Build.Dockerfile,
+		"#/properties/build/properties/registry_credentials":   sys.Build.RegistryCredentials,
 		"#/properties/build/properties/compute":                sys.Build.Compute,
 		"#/properties/build/properties/buildspec":              sys.Build.Buildspec,
 		"#/properties/build/properties/privileged":             sys.Build.Privileged,

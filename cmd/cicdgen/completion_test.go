@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -208,5 +209,66 @@ func TestCompletionUsage(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", code, stdout, stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestReadmeCommandTableListsEveryFlag keeps the README's command table in
+// step with the flags: every visible command has a row naming each of its
+// visible flags, and no other.
+func TestReadmeCommandTableListsEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "| command | flags |\n|---|---|\n")
+	if !ok {
+		t.Fatal("README.md has no command table")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	rows := map[string]string{}
+	for _, row := range strings.Split(table, "\n") {
+		cells := strings.Split(strings.ReplaceAll(row, `\|`, "/"), "|")
+		if len(cells) < 3 {
+			t.Fatalf("a row that is not a table row: %q", row)
+		}
+		words := strings.Fields(strings.Trim(cells[1], " `"))
+		if len(words) < 2 {
+			t.Fatalf("a row without a command: %q", row)
+		}
+		rows[words[1]] = cells[2]
+	}
+	flagWord := regexp.MustCompile("`-{1,2}[a-z][a-z-]*")
+	for _, c := range newApp(&Env{}).Commands {
+		if c.Hidden {
+			continue
+		}
+		row, ok := rows[c.Name]
+		if !ok {
+			t.Errorf("no row for %s", c.Name)
+			continue
+		}
+		want := map[string]bool{}
+		for _, f := range c.Flags {
+			if vf, ok := f.(interface{ IsVisible() bool }); ok && !vf.IsVisible() {
+				continue
+			}
+			for _, n := range f.Names() {
+				want[dashed(n)] = true
+			}
+		}
+		got := map[string]bool{}
+		for _, w := range flagWord.FindAllString(row, -1) {
+			got[strings.TrimPrefix(w, "`")] = true
+		}
+		for f := range want {
+			if !got[f] {
+				t.Errorf("the row of %s lacks %s", c.Name, f)
+			}
+		}
+		for f := range got {
+			if !want[f] {
+				t.Errorf("the row of %s names %s, which it does not take", c.Name, f)
+			}
+		}
 	}
 }

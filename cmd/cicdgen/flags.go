@@ -51,7 +51,7 @@ func colorFlag() *cli.StringFlag {
 	return &cli.StringFlag{
 		Name:  "color",
 		Value: colorAuto,
-		Usage: "colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never",
+		Usage: "`WHEN` to colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never",
 	}
 }
 
@@ -117,7 +117,7 @@ type reporter struct {
 	sources map[string][]byte
 	// maxSize is the largest system.yaml read, in bytes (--max-size).
 	maxSize int64
-	kept    diag.Diagnostics // json and sarif: every diagnostic, for the document
+	kept    diag.Diagnostics // every diagnostic emitted, for the documents
 	failure string           // the first failure that is not a diagnostic
 }
 
@@ -179,11 +179,6 @@ func (r *reporter) print(w io.Writer, ds diag.Diagnostics) error {
 	})
 }
 
-// machineReadable reports whether the chosen format is meant for programs.
-func (r *reporter) machineReadable() bool {
-	return r.format == diag.FormatJSON || r.format == diag.FormatSARIF || r.format == diag.FormatGitHub
-}
-
 // document reports whether stdout carries one document (json, sarif).
 func (r *reporter) document() bool {
 	return r.format == diag.FormatJSON || r.format == diag.FormatSARIF
@@ -207,11 +202,12 @@ func (r *reporter) outIsTerminal() bool {
 }
 
 // emit shows ds: text on stderr and github annotations on stdout at once;
-// json and sarif keep them for the document.
+// json and sarif print them in the document. All are kept for the
+// documents (--summary-json too).
 func (r *reporter) emit(ds diag.Diagnostics) error {
+	r.kept = append(r.kept, ds...)
 	switch r.format {
 	case diag.FormatJSON, diag.FormatSARIF:
-		r.kept = append(r.kept, ds...)
 		return nil
 	case diag.FormatGitHub:
 		return r.print(r.env.Stdout, ds)

@@ -16,7 +16,7 @@ import (
 
 // starterFiles holds the files `cicdgen init` writes, in the order written.
 //
-//go:embed starter/system.yaml starter/buildspec.yml
+//go:embed starter/system.yaml starter/buildspec.yml starter/build.Dockerfile
 var starterFiles embed.FS
 
 // starterSchemaFile is where init writes system.yaml's JSON Schema: the
@@ -25,7 +25,9 @@ var starterFiles embed.FS
 const starterSchemaFile = ".cicdgen/system.schema.json"
 
 // starterNames returns the names of the starter files, in the order written.
-func starterNames() []string { return []string{"system.yaml", "buildspec.yml", starterSchemaFile} }
+func starterNames() []string {
+	return []string{"system.yaml", "buildspec.yml", "build.Dockerfile", starterSchemaFile}
+}
 
 // starterBody returns the contents of the starter file called name.
 func starterBody(name string) ([]byte, error) {
@@ -35,12 +37,14 @@ func starterBody(name string) ([]byte, error) {
 	return starterFiles.ReadFile("starter/" + name)
 }
 
-// initCommand is `cicdgen init`: write a commented starter system.yaml and
-// the starter buildspec.yml of the build contract. It never overwrites.
+// initCommand is `cicdgen init`: write a commented starter system.yaml, the
+// starter buildspec.yml of the build contract and the starter
+// build.Dockerfile of the build image (build.image: ecr). It never
+// overwrites.
 func initCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:      "init",
-		Usage:     "write a commented starter system.yaml and buildspec.yml (never overwrites)",
+		Usage:     "write a commented starter system.yaml, buildspec.yml and build.Dockerfile (never overwrites)",
 		ArgsUsage: " ",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dir", Value: ".", Usage: "directory to write the files to (created if missing)"},

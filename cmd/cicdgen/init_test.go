@@ -61,16 +61,19 @@ func TestStarterBuildspecFollowsTheBuildContract(t *testing.T) {
 	}
 	all := strings.Join(commands, "\n")
 	cases := map[string]bool{
-		"it is a version 0.2 buildspec":                    bs.Version == "0.2",
-		"it installs cicdgen":                              strings.Contains(all, "go install github.com/cicdgen/cicdgen/cmd/cicdgen@latest"),
-		"it builds the templates into cicdgen-out":         strings.Contains(all, "cicdgen build -o cicdgen-out"),
-		"it pushes the image to the app repository":        strings.Contains(all, `docker push "$IMAGE_URI"`) && strings.Contains(all, "${APP_REPOSITORY_URI}:${IMAGE_TAG}"),
-		"it tags the image with the commit":                strings.Contains(all, "IMAGE_TAG=\"${CODEBUILD_RESOLVED_SOURCE_VERSION}\""),
-		"it logs in to the registry of the account":        strings.Contains(all, "${AWS_ACCOUNT_ID}.dkr.ecr.${AWS_DEFAULT_REGION}.amazonaws.com"),
-		"it writes imageDetail.json with ImageURI":         strings.Contains(all, `{"ImageURI":"%s"}`) && strings.Contains(all, "> imageDetail.json"),
-		"imageDetail.json is an artifact":                  slices.Contains(bs.Artifacts.Files, "imageDetail.json"),
-		"the templates are artifacts, in their directory":  slices.Contains(bs.Artifacts.Files, "cicdgen-out/**/*"),
-		"the templates are built before the image is made": strings.Index(all, "cicdgen build") < strings.Index(all, "docker build"),
+		"it is a version 0.2 buildspec": bs.Version == "0.2",
+		"it installs the cicdgen version that built the system": strings.Contains(all, `go install "github.com/cicdgen/cicdgen/cmd/cicdgen@${CICDGEN_VERSION}"`) &&
+			!strings.Contains(string(src), "@latest"),
+		"it logs in to Docker Hub with the registry credentials": strings.Contains(all, `docker login --username "$DOCKER_USERNAME" --password-stdin`),
+		"it pushes to every other region's repository":           strings.Contains(all, "for region in ${APP_IMAGE_REGIONS:-}") && strings.Contains(all, `ImageURI_${region//-/_}`),
+		"it builds the templates into cicdgen-out":               strings.Contains(all, "cicdgen build -o cicdgen-out"),
+		"it pushes the image to the app repository":              strings.Contains(all, `docker push "$IMAGE_URI"`) && strings.Contains(all, "${APP_REPOSITORY_URI}:${IMAGE_TAG}"),
+		"it tags the image with the commit":                      strings.Contains(all, "IMAGE_TAG=\"${CODEBUILD_RESOLVED_SOURCE_VERSION}\""),
+		"it logs in to the registry of the account":              strings.Contains(all, "${AWS_ACCOUNT_ID}.dkr.ecr.${AWS_DEFAULT_REGION}.amazonaws.com"),
+		"it writes imageDetail.json with ImageURI":               strings.Contains(all, `detail="\"ImageURI\":\"${IMAGE_URI}\""`) && strings.Contains(all, `printf '{%s}\n' "$detail" > imageDetail.json`),
+		"imageDetail.json is an artifact":                        slices.Contains(bs.Artifacts.Files, "imageDetail.json"),
+		"the templates are artifacts, in their directory":        slices.Contains(bs.Artifacts.Files, "cicdgen-out/**/*"),
+		"the templates are built before the image is made":       strings.Index(all, "cicdgen build") < strings.Index(all, "docker build"),
 	}
 	for name, ok := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -86,7 +89,7 @@ func TestWriteStarter(t *testing.T) {
 		existing  []string // files present before
 		wantError string   // "" for success
 	}{
-		"an empty directory gets both files":         {},
+		"an empty directory gets every file":         {},
 		"an existing system.yaml stops everything":   {existing: []string{"system.yaml"}, wantError: "system.yaml already exists"},
 		"an existing buildspec.yml stops everything": {existing: []string{"buildspec.yml"}, wantError: "buildspec.yml already exists"},
 		"both existing are both named":               {existing: []string{"system.yaml", "buildspec.yml"}, wantError: "buildspec.yml already exist"},
@@ -119,7 +122,7 @@ func TestWriteStarter(t *testing.T) {
 			if !errors.As(err, &exists) || !strings.Contains(err.Error(), tc.wantError) {
 				t.Fatalf("writeStarter error = %v, want an existingFilesError containing %q", err, tc.wantError)
 			}
-			for _, f := range []string{"system.yaml", "buildspec.yml"} {
+			for _, f := range starterNames() {
 				b, err := os.ReadFile(filepath.Join(dir, f))
 				switch {
 				case slices.Contains(tc.existing, f) && string(b) != "mine\n":
@@ -127,6 +130,31 @@ func TestWriteStarter(t *testing.T) {
 				case !slices.Contains(tc.existing, f) && err == nil:
 					t.Errorf("%s was written although another file exists", f)
 				}
+			}
+		})
+	}
+}
+
+func TestStarterDockerfileHasWhatTheBuildspecNeeds(t *testing.T) {
+	src, err := starterFiles.ReadFile("starter/build.Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src)
+	cases := map[string]bool{
+		"it takes the cicdgen version as a build argument":     strings.Contains(text, "ARG CICDGEN_VERSION"),
+		"it installs exactly that version, never @latest":      strings.Contains(text, `go install "github.com/cicdgen/cicdgen/cmd/cicdgen@${CICDGEN_VERSION}"`) && !strings.Contains(text, "@latest"),
+		"it refuses a version go install cannot fetch":         strings.Contains(text, `case "$CICDGEN_VERSION" in`),
+		"it has the Docker engine the build starts":            strings.Contains(text, "docker.io"),
+		"it has the AWS CLI the build logs in and pushes with": strings.Contains(text, "awscli-exe-linux") && strings.Contains(text, "/tmp/aws/install"),
+		"it has bash, the buildspec's shell":                   strings.Contains(text, " bash "),
+		"the cicdgen binary is on the PATH":                    strings.Contains(text, "/usr/local/bin/cicdgen"),
+		"base images come from ECR Public, not Docker Hub":     strings.Count(text, "FROM public.ecr.aws/") == strings.Count(text, "FROM "),
+	}
+	for name, ok := range cases {
+		t.Run(name, func(t *testing.T) {
+			if !ok {
+				t.Errorf("build.Dockerfile:\n%s", src)
 			}
 		})
 	}

@@ -81,6 +81,17 @@ func TestStatusAndDestroyEndToEnd(t *testing.T) {
 	}
 
 	// --include-protected deletes the rest; a second run does nothing.
+	live := map[string]bool{}
+	for _, acct := range []string{toolingAccount, "310987654321", stagingAccount, prodAccount} {
+		for _, region := range []string{"us-east-1", "us-west-2"} {
+			for _, s := range fake.Stacks(acct, region) {
+				live[s] = true
+			}
+		}
+	}
+	if !live["shop-ecs-prod-x"] || !live["shop-roles-prod-x"] {
+		t.Fatalf("prod's stacks are gone: %v", live)
+	}
 	for run := 1; run <= 2; run++ {
 		code, stdout, stderr = runCLI(t, "destroy", file, "--yes", "--include-protected", "--poll-interval", "5ms", "--format", "json")
 		if code != 0 {
@@ -95,7 +106,7 @@ func TestStatusAndDestroyEndToEnd(t *testing.T) {
 		}
 		for _, s := range res.Stacks {
 			want := "absent"
-			if run == 1 && (strings.Contains(s.Stack, "prod") || s.Stack == "shop-pipeline-x" || strings.Contains(s.Stack, "roles") || strings.Contains(s.Stack, "artifacts")) {
+			if run == 1 && live[s.Stack] {
 				want = "deleted"
 			}
 			if s.Result != want {
@@ -119,7 +130,7 @@ func TestDestroyAsksForTheSystemsNameOnATerminal(t *testing.T) {
 	}
 	terminal := func(answer string) Env { return Env{StdinIsTerminal: true, Stdin: strings.NewReader(answer)} }
 	code, stdout, stderr := runCLIWith(t, terminal("yes\n"), "destroy", file, "--env", "dev", "--poll-interval", "5ms")
-	if code != exitUsage || !strings.Contains(stdout, "Type the system's name (shop) to delete 2 stacks: ") || !strings.Contains(stderr, "not confirmed") {
+	if code != exitUsage || !strings.Contains(stdout, "Type the system's name (shop) to delete 3 stacks: ") || !strings.Contains(stderr, "not confirmed") {
 		t.Fatalf("a wrong name: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if _, ok := fake.Stack("310987654321", "us-east-1", "shop-ecs-dev-x"); !ok {
@@ -129,8 +140,7 @@ func TestDestroyAsksForTheSystemsNameOnATerminal(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("the right name: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	// roles-dev stays: the pipeline, which stays, uses it.
-	if left := fake.Stacks("310987654321", "us-east-1"); len(left) != 1 || left[0] != "shop-roles-dev-x" {
+	if left := fake.Stacks("310987654321", "us-east-1"); len(left) != 0 {
 		t.Errorf("dev stacks left: %v", left)
 	}
 }

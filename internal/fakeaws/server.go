@@ -9,6 +9,13 @@
 // account) and region (from the SigV4 credential scope). Stack operations
 // progress with time, lazily: each observation advances a stack's timeline,
 // so nothing runs in the background and nothing outlives the test.
+//
+// Files by concern: server.go (the server, requests, the wire's errors),
+// cloudformation.go and cfn_*.go (stacks, change sets, their execution,
+// events, templates, the awsQuery shapes), services.go (STS, S3,
+// CodeConnections, ECR, Secrets Manager), ops.go (what status and destroy
+// use), inject.go (throttling, failures, delays, the clock), inspect.go
+// (what tests read back), quirks.go (answering like other implementations).
 package fakeaws
 
 import (
@@ -40,8 +47,9 @@ type Server struct {
 	seq        int
 	throttle   int
 	throttled  int
-	throttleN  int            // ThrottleEach: throttles before each request is answered
-	throttles  map[string]int // ThrottleEach: throttles so far, by request
+	failCalls  map[string][]*apiError // FailCall: the errors the next requests of an action get
+	throttleN  int                    // ThrottleEach: throttles before each request is answered
+	throttles  map[string]int         // ThrottleEach: throttles so far, by request
 	calls      []Call
 	stacks     map[scope]map[string]*stack // by name: live stacks
 	byID       map[string]*stack           // every stack ever, by id
@@ -184,162 +192,6 @@ func (s *Server) Environ(callerAccount, region string) map[string]string {
 	}
 }
 
-// --- configuration ---
-
-// Throttle makes the next n requests fail with a throttling error.
-func (s *Server) Throttle(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.throttle = n
-}
-
-// ThrottleEach makes every request fail with a throttling error n times in a
-// row before it is answered: the same request sent again (a retry: same
-// service, action, account, region and body) is throttled until it has been
-// refused n times, then answered, and the count starts again. 0 turns it
-// off.
-func (s *Server) ThrottleEach(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.throttleN = n
-	s.throttles = map[string]int{}
-}
-
-// SetClock makes the fake read the time from now (stack timelines, event
-// times), so that tests with a virtual clock see stacks progress with it.
-func (s *Server) SetClock(now func() time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = now
-}
-
-// Throttled returns how many requests were throttled.
-func (s *Server) Throttled() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.throttled
-}
-
-// FailResource makes every operation that creates or updates the resource
-// logicalID of stack fail with reason, until ClearFailures.
-func (s *Server) FailResource(stack, logicalID, reason string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fails[stack+"/"+logicalID] = reason
-}
-
-// ClearFailures forgets the resources FailResource made fail.
-func (s *Server) ClearFailures() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fails = map[string]string{}
-}
-
-// SetDelay makes every operation on stack take d (all stacks when stack is "").
-func (s *Server) SetDelay(stack string, d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if stack == "" {
-		s.delay = d
-		return
-	}
-	s.delays[stack] = d
-}
-
-// DenyRole makes AssumeRole of roleARN fail with AccessDenied.
-func (s *Server) DenyRole(roleARN string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.denied[roleARN] = true
-}
-
-// PutConnection sets the status of a connection (AVAILABLE, PENDING, ERROR).
-func (s *Server) PutConnection(arn, status string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.conns[arn] = status
-}
-
-// PutRepository creates an ECR repository with images of the given tags.
-func (s *Server) PutRepository(account, region, name string, tags ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := account + "/" + region + "/" + name
-	if s.repos[k] == nil {
-		s.repos[k] = map[string]bool{}
-	}
-	for _, t := range tags {
-		s.repos[k][t] = true
-	}
-}
-
-// PutSecret creates a secret, with or without a value.
-func (s *Server) PutSecret(account, region, name string, hasValue bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.secrets[account+"/"+region+"/"+name] = hasValue
-}
-
-// --- inspection ---
-
-// Calls returns every request served so far.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
-}
-
-// CallCount returns how many requests of action were served.
-func (s *Server) CallCount(action string) int {
-	n := 0
-	for _, c := range s.Calls() {
-		if c.Action == action {
-			n++
-		}
-	}
-	return n
-}
-
-// Sessions returns the session names AssumeRole was called with.
-func (s *Server) Sessions() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.sessions...)
-}
-
-// Executions returns every change set execution, in order.
-func (s *Server) Executions() []Execution {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Execution(nil), s.executions...)
-}
-
-// MaxConcurrent returns the largest number of executions that overlapped.
-func (s *Server) MaxConcurrent() int {
-	ex := s.Executions()
-	best := 0
-	for _, a := range ex {
-		n := 0
-		for _, b := range ex {
-			if !b.Start.After(a.Start) && b.End.After(a.Start) {
-				n++
-			}
-		}
-		best = max(best, n)
-	}
-	return best
-}
-
-// Object returns an object uploaded to S3.
-func (s *Server) Object(bucket, key string) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.objects[bucket+"/"+key]
-	return b, ok
-}
-
-// --- serving ---
-
 var credentialRE = regexp.MustCompile(`Credential=([^/]+)/[0-9]{8}/([^/]+)/([^/]+)/aws4_request`)
 
 // request is one parsed request.
@@ -385,21 +237,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Service: req.service, Action: action, Account: req.account, Region: req.region,
 		Stack: req.form.Get("StackName"), Time: s.now(), Form: req.form})
-	throttle := s.throttle > 0
-	if throttle {
-		s.throttle--
-		s.throttled++
-	}
-	if k := strings.Join([]string{req.service, action, req.account, req.region, r.URL.Path, string(body)}, "\x00"); s.throttleN > 0 && !throttle {
-		if s.throttles[k] < s.throttleN {
-			s.throttles[k]++
-			s.throttled++
-			throttle = true
-		} else {
-			delete(s.throttles, k)
-		}
-	}
+	throttle := s.throttleLocked(strings.Join([]string{req.service, action, req.account, req.region, r.URL.Path, string(body)}, "\x00"))
 	latency := s.latency[action]
+	injected := s.injectedLocked(action)
 	s.mu.Unlock()
 
 	if latency > 0 {
@@ -414,6 +254,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	if !regexp.MustCompile(`^[0-9]{12}$`).MatchString(req.account) {
 		s.fail(w, req, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		return
+	}
+	if injected != nil {
+		s.fail(w, req, injected.status, injected.code, injected.message)
 		return
 	}
 	if throttle {

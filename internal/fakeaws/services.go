@@ -199,3 +199,30 @@ func (s *Server) jsonService(req *request, action string) (any, *apiError) {
 	}
 	return nil, &apiError{http.StatusBadRequest, "UnknownOperationException", "fakeaws does not implement " + req.service + " " + action}
 }
+
+// PutConnection sets the status of a connection (AVAILABLE, PENDING, ERROR).
+func (s *Server) PutConnection(arn, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns[arn] = status
+}
+
+// PutRepository creates an ECR repository with images of the given tags.
+func (s *Server) PutRepository(account, region, name string, tags ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := account + "/" + region + "/" + name
+	if s.repos[k] == nil {
+		s.repos[k] = map[string]bool{}
+	}
+	for _, t := range tags {
+		s.repos[k][t] = true
+	}
+}
+
+// PutSecret creates a secret, with or without a value.
+func (s *Server) PutSecret(account, region, name string, hasValue bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.secrets[account+"/"+region+"/"+name] = hasValue
+}

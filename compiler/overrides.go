@@ -190,8 +190,8 @@ func escapePointer(key string) string {
 
 // didYouMean returns `; did you mean "x"?` when a candidate is close to got.
 func didYouMean(got string, candidates []string) string {
-	if best := diag.Closest(got, candidates); best != "" {
-		return fmt.Sprintf("; did you mean %q?", best)
+	if s := diag.DidYouMean(got, candidates); s != "" {
+		return "; " + s
 	}
 	return ""
 }

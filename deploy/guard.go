@@ -75,7 +75,8 @@ func blueGreen(tmpl any) bool {
 
 // trafficResources returns the logical ids of the resources of a decoded
 // template that carry traffic: listener rules, target groups and
-// listeners whose default action forwards.
+// listeners whose default action forwards. The manifest may name more
+// (manifest.Stack.TrafficResources).
 func trafficResources(tmpl any) map[string]string {
 	out := map[string]string{}
 	for id, r := range templateResourceMap(tmpl) {
@@ -143,6 +144,9 @@ type Review struct {
 	deployed, built map[string]any
 	// settingsChanged marks the stacks whose tags or parameters change.
 	settingsChanged map[string]bool
+	// declared are the traffic resources the manifest names per stack
+	// (manifest.Stack.TrafficResources), beside those found by type.
+	declared map[string][]string
 	names           []string
 }
 
@@ -183,7 +187,10 @@ func ReadReview(ctx context.Context, b *Bundle, f ClientFactory, sel Selection, 
 		concurrency = 8
 	}
 	rv := &Review{Security: []SecurityChange{}, Protected: []string{}, Traffic: []TrafficChange{},
-		deployed: map[string]any{}, built: map[string]any{}, settingsChanged: map[string]bool{}, names: names}
+		deployed: map[string]any{}, built: map[string]any{}, settingsChanged: map[string]bool{}, declared: map[string][]string{}, names: names}
+	for _, n := range names {
+		rv.declared[n] = b.Stack(n).TrafficResources
+	}
 	var mu sync.Mutex
 	var errs []error
 	sem := make(chan struct{}, concurrency)
@@ -265,6 +272,11 @@ func (rv *Review) TrafficFrom(res *Result) {
 		}
 		traffic := trafficResources(d)
 		maps.Copy(traffic, trafficResources(rv.built[s.Stack]))
+		for _, id := range rv.declared[s.Stack] {
+			if _, ok := traffic[id]; !ok {
+				traffic[id] = "" // the change's type
+			}
+		}
 		for _, c := range s.Changes {
 			typ, ok := traffic[c.LogicalID]
 			if !ok && c.Type != typeListenerRule && c.Type != typeTargetGroup {

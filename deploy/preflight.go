@@ -130,11 +130,9 @@ func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
 	for i := range sys.Environments {
 		e := &sys.Environments[i]
 		acct := manifestAccount(sys.AccountOf(e))
-		for _, key := range slices.Sorted(maps.Keys(e.Service.Secrets)) {
-			if e.Service.Secrets[key] == "managed" {
-				in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: fmt.Sprintf("%s/%s/%s/%s", sys.Name, e.Name, sys.Suffix, key),
-					Purpose: fmt.Sprintf("the service's %s in %s", key, e.Name)})
-			}
+		for _, key := range e.Service.ManagedSecrets() {
+			in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: names.ManagedSecret(e.Name, key),
+				Purpose: fmt.Sprintf("the service's %s in %s", key, e.Name)})
 		}
 		if !seen[acct.ID] {
 			seen[acct.ID] = true

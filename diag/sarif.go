@@ -152,9 +152,12 @@ func sarifRuleID(d Diagnostic) string {
 	return d.Rule
 }
 
-// describeRule turns a rule id into a short title: "fargate-size" becomes
-// "Fargate size".
+// describeRule returns the summary of a registered rule (Rules), or for
+// another id a title made of it: "fargate-size" becomes "Fargate size".
 func describeRule(id string) string {
+	if summary, ok := RuleSummary(id); ok {
+		return summary
+	}
 	s := strings.ReplaceAll(id, "-", " ")
 	if s == "" {
 		return s

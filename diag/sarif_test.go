@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestRenderSARIFGolden(t *testing.T) {
@@ -25,7 +26,7 @@ func TestRenderSARIFGolden(t *testing.T) {
             {
               "id": "fargate-size",
               "shortDescription": {
-                "text": "Fargate size"
+                "text": "cpu and memory are not a Fargate task size"
               }
             },
             {
@@ -237,5 +238,21 @@ func TestRenderSARIF(t *testing.T) {
 			}
 			tc.check(t, log)
 		})
+	}
+}
+
+func TestMachineFormatsStayValidUTF8(t *testing.T) {
+	d := Errorf("encoding", at(1, 1, 2), "", "byte \xff and escape \x1b in a message").WithHint("hint \xfe")
+	for _, format := range []string{FormatJSON, FormatSARIF} {
+		var buf bytes.Buffer
+		if err := Render(&buf, Diagnostics{d}, RenderOptions{Format: format, Sources: map[string][]byte{"system.yaml": []byte("\xff\n")}}); err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.Valid(buf.Bytes()) {
+			t.Errorf("%s output is not valid UTF-8", format)
+		}
+		if bytes.ContainsRune(buf.Bytes(), 0x1b) {
+			t.Errorf("%s output holds a raw escape character", format)
+		}
 	}
 }

@@ -36,6 +36,9 @@ func checkDiagnostic(t *testing.T, name string, d diag.Diagnostic) {
 	if d.Rule == "" || d.Message == "" {
 		t.Errorf("%v: no rule or message", d)
 	}
+	if _, ok := diag.RuleSummary(d.Rule); !ok {
+		t.Errorf("%v: rule %q is not registered in diag/rules.go", d, d.Rule)
+	}
 	if r.Known() && (r.Start.Column < 1 || r.End.Line < r.Start.Line || (r.End.Line == r.Start.Line && r.End.Column < r.Start.Column)) {
 		t.Errorf("%v: bad range %+v", d, r)
 	}

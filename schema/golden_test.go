@@ -127,6 +127,9 @@ func TestInvalidSystems(t *testing.T) {
 				if d.Path == "" && d.Range.Start.Line == 0 {
 					t.Errorf("diagnostic without path or position: %s", d.Error())
 				}
+				if _, ok := diag.RuleSummary(d.Rule); !ok {
+					t.Errorf("rule %q is not registered in diag/rules.go", d.Rule)
+				}
 			}
 
 			for _, format := range []string{"text", "json"} {

@@ -19,8 +19,7 @@ func LoadFile(path string) (*System, diag.Diagnostics) {
 	lim := DefaultLimits()
 	src, err := ReadLimited(path, lim.MaxBytes)
 	if err != nil {
-		return nil, diag.Diagnostics{diag.Errorf("io", diag.Range{Filename: path}, "", "cannot read %s: %v", path, err).
-			WithHint("give the path of a system.yaml; `cicdgen init` writes a starter one")}
+		return nil, diag.Diagnostics{diag.IOError(path, err, "give the path of a system.yaml; `cicdgen init` writes a starter one")}
 	}
 	return LoadWithLimits(path, src, lim)
 }

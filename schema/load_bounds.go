@@ -64,9 +64,9 @@ func (l Limits) withDefaults() Limits {
 
 // Rule ids of the limits.
 const (
-	ruleSizeLimit  = "size-limit"
-	ruleDepthLimit = "depth-limit"
-	ruleNodeLimit  = "node-limit"
+	ruleSizeLimit  = diag.RuleSizeLimit
+	ruleDepthLimit = diag.RuleDepthLimit
+	ruleNodeLimit  = diag.RuleNodeLimit
 )
 
 // FormatSize writes a byte count the way the --max-size flag reads it:

@@ -8,7 +8,7 @@ import (
 
 // ruleDirective is the rule of YAML directives (%YAML, %TAG) cicdgen
 // cannot honour.
-const ruleDirective = "yaml-directive"
+const ruleDirective = diag.RuleYAMLDirective
 
 // hideDirectives returns the source the parser reads: src with the
 // directives that open the document (%YAML 1.2, %TAG ...) turned into

@@ -50,13 +50,37 @@ func (r *yamlReader) locateSyntaxError(tk *token.Token, msg string) (diag.Diagno
 		site.rest = string(runes[site.col-1:])
 	}
 	for _, explain := range []func(syntaxSite) (diag.Diagnostic, bool){
-		r.unclosedQuoteOrFlow, r.overIndented, r.colonInValue, r.misalignedKey, r.keyWithoutColon,
+		r.unclosedAtEnd, r.unclosedQuoteOrFlow, r.overIndented, r.colonInValue, r.misalignedKey, r.keyWithoutColon,
 	} {
 		if d, ok := explain(site); ok {
 			return d, true
 		}
 	}
 	return diag.Diagnostic{}, false
+}
+
+// unclosedAtEnd reports a flow collection or a quoted scalar that the
+// file ends inside of, in our words rather than the parser's ("sequence end
+// token ']' not found"). The parser points at the opening character.
+func (r *yamlReader) unclosedAtEnd(s syntaxSite) (diag.Diagnostic, bool) {
+	var msg, hint string
+	switch {
+	case strings.Contains(s.msg, "sequence end token"):
+		msg, hint = "this [ is never closed: the file ends inside the list it opens", "end the list with ]: [a, b]"
+	case strings.Contains(s.msg, "flow mapping end token"):
+		msg, hint = "this { is never closed: the file ends inside the mapping it opens", "end the mapping with }: {a: 1, b: 2}"
+	case strings.Contains(s.msg, "end character of double-quoted text"):
+		msg, hint = "the string opened by \" here is never closed", "add the closing \" at the end of the value"
+	case strings.Contains(s.msg, "end character of single-quoted text"):
+		msg, hint = "the string opened by ' here is never closed", "add the closing ' at the end of the value; write '' for a quote inside it"
+	default:
+		return diag.Diagnostic{}, false
+	}
+	rng := r.tokenRange(s.tk) // a quoted scalar: its first line
+	if strings.Contains(s.msg, "end token") {
+		rng = r.pointRange(s.line, s.col+r.tagShift(s.tk))
+	}
+	return diag.Errorf("yaml-syntax", rng, "", "invalid YAML: %s", msg).WithHint("%s", hint), true
 }
 
 // unclosedQuoteOrFlow reports a quote or a [ / { left open before the error.

@@ -14,7 +14,7 @@ import (
 
 // ruleTag is the rule of YAML tags cicdgen does not accept, and of tagged
 // values that are not of their tag's type.
-const ruleTag = "yaml-tag"
+const ruleTag = diag.RuleYAMLTag
 
 // coreTag returns the name (str, int, float, bool, null, map, seq, binary,
 // timestamp) of a tag of YAML's core and 1.1 types, in any of the forms
@@ -139,7 +139,7 @@ func (r *yamlReader) tagMismatch(name string, n *ast.TagNode, path string, rng d
 	if text == "" {
 		got = "this value"
 	}
-	r.errors(diag.Errorf(ruleTag, at, path, "the tag !!%s makes %s %s, which it is not", name, got, what).
+	r.errors(diag.Errorf(ruleTag, at, path, "the tag !!%s says this value is %s, but %s is not", name, what, got).
 		WithHint("remove the tag, or write a value of its type"))
 	r.reported[path] = true
 	r.doc.SetValue(path, at)
@@ -241,4 +241,23 @@ func (r *yamlReader) tagShift(tk *token.Token) int {
 		}
 	}
 	return shift
+}
+
+// resolvePlain returns the value of a plain scalar that the parser read as
+// parsed, by YAML 1.2's core schema (spec 10.3.2): the parser follows YAML
+// 1.1 for some numbers (docs/yaml-parser.md), reading 010 as 8, 0b101 and
+// 1_000 as integers and +12e03 as a string, where YAML 1.2 reads 10, two
+// strings and 12000.
+func resolvePlain(text string, parsed any) any {
+	if i, ok := coreInteger(text); ok {
+		return i
+	}
+	if f, ok := coreFloatValue(text); ok {
+		return f
+	}
+	switch parsed.(type) {
+	case int64, uint64, float64:
+		return text // a YAML 1.1 number that YAML 1.2 reads as a string
+	}
+	return parsed
 }

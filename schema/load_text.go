@@ -10,8 +10,8 @@ import (
 
 // Rule ids of the text of a file (before YAML).
 const (
-	ruleEncoding         = "encoding"
-	ruleControlCharacter = "control-character"
+	ruleEncoding         = diag.RuleEncoding
+	ruleControlCharacter = diag.RuleControlCharacter
 )
 
 // maxControlReports is how many control characters of one file are reported

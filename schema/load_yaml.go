@@ -518,6 +518,9 @@ func (r *yamlReader) scalar(node ast.Node, path string, rng diag.Range) any {
 		v = nil
 	case *ast.StringNode:
 		v = n.Value
+		if n.Token != nil && n.Token.Type == token.StringType {
+			v = resolvePlain(n.Value, v)
+		}
 	case *ast.LiteralNode:
 		if n.Value != nil {
 			v = n.Value.Value
@@ -525,12 +528,12 @@ func (r *yamlReader) scalar(node ast.Node, path string, rng diag.Range) any {
 			v = ""
 		}
 	case *ast.IntegerNode:
-		v = n.Value
+		v = resolvePlain(n.Token.Value, n.Value)
 	case *ast.FloatNode:
 		if math.IsInf(n.Value, 0) || math.IsNaN(n.Value) {
 			v = n.Token.Value
 		} else {
-			v = n.Value
+			v = resolvePlain(n.Token.Value, n.Value)
 		}
 	case *ast.BoolNode:
 		v = n.Value

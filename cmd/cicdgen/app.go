@@ -91,6 +91,7 @@ func newApp(env *Env) *cli.App {
 			graphCommand(env),
 			statusCommand(env),
 			destroyCommand(env),
+			rulesCommand(env),
 			completionCommand(env),
 		},
 	}

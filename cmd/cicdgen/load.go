@@ -22,11 +22,11 @@ const (
 func loadSystem(env *Env, r *reporter, path string) (*schema.System, diag.Diagnostics) {
 	src, name, err := readSource(env, path, r.maxSize)
 	if err != nil {
-		d := diag.Errorf("io", diag.Range{Filename: name}, "", "cannot read %s: %v", name, err)
+		hint := ""
 		if os.IsNotExist(err) {
-			d = d.WithHint("give the path of a system.yaml, or run `cicdgen init` to write a starter one")
+			hint = "give the path of a system.yaml, or run `cicdgen init` to write a starter one"
 		}
-		return nil, diag.Diagnostics{d}
+		return nil, diag.Diagnostics{diag.IOError(name, err, hint)}
 	}
 	r.addSource(name, src)
 	return schema.LoadWithLimits(name, src, schema.Limits{MaxBytes: r.maxSize})

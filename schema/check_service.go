@@ -188,7 +188,7 @@ func (c *semantic) checkService(s serviceScope) {
 	c.checkCertificate(s)
 	if s.local(deprecatedRegistryCredentials) && c.doc.Has(s.path(deprecatedRegistryCredentials)) {
 		p := s.path(deprecatedRegistryCredentials)
-		c.ds = append(c.ds, diag.Warningf(RuleDeprecatedKey, c.doc.KeyRange(p), p,
+		c.ds = append(c.ds, diag.Warningf(diag.RuleDeprecatedKey, c.doc.KeyRange(p), p,
 			"service.registry_credentials is deprecated and ignored%s: the service's image is always in ECR, which needs no registry credentials; remove the key, and set build.registry_credentials: true for authenticated Docker Hub pulls during the build", s.where()))
 		noteFix(&c.ds[len(c.ds)-1], "A system deployed with the per-environment docker-credentials secrets: apply each ecs-<env> stack first (cicdgen apply --stack ecs-<env> --no-deps), then delete the secrets-<env> stacks of environments without managed secrets.")
 	}
@@ -196,10 +196,6 @@ func (c *semantic) checkService(s serviceScope) {
 
 // deprecatedRegistryCredentials is the service key that SPEC deprecates.
 const deprecatedRegistryCredentials = "registry_credentials"
-
-// RuleDeprecatedKey is the rule id of the warning on a key that is accepted
-// but no longer has an effect.
-const RuleDeprecatedKey = "deprecated-key"
 
 // checkManagedSecretIDs reports managed secrets whose variable names give
 // the same logical ids in the secrets stack (API_KEY and APIKEY, say).
@@ -216,7 +212,7 @@ func (c *semantic) checkManagedSecretIDs(s serviceScope) {
 		if s.own != "" && !strings.HasPrefix(p, s.own+".") && !strings.HasPrefix(s.entryPath("secrets", prev), s.own+".") {
 			continue // both inherited from the top-level service, reported there
 		}
-		d := c.errorAtKey("managed-secret-id", p, "managed secrets %s and %s%s would share the logical id Secret%s of the secrets stack; rename one of the variables", prev, name, s.where(), id)
+		d := c.errorAtKey(diag.RuleManagedSecretID, p, "managed secrets %s and %s%s would share the logical id Secret%s of the secrets stack; rename one of the variables", prev, name, s.where(), id)
 		noteFix(d, "Logical ids keep letters and digits only: underscores are dropped and the letter after one is capitalised.")
 	}
 }

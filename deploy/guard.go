@@ -147,7 +147,7 @@ type Review struct {
 	// declared are the traffic resources the manifest names per stack
 	// (manifest.Stack.TrafficResources), beside those found by type.
 	declared map[string][]string
-	names           []string
+	names    []string
 }
 
 // settingsChanged reports whether the stack's tags or literal parameters

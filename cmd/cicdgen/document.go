@@ -131,6 +131,14 @@ type graphDocument struct {
 type deployDocument struct {
 	docHeader
 	deploy.ApplyResult
+	// The review of a dry run (diff.go): the IAM statements, trust and
+	// resource policies that change (widens: what apply asks approval
+	// for), the stacks of protected environments that change, and the
+	// blue/green traffic resets apply refuses.
+	Security    []deploy.SecurityChange `json:"security,omitempty"`
+	Protected   []string                `json:"protected,omitempty"`
+	Traffic     []deploy.TrafficChange  `json:"traffic,omitempty"`
+	ReviewError string                  `json:"reviewError,omitempty"`
 }
 
 // newDeployDocument is the document of a deployment that has not run yet:

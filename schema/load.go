@@ -86,7 +86,7 @@ func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diag
 	}
 	compiled, err := compiledSystemSchema()
 	if err != nil {
-		diags = append(diags, diag.Errorf("schema", diag.Range{Filename: filename}, "", "the embedded JSON Schema is broken: %v", err))
+		diags = append(diags, diag.Errorf(diag.RuleSchema, diag.Range{Filename: filename}, "", "the embedded JSON Schema is broken: %v", err))
 		return nil, diags.Normalize()
 	}
 	rejected := map[string]bool{}
@@ -109,7 +109,7 @@ func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diag
 	}
 	sys, err := decode(value, doc)
 	if err != nil {
-		diags = append(diags, diag.Errorf("schema", doc.Range("$"), "$", "%v", fmt.Errorf("decode %s: %w", filename, err)))
+		diags = append(diags, diag.Errorf(diag.RuleSchema, doc.Range("$"), "$", "%v", fmt.Errorf("decode %s: %w", filename, err)))
 		return nil, diags.Normalize()
 	}
 	for _, d := range Check(sys) {

@@ -39,6 +39,7 @@ notifications:
 service:
   name: app
   port: 8080
+  secrets: {API_KEY: managed}
 environments:
 `)
 	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-2"}

@@ -31,7 +31,8 @@ const (
 // tag count, among others) into its stacks, in a stable order: the tooling
 // account's (pipeline, monitoring, artifacts-<region> for each support
 // region, sorted), then per environment in promotion order roles-<env>,
-// secrets-<env>, ecs-<env>. Each kind of stack is a type of its own
+// secrets-<env> (only with managed secrets), ecs-<env>. Each kind of stack
+// is a type of its own
 // (kind_<kind>.go), registered in kind.go.
 //
 // For each stack it runs the stack kind's builder, sets the stack's name,
@@ -40,7 +41,9 @@ const (
 // on environment stacks, cicdgen:environment), termination protection (the
 // stacks of protect: true environments) and dependencies (the stacks of the
 // kinds its stackKind depends on); it adds DeletionPolicy Delete to every
-// resource without a DeletionPolicy, applies system.yaml's overrides of the
+// resource without a DeletionPolicy and the roles' version assertion to the
+// stacks the pipeline deploys into an environment (see assertRolesVersion),
+// applies system.yaml's overrides of the
 // stack, stores the final template as canonical JSON in Stack.Body and
 // checks the CloudFormation and IAM quotas.
 //
@@ -106,6 +109,9 @@ func newStack(sys *schema.System, k stackKind) *Stack {
 	if p, ok := k.(pipelineDeployed); ok {
 		s.PipelineDeployed = p.pipelineDeployed()
 	}
+	if c, ok := k.(trafficCritical); ok {
+		s.TrafficResources = c.trafficResources()
+	}
 	s.DependsOn = []string{}
 	for _, kind := range k.dependsOn() {
 		s.DependsOn = append(s.DependsOn, names.StackName(kind))
@@ -137,6 +143,10 @@ func compileStack(sys *schema.System, s *Stack, k stackKind) (diag.Diagnostics, 
 			"stack %s: %v", s.Name, err)), false
 	}
 	addDeletionPolicy(doc)
+	if err := assertRolesVersion(sys, s.Kind, env, doc); err != nil {
+		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+			"stack %s: %v", s.Name, err)), false
+	}
 	before := measure(doc)
 	if len(sys.Overrides[s.Kind]) > 0 {
 		// Quotas that only the overrides break point at the overrides.

@@ -35,7 +35,7 @@ service:
   port: 8080
 environments:
   - {name: dev, account: dev}
-  - {name: euprod, account: prod, region: eu-west-1, protect: true}
+  - {name: euprod, account: prod, region: eu-west-1, protect: true, service: {secrets: {TOKEN: managed}}}
 `
 
 // loadYAML loads system.yaml text and fails on errors.
@@ -146,14 +146,13 @@ func TestCompileOrdersStacksAndSetsWhereTheyGo(t *testing.T) {
 		protect                          bool
 	}
 	want := []where{
-		{"unit-pipeline-t", "pipeline", "", "tooling", "us-east-1", []string{"unit-artifacts-eu-west-1-t", "unit-ecs-dev-t", "unit-ecs-euprod-t", "unit-roles-dev-t", "unit-roles-euprod-t", "unit-secrets-dev-t", "unit-secrets-euprod-t"}, false},
+		{"unit-pipeline-t", "pipeline", "", "tooling", "us-east-1", []string{"unit-artifacts-eu-west-1-t", "unit-ecs-dev-t", "unit-ecs-euprod-t", "unit-roles-dev-t", "unit-roles-euprod-t", "unit-secrets-euprod-t"}, false},
 		{"unit-monitoring-t", "monitoring", "", "tooling", "us-east-1", []string{"unit-pipeline-t"}, false},
 		{"unit-artifacts-eu-west-1-t", "artifacts-eu-west-1", "", "tooling", "eu-west-1", []string{}, false},
 		{"unit-roles-dev-t", "roles-dev", "dev", "dev", "us-east-1", []string{}, false},
-		{"unit-secrets-dev-t", "secrets-dev", "dev", "dev", "us-east-1", []string{}, false},
-		{"unit-ecs-dev-t", "ecs-dev", "dev", "dev", "us-east-1", []string{"unit-secrets-dev-t"}, false},
+		{"unit-ecs-dev-t", "ecs-dev", "dev", "dev", "us-east-1", []string{}, false},
 		{"unit-roles-euprod-t", "roles-euprod", "euprod", "prod", "eu-west-1", []string{}, true},
-		{"unit-secrets-euprod-t", "secrets-euprod", "euprod", "prod", "eu-west-1", []string{}, true},
+		{"unit-secrets-euprod-t", "secrets-euprod", "euprod", "prod", "eu-west-1", []string{"unit-roles-euprod-t"}, true},
 		{"unit-ecs-euprod-t", "ecs-euprod", "euprod", "prod", "eu-west-1", []string{"unit-secrets-euprod-t"}, true},
 	}
 	if len(a.Stacks) != len(want) {
@@ -169,7 +168,7 @@ func TestCompileOrdersStacksAndSetsWhereTheyGo(t *testing.T) {
 			t.Errorf("Assembly.Stack(%q) does not find stack %d", w.name, i)
 		}
 	}
-	if got := a.Stacks[8].Account.Role; got != "arn:aws:iam::401234567892:role/deployer" {
+	if got := a.Stacks[7].Account.Role; got != "arn:aws:iam::401234567892:role/deployer" {
 		t.Errorf("the prod account's role is %q", got)
 	}
 }

@@ -13,11 +13,10 @@ package compiler
 //	HasImage   condition: ImageUri is not "". Without an image the service runs zero
 //	           tasks of the initial image ecsInitialImage, so the first apply succeeds
 //	           before the pipeline has built anything
-//	UsesRegistryCredentials
-//	           condition, with service.registry_credentials: ImageUri is given and is not
-//	           a private ECR image. The container's RepositoryCredentials (the registry
-//	           secret) exist only then: ECS refuses repository credentials for ECR
-//	           images, and the pipeline's images are in ECR
+//	RolesVersion
+//	           parameter (AWS::SSM::Parameter::Value<String>, default the roles stack's
+//	           version parameter) and rule CheckRolesVersion: the deployed roles are at
+//	           least compiler.RolesVersion (see the roles stack)
 //
 // Resources (i = 1..network.azs, j = 1..network.nat_gateways):
 //
@@ -58,12 +57,12 @@ package compiler
 //	ServiceSecurityGroup                AWS::EC2::SecurityGroup                     the tasks
 //	ServiceIngressFromLoadBalancer      AWS::EC2::SecurityGroupIngress              tasks accept service.port from the ALB only
 //	LoadBalancer                        AWS::ElasticLoadBalancingV2::LoadBalancer   Names.LoadBalancer(env): internet-facing ALB
-//	TargetGroupBlue                     AWS::ElasticLoadBalancingV2::TargetGroup    Names.TargetGroup(env, "blue"): the primary target group
-//	TargetGroupGreen                    AWS::ElasticLoadBalancingV2::TargetGroup    blue-green only: Names.TargetGroup(env, "green"), the alternate
-//	HttpListener                        AWS::ElasticLoadBalancingV2::Listener       port 80: production traffic, or a redirect to HTTPS
-//	HttpsListener                       AWS::ElasticLoadBalancingV2::Listener       service.certificate only: port 443, production traffic
+//	TargetGroupBlue                     AWS::ElasticLoadBalancingV2::TargetGroup    Names.TargetGroup(env, "blue", port): the primary target group
+//	TargetGroupGreen                    AWS::ElasticLoadBalancingV2::TargetGroup    blue-green only: Names.TargetGroup(env, "green", port), the alternate
+//	ProductionListener                  AWS::ElasticLoadBalancingV2::Listener       production traffic: port 80 (HTTP), or 443 (HTTPS) with a certificate
+//	HttpRedirectListener                AWS::ElasticLoadBalancingV2::Listener       service.certificate only: port 80, a redirect to HTTPS
 //	TestListener                        AWS::ElasticLoadBalancingV2::Listener       blue-green only: port 8080 (HTTP) or 8443 (HTTPS with a certificate)
-//	ProductionListenerRule              AWS::ElasticLoadBalancingV2::ListenerRule   blue-green only: /* on the production listener
+//	ProductionListenerRule              AWS::ElasticLoadBalancingV2::ListenerRule   blue-green only: /* on ProductionListener
 //	TestListenerRule                    AWS::ElasticLoadBalancingV2::ListenerRule   blue-green only: /* on TestListener
 //	EcsInfrastructureRole               AWS::IAM::Role                              blue-green only: Names.ECSInfrastructureRole(env), lets ECS shift traffic
 //	Service                             AWS::ECS::Service                           Names.ECSService(env): Fargate service in the private subnets
@@ -82,6 +81,17 @@ package compiler
 //     service.bake_minutes, the green target group as the alternate, and
 //     listener rules ECS re-weights. The listeners' default actions answer
 //     404 and never see traffic: every path matches the rules.
+//   - Blue/green stays safe over the system's life: ECS moves the weights
+//     of the listener rules at every deployment, so a template change that
+//     modifies or replaces a rule or a target group resets live traffic.
+//     The rules hang on listeners whose logical ids never change (see
+//     listeners): adding or changing service.certificate modifies
+//     ProductionListener and TestListener in place and leaves the rules
+//     untouched. Target group names carry the port, so a new service.port
+//     (Port is create-only) creates new target groups beside the old ones
+//     instead of failing on a name collision; the rules then change (the
+//     deploy-side guard asks for --allow-traffic-reset). TrafficResources
+//     lists these logical ids.
 //   - The test listener serves the green revision during a deployment on
 //     port 8080, or 8443 over HTTPS when a certificate is given, to callers
 //     in the VPC only: its CIDR and the Elastic IPs of its NAT gateways
@@ -118,38 +128,51 @@ import (
 
 // Logical ids of the ecs stack that other parts of the builder refer to.
 const (
-	ecsImageParam              = "ImageUri"
-	ecsHasImage                = "HasImage"
-	ecsUsesRegistryCredentials = "UsesRegistryCredentials"
-	ecsVpc                     = "Vpc"
-	ecsInternetGateway         = "InternetGateway"
-	ecsGatewayAttachment       = "InternetGatewayAttachment"
-	ecsPublicRouteTable        = "PublicRouteTable"
-	ecsPublicDefaultRoute      = "PublicDefaultRoute"
-	ecsEndpointSecurityGroup   = "EndpointSecurityGroup"
-	ecsLogKey                  = "LogKey"
-	ecsFlowLogGroup            = "FlowLogGroup"
-	ecsFlowLogsRole            = "FlowLogsRole"
-	ecsFlowLog                 = "FlowLog"
-	ecsCluster                 = "Cluster"
-	ecsServiceLogGroup         = "ServiceLogGroup"
-	ecsTaskExecutionRole       = "TaskExecutionRole"
-	ecsTaskRole                = "TaskRole"
-	ecsTaskDefinition          = "TaskDefinition"
-	ecsLoadBalancerSG          = "LoadBalancerSecurityGroup"
-	ecsServiceSG               = "ServiceSecurityGroup"
-	ecsServiceIngress          = "ServiceIngressFromLoadBalancer"
-	ecsLoadBalancer            = "LoadBalancer"
-	ecsTargetGroupBlue         = "TargetGroupBlue"
-	ecsTargetGroupGreen        = "TargetGroupGreen"
-	ecsHTTPListener            = "HttpListener"
-	ecsHTTPSListener           = "HttpsListener"
-	ecsTestListener            = "TestListener"
-	ecsProductionListenerRule  = "ProductionListenerRule"
-	ecsTestListenerRule        = "TestListenerRule"
-	ecsInfrastructureRole      = "EcsInfrastructureRole"
-	ecsService                 = "Service"
+	ecsImageParam             = "ImageUri"
+	ecsHasImage               = "HasImage"
+	ecsVpc                    = "Vpc"
+	ecsInternetGateway        = "InternetGateway"
+	ecsGatewayAttachment      = "InternetGatewayAttachment"
+	ecsPublicRouteTable       = "PublicRouteTable"
+	ecsPublicDefaultRoute     = "PublicDefaultRoute"
+	ecsEndpointSecurityGroup  = "EndpointSecurityGroup"
+	ecsLogKey                 = "LogKey"
+	ecsFlowLogGroup           = "FlowLogGroup"
+	ecsFlowLogsRole           = "FlowLogsRole"
+	ecsFlowLog                = "FlowLog"
+	ecsCluster                = "Cluster"
+	ecsServiceLogGroup        = "ServiceLogGroup"
+	ecsTaskExecutionRole      = "TaskExecutionRole"
+	ecsTaskRole               = "TaskRole"
+	ecsTaskDefinition         = "TaskDefinition"
+	ecsLoadBalancerSG         = "LoadBalancerSecurityGroup"
+	ecsServiceSG              = "ServiceSecurityGroup"
+	ecsServiceIngress         = "ServiceIngressFromLoadBalancer"
+	ecsLoadBalancer           = "LoadBalancer"
+	ecsTargetGroupBlue        = "TargetGroupBlue"
+	ecsTargetGroupGreen       = "TargetGroupGreen"
+	ecsProductionListener     = "ProductionListener"
+	ecsHTTPRedirectListener   = "HttpRedirectListener"
+	ecsTestListener           = "TestListener"
+	ecsProductionListenerRule = "ProductionListenerRule"
+	ecsTestListenerRule       = "TestListenerRule"
+	ecsInfrastructureRole     = "EcsInfrastructureRole"
+	ecsService                = "Service"
 )
+
+// TrafficResources returns the logical ids of the traffic-critical
+// resources of env's ecs-<env> stack, sorted: with blue/green deployments
+// the production and test listener rules, whose forward weights ECS moves at
+// every deployment, and the two target groups. A change set that modifies
+// or replaces one of them resets live traffic (the deploy side refuses it
+// without --allow-traffic-reset). With rolling deployments nothing
+// re-weights the listener, and there are none.
+func TrafficResources(env *schema.Environment) []string {
+	if env.Service.Deployment == schema.DeploymentRolling {
+		return nil
+	}
+	return []string{ecsProductionListenerRule, ecsTargetGroupBlue, ecsTargetGroupGreen, ecsTestListenerRule}
+}
 
 // ecsInitialImage is the image of the task definition until the pipeline
 // passes one. The service runs zero tasks of it (DesiredCount is 0 without
@@ -205,9 +228,6 @@ func buildECS(sys *schema.System, env *schema.Environment) (*cloudformation.Temp
 		Description: cloudformation.String("Image URI the service runs; the pipeline passes the build's image. Empty: zero tasks of " + ecsInitialImage),
 	}
 	b.t.Conditions[ecsHasImage] = cloudformation.Not([]string{cloudformation.Equals(cloudformation.Ref(ecsImageParam), "")})
-	if b.svc.RegistryCredentials {
-		b.t.Conditions[ecsUsesRegistryCredentials] = ecsRegistryCredentialsCondition()
-	}
 
 	b.addNetwork()
 	b.addLogKey()
@@ -217,29 +237,6 @@ func buildECS(sys *schema.System, env *schema.Environment) (*cloudformation.Temp
 	b.addService()
 	b.addOutputs()
 	return b.t, nil
-}
-
-// ecsECRHost is what every private ECR image URI contains:
-// <account>.dkr.ecr.<region>.amazonaws.com/<repository>.
-const ecsECRHost = ".dkr.ecr."
-
-// ecsRegistryCredentialsCondition holds when ImageUri is given and is not
-// a private ECR image. ECS rejects a task definition that names repository
-// credentials for an ECR image ("Private repository credentials are not a
-// supported authentication method for ECR repositories"), and the images
-// the pipeline builds are in ECR, so the credentials apply only to an image
-// from another registry. Conditions cannot test for a substring: the image
-// is followed by the ECR host marker and split at its first occurrence; the
-// first part is the whole image exactly when the image does not contain it.
-func ecsRegistryCredentialsCondition() map[string]any {
-	image := map[string]any{"Ref": ecsImageParam}
-	beforeMarker := map[string]any{"Fn::Select": []any{0, map[string]any{"Fn::Split": []any{
-		ecsECRHost, map[string]any{"Fn::Join": []any{"", []any{image, ecsECRHost}}},
-	}}}}
-	return map[string]any{"Fn::And": []any{
-		map[string]any{"Condition": ecsHasImage},
-		map[string]any{"Fn::Equals": []any{beforeMarker, image}},
-	}}
 }
 
 // ecsTitle turns "blue" into "Blue" for logical ids.

@@ -20,15 +20,25 @@ type ecsListener struct {
 	protocol string // HTTP | HTTPS
 }
 
-// listeners returns the load balancer's listeners, the production one (the
-// one that serves the application) first, then the HTTP redirect when
-// HTTPS serves, then the test listener of blue/green deployments.
+// listeners returns the load balancer's listeners: the production one (the
+// one that serves the application, and that the production listener rule
+// hangs on) first, then the HTTP redirect when HTTPS serves, then the test
+// listener of blue/green deployments.
+//
+// The listener rules ECS re-weights hang on listeners whose logical ids never
+// change: ProductionListener is HTTP on port 80, or HTTPS on port 443 once a
+// certificate is set, and TestListener is HTTP on 8080 or HTTPS on 8443.
+// Port, protocol, certificates and default actions of a listener are updated
+// in place (only its LoadBalancerArn is create-only), and a listener rule is
+// replaced only when its ListenerArn changes, so adding or changing
+// service.certificate modifies the two listeners and leaves both rules
+// untouched. The redirect of port 80 to HTTPS is a listener of its own,
+// created after the production listener has moved to port 443.
 func (b *ecsBuilder) listeners() (production ecsListener, others []ecsListener) {
-	http := ecsListener{ecsHTTPListener, ecsHTTPPort, "HTTP"}
-	production = http
+	production = ecsListener{ecsProductionListener, ecsHTTPPort, "HTTP"}
 	if b.https {
-		production = ecsListener{ecsHTTPSListener, ecsHTTPSPort, "HTTPS"}
-		others = append(others, http)
+		production = ecsListener{ecsProductionListener, ecsHTTPSPort, "HTTPS"}
+		others = append(others, ecsListener{ecsHTTPRedirectListener, ecsHTTPPort, "HTTP"})
 	}
 	if b.blueGreen {
 		others = append(others, b.testListener())
@@ -140,8 +150,11 @@ func (b *ecsBuilder) addLoadBalancing() {
 		colors = append(colors, "green")
 	}
 	for _, color := range colors {
+		// Port is create-only: a new service.port replaces the target
+		// groups, and their names carry the port so that the new ones do
+		// not collide with the old ones (see Names.TargetGroup).
 		r["TargetGroup"+ecsTitle(color)] = &elb.TargetGroup{
-			Name:                       cloudformation.String(b.names.TargetGroup(env, color)),
+			Name:                       cloudformation.String(b.names.TargetGroup(env, color, port)),
 			TargetType:                 cloudformation.String("ip"),
 			Protocol:                   cloudformation.String("HTTP"),
 			Port:                       cloudformation.Int(port),
@@ -165,11 +178,17 @@ func (b *ecsBuilder) addLoadBalancing() {
 			LoadBalancerArn: cloudformation.Ref(ecsLoadBalancer),
 			Port:            cloudformation.Int(l.port),
 			Protocol:        cloudformation.String(l.protocol),
-			DefaultActions:  []elb.Listener_Action{b.defaultAction(l, production)},
+			DefaultActions:  []elb.Listener_Action{b.defaultAction(l)},
 		}
 		if l.protocol == "HTTPS" {
 			listener.Certificates = []elb.Listener_Certificate{{CertificateArn: cloudformation.String(b.svc.Certificate)}}
 			listener.SslPolicy = cloudformation.String(ecsTLSPolicy)
+		}
+		if l.id == ecsHTTPRedirectListener {
+			// Adding a certificate moves the production listener from
+			// port 80 to 443 first; only then is port 80 free for the
+			// redirect.
+			listener.AWSCloudFormationDependsOn = []string{ecsProductionListener}
 		}
 		r[l.id] = listener
 	}
@@ -181,13 +200,13 @@ func (b *ecsBuilder) addLoadBalancing() {
 }
 
 // defaultAction is what listener l does with a request no rule matches. The
-// HTTP listener redirects to HTTPS when HTTPS serves. With rolling
-// deployments the production listener forwards to the one target group;
-// with blue/green, the listener rules (which match every path) forward and
-// ECS re-weights them, so the default answers 404.
-func (b *ecsBuilder) defaultAction(l, production ecsListener) elb.Listener_Action {
+// redirect listener redirects to HTTPS. With rolling deployments the
+// production listener forwards to the one target group; with blue/green,
+// the listener rules (which match every path) forward and ECS re-weights
+// them, so the default answers 404.
+func (b *ecsBuilder) defaultAction(l ecsListener) elb.Listener_Action {
 	switch {
-	case l.id == ecsHTTPListener && production.id == ecsHTTPSListener:
+	case l.id == ecsHTTPRedirectListener:
 		return elb.Listener_Action{
 			Type: "redirect",
 			RedirectConfig: &elb.Listener_RedirectConfig{

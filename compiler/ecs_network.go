@@ -116,7 +116,7 @@ func (b *ecsBuilder) addNetwork() {
 // secrets and SSM parameters.
 func ecsSecretKinds(svc schema.Service) (secretsManager, ssm bool) {
 	for _, v := range svc.Secrets {
-		if strings.HasPrefix(v, "arn:") && strings.Contains(v, ":secretsmanager:") {
+		if v == schema.SecretManaged || strings.HasPrefix(v, "arn:") && strings.Contains(v, ":secretsmanager:") {
 			secretsManager = true
 		} else {
 			ssm = true
@@ -154,7 +154,7 @@ func (b *ecsBuilder) addEndpoints() {
 		{"LogsEndpoint", "logs"},
 	}
 	sm, ssm := ecsSecretKinds(b.svc)
-	if sm || b.svc.RegistryCredentials {
+	if sm {
 		interfaces = append(interfaces, struct{ id, name string }{"SecretsManagerEndpoint", "secretsmanager"})
 	}
 	if ssm {

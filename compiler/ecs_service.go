@@ -191,6 +191,12 @@ func (b *ecsBuilder) taskExecutionPolicy() *PolicyDocument {
 	keys := map[string]bool{}
 	services := map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(b.svc.Secrets)) {
+		if b.svc.Secrets[name] == schema.SecretManaged {
+			// The secrets stack's secret, encrypted with the account's
+			// AWS managed key: GetSecretValue on its exact ARN is enough.
+			smResources = append(smResources, b.secretValueFrom(name))
+			continue
+		}
 		s := b.ecsParseSecret(b.svc.Secrets[name])
 		for _, res := range s.resources {
 			if s.secretsManager {
@@ -207,9 +213,6 @@ func (b *ecsBuilder) taskExecutionPolicy() *PolicyDocument {
 				services["ssm."+s.region+".amazonaws.com"] = true
 			}
 		}
-	}
-	if b.svc.RegistryCredentials {
-		smResources = append(smResources, b.registrySecretImport())
 	}
 	if len(smResources) > 0 {
 		statements = append(statements, Allow("ReadSecrets", []string{"secretsmanager:GetSecretValue"}, ecsUnique(smResources)...))
@@ -232,10 +235,15 @@ func (b *ecsBuilder) taskExecutionPolicy() *PolicyDocument {
 	return Policy(statements...)
 }
 
-// registrySecretImport imports the registry secret's ARN from the secrets
-// stack.
-func (b *ecsBuilder) registrySecretImport() string {
-	return cloudformation.ImportValue(envExportName(b.names, schema.KindSecrets(b.env.Name), secretsRegistrySecretOutput))
+// secretValueFrom is the ValueFrom of the variable name of service.secrets:
+// the ARN an entry names, or for a managed secret its ARN imported from the
+// secrets stack (Secrets Manager appends six random characters to a
+// secret's ARN, so it cannot be computed).
+func (b *ecsBuilder) secretValueFrom(name string) string {
+	if v := b.svc.Secrets[name]; v != schema.SecretManaged {
+		return v
+	}
+	return cloudformation.ImportValue(envExportName(b.names, schema.KindSecrets(b.env.Name), secretsOutput(name)))
 }
 
 // taskDefinition is the Fargate task definition of the one container.
@@ -276,17 +284,9 @@ func (b *ecsBuilder) taskDefinition() *cfnx.ECSTaskDefinition {
 		})
 	}
 	for _, name := range slices.Sorted(maps.Keys(b.svc.Secrets)) {
-		container.Secrets = append(container.Secrets, ecs.TaskDefinition_Secret{Name: name, ValueFrom: b.svc.Secrets[name]})
+		container.Secrets = append(container.Secrets, ecs.TaskDefinition_Secret{Name: name, ValueFrom: b.secretValueFrom(name)})
 	}
 	def := cfnx.ECSContainerDefinition{TaskDefinition_ContainerDefinition: container}
-	if b.svc.RegistryCredentials {
-		def.RepositoryCredentials = &cfnx.Conditional[ecs.TaskDefinition_RepositoryCredentials]{
-			Condition: ecsUsesRegistryCredentials,
-			Value: ecs.TaskDefinition_RepositoryCredentials{
-				CredentialsParameter: cloudformation.String(b.registrySecretImport()),
-			},
-		}
-	}
 	return &cfnx.ECSTaskDefinition{
 		Family:                  cloudformation.String(b.names.TaskFamily(env)),
 		Cpu:                     cloudformation.String(strconv.Itoa(b.svc.CPU)),

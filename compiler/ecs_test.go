@@ -9,6 +9,7 @@ import (
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -50,12 +51,12 @@ func TestBuildECSBlueGreenWiring(t *testing.T) {
 			if got := envJSON(lbs[0]); got != wantLB {
 				t.Errorf("load balancer\n got %s\nwant %s", got, wantLB)
 			}
-			for _, dep := range []string{"ProductionListenerRule", "TestListenerRule", "HttpListener", "TestListener"} {
+			for _, dep := range []string{"ProductionListenerRule", "TestListenerRule", "ProductionListener", "TestListener"} {
 				if !envDependsOn(t, doc, "Service", dep) {
 					t.Errorf("the service is not created after %s", dep)
 				}
 			}
-			for color, name := range map[string]string{"Blue": "shop-dev-b-dev", "Green": "shop-dev-g-dev"} {
+			for color, name := range map[string]string{"Blue": "shop-dev-b8080-dev", "Green": "shop-dev-g8080-dev"} {
 				tg := envProps(t, doc, "TargetGroup"+color)
 				want := `{"HealthCheckPath":"/health","Matcher":{"HttpCode":"200-399"},"Name":"` + name + `","Port":8080,"Protocol":"HTTP","TargetType":"ip"}`
 				got := envJSON(map[string]any{
@@ -66,7 +67,7 @@ func TestBuildECSBlueGreenWiring(t *testing.T) {
 					t.Errorf("TargetGroup%s\n got %s\nwant %s", color, got, want)
 				}
 			}
-			for rule, listener := range map[string]string{"ProductionListenerRule": "HttpListener", "TestListenerRule": "TestListener"} {
+			for rule, listener := range map[string]string{"ProductionListenerRule": "ProductionListener", "TestListenerRule": "TestListener"} {
 				p := envProps(t, doc, rule)
 				if got := envJSON(p["ListenerArn"]); got != `{"Ref":"`+listener+`"}` {
 					t.Errorf("%s is on %s, want %s", rule, got, listener)
@@ -117,11 +118,11 @@ func TestBuildECSRolling(t *testing.T) {
 	if got := envJSON(svc["LoadBalancers"]); got != `[{"ContainerName":"web","ContainerPort":8080,"TargetGroupArn":{"Ref":"TargetGroupBlue"}}]` {
 		t.Errorf("LoadBalancers = %s, want the blue target group alone", got)
 	}
-	http := envProps(t, doc, "HttpListener")
+	http := envProps(t, doc, "ProductionListener")
 	if got := envJSON(http["DefaultActions"]); got != `[{"TargetGroupArn":{"Ref":"TargetGroupBlue"},"Type":"forward"}]` {
-		t.Errorf("HTTP listener default = %s, want a forward to blue", got)
+		t.Errorf("production listener default = %s, want a forward to blue", got)
 	}
-	if !envDependsOn(t, doc, "Service", "HttpListener") {
+	if !envDependsOn(t, doc, "Service", "ProductionListener") {
 		t.Error("the service does not wait for the listener that attaches its target group")
 	}
 	if _, ok := doc["Outputs"].(map[string]any)["TestListenerUrl"]; ok {
@@ -198,17 +199,17 @@ func TestBuildECSWithoutNATGatewaysAddsEndpoints(t *testing.T) {
 		want    []string
 		absent  []string
 	}{
-		"registry credentials need the Secrets Manager endpoint": {
-			want:   []string{"S3Endpoint", "EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint", "SecretsManagerEndpoint"},
-			absent: []string{"SsmEndpoint"},
+		"a managed secret needs the Secrets Manager endpoint": {
+			service: "  secrets:\n    API_KEY: managed\n",
+			want:    []string{"S3Endpoint", "EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint", "SecretsManagerEndpoint"},
+			absent:  []string{"SsmEndpoint"},
 		},
 		"without secrets only ECR, S3 and logs endpoints exist": {
-			service: "  registry_credentials: false\n",
-			want:    []string{"S3Endpoint", "EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint"},
-			absent:  []string{"SecretsManagerEndpoint", "SsmEndpoint"},
+			want:   []string{"S3Endpoint", "EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint"},
+			absent: []string{"SecretsManagerEndpoint", "SsmEndpoint"},
 		},
 		"an SSM parameter among the secrets needs the SSM endpoint": {
-			service: "  registry_credentials: false\n  secrets:\n    TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n",
+			service: "  secrets:\n    TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n",
 			want:    []string{"S3Endpoint", "EcrApiEndpoint", "EcrDkrEndpoint", "LogsEndpoint", "SsmEndpoint"},
 			absent:  []string{"SecretsManagerEndpoint"},
 		},
@@ -248,50 +249,52 @@ func TestBuildECSWithoutNATGatewaysAddsEndpoints(t *testing.T) {
 
 func TestBuildECSListeners(t *testing.T) {
 	const cert = "arn:aws:acm:us-east-1:310987654321:certificate/8c1f4d9e-2b3a-4c5d-8e7f-9a0b1c2d3e4f"
+	// notFound is the default action of a blue/green production listener:
+	// the rules, which match every path, forward.
+	const notFound = `[{"FixedResponseConfig":{"ContentType":"text/plain","MessageBody":"Not Found","StatusCode":"404"},"Type":"fixed-response"}]`
 	tests := map[string]struct {
 		service        string
 		wantListeners  map[string]string // logical id -> protocol:port
-		wantProduction string            // listener of ProductionListenerRule ("" with rolling)
-		wantHTTP       string            // JSON of HttpListener's default actions
+		wantProduction string            // JSON of ProductionListener's default actions
+		wantRedirect   bool              // HttpRedirectListener redirects port 80 to HTTPS
 		wantIngress    []float64         // ALB security group ingress ports
 		wantURL        string
 	}{
 		"with a certificate HTTPS serves and HTTP redirects": {
 			service:        "  certificate: " + cert + "\n",
-			wantListeners:  map[string]string{"HttpListener": "HTTP:80", "HttpsListener": "HTTPS:443", "TestListener": "HTTPS:8443"},
-			wantProduction: "HttpsListener",
-			wantHTTP:       `[{"RedirectConfig":{"Port":"443","Protocol":"HTTPS","StatusCode":"HTTP_301"},"Type":"redirect"}]`,
+			wantListeners:  map[string]string{"HttpRedirectListener": "HTTP:80", "ProductionListener": "HTTPS:443", "TestListener": "HTTPS:8443"},
+			wantProduction: notFound,
+			wantRedirect:   true,
 			wantIngress:    []float64{443, 80, 8443},
 			wantURL:        `{"Fn::Sub":"https://${LoadBalancer.DNSName}"}`,
 		},
 		"an elided example certificate serves HTTP as without one": {
 			service:        "  certificate: arn:aws:acm:…\n",
-			wantListeners:  map[string]string{"HttpListener": "HTTP:80", "TestListener": "HTTP:8080"},
-			wantProduction: "HttpListener",
-			wantHTTP:       `[{"FixedResponseConfig":{"ContentType":"text/plain","MessageBody":"Not Found","StatusCode":"404"},"Type":"fixed-response"}]`,
+			wantListeners:  map[string]string{"ProductionListener": "HTTP:80", "TestListener": "HTTP:8080"},
+			wantProduction: notFound,
 			wantIngress:    []float64{80, 8080},
 			wantURL:        `{"Fn::Sub":"http://${LoadBalancer.DNSName}"}`,
 		},
 		"without a certificate HTTP serves": {
-			wantListeners:  map[string]string{"HttpListener": "HTTP:80", "TestListener": "HTTP:8080"},
-			wantProduction: "HttpListener",
-			wantHTTP:       `[{"FixedResponseConfig":{"ContentType":"text/plain","MessageBody":"Not Found","StatusCode":"404"},"Type":"fixed-response"}]`,
+			wantListeners:  map[string]string{"ProductionListener": "HTTP:80", "TestListener": "HTTP:8080"},
+			wantProduction: notFound,
 			wantIngress:    []float64{80, 8080},
 			wantURL:        `{"Fn::Sub":"http://${LoadBalancer.DNSName}"}`,
 		},
 		"rolling with a certificate has no test listener": {
-			service:       "  deployment: rolling\n  certificate: " + cert + "\n",
-			wantListeners: map[string]string{"HttpListener": "HTTP:80", "HttpsListener": "HTTPS:443"},
-			wantHTTP:      `[{"RedirectConfig":{"Port":"443","Protocol":"HTTPS","StatusCode":"HTTP_301"},"Type":"redirect"}]`,
-			wantIngress:   []float64{443, 80},
-			wantURL:       `{"Fn::Sub":"https://${LoadBalancer.DNSName}"}`,
+			service:        "  deployment: rolling\n  certificate: " + cert + "\n",
+			wantListeners:  map[string]string{"HttpRedirectListener": "HTTP:80", "ProductionListener": "HTTPS:443"},
+			wantProduction: `[{"TargetGroupArn":{"Ref":"TargetGroupBlue"},"Type":"forward"}]`,
+			wantRedirect:   true,
+			wantIngress:    []float64{443, 80},
+			wantURL:        `{"Fn::Sub":"https://${LoadBalancer.DNSName}"}`,
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			sys := envSystem(t, envCase{service: tc.service})
 			doc := envBuild(t, sys, "dev", buildECS)
-			for _, id := range []string{"HttpListener", "HttpsListener", "TestListener"} {
+			for _, id := range []string{"ProductionListener", "HttpRedirectListener", "TestListener"} {
 				want, ok := tc.wantListeners[id]
 				if !ok {
 					if envHas(doc, id) {
@@ -312,12 +315,21 @@ func TestBuildECSListeners(t *testing.T) {
 					}
 				}
 			}
-			if got := envJSON(envProps(t, doc, "HttpListener")["DefaultActions"]); got != tc.wantHTTP {
-				t.Errorf("HTTP listener default\n got %s\nwant %s", got, tc.wantHTTP)
+			if got := envJSON(envProps(t, doc, "ProductionListener")["DefaultActions"]); got != tc.wantProduction {
+				t.Errorf("production listener default\n got %s\nwant %s", got, tc.wantProduction)
 			}
-			if tc.wantProduction != "" {
-				if got := envJSON(envProps(t, doc, "ProductionListenerRule")["ListenerArn"]); got != `{"Ref":"`+tc.wantProduction+`"}` {
-					t.Errorf("the production rule is on %s, want %s", got, tc.wantProduction)
+			if tc.wantRedirect {
+				const redirect = `[{"RedirectConfig":{"Port":"443","Protocol":"HTTPS","StatusCode":"HTTP_301"},"Type":"redirect"}]`
+				if got := envJSON(envProps(t, doc, "HttpRedirectListener")["DefaultActions"]); got != redirect {
+					t.Errorf("redirect listener default\n got %s\nwant %s", got, redirect)
+				}
+				if !envDependsOn(t, doc, "HttpRedirectListener", "ProductionListener") {
+					t.Error("the redirect listener may take port 80 before the production listener leaves it")
+				}
+			}
+			if envHas(doc, "ProductionListenerRule") {
+				if got := envJSON(envProps(t, doc, "ProductionListenerRule")["ListenerArn"]); got != `{"Ref":"ProductionListener"}` {
+					t.Errorf("the production rule is on %s, want ProductionListener", got)
 				}
 			}
 			var ports []float64
@@ -412,29 +424,28 @@ func TestBuildECSTaskDefinition(t *testing.T) {
 		service        string
 		wantEnv        string
 		wantSecrets    string
-		wantCreds      string // JSON of RepositoryCredentials, "null" when absent
 		wantReadSecret string // JSON of the ReadSecrets statement's Resource, "" when absent
 		wantParams     string // JSON of the ReadParameters statement's Resource, "" when absent
-		wantCondition  string // JSON of the UsesRegistryCredentials condition, "null" when absent
 	}{
-		"registry credentials import the secret and the execution role reads it": {
-			service:        "  environment: {B_VAR: two, A_VAR: one}\n",
-			wantEnv:        `[{"Name":"A_VAR","Value":"one"},{"Name":"B_VAR","Value":"two"}]`,
-			wantSecrets:    `null`,
-			wantCreds:      `{"Fn::If":["UsesRegistryCredentials",{"CredentialsParameter":{"Fn::ImportValue":"shop-secrets-dev-dev:RegistrySecretArn"}},{"Ref":"AWS::NoValue"}]}`,
-			wantCondition:  `{"Fn::And":[{"Condition":"HasImage"},{"Fn::Equals":[{"Fn::Select":[0,{"Fn::Split":[".dkr.ecr.",{"Fn::Join":["",[{"Ref":"ImageUri"},".dkr.ecr."]]}]}]},{"Ref":"ImageUri"}]}]}`,
-			wantReadSecret: `{"Fn::ImportValue":"shop-secrets-dev-dev:RegistrySecretArn"}`,
+		"plain variables are sorted and no secret is read": {
+			service: "  environment: {B_VAR: two, A_VAR: one}\n",
+			wantEnv: `[{"Name":"A_VAR","Value":"one"},{"Name":"B_VAR","Value":"two"}]`, wantSecrets: `null`,
+		},
+		"a managed secret is imported from the secrets stack and the execution role reads exactly it": {
+			service: "  secrets:\n    API_KEY: managed\n" +
+				"    DB: arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf\n",
+			wantEnv:        `null`,
+			wantSecrets:    `[{"Name":"API_KEY","ValueFrom":{"Fn::ImportValue":"shop-secrets-dev-dev:SecretAPIKEYArn"}},{"Name":"DB","ValueFrom":"arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf"}]`,
+			wantReadSecret: `[{"Fn::ImportValue":"shop-secrets-dev-dev:SecretAPIKEYArn"},"arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf","arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf-??????"]`,
 		},
 		"secrets are sorted and the execution role reads exactly them": {
-			service: "  registry_credentials: false\n  secrets:\n" +
+			service: "  secrets:\n" +
 				"    Z_DB: \"arn:aws:secretsmanager:us-east-1:310987654321:secret:db:password::\"\n" +
 				"    A_TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n",
 			wantEnv:        `null`,
 			wantSecrets:    `[{"Name":"A_TOKEN","ValueFrom":"arn:aws:ssm:us-east-1:310987654321:parameter/shop/token"},{"Name":"Z_DB","ValueFrom":"arn:aws:secretsmanager:us-east-1:310987654321:secret:db:password::"}]`,
-			wantCreds:      `null`,
 			wantReadSecret: `["arn:aws:secretsmanager:us-east-1:310987654321:secret:db","arn:aws:secretsmanager:us-east-1:310987654321:secret:db-??????"]`,
 			wantParams:     `"arn:aws:ssm:us-east-1:310987654321:parameter/shop/token"`,
-			wantCondition:  `null`,
 		},
 	}
 	for name, tc := range tests {
@@ -460,13 +471,11 @@ func TestBuildECSTaskDefinition(t *testing.T) {
 			if got := envJSON(c["LogConfiguration"]); got != `{"LogDriver":"awslogs","Options":{"awslogs-group":{"Ref":"ServiceLogGroup"},"awslogs-region":"us-east-1","awslogs-stream-prefix":"web"}}` {
 				t.Errorf("log configuration = %s", got)
 			}
-			for field, want := range map[string]string{"Environment": tc.wantEnv, "Secrets": tc.wantSecrets, "RepositoryCredentials": tc.wantCreds} {
+			// The image is always in ECR: no repository credentials.
+			for field, want := range map[string]string{"Environment": tc.wantEnv, "Secrets": tc.wantSecrets, "RepositoryCredentials": `null`} {
 				if got := envJSON(c[field]); got != want {
 					t.Errorf("%s\n got %s\nwant %s", field, got, want)
 				}
-			}
-			if got := envJSON(doc["Conditions"].(map[string]any)["UsesRegistryCredentials"]); got != tc.wantCondition {
-				t.Errorf("UsesRegistryCredentials\n got %s\nwant %s", got, tc.wantCondition)
 			}
 			got := map[string]string{}
 			for _, s := range envStatements(t, doc, "TaskExecutionRole") {
@@ -491,15 +500,16 @@ func TestBuildECSTaskDefinition(t *testing.T) {
 func TestBuildECSProtection(t *testing.T) {
 	tests := map[string]struct {
 		protect       bool
-		wantRetention string
+		wantRetention string // DeletionPolicy of the retained resources
+		wantReplace   string // their UpdateReplacePolicy
 		wantDeletion  string
 		wantDays      float64
 	}{
-		"a protected environment retains its log groups and their key and protects its load balancer": {
-			protect: true, wantRetention: "Retain", wantDeletion: "true", wantDays: 365,
+		"a protected environment retains its log groups and their key, except on a failed create, and protects its load balancer": {
+			protect: true, wantRetention: "RetainExceptOnCreate", wantReplace: "Retain", wantDeletion: "true", wantDays: 365,
 		},
 		"an unprotected environment leaves deletion to the orchestrator": {
-			protect: false, wantRetention: "", wantDeletion: "false", wantDays: 365,
+			protect: false, wantRetention: "", wantReplace: "", wantDeletion: "false", wantDays: 365,
 		},
 	}
 	for name, tc := range tests {
@@ -509,9 +519,9 @@ func TestBuildECSProtection(t *testing.T) {
 			doc := envBuild(t, sys, "dev", buildECS)
 			for _, id := range []string{"ServiceLogGroup", "FlowLogGroup"} {
 				r := envResource(t, doc, id)
-				for _, attr := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
-					if got, _ := r[attr].(string); got != tc.wantRetention {
-						t.Errorf("%s %s = %q, want %q", id, attr, got, tc.wantRetention)
+				for attr, want := range map[string]string{"DeletionPolicy": tc.wantRetention, "UpdateReplacePolicy": tc.wantReplace} {
+					if got, _ := r[attr].(string); got != want {
+						t.Errorf("%s %s = %q, want %q", id, attr, got, want)
 					}
 				}
 				if got := r["Properties"].(map[string]any)["RetentionInDays"]; got != tc.wantDays {
@@ -636,32 +646,6 @@ func TestEnvStacksAreDeterministic(t *testing.T) {
 	}
 }
 
-func TestBuildECSRegistryCredentialsCondition(t *testing.T) {
-	sys := envSystem(t, envCase{})
-	doc := envBuild(t, sys, "dev", buildECS)
-	conditions := doc["Conditions"].(map[string]any)
-	tests := map[string]struct {
-		image string
-		want  bool
-	}{
-		"no image uses no credentials":                         {"", false},
-		"a private ECR image uses no credentials":              {"210987654321.dkr.ecr.us-east-1.amazonaws.com/shop-web-dev:3f2a1b", false},
-		"an ECR image by digest uses no credentials":           {"210987654321.dkr.ecr.eu-west-1.amazonaws.com/app@sha256:0123abcd", false},
-		"a Docker Hub image uses the credentials":              {"docker.io/acme/web:1.2.3", true},
-		"a short Docker Hub image uses the credentials":        {"acme/web", true},
-		"another registry's image uses the credentials":        {"ghcr.io/acme/web:1.2.3", true},
-		"an image that only mentions ecr uses the credentials": {"registry.example.com/ecr/web:1", true},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			got := envEvalCondition(t, conditions, "UsesRegistryCredentials", map[string]string{"ImageUri": tc.image})
-			if got != tc.want {
-				t.Errorf("UsesRegistryCredentials(%q) = %v, want %v", tc.image, got, tc.want)
-			}
-		})
-	}
-}
-
 // envEvalCondition evaluates condition name of a template the way
 // CloudFormation does, for the functions conditions may use.
 func envEvalCondition(t *testing.T, conditions map[string]any, name string, params map[string]string) bool {
@@ -696,20 +680,6 @@ func envEvalCondition(t *testing.T, conditions map[string]any, name string, para
 					return true
 				case "Fn::Equals":
 					return eval(args[0]) == eval(args[1])
-				case "Fn::Join":
-					var parts []string
-					for _, p := range eval(args[1]).([]any) {
-						parts = append(parts, p.(string))
-					}
-					return strings.Join(parts, args[0].(string))
-				case "Fn::Split":
-					var out []any
-					for _, p := range strings.Split(eval(args[1]).(string), args[0].(string)) {
-						out = append(out, p)
-					}
-					return out
-				case "Fn::Select":
-					return eval(args[1]).([]any)[int(args[0].(float64))]
 				}
 				t.Fatalf("cannot evaluate %s", fn)
 			}
@@ -807,5 +777,91 @@ func TestBuildECSTestListenerSources(t *testing.T) {
 				t.Errorf("test listener sources\n got %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestBuildECSKeepsTrafficResourcesAcrossChanges compiles ecs stacks before
+// and after a change and checks which traffic-critical resources (the
+// listener rules ECS re-weights and the target groups) the change touches:
+// ordinary changes such as a certificate must leave them untouched; a new
+// service.port replaces the target groups under new names.
+func TestBuildECSKeepsTrafficResourcesAcrossChanges(t *testing.T) {
+	const cert = "  certificate: arn:aws:acm:us-east-1:310987654321:certificate/8c1f4d9e-2b3a-4c5d-8e7f-9a0b1c2d3e4f\n"
+	const otherCert = "  certificate: arn:aws:acm:us-east-1:310987654321:certificate/0a1b2c3d-2b3a-4c5d-8e7f-9a0b1c2d3e4f\n"
+	tests := map[string]struct {
+		before, after string // extra service lines
+		afterEnvs     string // the environments after the change, when they change
+		wantChanged   []string
+	}{
+		"adding a certificate":            {before: "", after: cert},
+		"changing the certificate":        {before: cert, after: otherCert},
+		"removing the certificate":        {before: cert, after: ""},
+		"a new image-independent setting": {before: "", after: "  desired_count: 5\n  environment: {A: b}\n"},
+		"a new port replaces the target groups under new names": {
+			// (The rules' text stays; their Refs then name the new target
+			// groups, which the change set reports as a modification.)
+			afterEnvs: "  - name: dev\n    account: dev\n    service: {port: 9090}\n", wantChanged: []string{"TargetGroupBlue", "TargetGroupGreen"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sysBefore := envSystem(t, envCase{service: tc.before})
+			sysAfter := envSystem(t, envCase{service: tc.after, envs: tc.afterEnvs})
+			before := envBuild(t, sysBefore, "dev", buildECS)
+			after := envBuild(t, sysAfter, "dev", buildECS)
+			ids := TrafficResources(&sysAfter.Environments[0])
+			if len(ids) != 4 {
+				t.Fatalf("TrafficResources = %v, want the two rules and the two target groups", ids)
+			}
+			var changed []string
+			for _, id := range ids {
+				if envJSON(envResource(t, before, id)) != envJSON(envResource(t, after, id)) {
+					changed = append(changed, id)
+				}
+			}
+			if !slices.Equal(changed, tc.wantChanged) {
+				t.Errorf("changed traffic resources = %v, want %v", changed, tc.wantChanged)
+			}
+			if len(tc.wantChanged) > 0 {
+				if envProps(t, before, "TargetGroupBlue")["Name"] == envProps(t, after, "TargetGroupBlue")["Name"] {
+					t.Error("a replaced target group keeps its name: the replacement would collide with the old one")
+				}
+			}
+		})
+	}
+	t.Run("rolling deployments have no traffic resources", func(t *testing.T) {
+		sys := envSystem(t, envCase{service: "  deployment: rolling\n"})
+		if got := TrafficResources(&sys.Environments[0]); got != nil {
+			t.Errorf("TrafficResources = %v, want none", got)
+		}
+	})
+}
+
+// TestCompileRecordsTrafficResources checks that the ecs stack of a
+// blue/green environment, and only it, lists its traffic-critical resources
+// in the assembly and in manifest.json, for the deploy side's guard.
+func TestCompileRecordsTrafficResources(t *testing.T) {
+	sys := envSystem(t, envCase{envs: "  - name: dev\n    account: dev\n  - name: prod\n    account: prod\n    service: {deployment: rolling}\n"})
+	a, ds := Compile(sys)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	out, err := Outputs(a, manifest.FormatJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"shop-ecs-dev-dev": {"ProductionListenerRule", "TargetGroupBlue", "TargetGroupGreen", "TestListenerRule"},
+	}
+	for i, s := range a.Stacks {
+		if got := s.TrafficResources; !slices.Equal(got, want[s.Name]) {
+			t.Errorf("%s: TrafficResources = %v, want %v", s.Name, got, want[s.Name])
+		}
+		if got := out.Manifest.Stacks[i].TrafficResources; !slices.Equal(got, want[s.Name]) {
+			t.Errorf("manifest.json: %s trafficResources = %v, want %v", s.Name, got, want[s.Name])
+		}
+	}
+	if !bytes.Contains(out.Files[manifest.File], []byte(`"trafficResources": [`)) {
+		t.Error("manifest.json has no trafficResources")
 	}
 }

@@ -48,12 +48,6 @@ func (c envCtx) logGroupARNs(name string) []any {
 	return []any{c.arn("logs", "log-group:"+name), c.arn("logs", "log-group:"+name+":*")}
 }
 
-// registrySecretARN matches the registry secret whatever the six random
-// characters Secrets Manager appends to its ARN.
-func (c envCtx) registrySecretARN() string {
-	return c.arn("secretsmanager", "secret:"+c.names.RegistrySecret(c.env.Name)+"-??????")
-}
-
 // artifactBucket is the artifact bucket of the environment's region in the
 // tooling account.
 func (c envCtx) artifactBucket() string { return c.names.ArtifactBucket(c.region) }
@@ -101,11 +95,16 @@ func envServiceTrust(service string, condition map[string]map[string]any) *Polic
 	})
 }
 
-// envRetention returns Retain for both policies when the environment is
-// protected, and nothing otherwise (the orchestrator then sets Delete).
+// envRetention returns the policies of a resource that protect: true keeps
+// (log groups, keys, secrets): in a protected environment DeletionPolicy
+// RetainExceptOnCreate, so that a stack whose first create failed rolls back
+// completely and can be created again (a plain Retain would leave the named
+// resource behind and the next create would collide with it), and
+// UpdateReplacePolicy Retain, so that a replacement keeps the old resource.
+// Otherwise nothing (the orchestrator then sets DeletionPolicy Delete).
 func envRetention(env *schema.Environment) (policies.DeletionPolicy, policies.UpdateReplacePolicy) {
 	if env.Protect {
-		return policies.DeletionPolicy("Retain"), policies.UpdateReplacePolicy("Retain")
+		return policies.DeletionPolicy("RetainExceptOnCreate"), policies.UpdateReplacePolicy("Retain")
 	}
 	return "", ""
 }

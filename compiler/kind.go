@@ -35,6 +35,14 @@ type pipelineDeployed interface {
 	pipelineDeployed() bool
 }
 
+// trafficCritical is implemented by the kinds whose stacks hold resources
+// that live traffic depends on (the ecs stacks): a change set that modifies
+// or replaces one of them resets the traffic of a running service
+// (Stack.TrafficResources).
+type trafficCritical interface {
+	trafficResources() []string
+}
+
 // toolingKinds returns, in compile order, the constructors of the kinds of
 // the tooling account's stacks: each returns the stacks of its kind that
 // sys has (pipeline and monitoring one, artifacts one per support region).
@@ -49,7 +57,8 @@ func toolingKinds() []func(sys *schema.System) []stackKind {
 }
 
 // environmentKinds returns, in compile order, the constructors of the kinds
-// of the stacks every environment has. A new environment kind is
+// of an environment's stacks; a constructor returns nil when the
+// environment has no stack of its kind. A new environment kind is
 // registered here.
 func environmentKinds() []func(sys *schema.System, env *schema.Environment) stackKind {
 	return []func(sys *schema.System, env *schema.Environment) stackKind{
@@ -69,7 +78,9 @@ func stacksOf(sys *schema.System) []stackKind {
 	}
 	for i := range sys.Environments {
 		for _, newStack := range environmentKinds() {
-			out = append(out, newStack(sys, &sys.Environments[i]))
+			if k := newStack(sys, &sys.Environments[i]); k != nil {
+				out = append(out, k)
+			}
 		}
 	}
 	return out

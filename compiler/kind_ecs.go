@@ -16,13 +16,21 @@ func newECSStack(sys *schema.System, env *schema.Environment) stackKind {
 
 func (s ecsStack) kind() string { return schema.KindECS(s.env.Name) }
 
-// dependsOn: the secrets stack of its environment, whose registry secret it
-// imports. Not the pipeline stack: the pipeline follows the ecs stacks (see
-// pipelineStack.dependsOn); the ecs stack names the repository it pulls
-// from by its ARN and runs no image until the pipeline deploys one.
+// dependsOn: the secrets stack of its environment when it has one, whose
+// managed secrets' ARNs it imports. Not the pipeline stack: the pipeline
+// follows the ecs stacks (see pipelineStack.dependsOn); the ecs stack names
+// the repository it pulls from by its ARN and runs no image until the
+// pipeline deploys one.
 func (s ecsStack) dependsOn() []string {
-	return []string{schema.KindSecrets(s.env.Name)}
+	if s.env.HasManagedSecrets() {
+		return []string{schema.KindSecrets(s.env.Name)}
+	}
+	return []string{}
 }
+
+// trafficResources: the listener rules and target groups of a blue/green
+// service (TrafficResources).
+func (s ecsStack) trafficResources() []string { return TrafficResources(s.env) }
 
 // pipelineDeployed: the pipeline's deploy actions update the ecs stacks.
 func (s ecsStack) pipelineDeployed() bool { return true }

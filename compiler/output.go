@@ -88,6 +88,7 @@ func manifestStack(s *Stack, file string, body []byte) manifest.Stack {
 		DependsOn:             deps,
 		Tags:                  tags,
 		TerminationProtection: s.TerminationProtection,
+		TrafficResources:      s.TrafficResources,
 		SHA256:                hex.EncodeToString(sum[:]),
 	}
 }

@@ -46,7 +46,7 @@ func TestOutputs(t *testing.T) {
 			for _, s := range a.Stacks {
 				want = append(want, s.Name+ext)
 			}
-			want = append(want, "unit-ecs-dev-t.config.json", "unit-ecs-euprod-t.config.json", manifest.File)
+			want = append(want, "unit-ecs-dev-t.config.json", "unit-ecs-euprod-t.config.json", "unit-secrets-euprod-t.config.json", manifest.File)
 			sort.Strings(want)
 			var got []string
 			for name := range out.Files {
@@ -80,7 +80,7 @@ func TestOutputs(t *testing.T) {
 			if p := pipeline.Parameters["ArtifactKeyArnEuWest1"]; p.FromOutput == nil || p.FromOutput.Stack != "unit-artifacts-eu-west-1-t" {
 				t.Errorf("the pipeline's cross-region parameter is %+v", p)
 			}
-			prod := m.Stacks[8]
+			prod := m.Stacks[len(m.Stacks)-1]
 			if prod.Account.Role != "arn:aws:iam::401234567892:role/deployer" || !prod.TerminationProtection {
 				t.Errorf("the prod ecs stack is %+v", prod)
 			}

@@ -222,6 +222,7 @@ type pipeProject struct {
 	Name, Stream string // project name; log stream and cache prefix
 	Role         string // logical id of the project's role
 	Buildspec    string // path in the source, or the buildspec itself
+	What         string // what the project does, for its description; "" for "<stream> of <pipeline>"
 	Compute      string // build.compute or test.compute
 	Image        pipeImage
 	Privileged   bool
@@ -234,9 +235,13 @@ type pipeProject struct {
 // artifact key.
 func pipeCodeBuildProject(sys *schema.System, p pipeProject) *codebuild.Project {
 	names := schema.NamesOf(sys)
+	description := fmt.Sprintf("%s of %s", p.Stream, names.Pipeline())
+	if p.What != "" {
+		description = fmt.Sprintf("%s (pipeline %s)", p.What, names.Pipeline())
+	}
 	project := &codebuild.Project{
 		Name:        cloudformation.String(p.Name),
-		Description: cloudformation.String(fmt.Sprintf("%s of %s", p.Stream, names.Pipeline())),
+		Description: cloudformation.String(pipeTruncate(description, pipeMaxProjectDescription)),
 		ServiceRole: cloudformation.GetAtt(p.Role, "Arn"),
 		Source: &codebuild.Project_Source{
 			Type:      "CODEPIPELINE",
@@ -269,6 +274,19 @@ func pipeCodeBuildProject(sys *schema.System, p pipeProject) *codebuild.Project 
 		project.AWSCloudFormationDependsOn = []string{pipeCacheBucketID}
 	}
 	return project
+}
+
+// pipeMaxProjectDescription is CodeBuild's limit on a project's description.
+const pipeMaxProjectDescription = 255
+
+// pipeTruncate returns s cut to at most max characters, on a character
+// boundary, ending in "…" when it was cut.
+func pipeTruncate(s string, max int) string {
+	runes := []rune(s)
+	if len(runes) <= max {
+		return s
+	}
+	return string(runes[:max-1]) + "…"
 }
 
 // pipeDockerCredentialVars returns DOCKER_USERNAME and DOCKER_PASSWORD from
@@ -320,6 +338,7 @@ func addPipeBuild(t *cloudformation.Template, sys *schema.System) {
 		}
 		t.Resources[pipeBuildImageProjectID] = pipeCodeBuildProject(sys, pipeProject{
 			Name: names.BuildImageProject(), Stream: "build-image", Role: pipeCodeBuildRoleID,
+			What:      fmt.Sprintf("BuildImage: builds the build image %s:latest from %s when the image of that file's content is not in the repository yet", names.BuildImageRepo(), sys.Build.Dockerfile),
 			Buildspec: pipeBuildImageBuildspec, Compute: sys.Build.Compute,
 			Image:      pipeImage{URI: pipeCuratedImage, Credentials: "CODEBUILD", Type: "LINUX_CONTAINER"},
 			Privileged: true, // docker build

@@ -406,3 +406,23 @@ func TestAppImagesExpireByAgeOnlyWhenUntagged(t *testing.T) {
 		t.Errorf("lifecycle %s: want untagged images expired by age and the newest tagged kept", text)
 	}
 }
+
+func TestProjectDescriptionsFitCodeBuild(t *testing.T) {
+	spec := toolingScale(20, 60, "")
+	spec.Dockerfile = "ci/" + strings.Repeat("très-long-répertoire/", 20) + "Dockerfile"
+	sys := toolingLoad(t, spec)
+	doc := toolingDoc(t, toolingPipelineTemplate(t, sys))
+	for id, r := range doc["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] != "AWS::CodeBuild::Project" {
+			continue
+		}
+		d := toolingAt(t, res, "Properties", "Description").(string)
+		if n := len([]rune(d)); n > pipeMaxProjectDescription {
+			t.Errorf("%s: description of %d characters, CodeBuild allows %d", id, n, pipeMaxProjectDescription)
+		}
+	}
+	if got := pipeTruncate("héllo wörld", 6); got != "héllo…" {
+		t.Errorf("pipeTruncate = %q", got)
+	}
+}

@@ -280,7 +280,7 @@ func pipeApprovalAction(sys *schema.System, st pipeStage) codepipeline.Pipeline_
 // pipeDeployStage returns the deploy stage of one environment or wave: the
 // approval (run order 1) when the stage asks for one, then the
 // secrets-<env> stack of every environment with managed secrets
-// (schema.PipelineDeploysSecrets), then every environment's ecs stack, each
+// (schema.Environment.HasManagedSecrets), then every environment's ecs stack, each
 // in a run order of its own, so that an ecs stack never starts before its
 // secrets exist.
 func pipeDeployStage(sys *schema.System, st pipeStage) (codepipeline.Pipeline_StageDeclaration, error) {
@@ -292,7 +292,7 @@ func pipeDeployStage(sys *schema.System, st pipeStage) (codepipeline.Pipeline_St
 	}
 	secrets := false
 	for _, env := range st.Envs {
-		if schema.PipelineDeploysSecrets(env) {
+		if env.HasManagedSecrets() {
 			secrets = true
 			actions = append(actions, pipeStackAction(sys, env, "Secrets-"+env.Name, schema.KindSecrets(env.Name), runOrder, nil))
 		}

@@ -93,6 +93,7 @@ func addPipeUpdate(t *cloudformation.Template, sys *schema.System) {
 		"codebuild.amazonaws.com", "update-pipeline", pipeUpdatePolicy(sys))
 	t.Resources[pipeUpdateProjectID] = pipeCodeBuildProject(sys, pipeProject{
 		Name: names.UpdatePipelineProject(), Stream: "update-pipeline", Role: pipeUpdateRoleID,
+		What:      "UpdatePipeline: applies the tooling stacks (" + strings.Join(pipeToolingKinds(sys), ", ") + ") from the build output",
 		Buildspec: pipeUpdateBuildspec, Compute: "small",
 		Image: pipeImage{URI: pipeCuratedImage, Credentials: "CODEBUILD", Type: "LINUX_CONTAINER"},
 		Vars: []codebuild.Project_EnvironmentVariable{

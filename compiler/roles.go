@@ -4,14 +4,29 @@ package compiler
 // environment's account. It is deployed by apply before the pipeline first
 // deploys to the environment.
 //
-//	Logical id      Type             What it is
-//	DeployRole      AWS::IAM::Role   Names.DeployRole(env): assumed by the pipeline role of the
-//	                                 tooling account; runs the CloudFormation deploy action
-//	ExecutionRole   AWS::IAM::Role   Names.ExecutionRole(env): assumed by CloudFormation; creates,
-//	                                 updates and deletes the resources of the ecs-<env> stack
+//	Logical id      Type                  What it is
+//	DeployRole      AWS::IAM::Role        Names.DeployRole(env): assumed by the pipeline role of the
+//	                                      tooling account; runs the CloudFormation deploy actions
+//	ExecutionRole   AWS::IAM::Role        Names.ExecutionRole(env): assumed by CloudFormation; creates,
+//	                                      updates and deletes the resources of the ecs-<env> and
+//	                                      secrets-<env> stacks
+//	RolesVersion    AWS::SSM::Parameter   Names.RolesVersionParameter(env): the roles' version,
+//	                                      RolesVersion, which the pipeline's stacks assert
 //
-// Outputs: DeployRoleArn, ExecutionRoleArn (the pipeline refers to the roles
-// by their deterministic ARNs, so nothing is exported).
+// Outputs: DeployRoleArn, ExecutionRoleArn, RolesVersion (the pipeline refers
+// to the roles by their deterministic ARNs, so nothing is exported).
+//
+// The stack is the account's bootstrap, applied by a person or CI with
+// `cicdgen apply`, never by the pipeline. RolesVersion publishes the roles'
+// version, a number that rises only when a cicdgen release changes the
+// roles' permissions. Every stack the pipeline deploys into the account
+// (ecs-<env>, secrets-<env>) has a parameter RolesVersion of type
+// AWS::SSM::Parameter::Value<String> whose default is this parameter's name,
+// and a rule CheckRolesVersion that refuses every older version: a stale
+// account fails the deploy action at once, before any resource changes,
+// with the command that updates it (cicdgen apply system.yaml --stack
+// roles-<env>). Both roles may read the parameter (ssm:GetParameters): the
+// deploy role creates the change sets, which resolve it.
 //
 // Both roles carry an explicit Deny of roles.deny plus ec2:TerminateInstances
 // in a statement of its own.
@@ -29,7 +44,8 @@ package compiler
 // ec2:DescribeAvailabilityZones (Fn::GetAZs), the Describe and List calls of
 // the resource handlers, ecs:RegisterTaskDefinition, DeregisterTaskDefinition
 // and DescribeTaskDefinition, kms:CreateKey, logs:CreateLogDelivery and
-// DeleteLogDelivery, and ecs:PutAccountSetting.
+// DeleteLogDelivery, ecs:PutAccountSetting and secretsmanager:ListSecrets
+// (the managed secrets' list handler).
 //
 // The execution role grants every permission the CloudFormation resource
 // handlers of the ecs stack's types list for create, read, update, delete
@@ -73,14 +89,16 @@ func buildRoles(sys *schema.System, env *schema.Environment) (*cloudformation.Te
 		}},
 	}
 	t.Resources[rolesExecutionRole] = &iam.Role{
-		RoleName:                 cloudformation.String(c.names.ExecutionRole(env.Name)),
-		Description:              cloudformation.String("Assumed by CloudFormation to manage the resources of " + c.names.StackName(schema.KindECS(env.Name))),
+		RoleName: cloudformation.String(c.names.ExecutionRole(env.Name)),
+		Description: cloudformation.String("Assumed by CloudFormation to manage the resources of " +
+			c.names.StackName(schema.KindECS(env.Name)) + " and " + c.names.StackName(schema.KindSecrets(env.Name))),
 		AssumeRolePolicyDocument: envServiceTrust("cloudformation.amazonaws.com", nil),
 		Policies: []iam.Role_Policy{{
 			PolicyName:     rolesExecutionPolicyName,
 			PolicyDocument: rolesExecutionPolicy(c),
 		}},
 	}
+	addRolesVersion(c, t)
 	t.Outputs[rolesDeployRoleOutput] = cloudformation.Output{
 		Value:       cloudformation.GetAtt(rolesDeployRole, "Arn"),
 		Description: cloudformation.String("ARN of the role the pipeline assumes to deploy " + env.Name),
@@ -106,12 +124,15 @@ func rolesDeployTrust(c envCtx) *PolicyDocument {
 	})
 }
 
-// rolesDeployPolicy lets the deploy action create and update exactly this
-// environment's ecs stack, pass it the execution role, and read the
-// template from the artifact bucket.
+// rolesDeployPolicy lets the deploy actions create and update exactly this
+// environment's ecs and secrets stacks, pass them the execution role, read
+// the roles' version (the change sets it creates resolve it) and read the
+// templates from the artifact bucket. The secrets stack is granted whether
+// or not the environment has one, so that adding a managed secret later
+// needs no new roles version.
 func rolesDeployPolicy(c envCtx) *PolicyDocument {
 	statements := []Statement{
-		Allow("DeployEcsStack", []string{
+		Allow("DeployStacks", []string{
 			"cloudformation:CreateChangeSet",
 			"cloudformation:CreateStack",
 			"cloudformation:DeleteChangeSet",
@@ -128,7 +149,8 @@ func rolesDeployPolicy(c envCtx) *PolicyDocument {
 			"cloudformation:TagResource",
 			"cloudformation:UntagResource",
 			"cloudformation:UpdateStack",
-		}, c.stackARN(schema.KindECS(c.env.Name))),
+		}, c.stackARN(schema.KindECS(c.env.Name)), c.stackARN(schema.KindSecrets(c.env.Name))),
+		rolesReadVersionStatement(c),
 		// ValidateTemplate and GetTemplateSummary read a template, not a
 		// stack: they have no resource-level permissions, Resource "*".
 		Allow("ValidateTemplates", []string{"cloudformation:GetTemplateSummary", "cloudformation:ValidateTemplate"}, "*"),

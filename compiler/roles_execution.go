@@ -47,8 +47,13 @@ const (
 	scopeFlowLogsRole
 	// scopeServiceLinkedRoles: the account's service-linked roles.
 	scopeServiceLinkedRoles
-	// scopeRegistrySecret: the environment's private-registry secret.
-	scopeRegistrySecret
+	// scopeManagedSecrets: the environment's managed secrets
+	// (<name>/<env>/<suffix>/*), whether or not it has one yet, so that
+	// adding one needs no new roles version.
+	scopeManagedSecrets
+	// scopeRolesVersion: the roles' version parameter, which every stack
+	// the pipeline deploys here resolves.
+	scopeRolesVersion
 	// scopeHostedZones: any private hosted zone (endpoint services' zones
 	// are not the account's).
 	scopeHostedZones
@@ -237,7 +242,20 @@ var rolesExecutionGrants = []execGrant{
 			"vpc-flow-logs.amazonaws.com",
 		}}},
 	},
-	{sid: "DescribeRegistrySecret", scope: scopeRegistrySecret, actions: []string{"secretsmanager:DescribeSecret"}},
+	// The managed secrets of the secrets-<env> stack. The handlers of
+	// AWS::SecretsManager::Secret read the secret's value.
+	{sid: "ManageManagedSecrets", scope: scopeManagedSecrets, actions: []string{
+		"secretsmanager:CreateSecret",
+		"secretsmanager:DeleteSecret",
+		"secretsmanager:DescribeSecret",
+		"secretsmanager:GetSecretValue",
+		"secretsmanager:TagResource",
+		"secretsmanager:UntagResource",
+		"secretsmanager:UpdateSecret",
+	}},
+	// CloudFormation resolves the RolesVersion parameter of the stacks it
+	// deploys here (see roles_version.go).
+	{sid: "ReadRolesVersion", scope: scopeRolesVersion, actions: []string{"ssm:GetParameters"}},
 	// Reads without resource-level permissions: cloudformation:ListExports
 	// resolves Fn::ImportValue, ec2:DescribeAvailabilityZones Fn::GetAZs;
 	// the others are what the resource handlers of the stack's types read
@@ -288,6 +306,7 @@ var rolesExecutionGrants = []execGrant{
 		"kms:ListKeys",
 		"logs:DescribeLogGroups",
 		"logs:DescribeResourcePolicies",
+		"secretsmanager:ListSecrets",
 	}},
 	// Writes without resource-level permissions: a new key has no ARN
 	// before CreateKey; log deliveries are the flow log's; and
@@ -326,8 +345,8 @@ func (c envCtx) resources(scope execScope) []any {
 			elb("loadbalancer/app/" + lb + "/*"),
 			elb("listener/app/" + lb + "/*"),
 			elb("listener-rule/app/" + lb + "/*"),
-			elb("targetgroup/" + n.TargetGroup(env, "blue") + "/*"),
-			elb("targetgroup/" + n.TargetGroup(env, "green") + "/*"),
+			elb("targetgroup/" + n.TargetGroupPattern(env, "blue") + "/*"),
+			elb("targetgroup/" + n.TargetGroupPattern(env, "green") + "/*"),
 		}
 	case scopeService:
 		return []any{
@@ -351,8 +370,10 @@ func (c envCtx) resources(scope execScope) []any {
 		return []any{c.roleARN(n.FlowLogsRole(env))}
 	case scopeServiceLinkedRoles:
 		return []any{"arn:aws:iam::" + c.account + ":role/aws-service-role/*"}
-	case scopeRegistrySecret:
-		return []any{c.registrySecretARN()}
+	case scopeManagedSecrets:
+		return []any{c.arn("secretsmanager", "secret:"+n.ManagedSecret(env, "*"))}
+	case scopeRolesVersion:
+		return []any{rolesVersionARN(c)}
 	case scopeHostedZones:
 		return []any{"arn:aws:route53:::hostedzone/*"}
 	}

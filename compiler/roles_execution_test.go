@@ -56,7 +56,7 @@ func TestRolesExecutionScopes(t *testing.T) {
 	// The scopes of the stack's own resources are in the environment's
 	// account and carry the environment's name.
 	own := []execScope{scopeLoadBalancer, scopeService, scopeLogGroups, scopeStackRoles,
-		scopeInfrastructureRole, scopeECSRoles, scopeFlowLogsRole, scopeRegistrySecret}
+		scopeInfrastructureRole, scopeECSRoles, scopeFlowLogsRole, scopeManagedSecrets, scopeRolesVersion}
 	for _, scope := range own {
 		for _, a := range c.resources(scope) {
 			if s := a.(string); !strings.Contains(s, ":"+c.account+":") || !(strings.Contains(s, "-dev") || strings.Contains(s, "/dev")) {

@@ -67,6 +67,7 @@ var rolesStarAllowed = map[string]bool{
 	"elasticloadbalancing:DescribeTargetGroups":           true,
 	"elasticloadbalancing:DescribeTargetHealth":           true,
 	"logs:DescribeLogGroups":                              true,
+	"secretsmanager:ListSecrets":                          true,
 }
 
 func TestBuildRolesTrust(t *testing.T) {
@@ -182,12 +183,12 @@ func TestBuildRolesLeastPrivilege(t *testing.T) {
 	tests := map[string]struct {
 		role, sid, field, want string
 	}{
-		"the deploy role manages only this environment's ecs stack": {
-			role: "DeployRole", sid: "DeployEcsStack", field: "Resource",
-			want: `"arn:aws:cloudformation:eu-west-1:310987654321:stack/shop-ecs-dev-dev/*"`,
+		"the deploy role manages only this environment's ecs and secrets stacks": {
+			role: "DeployRole", sid: "DeployStacks", field: "Resource",
+			want: `["arn:aws:cloudformation:eu-west-1:310987654321:stack/shop-ecs-dev-dev/*","arn:aws:cloudformation:eu-west-1:310987654321:stack/shop-secrets-dev-dev/*"]`,
 		},
-		"the deploy role runs the CloudFormation action's calls on the ecs stack, tagging included": {
-			role: "DeployRole", sid: "DeployEcsStack", field: "Action",
+		"the deploy role runs the CloudFormation action's calls on the stacks, tagging included": {
+			role: "DeployRole", sid: "DeployStacks", field: "Action",
 			want: `["cloudformation:CreateChangeSet","cloudformation:CreateStack","cloudformation:DeleteChangeSet","cloudformation:DeleteStack","cloudformation:DescribeChangeSet","cloudformation:DescribeStackEvents","cloudformation:DescribeStackResources","cloudformation:DescribeStacks","cloudformation:ExecuteChangeSet","cloudformation:GetTemplate","cloudformation:TagResource","cloudformation:UntagResource","cloudformation:UpdateStack"]`,
 		},
 		"the deploy role validates and summarizes templates": {
@@ -240,7 +241,7 @@ func TestBuildRolesLeastPrivilege(t *testing.T) {
 		},
 		"the execution role manages only this environment's load balancer and target groups": {
 			role: "ExecutionRole", sid: "ManageLoadBalancer", field: "Resource",
-			want: `["arn:aws:elasticloadbalancing:eu-west-1:310987654321:loadbalancer/app/shop-dev-dev/*","arn:aws:elasticloadbalancing:eu-west-1:310987654321:listener/app/shop-dev-dev/*","arn:aws:elasticloadbalancing:eu-west-1:310987654321:listener-rule/app/shop-dev-dev/*","arn:aws:elasticloadbalancing:eu-west-1:310987654321:targetgroup/shop-dev-b-dev/*","arn:aws:elasticloadbalancing:eu-west-1:310987654321:targetgroup/shop-dev-g-dev/*"]`,
+			want: `["arn:aws:elasticloadbalancing:eu-west-1:310987654321:loadbalancer/app/shop-dev-dev/*","arn:aws:elasticloadbalancing:eu-west-1:310987654321:listener/app/shop-dev-dev/*","arn:aws:elasticloadbalancing:eu-west-1:310987654321:listener-rule/app/shop-dev-dev/*","arn:aws:elasticloadbalancing:eu-west-1:310987654321:targetgroup/shop-dev-b*-dev/*","arn:aws:elasticloadbalancing:eu-west-1:310987654321:targetgroup/shop-dev-g*-dev/*"]`,
 		},
 		"the execution role manages only this environment's log groups": {
 			role: "ExecutionRole", sid: "ManageLogGroups", field: "Resource",
@@ -250,9 +251,17 @@ func TestBuildRolesLeastPrivilege(t *testing.T) {
 			role: "ExecutionRole", sid: "ManageNetwork", field: "Resource",
 			want: `"arn:aws:ec2:eu-west-1:*:*"`,
 		},
-		"the execution role describes only the registry secret": {
-			role: "ExecutionRole", sid: "DescribeRegistrySecret", field: "Resource",
-			want: `"arn:aws:secretsmanager:eu-west-1:310987654321:secret:shop-docker-credentials-dev-dev-??????"`,
+		"the execution role manages only this environment's managed secrets": {
+			role: "ExecutionRole", sid: "ManageManagedSecrets", field: "Resource",
+			want: `"arn:aws:secretsmanager:eu-west-1:310987654321:secret:shop/dev/dev/*"`,
+		},
+		"the deploy role reads only this environment's roles version": {
+			role: "DeployRole", sid: "ReadRolesVersion", field: "Resource",
+			want: `"arn:aws:ssm:eu-west-1:310987654321:parameter/shop/dev/dev/roles-version"`,
+		},
+		"the execution role reads only this environment's roles version": {
+			role: "ExecutionRole", sid: "ReadRolesVersion", field: "Resource",
+			want: `"arn:aws:ssm:eu-west-1:310987654321:parameter/shop/dev/dev/roles-version"`,
 		},
 	}
 	for name, tc := range tests {
@@ -317,11 +326,11 @@ type handlerPermissions struct {
 // rolesExecutionCases are the systems whose ecs stacks the execution role
 // must manage: together they make the ecs builder emit every resource type
 // and every optional resource it has (blue/green and rolling, NAT gateways
-// and VPC endpoints, flow logs, a certificate, secrets of both kinds,
-// registry credentials, protect).
+// and VPC endpoints, flow logs, a certificate, secrets of every kind (the
+// managed ones in the secrets stack), protect).
 var rolesExecutionCases = map[string]envCase{
-	"blue/green with NAT gateways, flow logs, secrets and registry credentials": {
-		service: "  secrets:\n    DB: arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf\n    TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n",
+	"blue/green with NAT gateways, flow logs and secrets of every kind": {
+		service: "  secrets:\n    DB: arn:aws:secretsmanager:us-east-1:310987654321:secret:db-AbCdEf\n    TOKEN: arn:aws:ssm:us-east-1:310987654321:parameter/shop/token\n    API_KEY: managed\n",
 		network: "  azs: 3\n  nat_gateways: 2\n",
 	},
 	"canary over HTTPS in a protected environment": {
@@ -371,12 +380,17 @@ var rolesHandlerExclusions = map[string]rolesHandlerExclusion{
 	"vpc-lattice:CreateServiceNetworkVpcEndpointAssociation":   {"VPC endpoints of type ServiceNetwork only", []string{`"ServiceNetwork`}},
 	"vpc-lattice:DescribeServiceNetworkVpcEndpointAssociation": {"VPC endpoints of type ServiceNetwork only", []string{`"ServiceNetwork`}},
 	"vpce:AllowMultiRegion":                                    {"cross-region VPC endpoints (ServiceRegion) only", []string{`"ServiceRegion"`}},
+	"secretsmanager:GetRandomPassword":                         {"secrets with GenerateSecretString only: cicdgen's secrets have no value", []string{`"GenerateSecretString"`}},
+	"secretsmanager:ReplicateSecretToRegions":                  {"replicated secrets (ReplicaRegions) only", []string{`"ReplicaRegions"`}},
+	"secretsmanager:RemoveRegionsFromReplication":              {"replicated secrets (ReplicaRegions) only", []string{`"ReplicaRegions"`}},
 }
 
-// rolesExecutionTemplates builds the ecs and roles templates of the dev
-// environment of every case of rolesExecutionCases. (The schema checks of
-// envBuild run in the tests of each builder, not again here.)
-func rolesExecutionTemplates(t *testing.T) map[string][2]map[string]any {
+// rolesExecutionTemplates builds the ecs, roles and (with managed secrets)
+// secrets templates of the dev environment of every case of
+// rolesExecutionCases; the secrets template is nil without managed secrets.
+// (The schema checks of envBuild run in the tests of each builder, not again
+// here.)
+func rolesExecutionTemplates(t *testing.T) map[string][3]map[string]any {
 	t.Helper()
 	render := func(sys *schema.System, build func(*schema.System, *schema.Environment) (*cloudformation.Template, map[string]Parameter)) map[string]any {
 		tmpl, _ := build(sys, &sys.Environments[0])
@@ -386,10 +400,14 @@ func rolesExecutionTemplates(t *testing.T) map[string][2]map[string]any {
 		}
 		return envRoundTrip(t, doc)
 	}
-	out := map[string][2]map[string]any{}
+	out := map[string][3]map[string]any{}
 	for name, c := range rolesExecutionCases {
 		sys := envSystem(t, c)
-		out[name] = [2]map[string]any{render(sys, buildECS), render(sys, buildRoles)}
+		docs := [3]map[string]any{render(sys, buildECS), render(sys, buildRoles)}
+		if sys.Environments[0].HasManagedSecrets() {
+			docs[2] = render(sys, buildSecrets)
+		}
+		out[name] = docs
 	}
 	return out
 }
@@ -428,9 +446,14 @@ func rolesLoadHandlerPermissions(t *testing.T) handlerPermissions {
 func TestHandlerPermissionsTestdataIsCurrent(t *testing.T) {
 	hp := rolesLoadHandlerPermissions(t)
 	for name, docs := range rolesExecutionTemplates(t) {
-		for _, typ := range rolesTemplateTypes(docs[0]) {
-			if len(hp.Types[typ]) == 0 {
-				t.Errorf("%s: %s lists no handlers of %s; add the type to internal/cfnschemagen's resourceTypes and run go generate ./compiler", name, handlerPermissionsFile, typ)
+		for _, doc := range []map[string]any{docs[0], docs[2]} {
+			if doc == nil {
+				continue
+			}
+			for _, typ := range rolesTemplateTypes(doc) {
+				if len(hp.Types[typ]) == 0 {
+					t.Errorf("%s: %s lists no handlers of %s; add the type to internal/cfnschemagen's resourceTypes and run go generate ./compiler", name, handlerPermissionsFile, typ)
+				}
 			}
 		}
 	}
@@ -441,18 +464,27 @@ func TestExecutionRoleCoversHandlerPermissions(t *testing.T) {
 	used := map[string]bool{}
 	for name, docs := range rolesExecutionTemplates(t) {
 		t.Run(name, func(t *testing.T) {
-			ecsDoc, rolesDoc := docs[0], docs[1]
-			text := envJSON(ecsDoc)
-			// What CloudFormation itself calls as the role: Fn::GetAZs and
-			// Fn::ImportValue.
-			required := map[string]string{}
+			rolesDoc := docs[1]
+			deployed := []map[string]any{docs[0]}
+			if docs[2] != nil {
+				deployed = append(deployed, docs[2])
+			}
+			text := envJSON(deployed)
+			// What CloudFormation itself calls as the role: Fn::GetAZs,
+			// Fn::ImportValue, and the roles version parameter that
+			// every deployed template resolves.
+			required := map[string]string{"ssm:GetParameters": "the RolesVersion parameter"}
 			if strings.Contains(text, `"Fn::GetAZs"`) {
 				required["ec2:DescribeAvailabilityZones"] = "Fn::GetAZs"
 			}
 			if strings.Contains(text, `"Fn::ImportValue"`) {
 				required["cloudformation:ListExports"] = "Fn::ImportValue"
 			}
-			for _, typ := range rolesTemplateTypes(ecsDoc) {
+			var types []string
+			for _, doc := range deployed {
+				types = append(types, rolesTemplateTypes(doc)...)
+			}
+			for _, typ := range types {
 				handlers, ok := hp.Types[typ]
 				if !ok {
 					t.Errorf("%s has no entry in %s; regenerate it with go generate ./compiler", typ, handlerPermissionsFile)

@@ -31,6 +31,10 @@ type Stack struct {
 	// PipelineDeployed is set for the stacks the pipeline's deploy actions
 	// update (the ecs stacks): build writes their template configuration.
 	PipelineDeployed bool
+	// TrafficResources are the logical ids of the stack's traffic-critical
+	// resources, sorted: a change that modifies or replaces one resets the
+	// live traffic of a blue/green service (see TrafficResources).
+	TrafficResources []string
 }
 
 // Parameter is the value of one stack parameter, as manifest.json records it.

@@ -264,7 +264,7 @@ func (a *AWS) pacer(id, region string) *pacer {
 	k := id + "/" + region
 	p, ok := a.pacers[k]
 	if !ok {
-		p = newPacer(clock{now: a.opts.Now, sleep: a.opts.Sleep}, region, a.opts.RequestsPerSecond, a.opts.Burst, uint64(len(a.pacers)+1))
+		p = newPacer(clock{now: a.opts.Now, sleep: a.opts.Sleep}, a.opts.RequestsPerSecond, a.opts.Burst, uint64(len(a.pacers)+1))
 		a.pacers[k] = p
 	}
 	return p

@@ -54,7 +54,6 @@ type clock struct {
 // retries the throttled ones.
 type pacer struct {
 	clock
-	region  string
 	perSec  float64
 	burst   float64
 	mu      sync.Mutex // guards tokens, last, rng
@@ -64,8 +63,8 @@ type pacer struct {
 	started bool
 }
 
-func newPacer(c clock, region string, perSec float64, burst int, seed uint64) *pacer {
-	return &pacer{clock: c, region: region, perSec: perSec, burst: float64(max(burst, 1)), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+func newPacer(c clock, perSec float64, burst int, seed uint64) *pacer {
+	return &pacer{clock: c, perSec: perSec, burst: float64(max(burst, 1)), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
 // reserve takes a token and returns how long to wait before using it.

@@ -113,7 +113,7 @@ func TestApplySurvivesEveryCallThrottledSixTimes(t *testing.T) {
 // under its rate, whatever the concurrency.
 func TestPacerKeepsTheRate(t *testing.T) {
 	c := newVirtualClock()
-	p := newPacer(clock{now: c.Now, sleep: c.Sleep}, "us-east-1", 20, 40, 1)
+	p := newPacer(clock{now: c.Now, sleep: c.Sleep}, 20, 40, 1)
 	const n = 1000
 	start := c.Now()
 	var wg sync.WaitGroup
@@ -157,7 +157,7 @@ func TestPacedRetriesThrottlingOnly(t *testing.T) {
 			c := newVirtualClock()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			p := newPacer(clock{now: c.Now, sleep: c.Sleep}, "us-east-1", -1, 1, 7)
+			p := newPacer(clock{now: c.Now, sleep: c.Sleep}, -1, 1, 7)
 			calls := 0
 			_, err := paced(ctx, p, func(context.Context) (int, error) {
 				calls++
@@ -179,7 +179,7 @@ func TestPacedRetriesThrottlingOnly(t *testing.T) {
 	}
 	t.Run("throttled without end fails after ThrottleGiveUp", func(t *testing.T) {
 		c := newVirtualClock()
-		p := newPacer(clock{now: c.Now, sleep: c.Sleep}, "us-east-1", -1, 1, 7)
+		p := newPacer(clock{now: c.Now, sleep: c.Sleep}, -1, 1, 7)
 		_, err := paced(context.Background(), p, func(context.Context) (int, error) { return 0, throttled })
 		if err == nil || !strings.Contains(err.Error(), "throttled for 30m0s in a row") {
 			t.Errorf("error %v", err)
@@ -193,7 +193,7 @@ func TestPacedRetriesThrottlingOnly(t *testing.T) {
 // A paced call marked uninterruptible is not cancelled once sent.
 func TestUninterruptibleCallsAreNotCutOff(t *testing.T) {
 	c := newVirtualClock()
-	p := newPacer(clock{now: c.Now, sleep: c.Sleep}, "us-east-1", -1, 1, 7)
+	p := newPacer(clock{now: c.Now, sleep: c.Sleep}, -1, 1, 7)
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err := paced(uninterruptible(ctx), p, func(callCtx context.Context) (int, error) {
 		cancel()

@@ -58,8 +58,8 @@ type PreflightInput struct {
 	// ecr, "" otherwise.
 	BuildImageRepo string
 	// Secrets are the secrets that must have a value: the build's
-	// docker-credentials secret (build.registry_credentials) and the
-	// registry-credentials secrets, one per environment.
+	// docker-credentials secret (build.registry_credentials) and the managed
+	// secrets of service.secrets, per environment.
 	Secrets []SecretRef
 	// Accounts are every account the system deploys to, with the region
 	// to reach it in.
@@ -107,8 +107,8 @@ func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
 	for i := range sys.Environments {
 		e := &sys.Environments[i]
 		acct := manifestAccount(sys.AccountOf(e))
-		if e.Service.RegistryCredentials {
-			in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: names.RegistrySecret(e.Name)})
+		for _, name := range names.ManagedSecrets(e) {
+			in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: name})
 		}
 		if !seen[acct.ID] {
 			seen[acct.ID] = true

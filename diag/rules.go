@@ -49,6 +49,8 @@ const (
 	RuleBlueGreenOnly        = "blue-green-only"
 	RuleEnvConflict          = "env-conflict"
 	RuleHealthCheck          = "health-check"
+	RuleDeprecatedKey        = "deprecated-key"
+	RuleManagedSecretID      = "managed-secret-id"
 	RuleNATGateways          = "nat-gateways"
 	RuleNoEgress             = "no-egress"
 	RuleAZs                  = "azs"
@@ -121,6 +123,8 @@ var rules = []RuleInfo{
 	{RuleBlueGreenOnly, "traffic or bake_minutes given with a rolling deployment"},
 	{RuleEnvConflict, "a variable named in both environment and secrets"},
 	{RuleHealthCheck, "a health check path that is not an absolute URL path"},
+	{RuleDeprecatedKey, "a key that is still accepted but does nothing; the message names its replacement"},
+	{RuleManagedSecretID, "two managed secrets whose variable names give the same logical id"},
 	{RuleNATGateways, "more NAT gateways than availability zones"},
 	{RuleNoEgress, "no NAT gateway in an environment outside the home region: tasks cannot pull the image"},
 	{RuleAZs, "more availability zones than the environment's region has"},

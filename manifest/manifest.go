@@ -42,7 +42,12 @@ type Stack struct {
 	DependsOn             []string             `json:"dependsOn"`
 	Tags                  map[string]string    `json:"tags"`
 	TerminationProtection bool                 `json:"terminationProtection"`
-	SHA256                string               `json:"sha256"` // of the template file's bytes, hex
+	// TrafficResources are the logical ids of the resources whose change
+	// resets the live traffic of a blue/green service (its listener rules
+	// and target groups): diff reports such a change and apply refuses it
+	// without --allow-traffic-reset. Absent for other stacks.
+	TrafficResources []string `json:"trafficResources,omitempty"`
+	SHA256           string   `json:"sha256"` // of the template file's bytes, hex
 }
 
 // Account is the account a stack goes to, and how apply reaches it.

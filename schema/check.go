@@ -20,6 +20,8 @@ import (
 //	fargate-size           cpu and memory are not a Fargate task size
 //	blue-green-only        traffic or bake_minutes given with deployment rolling
 //	env-conflict           a variable named in both environment and secrets
+//	managed-secret-id      two managed secrets whose names give the same logical id
+//	deprecated-key         (warning) service.registry_credentials, accepted and ignored
 //	health-check           a health check path that is not an absolute URL path
 //	nat-gateways           more NAT gateways than availability zones
 //	no-egress              no NAT gateway in an environment outside the home region (no route to ECR)

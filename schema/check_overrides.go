@@ -10,8 +10,8 @@ import (
 
 // StackKinds returns the kind of every stack sys compiles to, in a stable
 // order: pipeline, monitoring, secrets (with build.registry_credentials),
-// artifacts-<region> for each support region, then roles-, secrets- and
-// ecs-<env> for each environment.
+// artifacts-<region> for each support region, then roles-, secrets- (with
+// managed secrets only) and ecs-<env> for each environment.
 func StackKinds(sys *System) []string {
 	out := []string{KindPipeline, KindMonitoring}
 	if sys.Build.RegistryCredentials {
@@ -20,8 +20,13 @@ func StackKinds(sys *System) []string {
 	for _, r := range NamesOf(sys).SupportRegions() {
 		out = append(out, KindArtifacts(r))
 	}
-	for _, e := range sys.Environments {
-		out = append(out, KindRoles(e.Name), KindSecrets(e.Name), KindECS(e.Name))
+	for i := range sys.Environments {
+		e := &sys.Environments[i]
+		out = append(out, KindRoles(e.Name))
+		if e.HasManagedSecrets() {
+			out = append(out, KindSecrets(e.Name))
+		}
+		out = append(out, KindECS(e.Name))
 	}
 	return out
 }
@@ -59,6 +64,11 @@ func (c *semantic) reportUnknownStack(path, kind string, kinds []string) {
 	if kind == KindArtifacts(c.sys.Region) {
 		d := c.errorAtKey("override-stack", path, "there is no stack %q: the home region %s keeps its artifacts in the pipeline stack; override pipeline instead", kind, c.sys.Region)
 		noteFix(d, "artifacts-<region> stacks exist only for regions other than the home region that an environment uses.")
+		return
+	}
+	if env, ok := strings.CutPrefix(kind, KindSecrets("")); ok && c.sys.environment(env) != nil {
+		d := c.errorAtKey("override-stack", path, "there is no stack %q: environment %q has no managed secret", kind, env)
+		noteFix(d, "secrets-<env> stacks exist only for environments whose service.secrets has an entry with the value managed.")
 		return
 	}
 	d := c.errorAtKey("override-stack", path, "overrides names stack %q, which this system does not have%s", kind, didYouMean(kind, kinds))

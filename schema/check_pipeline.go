@@ -17,7 +17,7 @@ const (
 // other environment has a stage of its own. A stage runs a manual approval
 // action first (runOrder 1) when any of its environments asks for approval,
 // then one CloudFormation action per environment whose secrets-<env> stack
-// the pipeline deploys (PipelineDeploysSecrets), all in parallel, then one
+// the pipeline deploys (Environment.HasManagedSecrets), all in parallel, then one
 // CloudFormation deploy action of the ecs stack per environment, all in
 // parallel.
 type DeployStage struct {
@@ -43,19 +43,6 @@ var stageNameBad = regexp.MustCompile(`[^A-Za-z0-9.@_-]`)
 // characters of a stage name.
 const maxStageNameBase = 90
 
-// PipelineDeploysSecrets reports whether the pipeline deploys env's
-// secrets-<env> stack, in env's stage before its ecs stack: when env's
-// service has a `managed` secret (service.secrets: {KEY: managed}), which
-// that stack creates. The stack's other content, if any, is apply's alone.
-func PipelineDeploysSecrets(env *Environment) bool {
-	for _, v := range env.Service.Secrets {
-		if v == "managed" {
-			return true
-		}
-	}
-	return false
-}
-
 // Actions returns the number of actions of sys's stage s: the approval, if
 // any, and per environment the deploy of its secrets stack (when it has
 // one) and of its ecs stack.
@@ -72,7 +59,7 @@ func (s DeployStage) Actions(sys *System) int {
 
 // envActions returns the number of deploy actions of environment i.
 func envActions(sys *System, i int) int {
-	if PipelineDeploysSecrets(&sys.Environments[i]) {
+	if sys.Environments[i].HasManagedSecrets() {
 		return 2
 	}
 	return 1

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // fargateSizes lists, for each Fargate cpu value, the memory values (MiB)
@@ -177,12 +179,42 @@ func (c *semantic) checkService(s serviceScope) {
 			continue // inherited from the top-level service, checked there
 		}
 		v := s.svc.Secrets[name]
-		if !secretARN.MatchString(v) && !parameterARN.MatchString(v) && !c.elided(p, "secret "+name, v) {
-			d := c.errorAt("arn", p, "secret %s is %q, not a Secrets Manager or SSM parameter ARN; write arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME", name, v)
+		if v != SecretManaged && !secretARN.MatchString(v) && !parameterARN.MatchString(v) && !c.elided(p, "secret "+name, v) {
+			d := c.errorAt("arn", p, "secret %s is %q, neither managed nor a Secrets Manager or SSM parameter ARN; write managed (cicdgen creates the secret) or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME", name, v)
 			noteFix(d, "ECS reads the value when the task starts and sets it as an environment variable of the container.")
 		}
 	}
+	c.checkManagedSecretIDs(s)
 	c.checkCertificate(s)
+	if s.local(deprecatedRegistryCredentials) && c.doc.Has(s.path(deprecatedRegistryCredentials)) {
+		p := s.path(deprecatedRegistryCredentials)
+		c.ds = append(c.ds, diag.Warningf(diag.RuleDeprecatedKey, c.doc.KeyRange(p), p,
+			"service.registry_credentials is deprecated and ignored%s: the service's image is always in ECR, which needs no registry credentials; remove the key, and set build.registry_credentials: true for authenticated Docker Hub pulls during the build", s.where()))
+		noteFix(&c.ds[len(c.ds)-1], "A system deployed with the per-environment docker-credentials secrets: apply each ecs-<env> stack first (cicdgen apply --stack ecs-<env> --no-deps), then delete the secrets-<env> stacks of environments without managed secrets.")
+	}
+}
+
+// deprecatedRegistryCredentials is the service key that SPEC deprecates.
+const deprecatedRegistryCredentials = "registry_credentials"
+
+// checkManagedSecretIDs reports managed secrets whose variable names give
+// the same logical ids in the secrets stack (API_KEY and APIKEY, say).
+func (c *semantic) checkManagedSecretIDs(s serviceScope) {
+	seen := map[string]string{}
+	for _, name := range s.svc.ManagedSecrets() {
+		id := SecretID(name)
+		prev, dup := seen[id]
+		seen[id] = name
+		if !dup {
+			continue
+		}
+		p := s.entryPath("secrets", name)
+		if s.own != "" && !strings.HasPrefix(p, s.own+".") && !strings.HasPrefix(s.entryPath("secrets", prev), s.own+".") {
+			continue // both inherited from the top-level service, reported there
+		}
+		d := c.errorAtKey(diag.RuleManagedSecretID, p, "managed secrets %s and %s%s would share the logical id Secret%s of the secrets stack; rename one of the variables", prev, name, s.where(), id)
+		noteFix(d, "Logical ids keep letters and digits only: underscores are dropped and the letter after one is capitalised.")
+	}
 }
 
 // checkFargate checks that cpu and memory are a Fargate task size.

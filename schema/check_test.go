@@ -15,7 +15,7 @@ import (
 func testSystem() *System {
 	svc := Service{
 		Name: "web", Port: 8080, CPU: 256, Memory: 512, DesiredCount: 2, HealthCheck: "/health",
-		Deployment: DeploymentBlueGreen, Traffic: TrafficAllAtOnce, BakeMinutes: 5, RegistryCredentials: true,
+		Deployment: DeploymentBlueGreen, Traffic: TrafficAllAtOnce, BakeMinutes: 5,
 	}
 	netw := Network{CIDR: "10.0.0.0/16", AZs: 2, NATGateways: 1, FlowLogs: true}
 	sys := &System{
@@ -286,7 +286,35 @@ func TestCheck(t *testing.T) {
 				setService(s, func(v *Service) { v.Secrets = map[string]string{"TOKEN": "my-token"} })
 				mark(s, "$.service.secrets.TOKEN")
 			},
-			want: []want{errAt("arn", "$.service.secrets.TOKEN", "not a Secrets Manager or SSM parameter ARN")},
+			want: []want{errAt("arn", "$.service.secrets.TOKEN", "neither managed nor a Secrets Manager or SSM parameter ARN")},
+		},
+		"a managed secret is accepted": {
+			edit: func(s *System) {
+				setService(s, func(v *Service) { v.Secrets = map[string]string{"TOKEN": SecretManaged} })
+				mark(s, "$.service.secrets.TOKEN")
+			},
+		},
+		"two managed secrets that would share a logical id are refused": {
+			edit: func(s *System) {
+				setService(s, func(v *Service) {
+					v.Secrets = map[string]string{"API_KEY": SecretManaged, "APIKEY": SecretManaged, "API_TOKEN": "arn:aws:secretsmanager:eu-west-1:481516234201:secret:x"}
+				})
+				mark(s, "$.service.secrets.API_KEY")
+				mark(s, "$.service.secrets.APIKEY")
+				mark(s, "$.service.secrets.API_TOKEN")
+			},
+			want: []want{errAt("managed-secret-id", "$.service.secrets.API_KEY", "managed secrets APIKEY and API_KEY would share the logical id SecretAPIKEY")},
+		},
+		"service.registry_credentials is a deprecated key, reported once": {
+			edit: func(s *System) { mark(s, "$.service.registry_credentials") },
+			want: []want{warnAt("deprecated-key", "$.service.registry_credentials", "set build.registry_credentials: true")},
+		},
+		"an environment's registry_credentials is a deprecated key too": {
+			edit: func(s *System) {
+				mark(s, PathKey(environmentPath(0), "service"))
+				mark(s, PathKey(PathKey(environmentPath(0), "service"), "registry_credentials"))
+			},
+			want: []want{warnAt("deprecated-key", "$.environments[0].service.registry_credentials", "deprecated and ignored in environment")},
 		},
 		"a certificate that is not an ACM ARN is refused": {
 			edit: func(s *System) {
@@ -570,7 +598,7 @@ func TestCheck(t *testing.T) {
 				s.Name = "abcdefghijklmnopqrst"
 				s.Environments[1].Name = "staging"
 			},
-			want: []want{errAt("name-length", "$.name", `over AWS's limit of 32; shorten name "abcdefghijklmnopqrst" by at least 2`)},
+			want: []want{errAt("name-length", "$.name", `over AWS's limit of 32; shorten name "abcdefghijklmnopqrst" by at least 6`)},
 		},
 		"a long environment name with a long suffix is charged to the longer": {
 			edit: func(s *System) {

@@ -32,7 +32,6 @@ const (
 	defaultAlertOnState    = "FAILED"
 	defaultDetectChanges   = true
 	defaultPrivileged      = true
-	defaultRegistryCreds   = true
 	defaultFlowLogs        = true
 	defaultDashboard       = true
 	defaultApproval        = false
@@ -233,17 +232,17 @@ func decodeNotifications(o object) Notifications {
 // that the semantic checks can report them.
 func decodeService(o object) Service {
 	s := Service{
-		Name:                o.str("name", ""),
-		Port:                o.integer("port", 0),
-		CPU:                 o.integer("cpu", defaultCPU),
-		Memory:              o.integer("memory", defaultMemory),
-		DesiredCount:        o.integer("desired_count", defaultDesiredCount),
-		HealthCheck:         o.str("health_check", defaultHealthCheck),
-		Deployment:          o.str("deployment", defaultDeploymentValue),
-		Certificate:         o.str("certificate", ""),
-		Environment:         o.stringMap(serviceEnvironmentKey),
-		Secrets:             o.stringMap(serviceSecretsKey),
-		RegistryCredentials: o.boolean("registry_credentials", defaultRegistryCreds),
+		Name:         o.str("name", ""),
+		Port:         o.integer("port", 0),
+		CPU:          o.integer("cpu", defaultCPU),
+		Memory:       o.integer("memory", defaultMemory),
+		DesiredCount: o.integer("desired_count", defaultDesiredCount),
+		HealthCheck:  o.str("health_check", defaultHealthCheck),
+		Deployment:   o.str("deployment", defaultDeploymentValue),
+		Certificate:  o.str("certificate", ""),
+		Environment:  o.stringMap(serviceEnvironmentKey),
+		Secrets:      o.stringMap(serviceSecretsKey),
+		// registry_credentials is deprecated and read by nothing (checkService warns).
 	}
 	if s.Deployment == DeploymentBlueGreen {
 		s.Traffic = o.str("traffic", defaultTrafficValue)

@@ -72,7 +72,7 @@ func TestLoadAppliesEveryDefault(t *testing.T) {
 	service := Service{
 		Name: "web", Port: 8080, CPU: 256, Memory: 512, DesiredCount: 2, HealthCheck: "/",
 		Deployment: DeploymentBlueGreen, Traffic: TrafficAllAtOnce, BakeMinutes: 5,
-		Environment: map[string]string{}, Secrets: map[string]string{}, RegistryCredentials: true,
+		Environment: map[string]string{}, Secrets: map[string]string{},
 	}
 	network := Network{CIDR: "10.0.0.0/16", AZs: 2, NATGateways: 1, FlowLogs: true}
 	want := &System{

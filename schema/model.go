@@ -1,6 +1,9 @@
 package schema
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // System is a loaded, validated and defaulted system.yaml. Every default of
 // SPEC.md has been applied; per-environment overrides have been merged into
@@ -46,6 +49,16 @@ func (s *System) Tooling() Account { return s.Accounts["tooling"] }
 
 // AccountOf returns the account an environment deploys into.
 func (s *System) AccountOf(env *Environment) Account { return s.Accounts[env.Account] }
+
+// environment returns the environment called name, or nil.
+func (s *System) environment(name string) *Environment {
+	for i := range s.Environments {
+		if s.Environments[i].Name == name {
+			return &s.Environments[i]
+		}
+	}
+	return nil
+}
 
 // Source is the repository the pipeline builds.
 type Source struct {
@@ -108,19 +121,58 @@ const (
 
 // Service is the ECS service every environment runs.
 type Service struct {
-	Name                string
-	Port                int               // container port; required
-	CPU                 int               // default 256
-	Memory              int               // default 512
-	DesiredCount        int               // default 2
-	HealthCheck         string            // default "/"
-	Deployment          string            // blue-green (default) | rolling
-	Traffic             string            // all-at-once (default with blue-green) | canary-10-5 | linear-10-1; "" with rolling
-	BakeMinutes         int               // 0..1440; default 5 with blue-green
-	Certificate         string            // ACM ARN; "" for HTTP only
-	Environment         map[string]string // plain environment variables
-	Secrets             map[string]string // variable name -> Secrets Manager or SSM ARN
-	RegistryCredentials bool              // default true
+	Name         string
+	Port         int               // container port; required
+	CPU          int               // default 256
+	Memory       int               // default 512
+	DesiredCount int               // default 2
+	HealthCheck  string            // default "/"
+	Deployment   string            // blue-green (default) | rolling
+	Traffic      string            // all-at-once (default with blue-green) | canary-10-5 | linear-10-1; "" with rolling
+	BakeMinutes  int               // 0..1440; default 5 with blue-green
+	Certificate  string            // ACM ARN; "" for HTTP only
+	Environment  map[string]string // plain environment variables
+	// Secrets maps a variable name to a Secrets Manager or SSM parameter
+	// ARN, or to SecretManaged.
+	Secrets map[string]string
+}
+
+// SecretManaged is the value of a service.secrets entry whose secret
+// cicdgen creates, without a value, in the environment's secrets-<env>
+// stack: <name>/<env>/<suffix>/<KEY> (Names.ManagedSecret).
+const SecretManaged = "managed"
+
+// ManagedSecrets returns the variable names of the managed secrets, sorted.
+func (s Service) ManagedSecrets() []string {
+	var out []string
+	for k, v := range s.Secrets {
+		if v == SecretManaged {
+			out = append(out, k)
+		}
+	}
+	sortStrings(out)
+	return out
+}
+
+// HasManagedSecrets reports whether the environment's service has a managed
+// secret, and so whether the environment has a secrets-<env> stack, which
+// the pipeline deploys before its ecs-<env> stack.
+func (e *Environment) HasManagedSecrets() bool { return len(e.Service.ManagedSecrets()) > 0 }
+
+// SecretID returns the part of the logical ids and output names of the
+// managed secret of variable key: the key without underscores, each part
+// after one capitalised (DB_PASSWORD gives DBPASSWORD, api_key ApiKey).
+// Keys with the same SecretID cannot both be managed (the semantic checks
+// report it).
+func SecretID(key string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(key, "_") {
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
 }
 
 // HTTPS reports whether the service is served over HTTPS: it has a

@@ -137,8 +137,30 @@ func (n Names) DeployRole(env string) string { return n.env4("deploy", env) }
 // ExecutionRole is the role CloudFormation runs as in an environment's account.
 func (n Names) ExecutionRole(env string) string { return n.env4("cfn-exec", env) }
 
-// RegistrySecret is the Secrets Manager secret of private-registry credentials.
-func (n Names) RegistrySecret(env string) string { return n.env4("docker-credentials", env) }
+// RolesVersionParameter is the SSM parameter in which an environment's
+// roles stack publishes its version: /<name>/<env>/<suffix>/roles-version.
+// Every stack the pipeline deploys into the environment asserts it.
+func (n Names) RolesVersionParameter(env string) string {
+	return fmt.Sprintf("/%s/%s/%s/roles-version", n.sys.Name, env, n.sys.Suffix)
+}
+
+// ManagedSecret is the Secrets Manager secret of the managed secret of
+// variable key in an environment: <name>/<env>/<suffix>/<key>.
+func (n Names) ManagedSecret(env, key string) string {
+	return fmt.Sprintf("%s/%s/%s/%s", n.sys.Name, env, n.sys.Suffix, key)
+}
+
+// ManagedSecrets returns the names of env's managed secrets (the secrets of
+// its secrets-<env> stack), sorted by variable name; none when the
+// environment has no secrets stack. Preflight checks that each has a value.
+func (n Names) ManagedSecrets(env *Environment) []string {
+	keys := env.Service.ManagedSecrets()
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = n.ManagedSecret(env.Name, k)
+	}
+	return out
+}
 
 // Cluster is the ECS cluster of an environment.
 func (n Names) Cluster(env string) string {
@@ -168,10 +190,18 @@ func (n Names) LoadBalancer(env string) string {
 	return fmt.Sprintf("%s-%s-%s", n.sys.Name, env, n.sys.Suffix)
 }
 
-// TargetGroup is the name of the blue or green target group (32 at most);
-// color is "blue" or "green".
-func (n Names) TargetGroup(env, color string) string {
-	return fmt.Sprintf("%s-%s-%s-%s", n.sys.Name, env, color[:1], n.sys.Suffix)
+// TargetGroup is the name of the blue or green target group of port (32
+// characters at most); color is "blue" or "green". The name carries the
+// port: a target group's port cannot change, so a new service.port replaces
+// the target groups, and the new ones need names of their own.
+func (n Names) TargetGroup(env, color string, port int) string {
+	return fmt.Sprintf("%s-%s-%s%d-%s", n.sys.Name, env, color[:1], port, n.sys.Suffix)
+}
+
+// TargetGroupPattern matches the names of env's target groups of color
+// whatever their port, for IAM policies.
+func (n Names) TargetGroupPattern(env, color string) string {
+	return fmt.Sprintf("%s-%s-%s*-%s", n.sys.Name, env, color[:1], n.sys.Suffix)
 }
 
 // ServiceLogGroup is the log group of the application's containers,
@@ -239,17 +269,20 @@ func (n Names) PhysicalNames() []PhysicalName {
 		add("CloudFormation stack", n.StackName(KindSecrets(e.Name)), 128, p)
 		add("IAM role", n.DeployRole(e.Name), 64, p)
 		add("IAM role", n.ExecutionRole(e.Name), 64, p)
+		add("SSM parameter", n.RolesVersionParameter(e.Name), 1011, p)
 		add("IAM role", n.TaskRole(e.Name), 64, p)
 		add("IAM role", n.TaskExecutionRole(e.Name), 64, p)
 		add("IAM role", n.ECSInfrastructureRole(e.Name), 64, p)
 		add("IAM role", n.FlowLogsRole(e.Name), 64, p)
-		add("Secrets Manager secret", n.RegistrySecret(e.Name), 512, p)
+		for _, secret := range n.ManagedSecrets(e) {
+			add("Secrets Manager secret", secret, 512, p)
+		}
 		add("ECS cluster", n.Cluster(e.Name), 255, p)
 		add("ECS service", n.ECSService(e.Name), 255, p)
 		add("task definition family", n.TaskFamily(e.Name), 255, p)
 		add("load balancer", n.LoadBalancer(e.Name), 32, p)
-		add("target group", n.TargetGroup(e.Name, "blue"), 32, p)
-		add("target group", n.TargetGroup(e.Name, "green"), 32, p)
+		add("target group", n.TargetGroup(e.Name, "blue", e.Service.Port), 32, p)
+		add("target group", n.TargetGroup(e.Name, "green", e.Service.Port), 32, p)
 		add("log group", n.ServiceLogGroup(e.Name), 512, p)
 		add("log group", n.FlowLogGroup(e.Name), 512, p)
 	}

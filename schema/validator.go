@@ -68,8 +68,8 @@ var canonicalTypes = []string{"null", "boolean", "number", "integer", "string", 
 
 // annotationKeywords carry no assertion: the validator skips them.
 var annotationKeywords = map[string]bool{
-	"$schema": true, "$id": true, "title": true, "description": true,
-	"markdownDescription": true, "default": true, "examples": true, "$comment": true,
+	"$schema": true, "$id": true, "$defs": true, "title": true, "description": true,
+	"markdownDescription": true, "default": true, "examples": true, "$comment": true, "deprecated": true,
 	"patternErrorMessage": true,
 }
 

@@ -214,7 +214,9 @@ func readCorpusEntry(path string) ([]byte, error) {
 func TestValidatorMatchesJSONSchemaOracle(t *testing.T) {
 	o := newOracle(t)
 	inputs := oracleInputs(t)
-	if len(inputs) < 300 { // the fuzz corpus is pruned to the inputs that add coverage
+	// The testdata files and the pruned fuzz corpus hold about 400: far
+	// fewer means the inputs were not found.
+	if len(inputs) < 350 {
 		t.Fatalf("only %d inputs to compare; the testdata and fuzz corpus hold more", len(inputs))
 	}
 	valid, invalid := 0, 0

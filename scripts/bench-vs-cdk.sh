@@ -2,8 +2,10 @@
 # Times `cicdgen build` of the seed example against `cdk synth` of the same
 # system written as a CDK app (scripts/cdkseed), side by side in one run:
 # the rounds interleave the two, so that the machine's load weighs on both
-# alike. Needs Go, Node.js and npm (the CDK packages are installed once into
-# .cache/cdkseed from the npm registry).
+# alike. Needs Go, Node.js and npm. The CDK packages are installed once from
+# the npm registry into $CICDGEN_CDK_CACHE, by default
+# ~/.cache/cicdgen/cdkseed: outside the repository, whose gofmt check would
+# otherwise walk the Go templates in node_modules.
 #
 #	scripts/bench-vs-cdk.sh [rounds] [cicdgen runs per round]
 set -euo pipefail
@@ -11,7 +13,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 rounds="${1:-5}"
 per_round="${2:-10}"
-cache="$root/.cache/cdkseed"
+cache="${CICDGEN_CDK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cicdgen/cdkseed}"
 mkdir -p "$cache"
 cp scripts/cdkseed/app.js scripts/cdkseed/cdk.json scripts/cdkseed/cdk.context.json \
 	scripts/cdkseed/package.json scripts/cdkseed/package-lock.json "$cache/"
@@ -27,5 +29,5 @@ echo "load: $(uptime)"
 echo "cdk: $("$cache/node_modules/.bin/cdk" --version 2>/dev/null), node $(node --version), $(go version)"
 "$cache/startbench" -n "$rounds" -warmup 1 -- \
 	env -C "$cache" node_modules/.bin/cdk synth -q --no-notices -o "$cache/cdk.out" --- \
-	"x$per_round" "$cache/cicdgen" build examples/seed/system.yaml -o "$cache/out"
+	"x$per_round" "$cache/cicdgen" build "$root/examples/seed/system.yaml" -o "$cache/out"
 echo "load: $(uptime)"

@@ -33,6 +33,7 @@ source:
 service:
   name: web
   port: 8080
+  secrets: {API_KEY: managed}
 environments:
   - name: dev
     account: dev

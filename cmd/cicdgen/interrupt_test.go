@@ -238,6 +238,7 @@ service:
   port: 3000
   deployment: rolling
   desired_count: 1
+  secrets: {TOKEN: managed}
 network:
   nat_gateways: 1
 environments:

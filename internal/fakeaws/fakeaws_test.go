@@ -159,3 +159,39 @@ func TestAssumeRoleReachesTheRolesAccount(t *testing.T) {
 		t.Errorf("sessions %v", got)
 	}
 }
+
+// ThrottleEach refuses every request n times in a row before answering it,
+// then starts again for the next one; FailCall refuses the next requests of
+// an action with the error given.
+func TestInjectedFailures(t *testing.T) {
+	fake, cfg := clients(t)
+	cfg.RetryMaxAttempts = 1 // every attempt is seen here
+	stsClient := sts.NewFromConfig(cfg)
+	code := func() string {
+		_, err := stsClient.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		var api smithy.APIError
+		if errors.As(err, &api) {
+			return api.ErrorCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ""
+	}
+	fake.ThrottleEach(2)
+	var got []string
+	for range 6 {
+		got = append(got, code())
+	}
+	if want := "Throttling Throttling  Throttling Throttling "; strings.Join(got, " ") != want {
+		t.Errorf("ThrottleEach(2): %q, want %q", strings.Join(got, " "), want)
+	}
+	if fake.Throttled() != 4 {
+		t.Errorf("%d throttled, want 4", fake.Throttled())
+	}
+	fake.ThrottleEach(0)
+	fake.FailCall("GetCallerIdentity", 1, "AccessDenied", "no")
+	if a, b := code(), code(); a != "AccessDenied" || b != "" {
+		t.Errorf("FailCall(1): %q then %q", a, b)
+	}
+}

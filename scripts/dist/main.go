@@ -28,6 +28,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // versionVariable is the variable the linker stamps the version into.
@@ -117,7 +119,7 @@ func run(version, out string, platforms []string) error {
 	if err := os.WriteFile(filepath.Join(out, sumsFile), sums, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "dist: wrote %d archives and %s for %s into %s\n", len(archives), sumsFile, version, out)
+	fmt.Fprintf(os.Stderr, "dist: wrote %s and %s for %s into %s\n", diag.Plural(len(archives), "archive"), sumsFile, version, out)
 	return nil
 }
 

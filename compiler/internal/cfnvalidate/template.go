@@ -29,7 +29,24 @@ var templateSections = map[string]bool{
 	"Mappings": true, "Conditions": true, "Transform": true, "Resources": true, "Outputs": true,
 }
 
-var parameterTypes = regexp.MustCompile(`^(String|Number|List<Number>|CommaDelimitedList|AWS::[A-Za-z0-9:]+|List<AWS::[A-Za-z0-9:]+>)$`)
+// parameterTypes are the parameter types: the basic ones, the
+// AWS-specific ones (AWS::EC2::VPC::Id, List<AWS::EC2::Subnet::Id>, ...),
+// and the SSM parameter types (AWS::SSM::Parameter::Name and
+// AWS::SSM::Parameter::Value<T>, whose value CloudFormation resolves from
+// Parameter Store).
+var parameterTypes = regexp.MustCompile(`^(String|Number|List<Number>|CommaDelimitedList|AWS::[A-Za-z0-9:]+|List<AWS::[A-Za-z0-9:]+>|` +
+	`AWS::SSM::Parameter::Value<(String|List<String>|CommaDelimitedList|AWS::[A-Za-z0-9:]+|List<AWS::[A-Za-z0-9:]+>)>)$`)
+
+// ssmParameterName is a valid SSM parameter name: letters, digits and
+// .-_/ (a hierarchy starts with /), at most 1011 characters.
+var ssmParameterName = regexp.MustCompile(`^[A-Za-z0-9_.\-/]+$`)
+
+// ruleFunctions are the intrinsic functions a rule's condition or assertion
+// may use.
+var ruleFunctions = map[string]bool{
+	"Ref": true, "Fn::And": true, "Fn::Contains": true, "Fn::EachMemberEquals": true, "Fn::EachMemberIn": true,
+	"Fn::Equals": true, "Fn::Not": true, "Fn::Or": true, "Fn::RefAll": true, "Fn::ValueOf": true, "Fn::ValueOfAll": true,
+}
 
 // Template checks one template document (as decoded from JSON): its shape,
 // every resource against its type's schema, and every reference inside it.
@@ -52,10 +69,19 @@ func (r *Registry) Template(doc map[string]any) []Problem {
 	}
 	for _, name := range slices.Sorted(maps.Keys(params)) {
 		p, _ := params[name].(map[string]any)
-		if t, _ := p["Type"].(string); !parameterTypes.MatchString(t) {
+		t, _ := p["Type"].(string)
+		if !parameterTypes.MatchString(t) {
 			ps.add("Parameters/"+name, "parameter type %q is not a CloudFormation parameter type", t)
 		}
+		if strings.HasPrefix(t, "AWS::SSM::Parameter::") {
+			if d, ok := p["Default"]; ok {
+				if n, _ := d.(string); !ssmParameterName.MatchString(n) || len(n) > 1011 {
+					ps.add("Parameters/"+name+"/Default", "the default of an SSM parameter type must be a parameter name, not %v", d)
+				}
+			}
+		}
 	}
+	checkRules(doc["Rules"], params, &ps)
 	refs := &refChecker{params: params, resources: resources, conditions: conditions, r: r, ps: &ps}
 	for _, name := range slices.Sorted(maps.Keys(conditions)) {
 		refs.walk(conditions[name], "Conditions/"+name)
@@ -67,11 +93,7 @@ func (r *Registry) Template(doc map[string]any) []Problem {
 			ps.add(path, "a resource must be an object")
 			continue
 		}
-		for _, k := range slices.Sorted(maps.Keys(res)) {
-			if !resourceKeys[k] {
-				ps.add(path+"/"+k, "unknown resource attribute")
-			}
-		}
+		reportUnknownKeys(res, resourceKeys, path, "unknown resource attribute", &ps)
 		for _, k := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
 			if v, ok := res[k]; ok {
 				if s, _ := v.(string); !deletionPolicies[s] {
@@ -132,6 +154,107 @@ func (r *Registry) Template(doc map[string]any) []Problem {
 		}
 	}
 	return ps
+}
+
+// ruleKeys and assertionKeys are the keys of a rule and of an assertion.
+var (
+	ruleKeys      = map[string]bool{"RuleCondition": true, "Assertions": true}
+	assertionKeys = map[string]bool{"Assert": true, "AssertDescription": true}
+)
+
+// reportUnknownKeys reports, in sorted order, each key of m that allowed
+// lacks.
+func reportUnknownKeys(m map[string]any, allowed map[string]bool, path, msg string, ps *problems) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !allowed[k] {
+			ps.add(path+"/"+k, "%s", msg)
+		}
+	}
+}
+
+// checkRules checks the Rules section: each rule is an object with an
+// optional RuleCondition and a non-empty list of Assertions, each an object
+// with an Assert and an optional string AssertDescription; conditions and
+// assertions use rule functions only, and their Refs name parameters.
+func checkRules(v any, params map[string]any, ps *problems) {
+	if v == nil {
+		return
+	}
+	rules, ok := v.(map[string]any)
+	if !ok {
+		ps.add("Rules", "Rules must be an object")
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(rules)) {
+		path := "Rules/" + name
+		rule, ok := rules[name].(map[string]any)
+		if !ok {
+			ps.add(path, "a rule must be an object")
+			continue
+		}
+		reportUnknownKeys(rule, ruleKeys, path, "unknown rule key", ps)
+		if c, ok := rule["RuleCondition"]; ok {
+			checkRuleFunction(c, path+"/RuleCondition", params, ps)
+		}
+		assertions, _ := rule["Assertions"].([]any)
+		if len(assertions) == 0 {
+			ps.add(path+"/Assertions", "a rule needs a list of at least one assertion")
+		}
+		for i, a := range assertions {
+			apath := fmt.Sprintf("%s/Assertions[%d]", path, i)
+			am, ok := a.(map[string]any)
+			if !ok {
+				ps.add(apath, "an assertion must be an object")
+				continue
+			}
+			reportUnknownKeys(am, assertionKeys, apath, "unknown assertion key", ps)
+			assert, ok := am["Assert"]
+			if !ok {
+				ps.add(apath, "an assertion needs an Assert")
+			} else if _, _, fn := isIntrinsic(assert); !fn {
+				ps.add(apath+"/Assert", "Assert must be a rule function")
+			} else {
+				checkRuleFunction(assert, apath+"/Assert", params, ps)
+			}
+			if d, ok := am["AssertDescription"]; ok {
+				if _, isString := d.(string); !isString {
+					ps.add(apath+"/AssertDescription", "AssertDescription must be a string")
+				}
+			}
+		}
+	}
+}
+
+// checkRuleFunction checks the functions inside a rule's condition or
+// assertion.
+func checkRuleFunction(v any, path string, params map[string]any, ps *problems) {
+	switch x := v.(type) {
+	case []any:
+		for i, item := range x {
+			checkRuleFunction(item, fmt.Sprintf("%s[%d]", path, i), params, ps)
+		}
+	case map[string]any:
+		name, arg, ok := isIntrinsic(x)
+		if !ok {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				checkRuleFunction(x[k], path+"/"+k, params, ps)
+			}
+			return
+		}
+		fpath := path + "/" + name
+		if !ruleFunctions[name] {
+			ps.add(fpath, "%s cannot be used in a rule", name)
+			return
+		}
+		if name == "Ref" {
+			s, _ := arg.(string)
+			if _, ok := params[s]; !ok && !pseudoParameters[s] {
+				ps.add(fpath, "Ref %q in a rule names no parameter", arg)
+			}
+			return
+		}
+		checkRuleFunction(arg, fpath, params, ps)
+	}
 }
 
 // refChecker checks the references of one template.

@@ -74,6 +74,30 @@ func TestTemplate(t *testing.T) {
 			template: `{"Resources":{"X":{"Type":"AWS::S3::Buckets","Properties":{}}}}`,
 			want:     []string{`unknown resource type "AWS::S3::Buckets"`},
 		},
+		"an SSM parameter type asserted by a rule, as CDK's bootstrap version check, passes": {
+			template: `{"Parameters":{"Version":{"Type":"AWS::SSM::Parameter::Value<String>","Default":"/shop/dev/x/roles-version"}},
+			"Rules":{"CheckVersion":{"Assertions":[{"Assert":{"Fn::Not":[{"Fn::Contains":[["0","1"],{"Ref":"Version"}]}]},"AssertDescription":"update the roles"}]}},
+			"Resources":{"B":{"Type":"AWS::S3::Bucket"}}}`,
+		},
+		"an SSM parameter type whose default is no parameter name fails": {
+			template: `{"Parameters":{"Version":{"Type":"AWS::SSM::Parameter::Value<String>","Default":"not a name"}},"Resources":{"B":{"Type":"AWS::S3::Bucket"}}}`,
+			want:     []string{"Parameters/Version/Default: the default of an SSM parameter type must be a parameter name"},
+		},
+		"an unknown SSM parameter value type fails": {
+			template: `{"Parameters":{"V":{"Type":"AWS::SSM::Parameter::Value<Strings>"}},"Resources":{"B":{"Type":"AWS::S3::Bucket"}}}`,
+			want:     []string{`parameter type "AWS::SSM::Parameter::Value<Strings>" is not a CloudFormation parameter type`},
+		},
+		"a rule without assertions, with an unknown key and a resource function fails": {
+			template: `{"Parameters":{"V":{"Type":"String"}},"Rules":{"R":{"Assertion":[]},"S":{"RuleCondition":{"Fn::GetAtt":["B","Arn"]},"Assertions":[{"Assert":{"Fn::Equals":[{"Ref":"B"},"x"]},"AssertDescription":1}]}},
+			"Resources":{"B":{"Type":"AWS::S3::Bucket"}}}`,
+			want: []string{
+				"Rules/R/Assertion: unknown rule key",
+				"Rules/R/Assertions: a rule needs a list of at least one assertion",
+				"Rules/S/RuleCondition/Fn::GetAtt: Fn::GetAtt cannot be used in a rule",
+				`Rules/S/Assertions[0]/Assert/Fn::Equals[0]/Ref: Ref "B" in a rule names no parameter`,
+				"Rules/S/Assertions[0]/AssertDescription: AssertDescription must be a string",
+			},
+		},
 		"a Ref to nothing fails": {
 			template: `{"Resources":{"B":{"Type":"AWS::S3::Bucket","Properties":{"BucketName":{"Ref":"Missing"}}}}}`,
 			want:     []string{`Ref "Missing" names no parameter`},

@@ -1,0 +1,64 @@
+package cfnx
+
+import "encoding/json"
+
+// Rules is the Rules section of a template, by rule name. goformation's
+// Template has no Rules section; the compiler adds this one to the
+// template's document.
+//
+// A rule's assertions are checked when a change set or stack operation is
+// created, after the parameters are resolved (SSM parameter types included)
+// and before any resource changes: a failed assertion stops the operation
+// with the assertion's description.
+type Rules map[string]Rule
+
+// Rule is one rule: assertions that must hold, optionally only when
+// RuleCondition holds.
+type Rule struct {
+	// RuleCondition is a rule-specific intrinsic function (Fn::Equals,
+	// Fn::Not, ...) or nil to apply the assertions always.
+	RuleCondition any `json:"RuleCondition,omitempty"`
+	// Assertions are checked in order; at least one.
+	Assertions []RuleAssertion `json:"Assertions"`
+}
+
+// RuleAssertion is one assertion of a rule.
+type RuleAssertion struct {
+	// Assert is a rule-specific intrinsic function that yields a boolean
+	// (RuleNot, RuleContains, ...).
+	Assert any `json:"Assert"`
+	// AssertDescription is the message CloudFormation shows when the
+	// assertion fails.
+	AssertDescription string `json:"AssertDescription,omitempty"`
+}
+
+// RuleNot returns {"Fn::Not": [condition]}.
+func RuleNot(condition any) map[string]any { return map[string]any{"Fn::Not": []any{condition}} }
+
+// RuleContains returns {"Fn::Contains": [values, value]}: true when value
+// is one of values.
+func RuleContains(values []string, value any) map[string]any {
+	list := make([]any, len(values))
+	for i, v := range values {
+		list[i] = v
+	}
+	return map[string]any{"Fn::Contains": []any{list, value}}
+}
+
+// RuleRef returns {"Ref": parameter}: in a rule, the value of a parameter
+// (for an SSM parameter type, the value resolved from Parameter Store).
+func RuleRef(parameter string) map[string]any { return map[string]any{"Ref": parameter} }
+
+// Document returns the rules as generic JSON values (map[string]any, []any,
+// string), the form of a decoded template document.
+func (r Rules) Document() (map[string]any, error) {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

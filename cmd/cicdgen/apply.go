@@ -87,7 +87,7 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 	if err != nil {
 		return usageError(c, env, "%v", err)
 	}
-	doc := &deployDocument{DryRun: forceDryRun || c.Bool("dry-run"), Stacks: []deploy.StackResult{}, InProgress: []string{}}
+	doc := newDeployDocument(forceDryRun || c.Bool("dry-run"))
 	return r.conclude(doc, deployBundle(c, env, r, args[0], doc))
 }
 

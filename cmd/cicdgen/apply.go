@@ -41,10 +41,10 @@ func applyCommand(env *Env) *cli.Command {
 			"the deployment's: 3 when a stack failed and 130 when interrupted, even if\n" +
 			"the summary (or --summary-json) could not be written; when every stack\n" +
 			"succeeded, a summary that could not be written exits 1, with a message.",
-		Flags: append(deployFlags(),
-			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "consent to deleting a stack left in ROLLBACK_COMPLETE to create it again, without asking"},
+		Flags: append(append(deployFlags(),
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "consent to deleting a stack left in ROLLBACK_COMPLETE to create it again, and approve the changes --require-approval asks about, without asking"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show what would change (as cicdgen diff) and execute nothing"},
-		),
+		), approvalFlags()...),
 		Action: func(c *cli.Context) error { return runDeploy(c, env, false) },
 	}
 }
@@ -87,7 +87,7 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 	if err != nil {
 		return usageError(c, env, "%v", err)
 	}
-	doc := &deployDocument{DryRun: forceDryRun || c.Bool("dry-run"), Stacks: []deploy.StackResult{}, InProgress: []string{}}
+	doc := newDeployDocument(forceDryRun || c.Bool("dry-run"))
 	return r.conclude(doc, deployBundle(c, env, r, args[0], doc))
 }
 
@@ -128,7 +128,12 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 		defer stopAsking()
 		opts.Confirm = ask
 	}
+	// The traffic guard and the approvals, before anything executes (approval.go).
+	opts.Review = func(context.Context) error { return reviewBeforeApply(c, env, r, b, factory, opts) }
 	res, err := deploy.Apply(ctx, b, factory, opts)
+	if ee := (exitError{}); errors.As(err, &ee) {
+		return err // the review stopped it and said why
+	}
 	if err != nil {
 		// A selection naming nothing, templates too large without
 		// --template-bucket, or AWS out of reach: nothing was touched.
@@ -153,10 +158,12 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 	}
 	report(newline(out))
 	if doc.DryRun {
-		report(deploy.WriteChanges(out, res))
-		report(newline(out))
+		report(writePlan(c, env, r, b, factory, opts.Selection, res, doc)) // diff.go
 	}
 	report(deploy.WriteSummary(out, res))
+	if !doc.DryRun && !res.Interrupted {
+		report(writeAccessPoints(c, b, factory, opts.Selection, out)) // status.go
+	}
 	if r.format == diag.FormatGitHub {
 		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}

@@ -541,10 +541,18 @@ func TestApplyRunsIndependentStacksInParallel(t *testing.T) {
 	}
 }
 
+// Stacks that take time start only once their dependencies are done, and
+// independent ones overlap: the fake's clock stands still until two are in
+// progress at once, however slow the machine, then runs.
 func TestApplyFollowsDependenciesWithDelays(t *testing.T) {
 	h := newHarness(t)
+	clock := newSteppedClock()
+	h.fake.SetClock(clock.Now)
 	h.fake.SetDelay("", 40*time.Millisecond)
-	res := h.apply(t, context.Background(), fastOptions(nil))
+	run := goApply(func() (*Result, error) { return Apply(context.Background(), h.bundle, h.factory, fastOptions(nil)) })
+	eventually(t, "two independent stacks in progress at once", func() bool { return len(h.fake.Executions()) >= 2 })
+	clock.Release()
+	res := run.result(t, "its stacks end 40ms after they start")
 	if res.Failed() {
 		t.Fatalf("%+v", res.Stacks)
 	}

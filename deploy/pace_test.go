@@ -53,8 +53,9 @@ func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
 // on it stay in progress until then, however slow the machine, so a test
 // can see which of them are in progress at once.
 type steppedClock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu       sync.Mutex
+	t        time.Time
+	released time.Time // when Release let it run with the wall clock
 }
 
 func newSteppedClock() *steppedClock {
@@ -64,7 +65,17 @@ func newSteppedClock() *steppedClock {
 func (c *steppedClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.released.IsZero() {
+		return c.t.Add(time.Since(c.released))
+	}
 	return c.t
+}
+
+// Release lets the clock run with the wall clock from now on.
+func (c *steppedClock) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.released = time.Now()
 }
 
 // Advance moves the clock on by d.

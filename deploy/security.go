@@ -64,12 +64,8 @@ type policyDoc struct {
 // "logicalID/policy".
 func templatePolicies(tmpl any) map[string]policyDoc {
 	out := map[string]policyDoc{}
-	t, _ := tmpl.(map[string]any)
-	resources, _ := t["Resources"].(map[string]any)
-	for id, r := range resources {
-		rm, _ := r.(map[string]any)
-		typ, _ := rm["Type"].(string)
-		props, _ := rm["Properties"].(map[string]any)
+	for id, r := range templateResourceMap(tmpl) {
+		typ, props := r.typ, r.props
 		for _, p := range policyTargets[typ] {
 			v, ok := props[p]
 			if !ok {

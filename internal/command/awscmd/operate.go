@@ -1,4 +1,4 @@
-package main
+package awscmd
 
 import (
 	"bufio"
@@ -39,7 +39,7 @@ func newOperation(c *cli.Context, env *Env) (*operation, error) {
 	if err != nil {
 		return nil, usageError(c, env, "%v", err)
 	}
-	return &operation{r: r, file: args[0], out: r.out()}, nil
+	return &operation{r: r, file: args[0], out: r.Out()}, nil
 }
 
 // load reads the system and the AWS configuration, reporting failures
@@ -49,9 +49,9 @@ func (op *operation) load(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: op.r.env.Getenv})
+	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: op.r.Env.Getenv})
 	if err != nil {
-		return op.r.fail(exitDeployFail, "%v", err)
+		return op.r.Fail(exitDeployFail, "%v", err)
 	}
 	op.bundle, op.factory = b, factory
 	return nil

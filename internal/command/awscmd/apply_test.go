@@ -1,4 +1,4 @@
-package main
+package awscmd
 
 import (
 	"bytes"
@@ -183,7 +183,7 @@ func TestApplyCommandRefusesBeforeAnyCall(t *testing.T) {
 		want string
 	}{
 		"placeholders in the seed example": {
-			args: []string{"apply", filepath.Join("..", "..", "examples", "seed", "system.yaml")},
+			args: []string{"apply", filepath.Join("..", "..", "..", "examples", "seed", "system.yaml")},
 			code: 1, want: "apply refuses placeholders",
 		},
 		"an unknown environment": {

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"fmt"
@@ -26,25 +26,25 @@ func validateCommand(env *Env) *cli.Command {
 			"stdout; --format json, sarif and github print to stdout.",
 		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), maxSizeFlag(), colorFlag()},
 		Action: func(c *cli.Context) error {
-			files, err := fileArgs(c, env, 0)
+			files, err := FileArgs(c, env, 0)
 			if err != nil {
 				return err
 			}
-			r, err := newReporter(c, env, formatFlagName)
+			r, err := NewReporter(c, env, FormatFlagName)
 			if err != nil {
-				return usageError(c, env, "%v", err)
+				return UsageError(c, env, "%v", err)
 			}
 			doc := &validateDocument{Files: []fileVerdict{}}
-			return r.conclude(doc, runValidate(env, r, files, doc))
+			return r.Conclude(doc, runValidate(env, r, files, doc))
 		},
 	}
 }
 
 // runValidate checks files and reports each verdict in doc.
-func runValidate(env *Env, r *reporter, files []string, doc *validateDocument) error {
+func runValidate(env *Env, r *Reporter, files []string, doc *validateDocument) error {
 	var all diag.Diagnostics
 	for _, f := range files {
-		_, ds := compileSystem(env, r, f)
+		_, ds := CompileSystem(env, r, f)
 		name := f
 		if f == stdinName {
 			name = stdinDisplayName
@@ -52,10 +52,10 @@ func runValidate(env *Env, r *reporter, files []string, doc *validateDocument) e
 		doc.Files = append(doc.Files, fileVerdict{File: name, Valid: !ds.HasErrors()})
 		all = append(all, ds...)
 	}
-	if err := r.emit(all); err != nil {
+	if err := r.Emit(all); err != nil {
 		return err
 	}
-	if r.format == diag.FormatText {
+	if r.Format == diag.FormatText {
 		for _, v := range doc.Files {
 			if v.Valid {
 				fmt.Fprintf(env.Stdout, "%s: valid\n", v.File)
@@ -63,7 +63,7 @@ func runValidate(env *Env, r *reporter, files []string, doc *validateDocument) e
 		}
 	}
 	if all.HasErrors() {
-		return exitWith(exitInputErrors)
+		return ExitWith(ExitInputErrors)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package awscmd
 
 import (
 	"bytes"
@@ -8,9 +8,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cicdgen/cicdgen/internal/command"
 )
+
+// documentVersion is the version every document must have.
+const documentVersion = command.DocumentVersion
 
 // parseDocument requires stdout to be exactly one JSON object with the
 // header every document has, for command, and no null anywhere (lists are
@@ -254,7 +262,7 @@ func TestDocumentsAreDeterministic(t *testing.T) {
 // JSON examples is a document (the envelope, no null), and every command
 // with --format has one.
 func TestJSONDocsHaveAnExamplePerCommand(t *testing.T) {
-	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "json.md"))
+	md, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "json.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,8 +280,9 @@ func TestJSONDocsHaveAnExamplePerCommand(t *testing.T) {
 		parseDocument(t, probe.Command, body)
 		documented[probe.Command] = true
 	}
-	for _, c := range newApp(&Env{}).Commands {
-		if lookupFlag(c.Flags, formatFlagName) != nil && !documented[c.Name] {
+	for _, c := range command.NewApp(&Env{}).Commands {
+		hasFormat := slices.ContainsFunc(c.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), formatFlagName) })
+		if hasFormat && !documented[c.Name] {
 			t.Errorf("docs/json.md has no example of %s", c.Name)
 		}
 	}

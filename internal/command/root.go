@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"fmt"
@@ -31,7 +31,7 @@ func rootAction(env *Env) cli.ActionFunc {
 		if s := closestCommand(c.App, name); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
-		return usageError(c, env, "%s", msg)
+		return UsageError(c, env, "%s", msg)
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"embed"
@@ -52,20 +52,20 @@ func initCommand(env *Env) *cli.Command {
 		Action: func(c *cli.Context) error {
 			pos, err := positionalArgs(c)
 			if err != nil {
-				return usageError(c, env, "%v", err)
+				return UsageError(c, env, "%v", err)
 			}
 			if len(pos) > 0 {
-				return usageError(c, env, "init takes no arguments, got %q (use --dir to choose the directory)", pos[0])
+				return UsageError(c, env, "init takes no arguments, got %q (use --dir to choose the directory)", pos[0])
 			}
 			written, err := writeStarter(c.String("dir"))
 			var exists existingFilesError
 			if errors.As(err, &exists) {
 				fmt.Fprintf(env.Stderr, "cicdgen init: %v; nothing written\n", err)
-				return exitWith(exitInputErrors)
+				return ExitWith(ExitInputErrors)
 			}
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "cicdgen init: %v\n", err)
-				return exitWith(exitInputErrors)
+				return ExitWith(ExitInputErrors)
 			}
 			for _, p := range written {
 				fmt.Fprintf(env.Stdout, "wrote %s\n", p)

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"errors"
@@ -23,9 +23,9 @@ const (
 	colorNever  = "never"
 )
 
-// formatFlagName is the flag that chooses the form of the diagnostics, and
+// FormatFlagName is the flag that chooses the form of the diagnostics, and
 // of everything else a command prints, in every command that has it.
-const formatFlagName = "format"
+const FormatFlagName = "format"
 
 // legacyDiagnosticsFlag is build's and graph's old name of --format; it
 // still works, with a warning, until the next release.
@@ -34,7 +34,7 @@ const legacyDiagnosticsFlag = "diagnostics"
 // diagFormatFlag is the --format flag: text, json, sarif or github.
 func diagFormatFlag() *cli.StringFlag {
 	return &cli.StringFlag{
-		Name:  formatFlagName,
+		Name:  FormatFlagName,
 		Value: diag.FormatText,
 		Usage: "output `FORM`: " + strings.Join(diag.Formats(), ", ") + " (json: one JSON document on stdout, see docs/json.md)",
 	}
@@ -91,43 +91,43 @@ func useColor(env *Env, mode string) (bool, error) {
 // values, it warns on stderr, resets --format to text and returns the
 // value, for the flag newFlag that replaced it.
 func deprecatedFormat(c *cli.Context, env *Env, newFlag string, values ...string) (string, bool) {
-	v := c.String(formatFlagName)
+	v := c.String(FormatFlagName)
 	for _, old := range values {
 		if v == old {
 			fmt.Fprintf(env.Stderr, "cicdgen %s: warning: --format %s is deprecated and goes in the next release; use --%s %s (--format now chooses the diagnostics: %s)\n",
 				c.Command.Name, v, newFlag, v, strings.Join(diag.Formats(), ", "))
-			_ = c.Set(formatFlagName, diag.FormatText) // a flag the command defines: cannot fail
+			_ = c.Set(FormatFlagName, diag.FormatText) // a flag the command defines: cannot fail
 			return v, true
 		}
 	}
 	return "", false
 }
 
-// reporter prints what a command has to say in the form --format chose.
+// Reporter prints what a command has to say in the form --format chose.
 // With text and github, diagnostics are printed as they come (text on
 // stderr, annotations on stdout) and the rest goes to stdout. With json and
 // sarif, stdout carries exactly one document, printed at the end by
 // conclude, and everything meant for people goes to stderr.
-type reporter struct {
-	env     *Env
-	command string // the command's name, as the document names it
-	format  string
+type Reporter struct {
+	Env     *Env
+	Command string // the command's name, as the document names it
+	Format  string // --format
 	color   bool
 	strict  bool
 	sources map[string][]byte
 	// maxSize is the largest system.yaml read, in bytes (--max-size).
 	maxSize int64
-	kept    diag.Diagnostics // every diagnostic emitted, for the documents
+	Kept    diag.Diagnostics // every diagnostic emitted, for the documents
 	failure string           // the first failure that is not a diagnostic
 }
 
-// newReporter reads the format (from the flag named formatFlag), --color and,
+// NewReporter reads the format (from the flag named formatFlag), --color and,
 // when the command has it, --strict. A deprecated --diagnostics given
 // without --format is used, with a warning.
-func newReporter(c *cli.Context, env *Env, formatFlag string) (*reporter, error) {
+func NewReporter(c *cli.Context, env *Env, formatFlag string) (*Reporter, error) {
 	value := c.String(formatFlag)
 	if lookupFlag(c.Command.Flags, legacyDiagnosticsFlag) != nil && c.IsSet(legacyDiagnosticsFlag) {
-		fmt.Fprintf(env.Stderr, "cicdgen %s: warning: --%s is deprecated and goes in the next release; use --%s\n", c.Command.Name, legacyDiagnosticsFlag, formatFlagName)
+		fmt.Fprintf(env.Stderr, "cicdgen %s: warning: --%s is deprecated and goes in the next release; use --%s\n", c.Command.Name, legacyDiagnosticsFlag, FormatFlagName)
 		if !c.IsSet(formatFlag) {
 			value = c.String(legacyDiagnosticsFlag)
 		}
@@ -146,11 +146,11 @@ func newReporter(c *cli.Context, env *Env, formatFlag string) (*reporter, error)
 			return nil, fmt.Errorf("invalid --max-size: %w", err)
 		}
 	}
-	return &reporter{
+	return &Reporter{
 		maxSize: maxSize,
-		env:     env,
-		command: c.Command.Name,
-		format:  format,
+		Env:     env,
+		Command: c.Command.Name,
+		Format:  format,
 		color:   color,
 		strict:  c.Bool("strict"),
 		sources: map[string][]byte{},
@@ -158,10 +158,10 @@ func newReporter(c *cli.Context, env *Env, formatFlag string) (*reporter, error)
 }
 
 // addSource records the contents of file for the caret snippets.
-func (r *reporter) addSource(file string, src []byte) { r.sources[file] = src }
+func (r *Reporter) addSource(file string, src []byte) { r.sources[file] = src }
 
-// adjust applies --strict: every warning becomes an error.
-func (r *reporter) adjust(ds diag.Diagnostics) diag.Diagnostics {
+// Adjust applies --strict: every warning becomes an error.
+func (r *Reporter) Adjust(ds diag.Diagnostics) diag.Diagnostics {
 	if r.strict {
 		return ds.Promote()
 	}
@@ -170,83 +170,83 @@ func (r *reporter) adjust(ds diag.Diagnostics) diag.Diagnostics {
 
 // print renders ds to w. Text and GitHub output of no diagnostics prints
 // nothing; JSON and SARIF always print a document.
-func (r *reporter) print(w io.Writer, ds diag.Diagnostics) error {
+func (r *Reporter) print(w io.Writer, ds diag.Diagnostics) error {
 	return diag.Render(w, ds, diag.RenderOptions{
-		Format:      r.format,
+		Format:      r.Format,
 		Color:       r.color,
 		Sources:     r.sources,
 		ToolVersion: version.String(),
 	})
 }
 
-// document reports whether stdout carries one document (json, sarif).
-func (r *reporter) document() bool {
-	return r.format == diag.FormatJSON || r.format == diag.FormatSARIF
+// Document reports whether stdout carries one document (json, sarif).
+func (r *Reporter) document() bool {
+	return r.Format == diag.FormatJSON || r.Format == diag.FormatSARIF
 }
 
-// out is where the command writes what people read: stdout, unless stdout
+// Out is where the command writes what people read: stdout, unless stdout
 // carries a document.
-func (r *reporter) out() io.Writer {
+func (r *Reporter) Out() io.Writer {
 	if r.document() {
-		return r.env.Stderr
+		return r.Env.Stderr
 	}
-	return r.env.Stdout
+	return r.Env.Stdout
 }
 
-// outIsTerminal reports whether out() is a terminal.
-func (r *reporter) outIsTerminal() bool {
+// OutIsTerminal reports whether out() is a terminal.
+func (r *Reporter) OutIsTerminal() bool {
 	if r.document() {
-		return r.env.StderrIsTerminal
+		return r.Env.StderrIsTerminal
 	}
-	return r.env.IsTerminal
+	return r.Env.IsTerminal
 }
 
-// emit shows ds: text on stderr and github annotations on stdout at once;
+// Emit shows ds: text on stderr and github annotations on stdout at once;
 // json and sarif print them in the document. All are kept for the
 // documents (--summary-json too).
-func (r *reporter) emit(ds diag.Diagnostics) error {
-	r.kept = append(r.kept, ds...)
-	switch r.format {
+func (r *Reporter) Emit(ds diag.Diagnostics) error {
+	r.Kept = append(r.Kept, ds...)
+	switch r.Format {
 	case diag.FormatJSON, diag.FormatSARIF:
 		return nil
 	case diag.FormatGitHub:
-		return r.print(r.env.Stdout, ds)
+		return r.print(r.Env.Stdout, ds)
 	}
-	return r.print(r.env.Stderr, ds)
+	return r.print(r.Env.Stderr, ds)
 }
 
-// fail prints "cicdgen COMMAND: message" on stderr, records the message for
+// Fail prints "cicdgen COMMAND: message" on stderr, records the message for
 // the document's error field and returns the error that exits with code.
-func (r *reporter) fail(code int, format string, args ...any) error {
+func (r *Reporter) Fail(code int, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	fmt.Fprintf(r.env.Stderr, "cicdgen %s: %s\n", r.command, msg)
+	fmt.Fprintf(r.Env.Stderr, "cicdgen %s: %s\n", r.Command, msg)
 	if r.failure == "" {
 		r.failure = msg
 	}
-	return exitWith(code)
+	return ExitWith(code)
 }
 
-// conclude prints the command's document (json: doc with its header
+// Conclude prints the command's document (json: doc with its header
 // filled in; sarif: the log of the diagnostics; text and github: nothing)
 // and returns err, the command's outcome. A document that cannot be
 // written turns success into exit 1.
-func (r *reporter) conclude(doc document, err error) error {
+func (r *Reporter) Conclude(doc Document, err error) error {
 	var werr error
-	switch r.format {
+	switch r.Format {
 	case diag.FormatJSON:
 		h := doc.header()
-		h.fill(r.command, r.kept)
+		h.Fill(r.Command, r.Kept)
 		if h.Error == "" {
 			h.Error = r.failure
 		}
-		werr = writeDocument(r.env.Stdout, doc)
+		werr = WriteDocument(r.Env.Stdout, doc)
 	case diag.FormatSARIF:
-		werr = r.print(r.env.Stdout, r.kept)
+		werr = r.print(r.Env.Stdout, r.Kept)
 	}
 	if werr != nil {
-		fmt.Fprintf(r.env.Stderr, "cicdgen %s: %v\n", r.command, werr)
+		fmt.Fprintf(r.Env.Stderr, "cicdgen %s: %v\n", r.Command, werr)
 		if err == nil {
-			return exitWith(exitInputErrors)
+			return ExitWith(ExitInputErrors)
 		}
 	}
 	return err
@@ -260,11 +260,11 @@ func commandPath(c *cli.Context) string {
 	return "cicdgen"
 }
 
-// usageError prints one line, the problem and where the help is, and
+// UsageError prints one line, the problem and where the help is, and
 // returns the error that makes Main exit 2.
-func usageError(c *cli.Context, env *Env, format string, args ...any) error {
+func UsageError(c *cli.Context, env *Env, format string, args ...any) error {
 	fmt.Fprintf(env.Stderr, "cicdgen: %s (see %s --help)\n", fmt.Sprintf(format, args...), commandPath(c))
-	return exitWith(exitUsage)
+	return ExitWith(ExitUsage)
 }
 
 // onUsageError replaces the command-line parser's usage output (the
@@ -275,7 +275,7 @@ func onUsageError(env *Env) cli.OnUsageErrorFunc {
 		if c.Command != nil && c.Command.Name != c.App.Name {
 			flags = c.Command.Flags
 		}
-		return usageError(c, env, "%s", flagProblem(err, flags))
+		return UsageError(c, env, "%s", flagProblem(err, flags))
 	}
 }
 
@@ -428,20 +428,20 @@ func lookupFlag(flags []cli.Flag, name string) cli.Flag {
 func commandArgs(c *cli.Context, env *Env) ([]string, error) {
 	pos, err := positionalArgs(c)
 	if err != nil {
-		return nil, usageError(c, env, "%s", flagProblem(err, c.Command.Flags))
+		return nil, UsageError(c, env, "%s", flagProblem(err, c.Command.Flags))
 	}
 	return pos, nil
 }
 
-// fileArgs returns the FILE arguments of c (system.yaml when there is none),
+// FileArgs returns the FILE arguments of c (system.yaml when there is none),
 // at most max of them (0: any number); more is a usage error.
-func fileArgs(c *cli.Context, env *Env, max int) ([]string, error) {
+func FileArgs(c *cli.Context, env *Env, max int) ([]string, error) {
 	pos, err := commandArgs(c, env)
 	if err != nil {
 		return nil, err
 	}
 	if max > 0 && len(pos) > max {
-		return nil, usageError(c, env, "too many arguments: %s", strings.Join(pos, " "))
+		return nil, UsageError(c, env, "too many arguments: %s", strings.Join(pos, " "))
 	}
 	if len(pos) == 0 {
 		pos = []string{defaultSystemFile}

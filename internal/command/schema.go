@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"fmt"
@@ -22,10 +22,10 @@ func schemaCommand(env *Env) *cli.Command {
 		Action: func(c *cli.Context) error {
 			pos, err := positionalArgs(c)
 			if err != nil {
-				return usageError(c, env, "%v", err)
+				return UsageError(c, env, "%v", err)
 			}
 			if len(pos) > 0 {
-				return usageError(c, env, "schema takes no arguments, got %q", pos[0])
+				return UsageError(c, env, "schema takes no arguments, got %q", pos[0])
 			}
 			if _, err := env.Stdout.Write(schema.JSONSchema()); err != nil {
 				return fmt.Errorf("write schema: %w", err)

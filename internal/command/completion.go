@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"fmt"
@@ -21,7 +21,7 @@ func completionShells() []string { return []string{"bash", "zsh", "fish"} }
 // completion, or nil when any value goes.
 func flagChoices(name string) []string {
 	switch name {
-	case formatFlagName:
+	case FormatFlagName:
 		return diag.Formats()
 	case "color":
 		return []string{colorAuto, colorAlways, colorNever}
@@ -67,7 +67,7 @@ func completionCommand(env *Env) *cli.Command {
 				return err
 			}
 			if len(pos) != 1 {
-				return usageError(c, env, "give one shell: %s", strings.Join(completionShells(), ", "))
+				return UsageError(c, env, "give one shell: %s", strings.Join(completionShells(), ", "))
 			}
 			spec := completionSpec(c.App)
 			var write func(io.Writer, *appSpec) error
@@ -80,11 +80,11 @@ func completionCommand(env *Env) *cli.Command {
 				write = writeFishCompletion
 			default:
 				msg := fmt.Sprintf("unknown shell %q: use %s", pos[0], strings.Join(completionShells(), ", "))
-				return usageError(c, env, "%s", msg)
+				return UsageError(c, env, "%s", msg)
 			}
 			if err := write(env.Stdout, spec); err != nil {
 				fmt.Fprintf(env.Stderr, "cicdgen completion: write the script: %v\n", err)
-				return exitWith(exitInputErrors)
+				return ExitWith(ExitInputErrors)
 			}
 			return nil
 		},

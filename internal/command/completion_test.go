@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"os"
@@ -43,7 +43,7 @@ func completionDir(t *testing.T) string {
 // visibleCommands names the commands of cicdgen that help lists.
 func visibleCommands() []string {
 	var out []string
-	for _, c := range newApp(&Env{}).Commands {
+	for _, c := range NewApp(&Env{}).Commands {
 		if !c.Hidden {
 			out = append(out, c.Name)
 		}
@@ -162,7 +162,7 @@ func TestZshAndFishCompletion(t *testing.T) {
 }
 
 func TestCompletionCoversEveryCommandAndFlag(t *testing.T) {
-	app := newApp(&Env{})
+	app := NewApp(&Env{})
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		_, script, _ := runCLI(t, "completion", shell)
 		for _, c := range app.Commands {
@@ -205,7 +205,7 @@ func TestCompletionUsage(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			code, stdout, stderr := runCLI(t, tc.args...)
-			if code != exitUsage || stdout != "" || stderr != tc.want {
+			if code != ExitUsage || stdout != "" || stderr != tc.want {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", code, stdout, stderr, tc.want)
 			}
 		})
@@ -238,7 +238,7 @@ func TestReadmeCommandTableListsEveryFlag(t *testing.T) {
 		rows[words[1]] = cells[2]
 	}
 	flagWord := regexp.MustCompile("`-{1,2}[a-z][a-z-]*")
-	for _, c := range newApp(&Env{}).Commands {
+	for _, c := range NewApp(&Env{}).Commands {
 		if c.Hidden {
 			continue
 		}

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"io"
@@ -34,7 +34,7 @@ func graphCommand(env *Env) *cli.Command {
 			legacyDiagnosticsFormatFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			files, err := fileArgs(c, env, 1)
+			files, err := FileArgs(c, env, 1)
 			if err != nil {
 				return err
 			}
@@ -43,42 +43,42 @@ func graphCommand(env *Env) *cli.Command {
 				format = old
 			}
 			if format != compiler.GraphDot && format != compiler.GraphMermaid {
-				return usageError(c, env, "invalid --%s %q: use dot or mermaid", graphFormatFlag, format)
+				return UsageError(c, env, "invalid --%s %q: use dot or mermaid", graphFormatFlag, format)
 			}
-			r, err := newReporter(c, env, formatFlagName)
+			r, err := NewReporter(c, env, FormatFlagName)
 			if err != nil {
-				return usageError(c, env, "%v", err)
+				return UsageError(c, env, "%v", err)
 			}
 			doc := &graphDocument{GraphFormat: format, Stacks: []stackEntry{}}
-			return r.conclude(doc, runGraph(env, r, files[0], doc))
+			return r.Conclude(doc, runGraph(env, r, files[0], doc))
 		},
 	}
 }
 
 // runGraph compiles file and prints its graph in doc.GraphFormat: in the
 // JSON document, else where the reporter's output goes.
-func runGraph(env *Env, r *reporter, file string, doc *graphDocument) error {
-	a, ds := compileSystem(env, r, file)
-	if err := r.emit(ds); err != nil {
+func runGraph(env *Env, r *Reporter, file string, doc *graphDocument) error {
+	a, ds := CompileSystem(env, r, file)
+	if err := r.Emit(ds); err != nil {
 		return err
 	}
 	if a == nil {
-		return exitWith(exitInputErrors)
+		return ExitWith(ExitInputErrors)
 	}
 	g, err := compiler.Graph(a, doc.GraphFormat)
 	if err != nil {
-		return r.fail(exitInputErrors, "%v", err)
+		return r.Fail(ExitInputErrors, "%v", err)
 	}
 	if !strings.HasSuffix(g, "\n") {
 		g += "\n"
 	}
 	doc.Graph = g
 	doc.Stacks = stackEntries(a, "")
-	if r.format == diag.FormatJSON {
+	if r.Format == diag.FormatJSON {
 		return nil
 	}
-	if _, err := io.WriteString(r.out(), g); err != nil {
-		return r.fail(exitInputErrors, "write graph: %v", err)
+	if _, err := io.WriteString(r.Out(), g); err != nil {
+		return r.Fail(ExitInputErrors, "write graph: %v", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package awscmd
 
 import (
 	"bufio"
@@ -13,52 +13,21 @@ import (
 	"github.com/cicdgen/cicdgen/diag"
 )
 
-// destroyCommand is `cicdgen destroy [FILE|DIR]`: delete the system's
-// stacks in reverse dependency order.
-func destroyCommand(env *Env) *cli.Command {
-	return &cli.Command{
-		Name:      "destroy",
-		Usage:     "delete the system's stacks in reverse dependency order, emptying its buckets and repositories first",
-		ArgsUsage: "[FILE|DIR]",
-		Description: "Deletes the stacks of FILE (a system.yaml; default system.yaml) or DIR (the\n" +
-			"output of cicdgen build): a stack once the stacks that depend on it are\n" +
-			"gone, independent stacks in parallel. Before deleting a stack it empties\n" +
-			"the buckets it deletes (every object version and delete marker) and the\n" +
-			"repositories CloudFormation does not empty itself, and turns its\n" +
-			"termination protection off. Protected environments (protect: true), and\n" +
-			"the stacks they depend on, are kept unless --include-protected is given.\n" +
-			"Resources whose DeletionPolicy is Retain or RetainExceptOnCreate outlive\n" +
-			"their stack: destroy lists them. On a terminal it shows what will go and\n" +
-			"asks for the system's name; otherwise it needs --yes.\n\n" +
-			"Running it again finishes an interrupted destroy: stacks being deleted are\n" +
-			"waited for, a stack left DELETE_FAILED is deleted again (what AWS still\n" +
-			"cannot delete is retained and named), stacks already gone are skipped.\n\n" +
-			"Exit status: 0 deleted (protected stacks kept), 1 input errors, 2 usage or\n" +
-			"not confirmed, 3 a stack could not be deleted, 130 interrupted.",
-		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable)"},
-			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "delete without asking"},
-			&cli.BoolFlag{Name: "include-protected", Usage: "delete protected environments too, turning their termination protection off"},
-			&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "delete up to `N` stacks at once"},
-			&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION`"},
-			diagFormatFlag(),
-			strictFlag(),
-			colorFlag(),
-		},
-		Action: func(c *cli.Context) error {
-			if n := c.Int("concurrency"); n < 1 {
-				return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
-			}
-			if c.Duration("poll-interval") <= 0 {
-				return usageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
-			}
-			op, err := newOperation(c, env)
-			if err != nil {
-				return err
-			}
-			doc := &destroyDocument{Stacks: []deploy.DestroyedStack{}, Kept: []deploy.KeptStack{}, InProgress: []string{}}
-			return op.r.conclude(doc, runDestroy(c, env, op, doc))
-		},
+// destroyAction runs `cicdgen destroy`.
+func destroyAction(env *Env) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if n := c.Int("concurrency"); n < 1 {
+			return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+		}
+		if c.Duration("poll-interval") <= 0 {
+			return usageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
+		}
+		op, err := newOperation(c, env)
+		if err != nil {
+			return err
+		}
+		doc := &destroyDocument{Stacks: []deploy.DestroyedStack{}, Kept: []deploy.KeptStack{}, InProgress: []string{}}
+		return op.r.Conclude(doc, runDestroy(c, env, op, doc))
 	}
 }
 
@@ -84,15 +53,15 @@ func runDestroy(c *cli.Context, env *Env, op *operation, doc *destroyDocument) e
 		if ctx.Err() != nil {
 			return exitWith(exitInterrupted)
 		}
-		return op.r.fail(exitDeployFail, "%v", err)
+		return op.r.Fail(exitDeployFail, "%v", err)
 	}
 	doc.System = plan.System
 	if err := writeDestroyPlan(op.out, plan); err != nil {
-		return op.r.fail(exitInputErrors, "%v", err)
+		return op.r.Fail(exitInputErrors, "%v", err)
 	}
 	if existing(plan) > 0 && !c.Bool("yes") {
 		if !env.StdinIsTerminal {
-			return op.r.fail(exitUsage, "stdin is not a terminal, so nobody can confirm: run again with --yes to delete %s", stackCount(existing(plan)))
+			return op.r.Fail(exitUsage, "stdin is not a terminal, so nobody can confirm: run again with --yes to delete %s", stackCount(existing(plan)))
 		}
 		fmt.Fprintf(op.out, "Type the system's name (%s) to delete %s: ", plan.System, stackCount(existing(plan)))
 		answer, err := readLine(ctx, env)
@@ -101,10 +70,10 @@ func runDestroy(c *cli.Context, env *Env, op *operation, doc *destroyDocument) e
 			return exitWith(exitInterrupted)
 		}
 		if err != nil || answer != plan.System {
-			return op.r.fail(exitUsage, "not confirmed; nothing was deleted")
+			return op.r.Fail(exitUsage, "not confirmed; nothing was deleted")
 		}
 	}
-	progress := deploy.NewReporter(op.out, op.r.outIsTerminal(), nil)
+	progress := deploy.NewReporter(op.out, op.r.OutIsTerminal(), nil)
 	if live, ok := progress.(*deploy.LiveReporter); ok {
 		live.SetWidth(env.Width)
 	}

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"fmt"
@@ -38,7 +38,7 @@ func buildCommand(env *Env) *cli.Command {
 			legacyDiagnosticsFormatFlag(),
 		},
 		Action: func(c *cli.Context) error {
-			files, err := fileArgs(c, env, 1)
+			files, err := FileArgs(c, env, 1)
 			if err != nil {
 				return err
 			}
@@ -47,37 +47,37 @@ func buildCommand(env *Env) *cli.Command {
 				format = old
 			}
 			if format != manifest.FormatJSON && format != manifest.FormatYAML {
-				return usageError(c, env, "invalid --%s %q: use json or yaml", templateFormatFlag, format)
+				return UsageError(c, env, "invalid --%s %q: use json or yaml", templateFormatFlag, format)
 			}
 			dir := c.String("output")
 			if dir == "" {
-				return usageError(c, env, "the output directory (-o) is empty")
+				return UsageError(c, env, "the output directory (-o) is empty")
 			}
-			r, err := newReporter(c, env, formatFlagName)
+			r, err := NewReporter(c, env, FormatFlagName)
 			if err != nil {
-				return usageError(c, env, "%v", err)
+				return UsageError(c, env, "%v", err)
 			}
 			doc := &buildDocument{Stacks: []stackEntry{}}
-			return r.conclude(doc, runBuild(env, r, files[0], dir, format, doc))
+			return r.Conclude(doc, runBuild(env, r, files[0], dir, format, doc))
 		},
 	}
 }
 
 // runBuild compiles file and writes its output into dir.
-func runBuild(env *Env, r *reporter, file, dir, format string, doc *buildDocument) error {
-	a, ds := compileSystem(env, r, file)
-	if err := r.emit(ds); err != nil {
+func runBuild(env *Env, r *Reporter, file, dir, format string, doc *buildDocument) error {
+	a, ds := CompileSystem(env, r, file)
+	if err := r.Emit(ds); err != nil {
 		return err
 	}
 	if a == nil {
-		return exitWith(exitInputErrors)
+		return ExitWith(ExitInputErrors)
 	}
 	if err := compiler.WriteOutput(dir, a, format); err != nil {
-		return r.fail(exitInputErrors, "%v", err)
+		return r.Fail(ExitInputErrors, "%v", err)
 	}
 	doc.Output = dir
 	doc.Manifest = filepath.Join(dir, manifest.File)
 	doc.Stacks = stackEntries(a, format)
-	fmt.Fprintf(r.out(), "wrote %s and %s to %s\n", diag.Plural(len(a.Stacks), "stack"), manifest.File, dir)
+	fmt.Fprintf(r.Out(), "wrote %s and %s to %s\n", diag.Plural(len(a.Stacks), "stack"), manifest.File, dir)
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"fmt"
@@ -16,10 +16,10 @@ const (
 	stdinDisplayName = "<stdin>"
 )
 
-// loadSystem reads the system.yaml at path ("-" for standard input), records
+// LoadSystem reads the system.yaml at path ("-" for standard input), records
 // its source for the reporter's snippets and loads it. The System is nil
 // when the file could not be read or has YAML or schema errors.
-func loadSystem(env *Env, r *reporter, path string) (*schema.System, diag.Diagnostics) {
+func LoadSystem(env *Env, r *Reporter, path string) (*schema.System, diag.Diagnostics) {
 	src, name, err := readSource(env, path, r.maxSize)
 	if err != nil {
 		hint := ""
@@ -52,17 +52,17 @@ func readSource(env *Env, path string, maxSize int64) (src []byte, name string, 
 	return src, path, err
 }
 
-// compileSystem loads and compiles the system.yaml at path. The assembly is
+// CompileSystem loads and compiles the system.yaml at path. The assembly is
 // nil when the diagnostics (after --strict) hold errors; they are returned
 // for the caller to print either way.
-func compileSystem(env *Env, r *reporter, path string) (*compiler.Assembly, diag.Diagnostics) {
-	sys, ds := loadSystem(env, r, path)
-	ds = r.adjust(ds)
+func CompileSystem(env *Env, r *Reporter, path string) (*compiler.Assembly, diag.Diagnostics) {
+	sys, ds := LoadSystem(env, r, path)
+	ds = r.Adjust(ds)
 	if sys == nil || ds.HasErrors() {
 		return nil, ds
 	}
 	a, cds := compiler.Compile(sys)
-	ds = append(ds, r.adjust(cds)...)
+	ds = append(ds, r.Adjust(cds)...)
 	if ds.HasErrors() {
 		return nil, ds
 	}

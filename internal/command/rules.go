@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"fmt"
@@ -21,10 +21,10 @@ func rulesCommand(env *Env) *cli.Command {
 		Action: func(c *cli.Context) error {
 			pos, err := positionalArgs(c)
 			if err != nil {
-				return usageError(c, env, "%v", err)
+				return UsageError(c, env, "%v", err)
 			}
 			if len(pos) > 0 {
-				return usageError(c, env, "rules takes no arguments, got %q", pos[0])
+				return UsageError(c, env, "rules takes no arguments, got %q", pos[0])
 			}
 			rules := diag.Rules()
 			width := 0

@@ -1,4 +1,4 @@
-package main
+package awscmd
 
 import (
 	"bufio"
@@ -22,50 +22,9 @@ import (
 	"github.com/cicdgen/cicdgen/schema"
 )
 
-// applyCommand is `cicdgen apply [FILE|DIR]`: deploy every stack through a
-// change set, in dependency order, independent stacks in parallel.
-func applyCommand(env *Env) *cli.Command {
-	return &cli.Command{
-		Name:      "apply",
-		Usage:     "deploy the system through CloudFormation change sets, in dependency order",
-		ArgsUsage: "[FILE|DIR]",
-		Description: "Deploys FILE (a system.yaml, compiled in memory; default system.yaml) or DIR\n" +
-			"(the output of cicdgen build: its manifest.json and templates). Each stack\n" +
-			"goes through a change set; a stack starts when the stacks it depends on are\n" +
-			"done, up to --concurrency at once across accounts and regions. An empty\n" +
-			"change set means no changes. Credentials come from the AWS SDK's default\n" +
-			"chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>, OIDC web\n" +
-			"identity); other accounts are reached through their role or profile.\n\n" +
-			"Exit status: 0 deployed, 1 input errors (placeholders included), 2 usage,\n" +
-			"3 a stack failed, 130 interrupted. Once stacks were deployed, the status is\n" +
-			"the deployment's: 3 when a stack failed and 130 when interrupted, even if\n" +
-			"the summary (or --summary-json) could not be written; when every stack\n" +
-			"succeeded, a summary that could not be written exits 1, with a message.",
-		Flags: append(deployFlags(),
-			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "consent to deleting a stack left in ROLLBACK_COMPLETE to create it again, without asking"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "show what would change (as cicdgen diff) and execute nothing"},
-		),
-		Action: func(c *cli.Context) error { return runDeploy(c, env, false) },
-	}
-}
-
-// deployFlags are the flags apply and diff share.
-func deployFlags() []cli.Flag {
-	format := diagFormatFlag()
-	format.Usage += "; github also turns failed stacks into workflow annotations"
-	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable), with the stacks they depend on"},
-		&cli.StringSliceFlag{Name: "stack", Usage: "only stack `S`, by name or kind such as ecs-dev (repeatable), with the stacks it depends on"},
-		&cli.BoolFlag{Name: "no-deps", Usage: "with --env or --stack: leave out the stacks the selected ones depend on"},
-		&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "deploy up to `N` stacks at once"},
-		&cli.StringFlag{Name: "template-bucket", Usage: "upload templates over 51,200 bytes to S3 `BUCKET`"},
-		&cli.StringFlag{Name: "summary-json", Usage: "also write the JSON document of --format json (docs/json.md) to `FILE`"},
-		&cli.StringFlag{Name: "events", Value: string(deploy.EventsAll), Usage: "stack events shown in the progress: all, failed or none"},
-		&cli.DurationFlag{Name: "poll-interval", Value: deploy.DefaultPollMin, Usage: "shortest wait between two polls of CloudFormation, a `DURATION` such as 1s; on long operations the waits grow to 3s, or to this when longer"},
-		format,
-		strictFlag(), maxSizeFlag(),
-		colorFlag(),
-	}
+// applyAction runs `cicdgen apply`.
+func applyAction(env *Env) cli.ActionFunc {
+	return func(c *cli.Context) error { return runDeploy(c, env, false) }
 }
 
 // runDeploy is apply, apply --dry-run and diff (forceDryRun).
@@ -88,7 +47,7 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		return usageError(c, env, "%v", err)
 	}
 	doc := &deployDocument{DryRun: forceDryRun || c.Bool("dry-run"), Stacks: []deploy.StackResult{}, InProgress: []string{}}
-	return r.conclude(doc, deployBundle(c, env, r, args[0], doc))
+	return r.Conclude(doc, deployBundle(c, env, r, args[0], doc))
 }
 
 // deployBundle loads path and applies it (doc.DryRun: plans it), printing
@@ -105,12 +64,12 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 
 	factory, err := deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv})
 	if err != nil {
-		return r.fail(exitDeployFail, "%v", err)
+		return r.Fail(exitDeployFail, "%v", err)
 	}
-	out := r.out()
+	out := r.Out()
 	events, _ := deploy.ParseEvents(c.String("events")) // checked by runDeploy
 	progress := deploy.NewReporterWith(out, deploy.ReporterOptions{
-		Terminal: r.outIsTerminal(), Events: events, Timestamps: !r.outIsTerminal(), Width: env.Width,
+		Terminal: r.OutIsTerminal(), Events: events, Timestamps: !r.OutIsTerminal(), Width: env.Width,
 	})
 	opts := deploy.Options{
 		Selection:      deploy.Selection{Environments: c.StringSlice("env"), Stacks: c.StringSlice("stack"), NoDeps: c.Bool("no-deps")},
@@ -133,9 +92,9 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 		// A selection naming nothing, templates too large without
 		// --template-bucket, or AWS out of reach: nothing was touched.
 		if errors.As(err, new(*deploy.EndpointError)) {
-			return r.fail(exitDeployFail, "%v", err)
+			return r.Fail(exitDeployFail, "%v", err)
 		}
-		return r.fail(exitUsage, "%v", err)
+		return r.Fail(exitUsage, "%v", err)
 	}
 	doc.setResult(res)
 	// From here on stacks may have changed: the exit status is the
@@ -157,7 +116,7 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 		report(newline(out))
 	}
 	report(deploy.WriteSummary(out, res))
-	if r.format == diag.FormatGitHub {
+	if r.Format == diag.FormatGitHub {
 		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}
 	// The failures again on stderr, the stream for what went wrong.
@@ -183,7 +142,7 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 // writeSummaryJSON writes to path the document that --format json prints.
 func writeSummaryJSON(path string, r *reporter, doc *deployDocument) error {
 	summary := *doc
-	summary.fill(r.command, r.kept)
+	summary.Fill(r.Command, r.Kept)
 	var buf bytes.Buffer
 	if err := writeDocument(&buf, &summary); err != nil {
 		return err
@@ -209,19 +168,19 @@ func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		b, err := deploy.LoadDir(path)
 		if err != nil {
-			return nil, r.fail(exitInputErrors, "%v", err)
+			return nil, r.Fail(exitInputErrors, "%v", err)
 		}
 		if ps := b.Placeholders(); len(ps) > 0 {
-			err := r.fail(exitInputErrors, "%s was built from a system.yaml with %s; apply refuses placeholders: write the real values in system.yaml and build again", path, diag.Plural(len(ps), "placeholder value"))
+			err := r.Fail(exitInputErrors, "%s was built from a system.yaml with %s; apply refuses placeholders: write the real values in system.yaml and build again", path, diag.Plural(len(ps), "placeholder value"))
 			for _, p := range ps {
-				fmt.Fprintf(r.env.Stderr, "  %s\n", p)
+				fmt.Fprintf(r.Env.Stderr, "  %s\n", p)
 			}
 			return nil, err
 		}
 		return b, nil
 	}
-	a, ds := compileSystem(r.env, r, path)
-	if err := r.emit(ds); err != nil {
+	a, ds := compileSystem(r.Env, r, path)
+	if err := r.Emit(ds); err != nil {
 		return nil, err
 	}
 	if a == nil {
@@ -234,15 +193,15 @@ func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
 		}
 	}
 	if placeholders > 0 {
-		return nil, r.fail(exitInputErrors, "%s holds %s (listed with the diagnostics); apply refuses placeholders: replace them with real values", path, diag.Plural(placeholders, "placeholder value"))
+		return nil, r.Fail(exitInputErrors, "%s holds %s (listed with the diagnostics); apply refuses placeholders: replace them with real values", path, diag.Plural(placeholders, "placeholder value"))
 	}
 	o, err := compiler.Outputs(a, manifest.FormatJSON)
 	if err != nil {
-		return nil, r.fail(exitInputErrors, "%v", err)
+		return nil, r.Fail(exitInputErrors, "%v", err)
 	}
 	b, err := deploy.FromOutput(o)
 	if err != nil {
-		return nil, r.fail(exitInputErrors, "%v", err)
+		return nil, r.Fail(exitInputErrors, "%v", err)
 	}
 	return b, nil
 }

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"context"
@@ -15,11 +15,11 @@ import (
 
 // Exit codes of SPEC.md.
 const (
-	exitOK          = 0
-	exitInputErrors = 1
-	exitUsage       = 2
-	exitDeployFail  = 3
-	exitInterrupted = 130
+	ExitOK          = 0
+	ExitInputErrors = 1
+	ExitUsage       = 2
+	ExitDeployFail  = 3
+	ExitInterrupted = 130
 )
 
 // Env is everything the commands take from the process: streams, the
@@ -40,23 +40,47 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// exitWith returns an error that makes Main exit with code.
-func exitWith(code int) error {
-	if code == exitOK {
+// ExitWith returns an error that makes Main exit with code.
+func ExitWith(code int) error {
+	if code == ExitOK {
 		return nil
 	}
 	return exitError{code: code}
 }
 
-// Main runs cicdgen with args (args[0] is the program name) and returns the
-// process exit code.
+// Actions are the actions of the commands that call AWS (AWSCommands), by
+// command name. The cicdgen-aws binary runs with them; the cicdgen binary,
+// without them, hands those commands over to cicdgen-aws.
+type Actions map[string]func(env *Env) cli.ActionFunc
+
+// Main runs the cicdgen binary with args (args[0] is the program name) and
+// returns the process exit code. A command that calls AWS is handed over to
+// the cicdgen-aws binary, which replaces this process where the system
+// allows it (handover.go).
 func Main(args []string, env Env) int {
+	if len(args) > 1 && isAWSCommand(args[1]) {
+		return handOver(args, env)
+	}
+	return Run(args, env, nil)
+}
+
+// Run runs cicdgen with args (args[0] is the program name), the commands
+// that call AWS running actions (handed over to cicdgen-aws when it has
+// none for them), and returns the process exit code.
+func Run(args []string, env Env, actions Actions) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	app := newApp(&env)
+	app := NewApp(&env)
+	for _, cmd := range app.Commands {
+		if act, ok := actions[cmd.Name]; ok {
+			cmd.Action = act(&env)
+		} else if isAWSCommand(cmd.Name) {
+			cmd.Action = func(*cli.Context) error { return ExitWith(handOver(args, env)) }
+		}
+	}
 	err := app.RunContext(ctx, args)
 	if err == nil {
-		return exitOK
+		return ExitOK
 	}
 	var ee exitError
 	if errors.As(err, &ee) {
@@ -66,10 +90,10 @@ func Main(args []string, env Env) int {
 	// that did something (apply after deploying) returns an exitError with
 	// its outcome instead, even when its report could not be written.
 	fmt.Fprintf(env.Stderr, "cicdgen: %v\n", err)
-	return exitUsage
+	return ExitUsage
 }
 
-func newApp(env *Env) *cli.App {
+func NewApp(env *Env) *cli.App {
 	app := &cli.App{
 		Name:            "cicdgen",
 		Usage:           "compile system.yaml into a multi-account CI/CD system on AWS, and deploy it",

@@ -1,4 +1,4 @@
-package main
+package command
 
 import (
 	"bytes"
@@ -56,9 +56,9 @@ func TestReporterStrictPromotesWarnings(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			r := &reporter{env: &Env{}, format: diag.FormatText, strict: tc.strict, sources: map[string][]byte{}}
+			r := &Reporter{Env: &Env{}, Format: diag.FormatText, strict: tc.strict, sources: map[string][]byte{}}
 			r.addSource("system.yaml", []byte("version: 1\naccounts:\n  dev: \"111111111111\"\n"))
-			ds := r.adjust(diag.Diagnostics{warning})
+			ds := r.Adjust(diag.Diagnostics{warning})
 			if ds.HasErrors() != tc.wantError {
 				t.Errorf("HasErrors() = %v, want %v", ds.HasErrors(), tc.wantError)
 			}

@@ -35,6 +35,10 @@ type Options struct {
 	// ctx is done first. Nil means nobody can be asked (stdin is not a
 	// terminal): a step that needs consent fails and names --yes.
 	Confirm func(ctx context.Context, question string) (bool, error)
+	// Review runs once the selection and the templates are checked and
+	// before any stack starts (cmd/cicdgen's traffic guard and approvals);
+	// its error stops Apply, which returns it. Nil: no review.
+	Review func(ctx context.Context) error
 	// TemplateBucket is the S3 bucket templates over manifest.MaxTemplateBodySize
 	// bytes are uploaded to.
 	TemplateBucket string
@@ -137,6 +141,11 @@ func Apply(ctx context.Context, b *Bundle, f ClientFactory, opts Options) (*Resu
 	}
 	if len(names) > 0 {
 		if err := probe(ctx, f, b.Stack(names[0]).Region); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Review != nil && !opts.DryRun {
+		if err := opts.Review(ctx); err != nil {
 			return nil, err
 		}
 	}

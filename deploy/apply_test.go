@@ -228,7 +228,7 @@ func TestApplyUpdatesWhatChanged(t *testing.T) {
 		}
 	}
 	got := resultOf(t, res, "shop-ecs-dev-x").Changes
-	if len(got) != 1 || got[0] != (Change{Action: "Modify", LogicalID: "TaskDefinition", Type: "AWS::ECS::TaskDefinition", Replacement: "False"}) {
+	if len(got) != 1 || got[0].Action != "Modify" || got[0].LogicalID != "TaskDefinition" || got[0].Type != "AWS::ECS::TaskDefinition" || got[0].Replacement != "False" {
 		t.Errorf("changes %+v, want one Modify of TaskDefinition", got)
 	}
 	info, _ := h.fake.Stack(devID, "us-east-1", "shop-ecs-dev-x")
@@ -670,7 +670,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if err := WriteChanges(&buf, res); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "Modify  Cluster  AWS::ECS::Cluster  Replacement: True (the resource is replaced)") ||
+	if !strings.Contains(buf.String(), "± Replace  Cluster  AWS::ECS::Cluster  replaced: a new resource, the old one deleted") ||
 		!strings.Contains(buf.String(), "shop-pipeline-x (210987654321, us-east-1): no changes") {
 		t.Errorf("changes:\n%s", buf.String())
 	}

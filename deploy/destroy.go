@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -127,11 +128,7 @@ func (r *DestroyResult) Failed() bool {
 }
 
 // PlanDestroy decides which stacks of b a destroy deletes and which it
-// keeps, and reads the state of each stack to delete. A stack is kept when
-// its environment is protected (unless opts.IncludeProtected), or when a
-// stack that stays depends on it (a protected environment keeps the
-// pipeline it is deployed by; --env dev keeps roles-dev, which the pipeline
-// uses).
+// keeps (keptStacks), and reads the state of each stack to delete.
 func PlanDestroy(ctx context.Context, b *Bundle, f ClientFactory, opts DestroyOptions) (*DestroyPlan, error) {
 	order, err := b.order(nil)
 	if err != nil {
@@ -147,27 +144,7 @@ func PlanDestroy(ctx context.Context, b *Bundle, f ClientFactory, opts DestroyOp
 	for _, n := range names {
 		selected[n] = true
 	}
-	keep := map[string]string{}
-	for _, n := range order {
-		s := b.Stack(n)
-		if selected[n] && s.TerminationProtection && !opts.IncludeProtected {
-			keep[n] = fmt.Sprintf("environment %s is protected (protect: true); --include-protected deletes it", s.Environment)
-		}
-	}
-	stays := func(n string) bool { return !selected[n] || keep[n] != "" }
-	// What stays keeps what it depends on: dependents come after their
-	// dependencies in order, so one pass from the end settles it.
-	for i := len(order) - 1; i >= 0; i-- {
-		n := order[i]
-		if !stays(n) {
-			continue
-		}
-		for _, d := range b.Stack(n).DependsOn {
-			if selected[d] && keep[d] == "" {
-				keep[d] = fmt.Sprintf("%s, which stays, depends on it", n)
-			}
-		}
-	}
+	keep := keptStacks(b, order, selected, opts.IncludeProtected)
 	plan := &DestroyPlan{System: b.Manifest.System, Delete: []PlannedDeletion{}, Keep: []KeptStack{}}
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
@@ -212,6 +189,108 @@ func PlanDestroy(ctx context.Context, b *Bundle, f ClientFactory, opts DestroyOp
 		return nil, err
 	}
 	return plan, nil
+}
+
+// keptStacks decides which selected stacks destroy keeps, and why: a
+// protected environment's stacks (unless includeProtected) and, as SPEC.md
+// says, every stack they depend on; and a stack whose export a stack that
+// stays imports (CloudFormation refuses to delete an export in use). A
+// stack outside the selection that merely follows a selected one (the
+// pipeline, deployed after every environment's stacks) keeps nothing.
+func keptStacks(b *Bundle, order []string, selected map[string]bool, includeProtected bool) map[string]string {
+	keep := map[string]string{}
+	protectedChain := map[string]bool{}
+	for _, n := range order {
+		s := b.Stack(n)
+		if selected[n] && s.TerminationProtection && !includeProtected {
+			keep[n] = fmt.Sprintf("environment %s is protected (protect: true); --include-protected deletes it", s.Environment)
+			protectedChain[n] = true
+		}
+	}
+	exports := map[string]map[string]bool{}
+	for _, n := range order {
+		exports[n] = exportNames(n, b.Templates[n])
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := len(order) - 1; i >= 0; i-- {
+			n := order[i]
+			if selected[n] && keep[n] == "" {
+				continue // deleted: it keeps nothing
+			}
+			s := b.Stack(n)
+			if protectedChain[n] {
+				for _, d := range s.DependsOn {
+					if selected[d] && !protectedChain[d] {
+						protectedChain[d] = true
+						if keep[d] == "" {
+							keep[d] = fmt.Sprintf("%s, which stays, depends on it", n)
+						}
+						changed = true
+					}
+				}
+			}
+			for _, imp := range importNames(b.Templates[n]) {
+				for _, d := range order {
+					dep := b.Stack(d)
+					if d == n || !selected[d] || keep[d] != "" || !exports[d][imp] || dep.Account.ID != s.Account.ID || dep.Region != s.Region {
+						continue
+					}
+					keep[d] = fmt.Sprintf("%s, which stays, imports its export %s", n, imp)
+					changed = true
+				}
+			}
+		}
+	}
+	return keep
+}
+
+// exportNames returns the export names of a stack's template: literal, or
+// an Fn::Sub of ${AWS::StackName}.
+func exportNames(stack string, body []byte) map[string]bool {
+	out := map[string]bool{}
+	t, _ := mustDecode(body).(map[string]any)
+	outputs, _ := t["Outputs"].(map[string]any)
+	for _, o := range outputs {
+		name := dig(o, "Export", "Name")
+		if sub, ok := dig(o, "Export", "Name", "Fn::Sub").(string); ok {
+			name = sub
+		}
+		if n, ok := name.(string); ok {
+			out[strings.ReplaceAll(n, "${AWS::StackName}", stack)] = true
+		}
+	}
+	return out
+}
+
+// importNames returns the names a template imports (Fn::ImportValue of a
+// literal name or of an Fn::Sub without variables).
+func importNames(body []byte) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if imp, ok := x["Fn::ImportValue"]; ok {
+				if sub, ok := dig(imp, "Fn::Sub").(string); ok {
+					imp = sub
+				}
+				if name, ok := imp.(string); ok {
+					out = append(out, name)
+				}
+			}
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(mustDecode(body))
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // retainedByPolicy lists the resources a template keeps when its stack is

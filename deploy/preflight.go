@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/cicdgen/cicdgen/diag"
@@ -57,10 +61,15 @@ type PreflightInput struct {
 	// BuildImageRepo is the build-image ECR repository when build.image is
 	// ecr, "" otherwise.
 	BuildImageRepo string
-	// Secrets are the secrets that must have a value: the build's
-	// docker-credentials secret (build.registry_credentials) and the managed
-	// secrets of service.secrets, per environment.
+	// Secrets are the secrets that need a value before the pipeline runs:
+	// the docker-credentials secret of the tooling account (when
+	// build.registry_credentials) and every managed secret of
+	// service.secrets, in its environment's account. Their values are never
+	// read.
 	Secrets []SecretRef
+	// Roles are the roles stacks whose version parameter must be recent
+	// enough (RolesVersionsFrom fills Want from the build).
+	Roles []RolesRef
 	// Accounts are every account the system deploys to, with the region
 	// to reach it in.
 	Accounts []AccountRef
@@ -73,6 +82,19 @@ type SecretRef struct {
 	Account manifest.Account
 	Region  string
 	Name    string
+	// Purpose says what needs the value, for the check's message.
+	Purpose string
+}
+
+// RolesRef is the version parameter of a roles stack: the SSM parameter
+// the roles-<env> stack writes and the value this build of it writes.
+type RolesRef struct {
+	Account   manifest.Account
+	Region    string
+	Stack     string // the roles stack
+	Kind      string // roles-<env>, for the command that updates it
+	Parameter string // the SSM parameter's name
+	Want      string // the version the build writes
 }
 
 // AccountRef is an account and a region to reach it in.
@@ -100,15 +122,17 @@ func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
 		in.BuildImageRepo = names.BuildImageRepo()
 	}
 	if sys.Build.RegistryCredentials {
-		in.Secrets = append(in.Secrets, SecretRef{Account: in.Tooling, Region: sys.Region, Name: names.DockerCredentialsSecret()})
+		in.Secrets = append(in.Secrets, SecretRef{Account: in.Tooling, Region: sys.Region, Name: names.DockerCredentialsSecret(),
+			Purpose: "the build's Docker Hub login (build.registry_credentials)"})
 	}
 	seen := map[string]bool{sys.Tooling().ID: true}
 	in.Accounts = append(in.Accounts, AccountRef{Account: in.Tooling, Region: sys.Region})
 	for i := range sys.Environments {
 		e := &sys.Environments[i]
 		acct := manifestAccount(sys.AccountOf(e))
-		for _, name := range names.ManagedSecrets(e) {
-			in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: name})
+		for _, key := range e.Service.ManagedSecrets() {
+			in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: names.ManagedSecret(e.Name, key),
+				Purpose: fmt.Sprintf("the service's %s in %s", key, e.Name)})
 		}
 		if !seen[acct.ID] {
 			seen[acct.ID] = true
@@ -138,7 +162,161 @@ func Preflight(ctx context.Context, in PreflightInput, f ClientFactory) []Check 
 	for _, s := range in.Secrets {
 		out = append(out, checkSecret(ctx, s, f))
 	}
+	for _, r := range in.Roles {
+		out = append(out, checkRolesVersion(ctx, r, f))
+	}
 	return out
+}
+
+// RolesVersionsFrom returns the roles stacks of b whose template writes a
+// version parameter (an AWS::SSM::Parameter with a literal Name and
+// Value), with that value: preflight checks that each account's deployed
+// one is as recent.
+func RolesVersionsFrom(b *Bundle) []RolesRef {
+	var out []RolesRef
+	for _, s := range b.Manifest.Stacks {
+		if !strings.HasPrefix(s.Kind, "roles-") {
+			continue
+		}
+		for _, r := range templateResourceMap(mustDecode(b.Templates[s.Name])) {
+			name, _ := r.props["Name"].(string)
+			value := r.props["Value"]
+			if r.typ != "AWS::SSM::Parameter" || name == "" {
+				continue
+			}
+			var want string
+			switch v := value.(type) {
+			case string:
+				want = v
+			case float64:
+				want = strconv.FormatFloat(v, 'f', -1, 64)
+			default: // computed: nothing to compare with
+				continue
+			}
+			out = append(out, RolesRef{Account: s.Account, Region: s.Region, Stack: s.Name, Kind: s.Kind, Parameter: name, Want: want})
+		}
+	}
+	return out
+}
+
+// SecretsWithoutValue returns the secrets the templates of b create without
+// a value (an AWS::SecretsManager::Secret with a literal Name and neither
+// SecretString nor GenerateSecretString): the docker-credentials secret of
+// the tooling secrets stack and the managed secrets of each secrets-<env>
+// stack, which someone must give a value before the pipeline runs.
+func SecretsWithoutValue(b *Bundle) []SecretRef {
+	var out []SecretRef
+	for _, s := range b.Manifest.Stacks {
+		resources := templateResourceMap(mustDecode(b.Templates[s.Name]))
+		for _, id := range slices.Sorted(maps.Keys(resources)) {
+			r := resources[id]
+			name, _ := r.props["Name"].(string)
+			_, hasValue := r.props["SecretString"]
+			_, generated := r.props["GenerateSecretString"]
+			if r.typ != "AWS::SecretsManager::Secret" || name == "" || hasValue || generated {
+				continue
+			}
+			purpose := fmt.Sprintf("%s (stack %s)", id, s.Name)
+			switch {
+			case strings.Contains(name, "docker-credentials"):
+				purpose = "the build's Docker Hub login (build.registry_credentials)"
+			case s.Environment != "":
+				purpose = fmt.Sprintf("the service's %s in %s", name[strings.LastIndex(name, "/")+1:], s.Environment)
+			}
+			out = append(out, SecretRef{Account: s.Account, Region: s.Region, Name: name, Purpose: purpose})
+		}
+	}
+	return out
+}
+
+// AddSecrets adds to in the secrets of refs it does not have yet (by
+// account, region and name).
+func (in *PreflightInput) AddSecrets(refs []SecretRef) {
+	for _, r := range refs {
+		if !slices.ContainsFunc(in.Secrets, func(s SecretRef) bool {
+			return s.Account.ID == r.Account.ID && s.Region == r.Region && s.Name == r.Name
+		}) {
+			in.Secrets = append(in.Secrets, r)
+		}
+	}
+}
+
+// mustDecode decodes a template, or returns nil.
+func mustDecode(body []byte) any {
+	v, err := decodeTemplate(body)
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// accessHint says how cicdgen reaches an account, for a fix that an
+// account's user runs: its role or profile.
+func accessHint(a manifest.Account) string {
+	switch {
+	case a.Profile != "":
+		return fmt.Sprintf("with profile %s (account %s %s)", a.Profile, a.Key, a.ID)
+	case a.Role != "":
+		return fmt.Sprintf("as role %s (account %s %s)", a.Role, a.Key, a.ID)
+	}
+	return fmt.Sprintf("with the caller's credentials (account %s %s)", a.Key, a.ID)
+}
+
+// profileFlag is the --profile of an AWS CLI command for account a.
+func profileFlag(a manifest.Account) string {
+	if a.Profile != "" {
+		return " --profile " + a.Profile
+	}
+	return ""
+}
+
+// checkRolesVersion checks that an account's roles stack is as recent as
+// the build's: its version parameter holds the build's version or more.
+func checkRolesVersion(ctx context.Context, r RolesRef, f ClientFactory) Check {
+	c := Check{Name: fmt.Sprintf("roles stack %s is recent enough (%s, %s)", r.Stack, r.Account.Key, r.Region)}
+	update := fmt.Sprintf("run `cicdgen apply --stack %s` %s", r.Kind, accessHint(r.Account))
+	cl, err := f.Clients(ctx, r.Account, r.Region)
+	if err != nil {
+		c.Status, c.Detail, c.Fix = Fail, err.Error(), fmt.Sprintf("make account %s reachable first", r.Account.Key)
+		return c
+	}
+	if cl.SSM == nil {
+		c.Status, c.Detail = Warn, "no SSM client to read "+r.Parameter
+		return c
+	}
+	out, err := cl.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(r.Parameter)})
+	var nf *ssmtypes.ParameterNotFound
+	switch {
+	case errors.As(err, &nf):
+		st, derr := describeStack(ctx, cl.CloudFormation, r.Stack)
+		if derr == nil && st == nil {
+			c.Status, c.Detail = Warn, fmt.Sprintf("%s is not deployed yet; the first apply creates it (version %s)", r.Stack, r.Want)
+			c.Fix = update
+			return c
+		}
+		c.Status, c.Detail = Fail, fmt.Sprintf("%s has no version parameter %s: it was deployed by an older cicdgen, and the pipeline's deploy actions will refuse this account", r.Stack, r.Parameter)
+		c.Fix = update
+	case err != nil:
+		c.Status, c.Detail = Fail, fmt.Sprintf("cannot read %s: %v", r.Parameter, err)
+		c.Fix = fmt.Sprintf("allow ssm:GetParameter on %s %s", r.Parameter, accessHint(r.Account))
+	case olderVersion(aws.ToString(out.Parameter.Value), r.Want):
+		c.Status, c.Detail = Fail, fmt.Sprintf("%s is at version %s, this build needs %s: the pipeline's deploy actions will refuse this account", r.Stack, aws.ToString(out.Parameter.Value), r.Want)
+		c.Fix = update
+	default:
+		c.Status, c.Detail = Pass, fmt.Sprintf("%s is at version %s", r.Parameter, aws.ToString(out.Parameter.Value))
+	}
+	return c
+}
+
+// olderVersion reports whether have is older than want: numerically when
+// both are numbers, else when they differ.
+func olderVersion(have, want string) bool {
+	h, herr := strconv.ParseFloat(have, 64)
+	w, werr := strconv.ParseFloat(want, 64)
+	if herr == nil && werr == nil {
+		return h < w
+	}
+	return have != want
 }
 
 // PreflightFailed reports whether any check failed.
@@ -236,8 +414,9 @@ func checkConnection(ctx context.Context, in PreflightInput, f ClientFactory) Ch
 }
 
 func checkBuildImage(ctx context.Context, in PreflightInput, f ClientFactory) Check {
-	c := Check{Name: fmt.Sprintf("build image %s:latest exists in ECR or the pipeline builds it", in.BuildImageRepo)}
+	c := Check{Name: fmt.Sprintf("build image %s:latest", in.BuildImageRepo)}
 	uri := fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:latest", in.Tooling.ID, in.HomeRegion, in.BuildImageRepo)
+	builds := "the pipeline's BuildImage stage builds it from build.dockerfile and pushes it before Build runs"
 	cl, err := f.Clients(ctx, in.Tooling, in.HomeRegion)
 	if err != nil {
 		c.Status, c.Detail, c.Fix = Fail, err.Error(), "make the tooling account reachable first"
@@ -250,18 +429,20 @@ func checkBuildImage(ctx context.Context, in PreflightInput, f ClientFactory) Ch
 	case err == nil:
 		c.Status, c.Detail = Pass, uri+" exists"
 	case errors.As(err, &noRepo):
-		c.Status, c.Detail = Pass, fmt.Sprintf("repository %s does not exist yet: the first apply creates it, and the pipeline's BuildImage stage builds the image from build.dockerfile before Build", in.BuildImageRepo)
+		c.Status, c.Detail = Pass, fmt.Sprintf("repository %s does not exist yet: the first apply creates it, and %s", in.BuildImageRepo, builds)
 	case errors.As(err, &noImage):
-		c.Status, c.Detail = Pass, uri+" is not pushed yet: the pipeline's BuildImage stage builds it from build.dockerfile before Build"
+		c.Status, c.Detail = Pass, fmt.Sprintf("%s is not built yet: %s", uri, builds)
 	default:
-		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("cannot read repository %s: %v", in.BuildImageRepo, err), "allow ecr:DescribeImages to the caller"
+		c.Status, c.Detail = Warn, fmt.Sprintf("cannot read repository %s: %v (%s)", in.BuildImageRepo, err, builds)
+		c.Fix = "allow ecr:DescribeImages " + accessHint(in.Tooling)
 	}
 	return c
 }
 
 func checkSecret(ctx context.Context, s SecretRef, f ClientFactory) Check {
 	c := Check{Name: fmt.Sprintf("secret %s has a value (%s, %s)", s.Name, s.Account.Key, s.Region)}
-	put := fmt.Sprintf("aws secretsmanager put-secret-value --secret-id %s --region %s --secret-string '{\"username\":\"USER\",\"password\":\"TOKEN\"}'", s.Name, s.Region)
+	put := fmt.Sprintf("%s: aws secretsmanager put-secret-value --secret-id %s --region %s%s --secret-string VALUE",
+		accessHint(s.Account), s.Name, s.Region, profileFlag(s.Account))
 	cl, err := f.Clients(ctx, s.Account, s.Region)
 	if err != nil {
 		c.Status, c.Detail, c.Fix = Fail, err.Error(), fmt.Sprintf("make account %s reachable first", s.Account.Key)
@@ -271,16 +452,33 @@ func checkSecret(ctx context.Context, s SecretRef, f ClientFactory) Check {
 	var nf *smtypes.ResourceNotFoundException
 	switch {
 	case errors.As(err, &nf):
-		c.Status, c.Detail = Warn, "the secret does not exist yet; the first apply creates it, without a value"
-		c.Fix = "after the first apply, as the account's user: " + put
+		c.Status, c.Detail = Warn, fmt.Sprintf("the secret does not exist yet: the first apply creates it without a value, which %s needs", s.Purpose)
+		c.Fix = "after the first apply, " + put
+		return c
 	case err != nil:
-		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("cannot read the secret: %v", err), "allow secretsmanager:DescribeSecret to the caller"
-	case hasCurrentVersion(out.VersionIdsToStages):
-		c.Status, c.Detail = Pass, "the secret has a current value"
-	default:
-		c.Status, c.Detail = Fail, "the secret has no value, so ECS cannot pull the image"
-		c.Fix = put
+		c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("cannot read the secret: %v", err), "allow secretsmanager:DescribeSecret and secretsmanager:ListSecretVersionIds "+accessHint(s.Account)
+		return c
 	}
+	has := hasCurrentVersion(out.VersionIdsToStages)
+	if !has {
+		// DescribeSecret may leave the versions out: list them.
+		versions, err := cl.Secrets.ListSecretVersionIds(ctx, &secretsmanager.ListSecretVersionIdsInput{SecretId: aws.String(s.Name)})
+		if err != nil && !isNotImplemented(err) {
+			c.Status, c.Detail, c.Fix = Fail, fmt.Sprintf("cannot list the secret's versions: %v", err), "allow secretsmanager:ListSecretVersionIds "+accessHint(s.Account)
+			return c
+		}
+		if err == nil {
+			for _, v := range versions.Versions {
+				has = has || slices.Contains(v.VersionStages, "AWSCURRENT")
+			}
+		}
+	}
+	if has {
+		c.Status, c.Detail = Pass, "the secret has a current value"
+		return c
+	}
+	c.Status, c.Detail = Fail, fmt.Sprintf("the secret has no value, which %s needs", s.Purpose)
+	c.Fix = put
 	return c
 }
 

@@ -14,61 +14,104 @@ func TestPreflight(t *testing.T) {
 	const conn = "arn:aws:codestar-connections:us-east-1:210987654321:connection/4f7c1d2e-9a8b-4c3d-8e7f-6a5b4c3d2e1f"
 	tooling := manifest.Account{Key: "tooling", ID: toolingID}
 	dev := manifest.Account{Key: "dev", ID: devID, Role: "arn:aws:iam::310987654321:role/OrganizationAccountAccessRole"}
+	const apiKey, dockerCreds, rolesParam = "shop/dev/x/API_KEY", "shop-docker-credentials-x", "/shop/dev/x/roles-version"
 	input := func() PreflightInput {
 		return PreflightInput{
 			Connection: conn, Tooling: tooling, HomeRegion: "us-east-1", BuildImageRepo: "build-image-x",
-			Secrets:  []SecretRef{{Account: dev, Region: "us-east-1", Name: "docker-credentials-dev-x"}},
+			Secrets: []SecretRef{
+				{Account: tooling, Region: "us-east-1", Name: dockerCreds, Purpose: "the build's Docker Hub login"},
+				{Account: dev, Region: "us-east-1", Name: apiKey, Purpose: "the service's API_KEY in dev"},
+			},
+			Roles:    []RolesRef{{Account: dev, Region: "us-east-1", Stack: "shop-roles-dev-x", Kind: "roles-dev", Parameter: rolesParam, Want: "2"}},
 			Accounts: []AccountRef{{Account: tooling, Region: "us-east-1"}, {Account: dev, Region: "us-east-1"}},
 		}
 	}
+	ready := func(f *fakeaws.Server) {
+		f.PutConnection(conn, "AVAILABLE")
+		f.PutRepository(toolingID, "us-east-1", "build-image-x", "latest")
+		f.PutSecret(devID, "us-east-1", apiKey, true)
+		f.PutSecret(toolingID, "us-east-1", dockerCreds, true)
+		f.PutParameter(devID, "us-east-1", rolesParam, "2")
+	}
 	cases := map[string]struct {
 		setup    func(f *fakeaws.Server, in *PreflightInput)
+		deployed bool                   // the roles stack exists
 		want     map[string]CheckStatus // check name prefix -> status
 		wantFail bool
 		wantFix  string
 	}{
 		"everything in place passes": {
-			setup: func(f *fakeaws.Server, in *PreflightInput) {
-				f.PutConnection(conn, "AVAILABLE")
-				f.PutRepository(toolingID, "us-east-1", "build-image-x", "latest")
-				f.PutSecret(devID, "us-east-1", "docker-credentials-dev-x", true)
-			},
-			want: map[string]CheckStatus{"no placeholder": Pass, "account tooling": Pass, "account dev": Pass, "source connection": Pass, "build image": Pass, "secret": Pass},
+			setup: func(f *fakeaws.Server, in *PreflightInput) { ready(f) },
+			want: map[string]CheckStatus{"no placeholder": Pass, "account tooling": Pass, "account dev": Pass, "source connection": Pass, "build image": Pass,
+				"secret " + apiKey: Pass, "secret " + dockerCreds: Pass, "roles stack": Pass},
 		},
 		"a pending connection fails with the handshake to finish": {
 			setup: func(f *fakeaws.Server, in *PreflightInput) {
+				ready(f)
 				f.PutConnection(conn, "PENDING")
-				f.PutRepository(toolingID, "us-east-1", "build-image-x", "latest")
-				f.PutSecret(devID, "us-east-1", "docker-credentials-dev-x", true)
 			},
 			want:     map[string]CheckStatus{"source connection": Fail},
 			wantFail: true,
 			wantFix:  "Update pending connection",
 		},
-		"before the first apply a missing repository passes (BuildImage builds the image) and a missing secret warns": {
+		"before the first apply missing secrets warn, and the BuildImage stage builds the image": {
 			setup: func(f *fakeaws.Server, in *PreflightInput) { f.PutConnection(conn, "AVAILABLE") },
-			want:  map[string]CheckStatus{"build image": Pass, "secret": Warn},
+			want:  map[string]CheckStatus{"build image": Pass, "secret " + apiKey: Warn, "secret " + dockerCreds: Warn, "roles stack": Warn},
 		},
 		"a repository without the image passes: the BuildImage stage builds it": {
 			setup: func(f *fakeaws.Server, in *PreflightInput) {
-				f.PutConnection(conn, "AVAILABLE")
+				ready(f)
 				f.PutRepository(toolingID, "us-east-1", "build-image-x")
-				f.PutSecret(devID, "us-east-1", "docker-credentials-dev-x", true)
 			},
 			want: map[string]CheckStatus{"build image": Pass},
 		},
-		"a secret without a value fails with the command that sets it": {
+		"a managed secret without a value fails with the command that sets it, as the account's role": {
 			setup: func(f *fakeaws.Server, in *PreflightInput) {
-				f.PutConnection(conn, "AVAILABLE")
-				f.PutSecret(devID, "us-east-1", "docker-credentials-dev-x", false)
+				ready(f)
+				f.PutSecret(devID, "us-east-1", apiKey, false)
 			},
-			want:     map[string]CheckStatus{"secret": Fail},
+			want:     map[string]CheckStatus{"secret " + apiKey: Fail, "secret " + dockerCreds: Pass},
 			wantFail: true,
-			wantFix:  "aws secretsmanager put-secret-value --secret-id docker-credentials-dev-x --region us-east-1",
+			wantFix:  "as role arn:aws:iam::310987654321:role/OrganizationAccountAccessRole (account dev 310987654321): aws secretsmanager put-secret-value --secret-id shop/dev/x/API_KEY --region us-east-1",
+		},
+		"the docker credentials without a value fail": {
+			setup: func(f *fakeaws.Server, in *PreflightInput) {
+				ready(f)
+				f.PutSecret(toolingID, "us-east-1", dockerCreds, false)
+			},
+			want:     map[string]CheckStatus{"secret " + dockerCreds: Fail},
+			wantFail: true,
+			wantFix:  "with the caller's credentials (account tooling 210987654321): aws secretsmanager put-secret-value --secret-id shop-docker-credentials-x",
+		},
+		"an older roles version fails with the command that updates it": {
+			setup: func(f *fakeaws.Server, in *PreflightInput) {
+				ready(f)
+				f.PutParameter(devID, "us-east-1", rolesParam, "1")
+			},
+			want:     map[string]CheckStatus{"roles stack": Fail},
+			wantFail: true,
+			wantFix:  "run `cicdgen apply --stack roles-dev` as role arn:aws:iam::310987654321:role/OrganizationAccountAccessRole",
+		},
+		"a newer roles version passes": {
+			setup: func(f *fakeaws.Server, in *PreflightInput) {
+				ready(f)
+				f.PutParameter(devID, "us-east-1", rolesParam, "10")
+			},
+			want: map[string]CheckStatus{"roles stack": Pass},
+		},
+		"a roles stack without a version parameter fails": {
+			setup: func(f *fakeaws.Server, in *PreflightInput) {
+				ready(f)
+				f.DeleteParameter(devID, "us-east-1", rolesParam)
+			},
+			deployed: true,
+			want:     map[string]CheckStatus{"roles stack": Fail},
+			wantFail: true,
+			wantFix:  "cicdgen apply --stack roles-dev",
 		},
 		"an account whose role cannot be assumed fails": {
 			setup: func(f *fakeaws.Server, in *PreflightInput) {
-				f.PutConnection(conn, "AVAILABLE")
+				ready(f)
 				f.DenyRole(dev.Role)
 			},
 			want:     map[string]CheckStatus{"account dev": Fail, "account tooling": Pass},
@@ -77,7 +120,7 @@ func TestPreflight(t *testing.T) {
 		},
 		"placeholders left fail": {
 			setup: func(f *fakeaws.Server, in *PreflightInput) {
-				f.PutConnection(conn, "AVAILABLE")
+				ready(f)
 				in.Placeholders = []string{`repository "myorg/myapp" is a placeholder`}
 			},
 			want:     map[string]CheckStatus{"no placeholder": Fail},
@@ -87,11 +130,17 @@ func TestPreflight(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			fake := fakeaws.Start(t)
-			fake.Setenv(t, toolingID, "us-east-1", nil)
+			h := newHarness(t)
+			if tc.deployed {
+				opts := fastOptions(nil)
+				opts.Stacks = []string{"roles-dev"}
+				if res := h.apply(t, context.Background(), opts); res.Failed() {
+					t.Fatalf("apply roles-dev: %+v", res.Stacks)
+				}
+			}
 			in := input()
-			tc.setup(fake, &in)
-			checks := Preflight(context.Background(), in, newFactory(t))
+			tc.setup(h.fake, &in)
+			checks := Preflight(context.Background(), in, h.factory)
 			for prefix, want := range tc.want {
 				found := false
 				for _, c := range checks {
@@ -117,6 +166,55 @@ func TestPreflight(t *testing.T) {
 				t.Errorf("output does not give the fix %q:\n%s", tc.wantFix, buf.String())
 			}
 		})
+	}
+}
+
+func TestRolesVersionsFromTheBuild(t *testing.T) {
+	dev := manifest.Account{Key: "dev", ID: devID}
+	b := &Bundle{
+		Manifest: manifest.Manifest{Stacks: []manifest.Stack{
+			{Name: "shop-roles-dev-x", Kind: "roles-dev", Account: dev, Region: "eu-west-1"},
+			{Name: "shop-ecs-dev-x", Kind: "ecs-dev", Account: dev, Region: "eu-west-1"},
+		}},
+		Templates: map[string][]byte{
+			"shop-roles-dev-x": []byte(`{"Resources": {
+				"RolesVersion": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/shop/dev/x/roles-version", "Type": "String", "Value": "3"}},
+				"Computed": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/shop/dev/x/other", "Type": "String", "Value": {"Ref": "AWS::Region"}}},
+				"DeployRole": {"Type": "AWS::IAM::Role", "Properties": {}}}}`),
+			"shop-ecs-dev-x": []byte(`{"Resources": {"P": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/x", "Value": "1"}}}}`),
+		},
+	}
+	got := RolesVersionsFrom(b)
+	want := []RolesRef{{Account: dev, Region: "eu-west-1", Stack: "shop-roles-dev-x", Kind: "roles-dev", Parameter: "/shop/dev/x/roles-version", Want: "3"}}
+	if len(got) != 1 || got[0] != want[0] {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestSecretsWithoutValueFromTheBuild(t *testing.T) {
+	tooling := manifest.Account{Key: "tooling", ID: toolingID}
+	dev := manifest.Account{Key: "dev", ID: devID, Profile: "dev"}
+	b := &Bundle{
+		Manifest: manifest.Manifest{Stacks: []manifest.Stack{
+			{Name: "shop-secrets-x", Kind: "secrets", Account: tooling, Region: "us-east-1"},
+			{Name: "shop-secrets-dev-x", Kind: "secrets-dev", Environment: "dev", Account: dev, Region: "eu-west-1"},
+		}},
+		Templates: map[string][]byte{
+			"shop-secrets-x": []byte(`{"Resources": {"DockerCredentials": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "shop-docker-credentials-x"}}}}`),
+			"shop-secrets-dev-x": []byte(`{"Resources": {
+				"ApiKey": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "shop/dev/x/API_KEY"}},
+				"Generated": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "shop/dev/x/TOKEN", "GenerateSecretString": {}}},
+				"Given": {"Type": "AWS::SecretsManager::Secret", "Properties": {"Name": "shop/dev/x/FIXED", "SecretString": "x"}}}}`),
+		},
+	}
+	in := PreflightInput{Secrets: []SecretRef{{Account: dev, Region: "eu-west-1", Name: "shop/dev/x/API_KEY", Purpose: "from the model"}}}
+	in.AddSecrets(SecretsWithoutValue(b))
+	want := []SecretRef{
+		{Account: dev, Region: "eu-west-1", Name: "shop/dev/x/API_KEY", Purpose: "from the model"},
+		{Account: tooling, Region: "us-east-1", Name: "shop-docker-credentials-x", Purpose: "the build's Docker Hub login (build.registry_credentials)"},
+	}
+	if len(in.Secrets) != len(want) || in.Secrets[0] != want[0] || in.Secrets[1] != want[1] {
+		t.Errorf("got %+v\nwant %+v", in.Secrets, want)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -452,47 +451,9 @@ func WriteDocument(w io.Writer, doc ApplyDocument) error {
 	return nil
 }
 
-// WriteChanges writes the changes of each stack (diff, apply --dry-run):
-// Add / Modify / Remove per resource with its logical id, type and, for a
-// modification, whether it replaces the resource. It returns the first
-// error writing to w.
+// WriteChanges writes the changes of each stack (diff, apply --dry-run)
+// as WritePlan does, without the review of the deployed templates. It
+// returns the first error writing to w.
 func WriteChanges(w io.Writer, r *Result) error {
-	bw := bufio.NewWriter(w) // keeps the first write error
-	for _, s := range r.Stacks {
-		fmt.Fprintf(bw, "%s (%s, %s): ", s.Stack, s.AccountID, s.Region)
-		switch {
-		case s.Outcome == Unchanged:
-			fmt.Fprintln(bw, "no changes")
-			continue
-		case s.Outcome == Failed || s.Outcome == Skipped || s.Outcome == Interrupted:
-			fmt.Fprintf(bw, "%s: %s\n", s.Outcome, s.Error)
-			continue
-		case len(s.Changes) == 0:
-			fmt.Fprintln(bw, orUnknown(s.Note))
-			continue
-		}
-		fmt.Fprint(bw, diag.Plural(len(s.Changes), "change"))
-		if s.Note != "" {
-			fmt.Fprintf(bw, " (%s)", s.Note)
-		}
-		fmt.Fprintln(bw)
-		changes := append([]Change(nil), s.Changes...)
-		sort.SliceStable(changes, func(i, j int) bool { return changes[i].LogicalID < changes[j].LogicalID })
-		tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
-		for _, c := range changes {
-			repl := ""
-			switch c.Replacement {
-			case "True":
-				repl = "Replacement: True (the resource is replaced)"
-			case "Conditional":
-				repl = "Replacement: Conditional (the resource may be replaced)"
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.Action, c.LogicalID, c.Type, repl)
-		}
-		tw.Flush()
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write changes: %w", err)
-	}
-	return nil
+	return WritePlan(w, NewPlan(r, nil, nil), PlanStyle{})
 }

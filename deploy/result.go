@@ -38,6 +38,8 @@ type Change struct {
 	LogicalID   string `json:"logicalId"`
 	Type        string `json:"type"`
 	Replacement string `json:"replacement,omitempty"` // True, Conditional, False; empty for Add and Remove
+	// Details are the property changes of a Modify (plan.go).
+	Details []PropertyChange `json:"details,omitempty"`
 }
 
 // StackResult is the result of one stack.

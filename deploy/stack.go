@@ -51,8 +51,7 @@ func (d *stackRun) deploy(ctx context.Context) error {
 		var se *stackError
 		if d.opts.DryRun && errors.As(err, &se) {
 			// A dependency not deployed yet: its outputs are unknown.
-			d.res.Outcome = Planned
-			d.res.Note = "changes unknown until its dependencies are deployed: " + se.msg
+			d.planCreate("changes unknown until its dependencies are deployed: " + se.msg)
 			return nil
 		}
 		return err
@@ -63,6 +62,11 @@ func (d *stackRun) deploy(ctx context.Context) error {
 	}
 	csType := types.ChangeSetTypeUpdate
 	if st == nil {
+		if d.opts.DryRun {
+			if planned, err := d.planNewStack(ctx); planned || err != nil {
+				return err
+			}
+		}
 		csType = types.ChangeSetTypeCreate
 	} else {
 		csType, st, err = d.prepare(ctx, st)
@@ -80,6 +84,10 @@ func (d *stackRun) deploy(ctx context.Context) error {
 	d.status("creating change set")
 	cs, err := d.createChangeSet(ctx, csType, tmpl, params)
 	if err != nil {
+		if d.opts.DryRun && st == nil && isMissingImport(err) {
+			d.planCreate("its imports come from stacks not deployed yet")
+			return nil
+		}
 		if !d.waitedBusy && isBusy(err) && ctx.Err() == nil {
 			// Another operation started after the stack was read: wait
 			// for it as for one seen at first, and start again.
@@ -98,6 +106,9 @@ func (d *stackRun) deploy(ctx context.Context) error {
 	}
 	if d.opts.DryRun {
 		d.res.Outcome = Planned
+		if csType == types.ChangeSetTypeCreate && d.res.Note == "" {
+			d.res.Note = ToBeCreated
+		}
 		d.cleanup(ctx, cs)
 		return nil
 	}
@@ -433,7 +444,9 @@ func (d *stackRun) waitChangeSet(ctx context.Context, cs *changeSet) (types.Chan
 		if err := p.wait(ctx); err != nil {
 			return "", "", err
 		}
-		out, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack)})
+		// IncludePropertyValues: the before and after values of each
+		// property, for diff (plan.go).
+		out, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack), IncludePropertyValues: aws.Bool(true)})
 		if err != nil {
 			if isNotFound(err) && p.elapsed() < settleGrace && ctx.Err() == nil {
 				continue
@@ -450,7 +463,7 @@ func (d *stackRun) waitChangeSet(ctx context.Context, cs *changeSet) (types.Chan
 			tokens := map[string]bool{}
 			for token := out.NextToken; aws.ToString(token) != "" && !tokens[aws.ToString(token)] && len(tokens) < maxPages; {
 				tokens[aws.ToString(token)] = true
-				page, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack), NextToken: token})
+				page, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: aws.String(cs.name), StackName: aws.String(cs.stack), NextToken: token, IncludePropertyValues: aws.Bool(true)})
 				if err != nil {
 					return "", "", fmt.Errorf("describe change set of %s: %w", d.s.Name, err)
 				}
@@ -476,6 +489,7 @@ func appendChanges(out []Change, cs []types.Change) []Change {
 		if rc.Action == types.ChangeActionModify {
 			ch.Replacement = string(rc.Replacement)
 		}
+		ch.Details = propertyChanges(rc.Details)
 		out = append(out, ch)
 	}
 	return out

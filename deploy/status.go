@@ -177,12 +177,10 @@ func serviceURL(outputs map[string]string) string {
 	return ""
 }
 
-// pipelineName is the pipeline stack's PipelineName output, else the Name
-// its template gives the pipeline, else the stack's name.
+// pipelineName is the Name its template gives the pipeline when it is a
+// literal, else the pipeline stack's PipelineName output, else the stack's
+// name.
 func pipelineName(b *Bundle, s *manifest.Stack, outputs map[string]string) string {
-	if n := outputs["PipelineName"]; n != "" {
-		return n
-	}
 	var t struct {
 		Resources map[string]struct {
 			Type       string
@@ -193,6 +191,9 @@ func pipelineName(b *Bundle, s *manifest.Stack, outputs map[string]string) strin
 		if n, ok := t.Resources["Pipeline"].Properties.Name.(string); ok && n != "" {
 			return n
 		}
+	}
+	if n := outputs["PipelineName"]; n != "" {
+		return n
 	}
 	return s.Name
 }
@@ -235,7 +236,7 @@ func readStackStatus(ctx context.Context, b *Bundle, f ClientFactory, s *manifes
 // compareTemplate compares the deployed template of stack with the built
 // one, both decoded (JSON or YAML), so that formatting does not count.
 func compareTemplate(ctx context.Context, cfn CloudFormationAPI, stack string, built []byte) string {
-	deployed, err := deployedTemplate(ctx, cfn, stack)
+	deployed, err := deployedTemplate(ctx, cfn, stack, true)
 	if err != nil || deployed == nil {
 		return TemplateUnknown
 	}
@@ -250,12 +251,18 @@ func compareTemplate(ctx context.Context, cfn CloudFormationAPI, stack string, b
 }
 
 // deployedTemplate returns the decoded template of a deployed stack as it
-// was submitted, or nil when it has none.
-func deployedTemplate(ctx context.Context, cfn CloudFormationAPI, stack string) (any, error) {
-	ctx, cancel := context.WithTimeout(ctx, statusReadTimeout)
-	defer cancel()
-	out, err := cfn.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack), TemplateStage: cfntypes.TemplateStageOriginal},
-		func(o *cloudformation.Options) { o.RetryMaxAttempts = statusReadAttempts })
+// was submitted, or nil when it has none. forShow (status) makes a few
+// quick attempts; otherwise (apply's review, which decides) the client's
+// patient retries apply.
+func deployedTemplate(ctx context.Context, cfn CloudFormationAPI, stack string, forShow bool) (any, error) {
+	var optFns []func(*cloudformation.Options)
+	if forShow {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, statusReadTimeout)
+		defer cancel()
+		optFns = append(optFns, func(o *cloudformation.Options) { o.RetryMaxAttempts = statusReadAttempts })
+	}
+	out, err := cfn.GetTemplate(ctx, &cloudformation.GetTemplateInput{StackName: aws.String(stack), TemplateStage: cfntypes.TemplateStageOriginal}, optFns...)
 	if err != nil {
 		return nil, fmt.Errorf("get the template of %s: %w", stack, err)
 	}

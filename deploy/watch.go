@@ -320,6 +320,12 @@ func isNotImplemented(err error) bool {
 		switch re.HTTPStatusCode() {
 		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
 			return true
+		case http.StatusInternalServerError:
+			// An error page that is no AWS error at all (an emulator
+			// answering a call it lacks, as moto does): AWS's own
+			// internal errors decode.
+			var de *smithy.DeserializationError
+			return errors.As(err, &de)
 		}
 	}
 	return false

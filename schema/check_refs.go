@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // ARN shapes. The partition is aws, aws-cn, aws-us-gov or another aws-*.
@@ -36,12 +38,12 @@ func (c *semantic) checkAccounts() {
 			continue
 		}
 		if m == nil {
-			d := c.errorAt("arn", rp, "role %q is not an IAM role ARN; write arn:aws:iam::%s:role/NAME", a.Role, accountOrPlaceholder(a.ID))
+			d := c.errorAt(diag.RuleARN, rp, "role %q is not an IAM role ARN; write arn:aws:iam::%s:role/NAME", a.Role, accountOrPlaceholder(a.ID))
 			noteFix(d, "apply assumes this role to deploy into account %q.", key)
 			continue
 		}
 		if a.ID != "" && m[1] != a.ID {
-			c.errorAt("role-account", rp, "role %q is in account %s, not in account %q (%s); use a role of account %s", a.Role, m[1], key, a.ID, a.ID)
+			c.errorAt(diag.RuleRoleAccount, rp, "role %q is in account %s, not in account %q (%s); use a role of account %s", a.Role, m[1], key, a.ID, a.ID)
 		}
 	}
 }
@@ -79,7 +81,7 @@ func (c *semantic) checkOrganization() {
 	if o == "" || organizationID.MatchString(o) {
 		return
 	}
-	d := c.errorAt("organization", "$.organization", "organization %q is not an AWS Organizations id; write o- followed by 10 to 32 lowercase letters or digits, e.g. o-a1b2c3d4e5", o)
+	d := c.errorAt(diag.RuleOrganization, "$.organization", "organization %q is not an AWS Organizations id; write o- followed by 10 to 32 lowercase letters or digits, e.g. o-a1b2c3d4e5", o)
 	noteFix(d, "Find it with: aws organizations describe-organization --query Organization.Id")
 }
 
@@ -91,13 +93,13 @@ func (c *semantic) checkEnvironments() {
 	for i, e := range c.sys.Environments {
 		p := environmentPath(i)
 		if j, ok := first[e.Name]; ok {
-			d := c.errorAt("duplicate-environment", PathKey(p, "name"), "environment name %q is already used by environments[%d]; give each environment a unique name", e.Name, j)
+			d := c.errorAt(diag.RuleDuplicateEnvironment, PathKey(p, "name"), "environment name %q is already used by environments[%d]; give each environment a unique name", e.Name, j)
 			noteFix(d, "Stack and resource names carry the environment name, so two environments with one name would collide.")
 		} else {
 			first[e.Name] = i
 		}
 		if _, ok := c.sys.Accounts[e.Account]; !ok && e.Account != "" {
-			d := c.errorAt("unknown-account", PathKey(p, "account"), "environment %q names account %q, which accounts does not declare%s", e.Name, e.Account, didYouMean(e.Account, accounts))
+			d := c.errorAt(diag.RuleUnknownAccount, PathKey(p, "account"), "environment %q names account %q, which accounts does not declare%s", e.Name, e.Account, didYouMean(e.Account, accounts))
 			noteFix(d, "Use one of %s, or add %q under accounts.", quotedList(accounts), e.Account)
 		}
 	}
@@ -116,7 +118,7 @@ func (c *semantic) checkRegions() {
 			continue
 		}
 		if hp, ep := regionPartition(home), regionPartition(e.Region); hp != ep {
-			c.errorAt("region", p, "environment %q is in region %s of partition %s, but the pipeline's home region %s is in partition %s; a pipeline cannot deploy across partitions: deploy it from a system whose region is in %s", e.Name, e.Region, ep, home, hp, ep)
+			c.errorAt(diag.RuleRegion, p, "environment %q is in region %s of partition %s, but the pipeline's home region %s is in partition %s; a pipeline cannot deploy across partitions: deploy it from a system whose region is in %s", e.Name, e.Region, ep, home, hp, ep)
 		}
 	}
 }
@@ -127,7 +129,7 @@ func (c *semantic) checkRegion(path, region string) bool {
 	if region == "" || knownRegions[region] {
 		return region != ""
 	}
-	d := c.errorAt("region", path, "region %q is not an AWS region%s", region, didYouMean(region, regionList()))
+	d := c.errorAt(diag.RuleRegion, path, "region %q is not an AWS region%s", region, didYouMean(region, regionList()))
 	noteFix(d, "Write a region code such as us-east-1, eu-west-1 or ap-southeast-2.")
 	return false
 }
@@ -144,19 +146,19 @@ func (c *semantic) checkSource() {
 		return
 	}
 	if m == nil {
-		d := c.errorAt("arn", p, "connection %q is not a connection ARN; write arn:aws:codeconnections:REGION:ACCOUNT:connection/ID", conn)
+		d := c.errorAt(diag.RuleARN, p, "connection %q is not a connection ARN; write arn:aws:codeconnections:REGION:ACCOUNT:connection/ID", conn)
 		noteFix(d, "Copy the ARN from the console (Developer Tools > Settings > Connections) or from: aws codeconnections list-connections")
 		return
 	}
 	if !knownRegions[m[1]] {
-		c.errorAt("arn", p, "connection %q names region %q, which is not an AWS region%s", conn, m[1], didYouMean(m[1], regionList()))
+		c.errorAt(diag.RuleARN, p, "connection %q names region %q, which is not an AWS region%s", conn, m[1], didYouMean(m[1], regionList()))
 		return
 	}
 	if tooling := c.sys.Tooling().ID; tooling != "" && m[2] != tooling {
-		c.warnAt("connection-scope", p, "connection is in account %s, but the pipeline runs in the tooling account %s; create the connection in the tooling account", m[2], tooling)
+		c.warnAt(diag.RuleConnectionScope, p, "connection is in account %s, but the pipeline runs in the tooling account %s; create the connection in the tooling account", m[2], tooling)
 	}
 	if c.sys.Region != "" && m[1] != c.sys.Region {
-		c.warnAt("connection-scope", p, "connection is in region %s, but the pipeline runs in %s; create the connection in %s", m[1], c.sys.Region, c.sys.Region)
+		c.warnAt(diag.RuleConnectionScope, p, "connection is in region %s, but the pipeline runs in %s; create the connection in %s", m[1], c.sys.Region, c.sys.Region)
 	}
 }
 
@@ -191,7 +193,7 @@ func (c *semantic) checkBranch() {
 	default:
 		return
 	}
-	c.errorAt("branch", "$.source.branch", "branch %q is not a git branch name: %s; write the branch as git shows it, e.g. main", b, why)
+	c.errorAt(diag.RuleBranch, "$.source.branch", "branch %q is not a git branch name: %s; write the branch as git shows it, e.g. main", b, why)
 }
 
 // checkNotifications checks the shape of the subscribed e-mail addresses.
@@ -203,7 +205,7 @@ func (c *semantic) checkNotifications() {
 		for i, a := range list.addrs {
 			p := PathIndex(PathKey("$.notifications", list.key), i)
 			if !isEmailAddress(a) {
-				c.errorAt("email", p, "%q is not an e-mail address; write a plain address such as team@your-company.com", a)
+				c.errorAt(diag.RuleEmail, p, "%q is not an e-mail address; write a plain address such as team@your-company.com", a)
 			}
 		}
 	}
@@ -224,30 +226,30 @@ func isEmailAddress(s string) bool {
 func (c *semantic) checkTags() {
 	keys := slices.Sorted(maps.Keys(c.sys.Tags))
 	if len(keys) > MaxUserTags {
-		d := c.errorAtKey("tag-count", PathKey("$.tags", keys[MaxUserTags]), "tags has %d entries; at most %d fit, remove %d", len(keys), MaxUserTags, len(keys)-MaxUserTags)
+		d := c.errorAtKey(diag.RuleTagCount, PathKey("$.tags", keys[MaxUserTags]), "tags has %d entries; at most %d fit, remove %d", len(keys), MaxUserTags, len(keys)-MaxUserTags)
 		noteFix(d, "The tags are set on every stack beside the %s tags cicdgen adds, and CloudFormation allows %d tags per stack.", ReservedTagPrefix, MaxStackTags)
 	}
 	for _, k := range keys {
 		v := c.sys.Tags[k]
 		p := PathKey("$.tags", k)
 		if strings.HasPrefix(strings.ToLower(k), ReservedTagPrefix) {
-			c.errorAtKey("reserved-tag", p, "tag key %q starts with %s, which cicdgen reserves for the tags it sets on every stack; rename the key", k, ReservedTagPrefix)
+			c.errorAtKey(diag.RuleReservedTag, p, "tag key %q starts with %s, which cicdgen reserves for the tags it sets on every stack; rename the key", k, ReservedTagPrefix)
 			continue
 		}
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
-			d := c.errorAtKey("reserved-tag", p, "tag key %q starts with aws:, which AWS reserves for its own tags; rename the key", k)
+			d := c.errorAtKey(diag.RuleReservedTag, p, "tag key %q starts with aws:, which AWS reserves for its own tags; rename the key", k)
 			noteFix(d, "A prefix of your own, such as %q, keeps the intent.", "org:"+k[4:])
 			continue
 		}
 		if n := utf8.RuneCountInString(k); n > 128 {
-			c.errorAtKey("tag-length", p, "tag key is %d characters; AWS allows 128, shorten it by %d", n, n-128)
+			c.errorAtKey(diag.RuleTagLength, p, "tag key is %d characters; AWS allows 128, shorten it by %d", n, n-128)
 		} else if !tagChars.MatchString(k) {
-			c.errorAtKey("tag-chars", p, "tag key %q has characters AWS refuses; use letters, digits, spaces and _ . : / = + - @", k)
+			c.errorAtKey(diag.RuleTagChars, p, "tag key %q has characters AWS refuses; use letters, digits, spaces and _ . : / = + - @", k)
 		}
 		if n := utf8.RuneCountInString(v); n > 256 {
-			c.errorAt("tag-length", p, "value of tag %q is %d characters; AWS allows 256, shorten it by %d", k, n, n-256)
+			c.errorAt(diag.RuleTagLength, p, "value of tag %q is %d characters; AWS allows 256, shorten it by %d", k, n, n-256)
 		} else if !tagChars.MatchString(v) {
-			c.errorAt("tag-chars", p, "value of tag %q has characters AWS refuses; use letters, digits, spaces and _ . : / = + - @", k)
+			c.errorAt(diag.RuleTagChars, p, "value of tag %q has characters AWS refuses; use letters, digits, spaces and _ . : / = + - @", k)
 		}
 	}
 }
@@ -265,6 +267,6 @@ func (c *semantic) checkDeny() {
 				fix = fmt.Sprintf("write %q (service prefix in lowercase, no spaces)", guess)
 			}
 		}
-		c.errorAt("deny-action", p, "%q is not an IAM action; %s", a, fix)
+		c.errorAt(diag.RuleDenyAction, p, "%q is not an IAM action; %s", a, fix)
 	}
 }

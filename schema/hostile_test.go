@@ -199,6 +199,15 @@ func TestEveryProblemInOneRun(t *testing.T) {
 			src:  strings.Replace(baseYAML, "  port: 8080\n", "  port: 8080\n  cpuu: 1024\n  memory: 4096\n", 1),
 			want: []string{"unknown-key 13:3"},
 		},
+		"a misspelt region is read as meant, so the certificate of that region is right": {
+			src: strings.Replace(baseYAML, "  port: 8080\n", "  port: 8080\n  certificate: arn:aws:acm:eu-west-1:210987654321:certificate/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\n", 1) +
+				"    regoin: eu-west-1\n    network: {nat_gateways: 1}\n",
+			want: []string{"unknown-key 17:5"},
+		},
+		"a misspelt cpu of a wrong size is reported once, as misspelt": {
+			src:  strings.Replace(baseYAML, "  port: 8080\n", "  port: 8080\n  cpuu: 300\n", 1),
+			want: []string{"unknown-key 13:3"},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cicdgen/cicdgen/diag"
@@ -86,10 +87,10 @@ func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diag
 	}
 	compiled, err := compiledSystemSchema()
 	if err != nil {
-		diags = append(diags, diag.Errorf("schema", diag.Range{Filename: filename}, "", "the embedded JSON Schema is broken: %v", err))
+		diags = append(diags, diag.Errorf(diag.RuleSchema, diag.Range{Filename: filename}, "", "the embedded JSON Schema is broken: %v", err))
 		return nil, diags.Normalize()
 	}
-	rejected := map[string]bool{}
+	rejected, asMeant := map[string]bool{}, map[string]bool{}
 	for p := range r.reported {
 		rejected[p] = true
 	}
@@ -98,6 +99,13 @@ func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diag
 			continue
 		}
 		diags = append(diags, d)
+		if meant, ok := readAsMeant(d, value, doc); ok {
+			// The checks read the misspelt key as the key it stands for,
+			// rather than that key's default; what they would say of its
+			// value itself is left to the next run.
+			asMeant[meant] = true
+			continue
+		}
 		if p := rejectedPath(d, doc); p != "" {
 			rejected[p] = true
 		}
@@ -109,11 +117,11 @@ func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diag
 	}
 	sys, err := decode(value, doc)
 	if err != nil {
-		diags = append(diags, diag.Errorf("schema", doc.Range("$"), "$", "%v", fmt.Errorf("decode %s: %w", filename, err)))
+		diags = append(diags, diag.Errorf(diag.RuleSchema, doc.Range("$"), "$", "%v", fmt.Errorf("decode %s: %w", filename, err)))
 		return nil, diags.Normalize()
 	}
 	for _, d := range Check(sys) {
-		if !touchesRejected(d.Path, rejected) {
+		if !touchesRejected(d.Path, rejected) && !asMeant[d.Path] && !isUnderAny(d.Path, asMeant) {
 			diags = append(diags, d)
 		}
 	}
@@ -146,6 +154,87 @@ func rejectedPath(d diag.Diagnostic, doc *Document) string {
 		return ""
 	}
 	return meant
+}
+
+// readAsMeant sets, in the value being loaded, the key an unknown-key
+// diagnostic suggests to the value of the misspelt key, when the suggested
+// key is absent (regoin: eu-west-1 is read as region: eu-west-1), and
+// records its position as the misspelt key's. It returns the path of the
+// key meant.
+func readAsMeant(d diag.Diagnostic, value any, doc *Document) (string, bool) {
+	if d.Rule != diag.RuleUnknownKey {
+		return "", false
+	}
+	m := suggestedKey.FindStringSubmatch(d.Message)
+	if m == nil {
+		return "", false
+	}
+	parentPath := ParentPath(d.Path)
+	meant := PathKey(parentPath, m[1])
+	if doc.Has(meant) || parentPath == "" {
+		return "", false
+	}
+	parent, ok := valueAt(value, parentPath).(map[string]any)
+	typo, okKey := lastKey(d.Path, parentPath)
+	if !ok || !okKey {
+		return "", false
+	}
+	v, present := parent[typo]
+	if !present {
+		return "", false
+	}
+	parent[m[1]] = v
+	doc.SetValue(meant, doc.Range(d.Path))
+	doc.SetKey(meant, doc.KeyRange(d.Path))
+	return meant, true
+}
+
+// lastKey returns the key that path adds to parent: "name" of $.a.name,
+// "x:y" of $.a['x:y'].
+func lastKey(path, parent string) (string, bool) {
+	rest, ok := strings.CutPrefix(path, parent)
+	if !ok {
+		return "", false
+	}
+	if key, ok := strings.CutPrefix(rest, "."); ok {
+		return key, true
+	}
+	if inner, ok := strings.CutPrefix(rest, "['"); ok && strings.HasSuffix(inner, "']") {
+		return strings.ReplaceAll(strings.TrimSuffix(inner, "']"), "\\'", "'"), true
+	}
+	return "", false
+}
+
+// valueAt returns the value at path in a loaded document (nil when absent).
+func valueAt(root any, path string) any {
+	if path == "$" {
+		return root
+	}
+	parent := ParentPath(path)
+	if parent == "" {
+		return nil
+	}
+	container := valueAt(root, parent)
+	if key, ok := lastKey(path, parent); ok {
+		m, _ := container.(map[string]any)
+		return m[key]
+	}
+	list, _ := container.([]any)
+	index, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(path[len(parent):], "["), "]"))
+	if err != nil || index < 0 || index >= len(list) {
+		return nil
+	}
+	return list[index]
+}
+
+// isUnderAny reports whether path lies inside one of the values at paths.
+func isUnderAny(path string, paths map[string]bool) bool {
+	for p := range paths {
+		if isUnder(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // rejectsTopLevel reports whether one of the rejected paths is the document,

@@ -80,7 +80,7 @@ func (r *yamlReader) unclosedAtEnd(s syntaxSite) (diag.Diagnostic, bool) {
 	if strings.Contains(s.msg, "end token") {
 		rng = r.pointRange(s.line, s.col+r.tagShift(s.tk))
 	}
-	return diag.Errorf("yaml-syntax", rng, "", "invalid YAML: %s", msg).WithHint("%s", hint), true
+	return diag.Errorf(diag.RuleYAMLSyntax, rng, "", "invalid YAML: %s", msg).WithHint("%s", hint), true
 }
 
 // unclosedQuoteOrFlow reports a quote or a [ / { left open before the error.
@@ -88,7 +88,7 @@ func (r *yamlReader) unclosedQuoteOrFlow(s syntaxSite) (diag.Diagnostic, bool) {
 	scan := r.scanFlow(s.line, s.col)
 	if scan.hasQuote {
 		q := scan.quote
-		d := diag.Errorf("yaml-syntax", r.pointRange(q.line, q.col), "",
+		d := diag.Errorf(diag.RuleYAMLSyntax, r.pointRange(q.line, q.col), "",
 			"invalid YAML: the string opened by %c here is not closed on its line", q.char)
 		if q.closedLine > 0 {
 			return d.WithHint("add the closing %c; as written, the string runs on to the %c on line %d", q.char, q.char, q.closedLine), true
@@ -104,7 +104,7 @@ func (r *yamlReader) unclosedQuoteOrFlow(s syntaxSite) (diag.Diagnostic, bool) {
 	if o.char == '{' {
 		closer, what = '}', "mapping"
 	}
-	return diag.Errorf("yaml-syntax", r.pointRange(o.line, o.col), "",
+	return diag.Errorf(diag.RuleYAMLSyntax, r.pointRange(o.line, o.col), "",
 		"invalid YAML: this %c is never closed; end the %s with %c", o.char, what, closer).
 		WithHint("a flow %s written on one line must close on that line: %c ... %c", what, o.char, closer), true
 }
@@ -121,7 +121,7 @@ func (r *yamlReader) overIndented(s syntaxSite) (diag.Diagnostic, bool) {
 	}
 	rng := r.pointRange(l, c)
 	rng.End.Column = c + width
-	return diag.Errorf("yaml-syntax", rng, "",
+	return diag.Errorf(diag.RuleYAMLSyntax, rng, "",
 		"invalid YAML: this key is indented deeper than the line above it").
 		WithHint("indent it like the keys next to it; YAML reads a deeper line as the continuation of the value above"), true
 }
@@ -132,7 +132,7 @@ func (r *yamlReader) colonInValue(s syntaxSite) (diag.Diagnostic, bool) {
 	if !strings.Contains(s.msg, "mapping value is not allowed in this context") || !strings.Contains(value, ": ") {
 		return diag.Diagnostic{}, false
 	}
-	return diag.Errorf("yaml-syntax", r.tokenRange(s.tk), "",
+	return diag.Errorf(diag.RuleYAMLSyntax, r.tokenRange(s.tk), "",
 		"invalid YAML: a value cannot hold \": \" unless it is quoted").
 		WithHint("quote the value: %q", value), true
 }
@@ -154,7 +154,7 @@ func (r *yamlReader) misalignedKey(s syntaxSite) (diag.Diagnostic, bool) {
 	}
 	rng := r.pointRange(s.line, s.col)
 	rng.End.Column = s.col + len([]rune(trimmed[:strings.Index(trimmed, ":")]))
-	return diag.Errorf("yaml-syntax", rng, "",
+	return diag.Errorf(diag.RuleYAMLSyntax, rng, "",
 		"invalid YAML: this key is indented %s the key above it (line %d)", how, r.prevContentLine(s.line)).
 		WithHint("keys of one mapping line up in one column; indent this one like its siblings"), true
 }
@@ -167,12 +167,12 @@ func (r *yamlReader) keyWithoutColon(s syntaxSite) (diag.Diagnostic, bool) {
 	}
 	written := strings.TrimRight(stripComment(s.rest), " ")
 	if key, value, ok := strings.Cut(written, " "); ok && !strings.Contains(key, ":") && looksLikeKey(key+": ") {
-		return diag.Errorf("yaml-syntax", r.tokenRange(s.tk), "",
+		return diag.Errorf(diag.RuleYAMLSyntax, r.tokenRange(s.tk), "",
 			"invalid YAML: %q is not a key and a value: the key needs a colon", written).
 			WithHint("write %s: %s", key, strings.TrimLeft(value, " ")), true
 	}
 	if key, value, ok := strings.Cut(written, ":"); ok && looksLikeKey(key+": ") && value != "" && value[0] != ' ' {
-		return diag.Errorf("yaml-syntax", r.tokenRange(s.tk), "",
+		return diag.Errorf(diag.RuleYAMLSyntax, r.tokenRange(s.tk), "",
 			"invalid YAML: %q is not a key and a value: a colon needs a space after it", written).
 			WithHint("write %s: %s", key, value), true
 	}

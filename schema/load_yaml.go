@@ -91,9 +91,9 @@ func (r *yamlReader) read() (value any, ok bool) {
 	switch len(bodies) {
 	case 0:
 		if len(strings.TrimSpace(string(r.src))) == 0 {
-			r.errorAt("yaml-syntax", r.pointRange(1, 1), "$", "the file is empty; it must hold a system description starting with version: 1")
+			r.errorAt(diag.RuleYAMLSyntax, r.pointRange(1, 1), "$", "the file is empty; it must hold a system description starting with version: 1")
 		} else {
-			r.errors(diag.Errorf("yaml-syntax", r.pointRange(1, 1), "$", "the file has no content: it holds only comments (or document markers), and a system description starts with version: 1").
+			r.errors(diag.Errorf(diag.RuleYAMLSyntax, r.pointRange(1, 1), "$", "the file has no content: it holds only comments (or document markers), and a system description starts with version: 1").
 				WithHint("uncomment the description, or run `cicdgen init` to write a starter one"))
 		}
 		return nil, false
@@ -104,7 +104,7 @@ func (r *yamlReader) read() (value any, ok bool) {
 		if second.Start != nil {
 			rng = r.tokenRange(second.Start)
 		}
-		r.errors(diag.Errorf("yaml-syntax", rng, "$", "the file holds %d YAML documents; cicdgen reads exactly one", len(bodies)).
+		r.errors(diag.Errorf(diag.RuleYAMLSyntax, rng, "$", "the file holds %d YAML documents; cicdgen reads exactly one", len(bodies)).
 			WithHint("remove the --- separator and everything after it, or move each system into its own file"))
 		return nil, false
 	}
@@ -146,7 +146,7 @@ func (r *yamlReader) scanTabs() {
 			}
 			r.tabLines[i+1] = true
 			col := utf8.RuneCountInString(line[:indent]) + 1
-			r.errors(diag.Errorf("yaml-tab", diag.Range{Filename: r.filename, Start: diag.Pos{Line: i + 1, Column: col}, End: diag.Pos{Line: i + 1, Column: col + 1}}, "",
+			r.errors(diag.Errorf(diag.RuleYAMLTab, diag.Range{Filename: r.filename, Start: diag.Pos{Line: i + 1, Column: col}, End: diag.Pos{Line: i + 1, Column: col + 1}}, "",
 				"tab character in indentation; YAML indents with spaces only").
 				WithHint("replace the tab with spaces"))
 			continue
@@ -159,7 +159,7 @@ func (r *yamlReader) scanTabs() {
 			}
 			r.tabLines[i+1] = true
 			col := utf8.RuneCountInString(line[:indent]) + 1
-			r.errors(diag.Errorf("yaml-indent", r.pointRange(i+1, col), "",
+			r.errors(diag.Errorf(diag.RuleYAMLIndent, r.pointRange(i+1, col), "",
 				"%s in indentation; YAML indents with plain spaces (U+0020) only", spaceName(c)).
 				WithHint("replace it with a plain space; it often comes from copying text out of a web page or a word processor"))
 			continue
@@ -209,7 +209,7 @@ func (r *yamlReader) syntaxError(err error) {
 		GetToken() *token.Token
 	}
 	if !errors.As(err, &tokErr) || tokErr.GetToken() == nil {
-		r.errorAt("yaml-syntax", r.pointRange(1, 1), "", "invalid YAML: %v", err)
+		r.errorAt(diag.RuleYAMLSyntax, r.pointRange(1, 1), "", "invalid YAML: %v", err)
 		return
 	}
 	tk := tokErr.GetToken()
@@ -225,7 +225,7 @@ func (r *yamlReader) syntaxError(err error) {
 		}
 	}
 	if strings.Contains(msg, "'\t'") {
-		r.errors(diag.Errorf("yaml-tab", r.pointRange(tk.Position.Line, tk.Position.Column), "",
+		r.errors(diag.Errorf(diag.RuleYAMLTab, r.pointRange(tk.Position.Line, tk.Position.Column), "",
 			"tab character in indentation; YAML indents with spaces only").WithHint("replace the tab with spaces"))
 		return
 	}
@@ -233,7 +233,7 @@ func (r *yamlReader) syntaxError(err error) {
 		r.errors(d)
 		return
 	}
-	r.errors(diag.Errorf("yaml-syntax", r.tokenRange(tk), "", "invalid YAML: %s", msg))
+	r.errors(diag.Errorf(diag.RuleYAMLSyntax, r.tokenRange(tk), "", "invalid YAML: %s", msg))
 }
 
 // --- walking the AST ---
@@ -296,7 +296,7 @@ func (r *yamlReader) walkAlias(n *ast.AliasNode, path string, rng diag.Range) an
 	name := anchorName(n.Value)
 	target, ok := r.anchors[name]
 	if !ok {
-		r.errorAt("yaml-syntax", rng, path, "alias *%s names no anchor defined before it", name)
+		r.errorAt(diag.RuleYAMLSyntax, rng, path, "alias *%s names no anchor defined before it", name)
 		r.reported[path] = true
 		return nil
 	}
@@ -304,7 +304,7 @@ func (r *yamlReader) walkAlias(n *ast.AliasNode, path string, rng diag.Range) an
 		return nil
 	}
 	if r.active[target] {
-		r.errorAt("yaml-syntax", rng, path, "alias *%s refers to itself", name)
+		r.errorAt(diag.RuleYAMLSyntax, rng, path, "alias *%s refers to itself", name)
 		r.reported[path] = true
 		return nil
 	}
@@ -343,7 +343,7 @@ func (r *yamlReader) walkMapping(n *ast.MappingNode, path string) any {
 			continue
 		}
 		if first, dup := keyAt[key]; dup {
-			r.errors(diag.Errorf("duplicate-key", keyRng, PathKey(path, key), "key %q is repeated; it is already set at line %d", key, first.Start.Line).
+			r.errors(diag.Errorf(diag.RuleDuplicateKey, keyRng, PathKey(path, key), "key %q is repeated; it is already set at line %d", key, first.Start.Line).
 				WithHint("remove one of the two entries"))
 			continue
 		}
@@ -370,17 +370,17 @@ func (r *yamlReader) merge(out map[string]any, keyAt map[string]diag.Range, m as
 	case *ast.SequenceNode:
 		sources = append(sources, v.Values...)
 	default:
-		r.errorAt("yaml-syntax", r.nodeRange(m), path, "a merge key (<<) takes a mapping or a list of mappings")
+		r.errorAt(diag.RuleYAMLSyntax, r.nodeRange(m), path, "a merge key (<<) takes a mapping or a list of mappings")
 		return
 	}
 	for _, s := range sources {
 		mapping, ok := resolveNode(s, r.anchors).(*ast.MappingNode)
 		if !ok {
-			r.errorAt("yaml-syntax", r.nodeRange(s), path, "a merge key (<<) takes a mapping or a list of mappings")
+			r.errorAt(diag.RuleYAMLSyntax, r.nodeRange(s), path, "a merge key (<<) takes a mapping or a list of mappings")
 			continue
 		}
 		if r.active[mapping] {
-			r.errorAt("yaml-syntax", r.nodeRange(s), path, "merge key refers to the mapping that holds it")
+			r.errorAt(diag.RuleYAMLSyntax, r.nodeRange(s), path, "merge key refers to the mapping that holds it")
 			continue
 		}
 		r.active[mapping] = true
@@ -437,13 +437,13 @@ func (r *yamlReader) mappingKey(k ast.MapKeyNode, path string) (string, diag.Ran
 	case *ast.StringNode:
 		return n.Value, rng, true
 	case *ast.MappingNode, *ast.SequenceNode, nil:
-		r.errorAt("yaml-syntax", rng, path, "a mapping key must be a plain value, not a mapping or a list")
+		r.errorAt(diag.RuleYAMLSyntax, rng, path, "a mapping key must be a plain value, not a mapping or a list")
 		return "", rng, false
 	default:
 		if tk := node.GetToken(); tk != nil {
 			return tk.Value, rng, true
 		}
-		r.errorAt("yaml-syntax", rng, path, "a mapping key must be a plain value")
+		r.errorAt(diag.RuleYAMLSyntax, rng, path, "a mapping key must be a plain value")
 		return "", rng, false
 	}
 }
@@ -555,7 +555,7 @@ func (r *yamlReader) scalar(node ast.Node, path string, rng diag.Range) any {
 	if r.isAccountID() && plain && v != nil {
 		text := tk.Value
 		if _, isString := v.(string); !isString || isDigits(text) {
-			r.errors(diag.Errorf("type", rng, path, "account id must be a quoted string: write %q", text).
+			r.errors(diag.Errorf(diag.RuleType, rng, path, "account id must be a quoted string: write %q", text).
 				WithHint("YAML reads an unquoted %s as a number (losing leading zeros); quote the 12 digits", text))
 			r.reported[path] = true
 			return text
@@ -563,7 +563,7 @@ func (r *yamlReader) scalar(node ast.Node, path string, rng diag.Range) any {
 	}
 	if len(r.segs) == 1 && r.segs[0] == "version" && v == "1" {
 		// version: "1", as Compose files quote theirs: read as meant.
-		r.errors(diag.Warningf("type", rng, path, "version is the number 1, not the string \"1\"; write version: 1").
+		r.errors(diag.Warningf(diag.RuleType, rng, path, "version is the number 1, not the string \"1\"; write version: 1").
 			WithHint("the quotes make it a string; cicdgen reads it as 1"))
 		r.reported[path] = true
 		return int64(1)

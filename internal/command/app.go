@@ -34,18 +34,18 @@ type Env struct {
 	Width            int  // columns of the terminal stdout is, 0 when unknown
 }
 
-// exitError carries a process exit code out of a command. The command has
+// ExitError carries a process exit code out of a command. The command has
 // already printed whatever explains it.
-type exitError struct{ code int }
+type ExitError struct{ code int }
 
-func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+func (e ExitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 // ExitWith returns an error that makes Main exit with code.
 func ExitWith(code int) error {
 	if code == ExitOK {
 		return nil
 	}
-	return exitError{code: code}
+	return ExitError{code: code}
 }
 
 // Actions are the actions of the commands that call AWS (AWSCommands), by
@@ -82,7 +82,7 @@ func Run(args []string, env Env, actions Actions) int {
 	if err == nil {
 		return ExitOK
 	}
-	var ee exitError
+	var ee ExitError
 	if errors.As(err, &ee) {
 		return ee.code
 	}

@@ -25,6 +25,13 @@ func AWSCommands() []string {
 	return []string{"apply", "diff", "preflight", "status", "destroy"}
 }
 
+// Values of apply's --require-approval, as CDK's.
+const (
+	ApprovalNever      = "never"
+	ApprovalBroadening = "broadening"
+	ApprovalAny        = "any"
+)
+
 // applyCommand is `cicdgen apply [FILE|DIR]`: deploy every stack through a
 // change set, in dependency order, independent stacks in parallel.
 func applyCommand(env *Env) *cli.Command {
@@ -44,10 +51,10 @@ func applyCommand(env *Env) *cli.Command {
 			"the deployment's: 3 when a stack failed and 130 when interrupted, even if\n" +
 			"the summary (or --summary-json) could not be written; when every stack\n" +
 			"succeeded, a summary that could not be written exits 1, with a message.",
-		Flags: append(deployFlags(),
-			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "consent to deleting a stack left in ROLLBACK_COMPLETE to create it again, without asking"},
+		Flags: append(append(deployFlags(),
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "consent to deleting a stack left in ROLLBACK_COMPLETE to create it again, and approve the changes --require-approval asks about, without asking"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show what would change (as cicdgen diff) and execute nothing"},
-		),
+		), approvalFlags()...),
 	}
 }
 
@@ -71,17 +78,27 @@ func deployFlags() []cli.Flag {
 }
 
 // diffCommand is `cicdgen diff [FILE|DIR]`: what apply would change, stack by
-// stack, through change sets that are created, read and deleted.
+// stack and property by property, through change sets that are created,
+// read and deleted.
 func diffCommand(env *Env) *cli.Command {
 	return &cli.Command{
 		Name:      "diff",
-		Usage:     "show what apply would change, stack by stack, without changing anything",
+		Usage:     "show what apply would change, stack by stack and property by property, without changing anything",
 		ArgsUsage: "[FILE|DIR]",
 		Description: "Creates a change set per stack (of type CREATE for a stack that does not\n" +
-			"exist yet), prints its changes — Add, Modify or Remove per resource with\n" +
-			"its logical id, type and whether it is replaced — and deletes it. Nothing\n" +
-			"is executed. A stack whose parameters come from a stack not deployed yet\n" +
-			"shows its changes once that stack exists.\n\n" +
+			"exist yet), prints its changes — Add, Modify, Replace or Remove per resource\n" +
+			"with its logical id and type, and under a Modify each property with its\n" +
+			"value before and after; a stack's tag-only changes in one line — and\n" +
+			"deletes it. Nothing is executed. A stack that does not exist is shown as\n" +
+			"\"to be created\" with its resources, also when it depends on a stack not\n" +
+			"deployed yet (its imports would fail a change set).\n\n" +
+			"Then: the IAM statements, trust and resource policies that change (+ widens,\n" +
+			"as apply's --require-approval broadening asks about), the stacks of protected\n" +
+			"environments that change, and any change to the listener rules or target\n" +
+			"groups of a deployed blue/green service (apply refuses those without\n" +
+			"--allow-traffic-reset). Colour only on a terminal, never under NO_COLOR.\n" +
+			"With --format json, stdout holds one JSON document (version, stacks,\n" +
+			"security, protected, traffic); progress and diagnostics go to stderr.\n\n" +
 			"Exit status: 0 shown, 1 input errors or output that could not be\n" +
 			"written, 2 usage, 3 a change set failed, 130 interrupted.",
 		Flags: deployFlags(),
@@ -161,5 +178,14 @@ func destroyCommand(env *Env) *cli.Command {
 			strictFlag(),
 			colorFlag(),
 		},
+	}
+}
+
+// approvalFlags are the flags of apply's review before anything executes.
+func approvalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "require-approval", Value: ApprovalBroadening, EnvVars: []string{"CICDGEN_REQUIRE_APPROVAL"},
+			Usage: "which changes are shown and confirmed first: never, broadening (IAM or resource policies that widen, protected environments) or any (any policy change, protected environments); without a terminal they need --yes"},
+		&cli.BoolFlag{Name: "allow-traffic-reset", Usage: "let apply modify or replace the listener rules and target groups of a deployed blue/green service (it resets production traffic)"},
 	}
 }

@@ -24,7 +24,7 @@ func flagChoices(name string) []string {
 	case FormatFlagName:
 		return diag.Formats()
 	case "color":
-		return []string{colorAuto, colorAlways, colorNever}
+		return []string{ColorAuto, ColorAlways, ColorNever}
 	case templateFormatFlag:
 		return []string{manifest.FormatJSON, manifest.FormatYAML}
 	case graphFormatFlag:

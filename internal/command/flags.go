@@ -18,9 +18,9 @@ const defaultSystemFile = "system.yaml"
 
 // Values of the --color flag.
 const (
-	colorAuto   = "auto"
-	colorAlways = "always"
-	colorNever  = "never"
+	ColorAuto   = "auto"
+	ColorAlways = "always"
+	ColorNever  = "never"
 )
 
 // FormatFlagName is the flag that chooses the form of the diagnostics, and
@@ -50,7 +50,7 @@ func legacyDiagnosticsFormatFlag() *cli.StringFlag {
 func colorFlag() *cli.StringFlag {
 	return &cli.StringFlag{
 		Name:  "color",
-		Value: colorAuto,
+		Value: ColorAuto,
 		Usage: "`WHEN` to colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never",
 	}
 }
@@ -76,11 +76,11 @@ func maxSizeFlag() *cli.StringFlag {
 // a terminal and NO_COLOR is unset or empty (https://no-color.org).
 func useColor(env *Env, mode string) (bool, error) {
 	switch mode {
-	case colorAlways:
+	case ColorAlways:
 		return true, nil
-	case colorNever:
+	case ColorNever:
 		return false, nil
-	case colorAuto, "":
+	case ColorAuto, "":
 		return env.StderrIsTerminal && env.Getenv("NO_COLOR") == "", nil
 	}
 	return false, fmt.Errorf("invalid --color %q: use auto, always or never", mode)

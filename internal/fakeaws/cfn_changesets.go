@@ -148,6 +148,7 @@ func (s *Server) createChangeSet(sc scope, f url.Values) (any, *apiError) {
 	cs := &changeSet{id: fmt.Sprintf("arn:aws:cloudformation:%s:%s:changeSet/%s/fake-%06d", sc.region, sc.account, csName, s.seq),
 		name: csName, typ: typ, created: s.now(), tmpl: tmpl, body: string(body), params: params, tags: tags, caps: caps, exec: "AVAILABLE", status: "CREATE_COMPLETE"}
 	cs.resources, cs.changes = diffResources(st, tmpl, params, tags)
+	s.forceReplacements(st.name, cs.changes) // ops.go
 	if typ == "UPDATE" && len(cs.changes) == 0 {
 		cs.status, cs.reason, cs.exec = "FAILED", EmptyChangeSetReason, "UNAVAILABLE"
 		if s.quirks.EmptyChangeSetReason != "" {
@@ -290,6 +291,7 @@ func (s *Server) describeChangeSet(sc scope, csName, stackName, token string) (a
 		x.Type = "Resource"
 		x.ResourceChange.Action, x.ResourceChange.LogicalResourceId, x.ResourceChange.ResourceType = c.Action, c.LogicalID, c.Type
 		x.ResourceChange.PhysicalResourceId, x.ResourceChange.Replacement = c.Physical, c.Replacement
+		x.ResourceChange.Details = s.changeDetails(st, cs, c) // ops.go
 		out.Changes = append(out.Changes, x)
 	}
 	if next := start + len(out.Changes); next < len(cs.changes) {

@@ -78,7 +78,7 @@ func (s *Server) executeChangeSet(sc scope, csName, stackName string) (any, *api
 	oldResources := st.resources
 	failedAt, reason := -1, ""
 	for i, c := range work {
-		if r, ok := s.fails[st.name+"/"+c.LogicalID]; ok {
+		if r, ok := s.failureOf(st, cs, c); ok { // ops.go
 			failedAt, reason = i, r
 			break
 		}
@@ -119,7 +119,8 @@ func (s *Server) executeChangeSet(sc scope, csName, stackName string) (any, *api
 				p.event(mid, c.LogicalID, cs.resources[c.LogicalID].Physical, c.Type, "DELETE_COMPLETE", "")
 			}
 			p.stackStatus(end, "ROLLBACK_COMPLETE", "")
-			p.at(end, func() { st.resources = map[string]resource{} })
+			created := work[:failedAt]
+			p.at(end, func() { s.keepRetained(st, cs, created); st.resources = map[string]resource{} }) // ops.go
 		} else {
 			p.stackStatus(mid, "UPDATE_ROLLBACK_IN_PROGRESS", fmt.Sprintf("The following resource(s) failed to update: [%s]. ", failed.LogicalID))
 			p.stackStatus(end, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "")

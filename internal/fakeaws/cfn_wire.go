@@ -62,7 +62,8 @@ type xmlChange struct {
 		LogicalResourceId  string
 		PhysicalResourceId string `xml:",omitempty"`
 		ResourceType       string
-		Replacement        string `xml:",omitempty"`
+		Replacement        string      `xml:",omitempty"`
+		Details            []xmlDetail `xml:"Details>member"` // ops.go
 	}
 }
 

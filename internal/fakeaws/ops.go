@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -25,13 +26,16 @@ type opsState struct {
 	pipelines  map[string][]StageState    // account/region/name -> stages
 	deleteFail map[string]string          // stack/logicalID -> reason DeleteStack fails it with
 	orphans    map[string][]string        // stack -> logical ids retained by RetainResources
+	replace    map[string]bool            // stack/logicalID -> a Modify of it replaces it
+	taken      map[string]string          // account/region/physical id -> the stack that left it behind
 	versionSeq int
 }
 
 func newOpsState() *opsState {
 	return &opsState{
 		versions: map[string][]objectVersion{}, params: map[string]string{}, pipelines: map[string][]StageState{},
-		deleteFail: map[string]string{}, orphans: map[string][]string{},
+		deleteFail: map[string]string{}, orphans: map[string][]string{}, replace: map[string]bool{},
+		taken: map[string]string{},
 	}
 }
 
@@ -101,6 +105,13 @@ func (s *Server) PutParameter(account, region, name, value string) {
 	s.ops.params[account+"/"+region+"/"+name] = value
 }
 
+// DeleteParameter deletes an SSM parameter.
+func (s *Server) DeleteParameter(account, region, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.ops.params, account+"/"+region+"/"+name)
+}
+
 // SetPipelineState sets what GetPipelineState returns for the pipeline name.
 func (s *Server) SetPipelineState(account, region, name string, stages []StageState) {
 	s.mu.Lock()
@@ -130,6 +141,25 @@ func (s *Server) Orphans(stack string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.ops.orphans[stack]...)
+}
+
+// ForceReplacement makes every change set that modifies the resource
+// logicalID of stack report its replacement (Replacement True), as AWS does
+// for a property that cannot be updated in place.
+func (s *Server) ForceReplacement(stack, logicalID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ops.replace[stack+"/"+logicalID] = true
+}
+
+// forceReplacements applies ForceReplacement to the changes of a new
+// change set of stack. The caller holds mu.
+func (s *Server) forceReplacements(stack string, changes []change) {
+	for i, c := range changes {
+		if c.Action == "Modify" && s.ops.replace[stack+"/"+c.LogicalID] {
+			changes[i].Replacement = "True"
+		}
+	}
 }
 
 // PhysicalID returns the physical id of a resource of a live stack.
@@ -539,4 +569,122 @@ func (s *Server) deleteStackChecked(sc scope, name string, retain []string) *api
 	})
 	p.stackStatus(end, "DELETE_FAILED", fmt.Sprintf("The following resource(s) failed to delete: [%s]. ", strings.Join(failedIDs, ", ")))
 	return nil
+}
+
+// --- property-level changes of a change set ---
+
+// xmlDetail is a ResourceChangeDetail.
+type xmlDetail struct {
+	Evaluation   string
+	ChangeSource string
+	Target       struct {
+		Attribute           string
+		Name                string `xml:",omitempty"`
+		RequiresRecreation  string
+		AttributeChangeType string `xml:",omitempty"`
+		BeforeValue         string `xml:",omitempty"`
+		AfterValue          string `xml:",omitempty"`
+	}
+}
+
+// changeDetails lists the property changes of a Modify, as a change set
+// described with IncludePropertyValues shows them: one per top-level
+// property that differs (replacing the resource when the fake's rule says
+// so), and Tags when the stack's tags change. The caller holds mu.
+func (s *Server) changeDetails(st *stack, cs *changeSet, c change) []xmlDetail {
+	if c.Action != "Modify" {
+		return nil
+	}
+	oldProps, _ := st.resources[c.LogicalID].Props.(map[string]any)
+	newProps, _ := cs.resources[c.LogicalID].Props.(map[string]any)
+	var out []xmlDetail
+	names := map[string]bool{}
+	for k := range oldProps {
+		names[k] = true
+	}
+	for k := range newProps {
+		names[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(names)) {
+		before, hadBefore := oldProps[k]
+		after, hasAfter := newProps[k]
+		if reflect.DeepEqual(before, after) {
+			continue
+		}
+		var d xmlDetail
+		d.Evaluation, d.ChangeSource = "Static", "DirectModification"
+		d.Target.Attribute, d.Target.Name = "Properties", k
+		d.Target.RequiresRecreation = "Never"
+		if replaces(map[string]any{k: before}, map[string]any{k: after}) {
+			d.Target.RequiresRecreation = "Always"
+		}
+		switch {
+		case !hadBefore:
+			d.Target.AttributeChangeType = "Add"
+		case !hasAfter:
+			d.Target.AttributeChangeType = "Remove"
+		default:
+			d.Target.AttributeChangeType = "Modify"
+		}
+		d.Target.BeforeValue, d.Target.AfterValue = jsonText(before, hadBefore), jsonText(after, hasAfter)
+		out = append(out, d)
+	}
+	if !reflect.DeepEqual(st.tags, cs.tags) {
+		var d xmlDetail
+		d.Evaluation, d.ChangeSource = "Static", "DirectModification"
+		d.Target.Attribute, d.Target.RequiresRecreation, d.Target.AttributeChangeType = "Tags", "Never", "Modify"
+		out = append(out, d)
+	}
+	return out
+}
+
+// jsonText is v as CloudFormation shows a property value: a string as is,
+// anything else as JSON; "" when there is no value.
+func jsonText(v any, present bool) string {
+	if !present {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	data, _ := json.Marshal(v)
+	return string(data)
+}
+
+// --- resources a failed create leaves behind ---
+
+// failureOf returns why creating or updating the resource of change c of a
+// change set of st fails: FailResource's reason, or, for a resource to
+// create, a resource of the same physical id that the rollback of an
+// earlier failed create retained (its DeletionPolicy was Retain; AWS
+// deletes RetainExceptOnCreate resources on such a rollback). The caller
+// holds mu.
+func (s *Server) failureOf(st *stack, cs *changeSet, c change) (string, bool) {
+	if r, ok := s.fails[st.name+"/"+c.LogicalID]; ok {
+		return r, true
+	}
+	if c.Action != "Add" {
+		return "", false
+	}
+	physical := cs.resources[c.LogicalID].Physical
+	if from, ok := s.ops.taken[st.scope.account+"/"+st.scope.region+"/"+physical]; ok {
+		return fmt.Sprintf("Resource handler returned message: \"%s already exists (retained by the rollback of %s)\"", physical, from), true
+	}
+	return "", false
+}
+
+// keepRetained records the resources of a failed create that its rollback
+// keeps: those created whose DeletionPolicy is Retain. The caller holds mu.
+func (s *Server) keepRetained(st *stack, cs *changeSet, created []change) {
+	var t struct {
+		Resources map[string]struct{ DeletionPolicy string }
+	}
+	if json.Unmarshal([]byte(cs.body), &t) != nil {
+		return
+	}
+	for _, c := range created {
+		if t.Resources[c.LogicalID].DeletionPolicy == "Retain" {
+			s.ops.taken[st.scope.account+"/"+st.scope.region+"/"+cs.resources[c.LogicalID].Physical] = st.name
+		}
+	}
 }

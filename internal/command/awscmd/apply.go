@@ -46,7 +46,7 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 	if err != nil {
 		return usageError(c, env, "%v", err)
 	}
-	doc := &deployDocument{DryRun: forceDryRun || c.Bool("dry-run"), Stacks: []deploy.StackResult{}, InProgress: []string{}}
+	doc := newDeployDocument(forceDryRun || c.Bool("dry-run"))
 	return r.Conclude(doc, deployBundle(c, env, r, args[0], doc))
 }
 
@@ -87,7 +87,12 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 		defer stopAsking()
 		opts.Confirm = ask
 	}
+	// The traffic guard and the approvals, before anything executes (approval.go).
+	opts.Review = func(context.Context) error { return reviewBeforeApply(c, env, r, b, factory, opts) }
 	res, err := deploy.Apply(ctx, b, factory, opts)
+	if ee := (exitError{}); errors.As(err, &ee) {
+		return err // the review stopped it and said why
+	}
 	if err != nil {
 		// A selection naming nothing, templates too large without
 		// --template-bucket, or AWS out of reach: nothing was touched.
@@ -112,10 +117,12 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 	}
 	report(newline(out))
 	if doc.DryRun {
-		report(deploy.WriteChanges(out, res))
-		report(newline(out))
+		report(writePlan(c, env, r, b, factory, opts.Selection, res, doc)) // diff.go
 	}
 	report(deploy.WriteSummary(out, res))
+	if !doc.DryRun && !res.Interrupted {
+		report(writeAccessPoints(c, b, factory, opts.Selection, out)) // status.go
+	}
 	if r.Format == diag.FormatGitHub {
 		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}

@@ -68,6 +68,8 @@ func deployFixture(t *testing.T) (*fakeaws.Server, string) {
 	fake := fakeaws.Start(t)
 	fake.Setenv(t, toolingAccount, "us-east-1", nil)
 	t.Setenv("CI", "true")
+	// Approvals are tested in approval_test.go.
+	t.Setenv("CICDGEN_REQUIRE_APPROVAL", "never")
 	dir := t.TempDir()
 	file := filepath.Join(dir, "system.yaml")
 	if err := os.WriteFile(file, []byte(deploySystem), 0o644); err != nil {

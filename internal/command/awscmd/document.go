@@ -8,27 +8,37 @@ import (
 
 // deployDocument is the document of apply (and of diff and apply
 // --dry-run, whose stacks are the plan: result "planned" or "unchanged"
-// with their changes), and what --summary-json writes.
+// with their changes), and what --summary-json writes: the header and
+// deploy's ApplyResult.
 type deployDocument struct {
 	docHeader
-	DryRun bool                 `json:"dryRun"`
-	Stacks []deploy.StackResult `json:"stacks"` // in dependency order
-	// InProgress names the stacks still changing in AWS when interrupted.
-	InProgress  []string `json:"inProgress"`
-	Interrupted bool     `json:"interrupted"`
+	deploy.ApplyResult
+	// The review of a dry run (diff.go): the IAM statements, trust and
+	// resource policies that change (widens: what apply asks approval
+	// for), the stacks of protected environments that change, and the
+	// blue/green traffic resets apply refuses.
+	Security    []deploy.SecurityChange `json:"security,omitempty"`
+	Protected   []string                `json:"protected,omitempty"`
+	Traffic     []deploy.TrafficChange  `json:"traffic,omitempty"`
+	ReviewError string                  `json:"reviewError,omitempty"`
 }
 
-// setResult copies res into the document, lists made non-null.
+// newDeployDocument is the document of a deployment that has not run yet:
+// its lists empty, not null.
+func newDeployDocument(dryRun bool) *deployDocument {
+	return &deployDocument{ApplyResult: deploy.ApplyResult{
+		DryRun:     dryRun,
+		Stacks:     []deploy.StackResult{},
+		Summary:    deploy.Summary{Outcomes: map[deploy.Outcome]int{}},
+		InProgress: []string{},
+	}}
+}
+
+// setResult records res in the document.
 func (d *deployDocument) setResult(res *deploy.Result) {
-	d.Stacks = make([]deploy.StackResult, 0, len(res.Stacks))
-	for _, s := range res.Stacks {
-		if s.Changes == nil {
-			s.Changes = []deploy.Change{}
-		}
-		d.Stacks = append(d.Stacks, s)
-	}
-	d.InProgress = append([]string{}, res.InProgress...)
-	d.Interrupted = res.Interrupted
+	dryRun := d.DryRun
+	d.ApplyResult = res.Output()
+	d.DryRun = dryRun
 }
 
 // preflightDocument is the document of preflight: every check and how many

@@ -184,6 +184,9 @@ func TestEveryCommandPrintsOneJSONDocument(t *testing.T) {
 			name: "apply", command: "apply", args: []string{"apply", file, "--poll-interval", "5ms", "--summary-json", filepath.Join(dir, "summary.json")},
 			check: func(t *testing.T, doc map[string]any, stderr string) {
 				everyStack(t, stackCount(t, doc), "result", "created")
+				if summary, _ := doc["summary"].(map[string]any); summary["ok"] != true || summary["stacks"] != float64(12) {
+					t.Errorf("summary: %v", doc["summary"])
+				}
 				if !strings.Contains(stderr, "STACK") {
 					t.Errorf("no summary on stderr:\n%s", stderr)
 				}

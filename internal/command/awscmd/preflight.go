@@ -3,8 +3,10 @@ package awscmd
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -47,7 +49,12 @@ func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *prefl
 	if err != nil {
 		return r.Fail(exitInputErrors, "%v", err)
 	}
-	checks := deploy.Preflight(c.Context, deploy.PreflightFor(sys, placeholders), factory)
+	in := deploy.PreflightFor(sys, placeholders)
+	if b := buildInMemory(sys); b != nil {
+		in.Roles = deploy.RolesVersionsFrom(b)
+		in.AddSecrets(deploy.SecretsWithoutValue(b))
+	}
+	checks := deploy.Preflight(c.Context, in, factory)
 	doc.setChecks(checks)
 	// The checks were made: output that cannot be written is reported and
 	// exits 1, not 2 (usage).
@@ -63,4 +70,23 @@ func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *prefl
 		return exitWith(exitInputErrors)
 	}
 	return nil
+}
+
+// buildInMemory compiles the system for the checks that read its
+// templates (the roles' versions, the secrets created without a value);
+// nil when it does not compile (validate and build report why).
+func buildInMemory(sys *schema.System) *deploy.Bundle {
+	a, ds := compiler.Compile(sys)
+	if ds.HasErrors() {
+		return nil
+	}
+	o, err := compiler.Outputs(a, manifest.FormatJSON)
+	if err != nil {
+		return nil
+	}
+	b, err := deploy.FromOutput(o)
+	if err != nil {
+		return nil
+	}
+	return b
 }

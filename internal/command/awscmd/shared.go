@@ -25,9 +25,23 @@ const (
 // formatFlagName is the name of the --format flag.
 const formatFlagName = command.FormatFlagName
 
+// Values of --color.
+const (
+	colorAuto   = command.ColorAuto
+	colorAlways = command.ColorAlways
+)
+
+// Values of apply's --require-approval.
+const (
+	approvalNever      = command.ApprovalNever
+	approvalBroadening = command.ApprovalBroadening
+	approvalAny        = command.ApprovalAny
+)
+
 type (
 	reporter  = command.Reporter
 	docHeader = command.DocHeader
+	exitError = command.ExitError
 )
 
 func exitWith(code int) error { return command.ExitWith(code) }

@@ -1,6 +1,8 @@
 package awscmd
 
 import (
+	"io"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/deploy"
@@ -43,4 +45,22 @@ func runStatus(c *cli.Context, op *operation, doc *statusDocument) error {
 		return exitWith(exitDeployFail)
 	}
 	return nil
+}
+
+// writeAccessPoints writes what apply prints when it is done: each selected
+// environment's service URL and the pipeline's console URL. It reads the
+// stacks' outputs once more (not their templates, not the pipeline's
+// state); a stack that cannot be read shows as not deployed.
+func writeAccessPoints(c *cli.Context, b *deploy.Bundle, f deploy.ClientFactory, sel deploy.Selection, w io.Writer) error {
+	st, err := deploy.ReadStatus(c.Context, b, f, deploy.StatusOptions{Selection: sel, SkipTemplates: true, SkipPipeline: true})
+	if err != nil {
+		return err
+	}
+	if len(st.Environments) == 0 && st.Pipeline == nil {
+		return nil
+	}
+	if err := newline(w); err != nil {
+		return err
+	}
+	return deploy.WriteStatusBrief(w, st)
 }

@@ -19,7 +19,7 @@ func TestCicdgenLinksNoAWSSDK(t *testing.T) {
 		pkg       string
 		wantLinks bool
 	}{
-		"cicdgen links neither the AWS SDK nor deploy": {pkg: "../cicdgen", wantLinks: false},
+		"cicdgen links neither the AWS SDK nor deploy":              {pkg: "../cicdgen", wantLinks: false},
 		"cicdgen-aws links them (the check reads the dependencies)": {pkg: "../cicdgen-aws", wantLinks: true},
 	}
 	for name, tc := range tests {

@@ -62,7 +62,7 @@ func TestStarterBuildspecFollowsTheBuildContract(t *testing.T) {
 	all := strings.Join(commands, "\n")
 	cases := map[string]bool{
 		"it is a version 0.2 buildspec": bs.Version == "0.2",
-		"it installs the cicdgen version that built the system": strings.Contains(all, `go install "github.com/cicdgen/cicdgen/cmd/cicdgen@${CICDGEN_VERSION}"`) &&
+		"it installs the cicdgen version that built the system": strings.Contains(all, `go install "github.com/cicdgen/cicdgen/cmd/...@${CICDGEN_VERSION}"`) &&
 			!strings.Contains(string(src), "@latest"),
 		"it logs in to Docker Hub with the registry credentials": strings.Contains(all, `docker login --username "$DOCKER_USERNAME" --password-stdin`),
 		"it pushes to every other region's repository":           strings.Contains(all, "for region in ${APP_IMAGE_REGIONS:-}") && strings.Contains(all, `ImageURI_${region//-/_}`),
@@ -143,12 +143,12 @@ func TestStarterDockerfileHasWhatTheBuildspecNeeds(t *testing.T) {
 	text := string(src)
 	cases := map[string]bool{
 		"it takes the cicdgen version as a build argument":     strings.Contains(text, "ARG CICDGEN_VERSION"),
-		"it installs exactly that version, never @latest":      strings.Contains(text, `go install "github.com/cicdgen/cicdgen/cmd/cicdgen@${CICDGEN_VERSION}"`) && !strings.Contains(text, "@latest"),
+		"it installs exactly that version, never @latest":      strings.Contains(text, `go install "github.com/cicdgen/cicdgen/cmd/...@${CICDGEN_VERSION}"`) && !strings.Contains(text, "@latest"),
 		"it refuses a version go install cannot fetch":         strings.Contains(text, `case "$CICDGEN_VERSION" in`),
 		"it has the Docker engine the build starts":            strings.Contains(text, "docker.io"),
 		"it has the AWS CLI the build logs in and pushes with": strings.Contains(text, "awscli-exe-linux") && strings.Contains(text, "/tmp/aws/install"),
 		"it has bash, the buildspec's shell":                   strings.Contains(text, " bash "),
-		"the cicdgen binary is on the PATH":                    strings.Contains(text, "/usr/local/bin/cicdgen"),
+		"cicdgen and cicdgen-aws are on the PATH":              strings.Contains(text, "COPY --from=cicdgen /out/cicdgen /out/cicdgen-aws /usr/local/bin/"),
 		"base images come from ECR Public, not Docker Hub":     strings.Count(text, "FROM public.ecr.aws/") == strings.Count(text, "FROM "),
 	}
 	for name, ok := range cases {

@@ -14,14 +14,15 @@
 # the exact cicdgen version that built the system (CICDGEN_VERSION, which the
 # pipeline passes). Add your application's toolchain below.
 
-# The cicdgen the pipeline asks for, built from its module version.
+# The cicdgen the pipeline asks for, built from its module version: cicdgen
+# and cicdgen-aws (the commands that call AWS, which cicdgen hands over to).
 FROM public.ecr.aws/docker/library/golang:1.26 AS cicdgen
 ARG CICDGEN_VERSION
 RUN case "$CICDGEN_VERSION" in \
       v*) ;; \
-      *) echo "CICDGEN_VERSION '$CICDGEN_VERSION' is not a released cicdgen version: build and apply the system with one (go install github.com/cicdgen/cicdgen/cmd/cicdgen@vX.Y.Z)" >&2; exit 1 ;; \
+      *) echo "CICDGEN_VERSION '$CICDGEN_VERSION' is not a released cicdgen version: build and apply the system with one (go install github.com/cicdgen/cicdgen/cmd/...@vX.Y.Z)" >&2; exit 1 ;; \
     esac \
- && GOBIN=/out go install "github.com/cicdgen/cicdgen/cmd/cicdgen@${CICDGEN_VERSION}"
+ && GOBIN=/out go install "github.com/cicdgen/cicdgen/cmd/...@${CICDGEN_VERSION}"
 
 FROM public.ecr.aws/docker/library/debian:trixie-slim
 RUN apt-get update \
@@ -32,7 +33,7 @@ RUN curl --fail --silent --show-error --location https://awscli.amazonaws.com/aw
  && unzip -q /tmp/awscliv2.zip -d /tmp \
  && /tmp/aws/install \
  && rm -rf /tmp/aws /tmp/awscliv2.zip
-COPY --from=cicdgen /out/cicdgen /usr/local/bin/cicdgen
+COPY --from=cicdgen /out/cicdgen /out/cicdgen-aws /usr/local/bin/
 
 # Your application's toolchain, e.g.:
 # RUN apt-get update && apt-get install --yes --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*

@@ -17,7 +17,7 @@ func monitoringStacks(sys *schema.System) []stackKind {
 
 func (s monitoringStack) kind() string { return schema.KindMonitoring }
 
-// dependsOn: the pipeline stack, whose failures topic it imports.
+// dependsOn: the pipeline stack, whose failures topic it alerts.
 func (s monitoringStack) dependsOn() []string { return []string{schema.KindPipeline} }
 
 func (s monitoringStack) template() (*cloudformation.Template, map[string]Parameter, error) {

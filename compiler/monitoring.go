@@ -24,10 +24,11 @@ import (
 //	NoMonitoring  AWS::CloudFormation::WaitConditionHandle a resource-free stand-in, present only when
 //	              neither of the above is, because a template needs at least one resource
 //
-// The failures topic is imported from the pipeline stack's export
-// <pipeline stack>:FailuresTopicArn; the topic's policy, which lets this
-// rule publish (and only this rule, by its ARN), lives in the pipeline stack
-// beside the topic, so it exists before this stack is deployed.
+// The rule targets the pipeline stack's failures topic by the ARN its name
+// gives in this account and region (no import, so this stack never pins the
+// pipeline stack's outputs); the topic's policy, which lets this rule
+// publish (and only this rule, by its ARN), lives in the pipeline stack
+// beside the topic, which is deployed first.
 //
 // The stack has no parameters and no outputs.
 
@@ -63,7 +64,11 @@ func buildMonitoring(sys *schema.System) (*cloudformation.Template, map[string]P
 			},
 			Targets: []events.Rule_Target{{
 				Id:  monRuleTargetID,
-				Arn: cloudformation.ImportValue(names.StackName(schema.KindPipeline) + ":" + pipeOutputFailuresTopicArn),
+				// The topic's ARN from its name, not an import of the
+				// pipeline stack's export: the topic lives in this
+				// account and region, and without an import the stack
+				// never pins the pipeline stack's output.
+				Arn: cloudformation.Sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:" + names.FailuresTopic()),
 				InputTransformer: &events.Rule_InputTransformer{
 					InputPathsMap: map[string]string{
 						"account":   "$.account",

@@ -222,8 +222,8 @@ func (s pipeUpdateScope) stackStatements() []Statement {
 			"cloudformation:TagResource",
 			"cloudformation:UntagResource",
 		}, s.stacks...),
-		// Fn::ImportValue (monitoring imports the failures topic) and
-		// template validation have no resource-level permissions.
+		// Listing exports and validating templates have no
+		// resource-level permissions.
 		Allow("TemplatesAndExports", []string{
 			"cloudformation:GetTemplateSummary",
 			"cloudformation:ListExports",

@@ -93,6 +93,9 @@ func Run(args []string, env Env, actions Actions) int {
 	return ExitUsage
 }
 
+// NewApp is cicdgen's command line: every command with its definition, and
+// the actions of the commands that do not call AWS (Run gives the others
+// theirs).
 func NewApp(env *Env) *cli.App {
 	app := &cli.App{
 		Name:            "cicdgen",

@@ -150,10 +150,10 @@ func TestCompileOrdersStacksAndSetsWhereTheyGo(t *testing.T) {
 		{"unit-monitoring-t", "monitoring", "", "tooling", "us-east-1", []string{"unit-pipeline-t"}, false},
 		{"unit-artifacts-eu-west-1-t", "artifacts-eu-west-1", "", "tooling", "eu-west-1", []string{}, false},
 		{"unit-roles-dev-t", "roles-dev", "dev", "dev", "us-east-1", []string{}, false},
-		{"unit-ecs-dev-t", "ecs-dev", "dev", "dev", "us-east-1", []string{}, false},
+		{"unit-ecs-dev-t", "ecs-dev", "dev", "dev", "us-east-1", []string{"unit-roles-dev-t"}, false},
 		{"unit-roles-euprod-t", "roles-euprod", "euprod", "prod", "eu-west-1", []string{}, true},
 		{"unit-secrets-euprod-t", "secrets-euprod", "euprod", "prod", "eu-west-1", []string{"unit-roles-euprod-t"}, true},
-		{"unit-ecs-euprod-t", "ecs-euprod", "euprod", "prod", "eu-west-1", []string{"unit-secrets-euprod-t"}, true},
+		{"unit-ecs-euprod-t", "ecs-euprod", "euprod", "prod", "eu-west-1", []string{"unit-roles-euprod-t", "unit-secrets-euprod-t"}, true},
 	}
 	if len(a.Stacks) != len(want) {
 		t.Fatalf("got %d stacks, want %d", len(a.Stacks), len(want))

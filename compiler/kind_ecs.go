@@ -16,16 +16,19 @@ func newECSStack(sys *schema.System, env *schema.Environment) stackKind {
 
 func (s ecsStack) kind() string { return schema.KindECS(s.env.Name) }
 
-// dependsOn: the secrets stack of its environment when it has one, whose
-// managed secrets' ARNs it imports. Not the pipeline stack: the pipeline
-// follows the ecs stacks (see pipelineStack.dependsOn); the ecs stack names
-// the repository it pulls from by its ARN and runs no image until the
-// pipeline deploys one.
+// dependsOn: the roles stack of its environment, whose version parameter
+// the stack asserts (CloudFormation resolves it before anything changes)
+// and whose execution role CloudFormation uses for the stack, so it must be
+// created before and deleted after it; and the secrets stack of its
+// environment when it has one, whose managed secrets' ARNs it imports. Not
+// the pipeline stack: the pipeline follows the ecs stacks (see
+// pipelineStack.dependsOn); the ecs stack names the repository it pulls
+// from by its ARN and runs no image until the pipeline deploys one.
 func (s ecsStack) dependsOn() []string {
 	if s.env.HasManagedSecrets() {
-		return []string{schema.KindSecrets(s.env.Name)}
+		return []string{schema.KindRoles(s.env.Name), schema.KindSecrets(s.env.Name)}
 	}
-	return []string{}
+	return []string{schema.KindRoles(s.env.Name)}
 }
 
 // trafficResources: the listener rules and target groups of a blue/green

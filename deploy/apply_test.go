@@ -439,9 +439,14 @@ func TestApplyInterruptedBeforeExecutionDeletesChangeSets(t *testing.T) {
 	}
 }
 
+// Interrupted while a stack changes, apply stops waiting for it at once and
+// reports it still in progress in AWS.
 func TestApplyInterruptedDuringExecutionStopsWaiting(t *testing.T) {
 	h := newHarness(t)
-	h.fake.SetDelay("shop-pipeline-x", 300*time.Millisecond)
+	// The fake's clock stands still: the pipeline stack stays in progress
+	// for good, so apply ends only if it stops waiting for it.
+	h.fake.SetClock(newSteppedClock().Now)
+	h.fake.SetDelay("shop-pipeline-x", time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rec := newRecorder()
@@ -450,11 +455,8 @@ func TestApplyInterruptedDuringExecutionStopsWaiting(t *testing.T) {
 			cancel()
 		}
 	}
-	start := time.Now()
-	res := h.apply(t, ctx, fastOptions(rec))
-	if elapsed := time.Since(start); elapsed > 250*time.Millisecond {
-		t.Errorf("apply waited %v after the interruption", elapsed)
-	}
+	res := goApply(func() (*Result, error) { return Apply(ctx, h.bundle, h.factory, fastOptions(rec)) }).
+		result(t, "it waits for the stack in progress after the interruption")
 	if !res.Interrupted || !slices.Contains(res.InProgress, "shop-pipeline-x") {
 		t.Fatalf("interrupted %v, in progress %v", res.Interrupted, res.InProgress)
 	}
@@ -495,44 +497,62 @@ func independent(n int) *Bundle {
 	return b
 }
 
+// Independent stacks run Concurrency at a time: on a clock that stands still
+// until they are all in progress, four at once overlap four by four and end
+// after one stack's time (the critical path), not four (the sum); one at a
+// time never overlap.
 func TestApplyRunsIndependentStacksInParallel(t *testing.T) {
-	const delay = 200 * time.Millisecond
+	const delay = time.Minute // on the fake's clock, which the test moves on
 	cases := map[string]struct {
 		concurrency int
-		wantMax     int
+		batches     []int // the stacks in progress at once, batch after batch
 	}{
-		"four at once take about the time of one":  {concurrency: 4, wantMax: 4},
-		"one at a time never overlap":              {concurrency: 1, wantMax: 1},
-		"two at a time overlap two by two at most": {concurrency: 2, wantMax: 2},
+		"four at once take the time of one":        {concurrency: 4, batches: []int{4}},
+		"one at a time never overlap":              {concurrency: 1, batches: []int{1, 1, 1, 1}},
+		"two at a time overlap two by two at most": {concurrency: 2, batches: []int{2, 2}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t)
 			h.bundle = independent(4)
+			clock := newSteppedClock()
+			h.fake.SetClock(clock.Now)
 			h.fake.SetDelay("", delay)
 			opts := fastOptions(nil)
 			opts.Concurrency = tc.concurrency
-			start := time.Now()
-			res := h.apply(t, context.Background(), opts)
-			elapsed := time.Since(start)
+			start := clock.Now()
+			res := stepThrough(t, h.fake, clock, delay, tc.batches, func() (*Result, error) {
+				return Apply(context.Background(), h.bundle, h.factory, opts)
+			})
 			if res.Failed() {
 				t.Fatalf("%+v", res.Stacks)
 			}
-			if got := h.fake.MaxConcurrent(); got != tc.wantMax {
-				t.Errorf("%d stacks changed at once, want %d", got, tc.wantMax)
+			if got := h.fake.MaxConcurrent(); got != tc.concurrency {
+				t.Errorf("%d stacks changed at once, want %d", got, tc.concurrency)
 			}
-			critical := delay * time.Duration((4+tc.concurrency-1)/tc.concurrency)
-			if elapsed < critical || elapsed > critical+delay*9/10 {
-				t.Errorf("took %v, want about %v (the critical path), not %v (the sum)", elapsed, critical, 4*delay)
+			ex := h.fake.Executions()
+			if len(ex) != 4 {
+				t.Fatalf("%d executions, want 4", len(ex))
+			}
+			if last := ex[len(ex)-1].End.Sub(start); last != time.Duration(len(tc.batches))*delay {
+				t.Errorf("the last stack ended after %v, want %v (the critical path), not %v (the sum)", last, time.Duration(len(tc.batches))*delay, 4*delay)
 			}
 		})
 	}
 }
 
+// Stacks that take time start only once their dependencies are done, and
+// independent ones overlap: the fake's clock stands still until two are in
+// progress at once, however slow the machine, then runs.
 func TestApplyFollowsDependenciesWithDelays(t *testing.T) {
 	h := newHarness(t)
+	clock := newSteppedClock()
+	h.fake.SetClock(clock.Now)
 	h.fake.SetDelay("", 40*time.Millisecond)
-	res := h.apply(t, context.Background(), fastOptions(nil))
+	run := goApply(func() (*Result, error) { return Apply(context.Background(), h.bundle, h.factory, fastOptions(nil)) })
+	eventually(t, "two independent stacks in progress at once", func() bool { return len(h.fake.Executions()) >= 2 })
+	clock.Release()
+	res := run.result(t, "its stacks end 40ms after they start")
 	if res.Failed() {
 		t.Fatalf("%+v", res.Stacks)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codeconnections"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -78,6 +79,12 @@ type SecretsAPI interface {
 	ListSecretVersionIds(context.Context, *secretsmanager.ListSecretVersionIdsInput, ...func(*secretsmanager.Options)) (*secretsmanager.ListSecretVersionIdsOutput, error)
 }
 
+// LoadBalancersAPI finds a load balancer's DNS name, for the service URL of
+// an ecs stack whose outputs do not give it.
+type LoadBalancersAPI interface {
+	DescribeLoadBalancers(context.Context, *elasticloadbalancingv2.DescribeLoadBalancersInput, ...func(*elasticloadbalancingv2.Options)) (*elasticloadbalancingv2.DescribeLoadBalancersOutput, error)
+}
+
 // Clients are the AWS clients of one account and region.
 type Clients struct {
 	CloudFormation CloudFormationAPI
@@ -86,8 +93,9 @@ type Clients struct {
 	Connections    ConnectionsAPI
 	ECR            ECRAPI
 	Secrets        SecretsAPI
-	CodePipeline   CodePipelineAPI // status.go
-	SSM            SSMAPI          // preflight.go
+	CodePipeline   CodePipelineAPI  // status.go
+	SSM            SSMAPI           // preflight.go
+	LoadBalancers  LoadBalancersAPI // status.go
 }
 
 // ClientFactory builds the clients of an account and region.
@@ -460,10 +468,11 @@ func (a *AWS) Clients(ctx context.Context, acct manifest.Account, region string)
 				o.UsePathStyle = true
 			}
 		}),
-		Connections:  codeconnections.NewFromConfig(cfg),
-		ECR:          ecr.NewFromConfig(cfg),
-		Secrets:      secretsmanager.NewFromConfig(cfg),
-		CodePipeline: codepipeline.NewFromConfig(cfg),
-		SSM:          ssm.NewFromConfig(cfg),
+		Connections:   codeconnections.NewFromConfig(cfg),
+		ECR:           ecr.NewFromConfig(cfg),
+		Secrets:       secretsmanager.NewFromConfig(cfg),
+		CodePipeline:  codepipeline.NewFromConfig(cfg),
+		SSM:           ssm.NewFromConfig(cfg),
+		LoadBalancers: elasticloadbalancingv2.NewFromConfig(cfg),
 	}, nil
 }

@@ -2,9 +2,9 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/cicdgen/cicdgen/internal/fakeaws"
 	"github.com/cicdgen/cicdgen/manifest"
@@ -12,30 +12,30 @@ import (
 
 // Reaching one account through its role does not hold up the others: the
 // roles of several accounts are assumed at the same time, and each once.
+// The fake holds AssumeRole unanswered until it has the three accounts'
+// calls at once: one account after the other would never get there.
 func TestAccountsAreReachedConcurrentlyAndOnceEach(t *testing.T) {
 	fake := fakeaws.Start(t)
 	f := factoryFor(t, fake, toolingID, "us-east-1")
-	const latency = 400 * time.Millisecond
-	fake.SetLatency("AssumeRole", latency)
+	release := fake.Hold("AssumeRole")
+	defer release()
 	ids := []string{devID, stagingID, prodID}
 	var wg sync.WaitGroup
-	start := time.Now()
 	for _, id := range ids {
 		acct := manifest.Account{Key: id, ID: id, Role: "arn:aws:iam::" + id + ":role/Deploy"}
 		for range 3 { // several stacks of the account ask at once
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				if _, err := f.Clients(context.Background(), acct, "us-east-1"); err != nil {
 					t.Error(err)
 				}
-			}()
+			})
 		}
 	}
+	eventually(t, fmt.Sprintf("the roles of the %d accounts to be assumed at once", len(ids)), func() bool {
+		return fake.Held("AssumeRole") >= len(ids)
+	})
+	release()
 	wg.Wait()
-	if took := time.Since(start); took >= time.Duration(len(ids))*latency {
-		t.Errorf("reaching %d accounts took %v: one after the other", len(ids), took)
-	}
 	if n := len(fake.Sessions()); n != len(ids) {
 		t.Errorf("AssumeRole called %d times, want once per account (%d)", n, len(ids))
 	}

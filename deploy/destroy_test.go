@@ -196,6 +196,10 @@ func TestDestroyKeepsProtectedEnvironmentsAndWhatTheyDependOn(t *testing.T) {
 func TestDestroyWaitsForADeletionInProgress(t *testing.T) {
 	h := deployed(t)
 	ctx := context.Background()
+	// The fake's clock stands still while destroy plans, so the deletion is
+	// still in progress then however slow the machine; it runs after.
+	clock := &steppedClock{t: time.Now()} // on from the apply's times
+	h.fake.SetClock(clock.Now)
 	h.fake.SetDelay("shop-monitoring-x", 300*time.Millisecond)
 	cl, err := h.factory.Clients(ctx, h.bundle.Stack("shop-monitoring-x").Account, "us-east-1")
 	if err != nil {
@@ -204,7 +208,13 @@ func TestDestroyWaitsForADeletionInProgress(t *testing.T) {
 	if _, err := cl.CloudFormation.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String("shop-monitoring-x")}); err != nil {
 		t.Fatal(err)
 	}
-	plan, res := h.destroy(t, destroyOptions(false))
+	opts := destroyOptions(false)
+	plan, err := PlanDestroy(ctx, h.bundle, h.factory, opts)
+	if err != nil {
+		t.Fatalf("PlanDestroy: %v", err)
+	}
+	clock.Release()
+	res := Destroy(ctx, h.bundle, h.factory, plan, opts)
 	if o := destroyedOf(t, res, "shop-monitoring-x"); o.Outcome != Deleted {
 		t.Errorf("monitoring: %+v", o)
 	}

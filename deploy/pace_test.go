@@ -49,6 +49,115 @@ func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// steppedClock stands still until the test moves it on. The fake's stacks
+// on it stay in progress until then, however slow the machine, so a test
+// can see which of them are in progress at once.
+type steppedClock struct {
+	mu       sync.Mutex
+	t        time.Time
+	released time.Time // when Release let it run with the wall clock
+}
+
+func newSteppedClock() *steppedClock {
+	return &steppedClock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+}
+
+func (c *steppedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.released.IsZero() {
+		return c.t.Add(time.Since(c.released))
+	}
+	return c.t
+}
+
+// Release lets the clock run with the wall clock from now on.
+func (c *steppedClock) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.released = time.Now()
+}
+
+// Advance moves the clock on by d.
+func (c *steppedClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// hangGuard is how long a test waits for something that must happen before
+// it concludes that it never will: a guard against a hang, not a measure of
+// speed.
+const hangGuard = 30 * time.Second
+
+// eventually polls cond until it holds, and fails the test if it still
+// does not after hangGuard.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(hangGuard)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting after %v for %s", hangGuard, what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// applyRun is an apply running on its own goroutine.
+type applyRun chan applyOutcome
+
+type applyOutcome struct {
+	res *Result
+	err error
+}
+
+// goApply starts apply on its own goroutine.
+func goApply(apply func() (*Result, error)) applyRun {
+	done := make(applyRun, 1)
+	go func() {
+		res, err := apply()
+		done <- applyOutcome{res, err}
+	}()
+	return done
+}
+
+// result waits for the apply to end and returns its result; an error, or
+// the apply still running after hangGuard (when, as what says, it should
+// have ended), fails the test.
+func (r applyRun) result(t *testing.T, what string) *Result {
+	t.Helper()
+	select {
+	case o := <-r:
+		if o.err != nil {
+			t.Fatalf("Apply: %v", o.err)
+		}
+		return o.res
+	case <-time.After(hangGuard):
+		t.Fatalf("apply still running after %v: %s", hangGuard, what)
+		return nil
+	}
+}
+
+// stepThrough runs apply while the fake's clock stands still, and moves
+// the clock on by delay (each stack's time) once the stacks of the next
+// batch are all in progress: stacks started together overlap, as they do
+// on AWS, whatever the machine's load. It returns apply's result after
+// len(batches) steps of the clock (the critical path); apply not ending
+// then, or a batch never all in progress, fails the test.
+func stepThrough(t *testing.T, fake *fakeaws.Server, clock *steppedClock, delay time.Duration, batches []int, apply func() (*Result, error)) *Result {
+	t.Helper()
+	run := goApply(apply)
+	started := 0
+	for i, n := range batches {
+		started += n
+		eventually(t, fmt.Sprintf("batch %d: %d stacks executed, %d of them in progress at once", i+1, started, n), func() bool {
+			return len(fake.Executions()) >= started
+		})
+		clock.Advance(delay)
+	}
+	return run.result(t, fmt.Sprintf("it should end after %d steps of the clock of %v each", len(batches), delay))
+}
+
 // virtualFactory is an AWS factory pointed at fake whose pacing runs on c,
 // with the default rate limit.
 func virtualFactory(t *testing.T, fake *fakeaws.Server, c *virtualClock, account, region string) *AWS {
@@ -78,7 +187,6 @@ func TestApplySurvivesEveryCallThrottledSixTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := Options{Concurrency: 4, Now: c.Now, Sleep: c.Sleep}
-	start := time.Now()
 	res, err := Apply(context.Background(), b, virtualFactory(t, fake, c, toolingID, "us-east-1"), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -94,9 +202,13 @@ func TestApplySurvivesEveryCallThrottledSixTimes(t *testing.T) {
 	if fake.Throttled() < 6*len(b.Manifest.Stacks) {
 		t.Errorf("only %d calls throttled", fake.Throttled())
 	}
-	if took := time.Since(start); took > 20*time.Second {
-		t.Errorf("took %v of wall clock: the waits are not on the injected clock", took)
+	// Each throttled call waits before it is retried, on the injected
+	// clock: the waits it records are at least as many as the calls
+	// throttled (the polls add theirs).
+	if len(c.slept) < fake.Throttled() {
+		t.Errorf("%d waits on the injected clock for %d calls throttled: the others are on the wall clock", len(c.slept), fake.Throttled())
 	}
+	t.Logf("%d waits, %d calls throttled", len(c.slept), fake.Throttled())
 	distinct := map[time.Duration]bool{}
 	for _, d := range c.slept {
 		if d > ThrottleMaxBackoff {
@@ -272,8 +384,8 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 	})
 }
 
-// An endpoint that refuses connections is one error, naming it, within
-// seconds, before any stack starts.
+// An endpoint that refuses connections is one error, naming it, before any
+// stack starts.
 func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
 	fake := fakeaws.Start(t)
 	f := factoryFor(t, fake, toolingID, "us-east-1")
@@ -288,7 +400,9 @@ func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
 	if !errors.As(err, &ee) || res != nil {
 		t.Fatalf("Apply: %v, %+v", err, res)
 	}
-	if took := time.Since(start); took > 5*time.Second {
+	// Only a guard against a retry loop without end: the error comes
+	// once, before any stack (res is nil), which is what the test proves.
+	if took := time.Since(start); took > hangGuard {
 		t.Errorf("took %v", took)
 	}
 	for _, want := range []string{"the STS endpoint " + fake.URL, "(region us-east-1) cannot be reached", "connection refused"} {

@@ -232,14 +232,11 @@ func TestApplyReachesEveryAccountThroughItsRole(t *testing.T) {
 	}
 }
 
-// With the default polling, a stack that takes a second is seen done about
-// a second after it starts, so four independent ones take about a second
-// four at a time and about four seconds one at a time.
 // With the default polling, quick stacks are seen done soon after they
 // end. One at a time, on the injected clock (the fake's stacks progress on
 // it too): four stacks of a second each take about four seconds, not the
-// seconds of slower polling. Four at once, on the wall clock (concurrent
-// waits do not add up on it): about one stack's time.
+// seconds of slower polling. Four at once, on a clock the test moves on
+// once all four are in progress: one stack's time.
 func TestApplyDefaultPollingFollowsQuickStacks(t *testing.T) {
 	const delay = time.Second
 	t.Run("one at a time take about four stacks' time", func(t *testing.T) {
@@ -260,21 +257,24 @@ func TestApplyDefaultPollingFollowsQuickStacks(t *testing.T) {
 			t.Errorf("took %v, want between %v and %v", took, 4*delay, 5*delay)
 		}
 	})
-	t.Run("four at once take about one stack's time", func(t *testing.T) {
+	t.Run("four at once take one stack's time", func(t *testing.T) {
 		t.Parallel()
-		if testing.Short() {
-			t.Skip("a second of wall clock")
-		}
+		// On a clock that stands still until the four are in progress:
+		// concurrent waits overlap, and one step of a stack's time ends
+		// them all.
 		fake := fakeaws.Start(t)
+		c := newSteppedClock()
+		fake.SetClock(c.Now)
 		fake.SetDelay("", delay)
-		start := time.Now()
-		res, err := Apply(context.Background(), independent(4), factoryFor(t, fake, toolingID, "us-east-1"), Options{Concurrency: 4})
-		elapsed := time.Since(start)
-		if err != nil || res.Failed() {
-			t.Fatalf("%v %+v", err, res)
+		f := factoryFor(t, fake, toolingID, "us-east-1")
+		res := stepThrough(t, fake, c, delay, []int{4}, func() (*Result, error) {
+			return Apply(context.Background(), independent(4), f, Options{Concurrency: 4}) // default polling
+		})
+		if res.Failed() {
+			t.Fatalf("%+v", res)
 		}
-		if elapsed < delay || elapsed > delay*3/2 {
-			t.Errorf("took %v, want between %v and %v", elapsed, delay, delay*3/2)
+		if got := fake.MaxConcurrent(); got != 4 {
+			t.Errorf("%d stacks changed at once, want 4", got)
 		}
 	})
 }

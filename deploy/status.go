@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/goccy/go-yaml"
 
 	"github.com/cicdgen/cicdgen/manifest"
@@ -230,7 +231,47 @@ func readStackStatus(ctx context.Context, b *Bundle, f ClientFactory, s *manifes
 	if !skipTemplate {
 		out.Template = compareTemplate(ctx, cl.CloudFormation, s.Name, b.Templates[s.Name])
 	}
-	return out, stackOutputs(st)
+	outputs := stackOutputs(st)
+	if isKind(s, "ecs-") && serviceURL(outputs) == "" && cl.LoadBalancers != nil {
+		if u := loadBalancerURL(ctx, cl.CloudFormation, cl.LoadBalancers, s.Name, b.Templates[s.Name]); u != "" {
+			if outputs == nil {
+				outputs = map[string]string{}
+			}
+			outputs["ServiceUrl"] = u
+		}
+	}
+	return out, outputs
+}
+
+// ecsLoadBalancerID is the logical id of an ecs stack's load balancer.
+const ecsLoadBalancerID = "LoadBalancer"
+
+// stackResourcesAPI reads a stack's resources.
+type stackResourcesAPI interface {
+	DescribeStackResources(context.Context, *cloudformation.DescribeStackResourcesInput, ...func(*cloudformation.Options)) (*cloudformation.DescribeStackResourcesOutput, error)
+}
+
+// loadBalancerURL is the service URL of an ecs stack whose outputs lack it
+// (a stack whose outputs are not recorded yet, or an emulator that records
+// none): its LoadBalancer resource's DNS name, read from Elastic Load
+// Balancing, with https when the built template serves HTTPS. It is "" when
+// either read fails: the URL is for show.
+func loadBalancerURL(ctx context.Context, cfn stackResourcesAPI, elb LoadBalancersAPI, stack string, template []byte) string {
+	res, err := cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{
+		StackName: aws.String(stack), LogicalResourceId: aws.String(ecsLoadBalancerID)})
+	if err != nil || len(res.StackResources) == 0 || aws.ToString(res.StackResources[0].PhysicalResourceId) == "" {
+		return ""
+	}
+	lbs, err := elb.DescribeLoadBalancers(ctx, &elasticloadbalancingv2.DescribeLoadBalancersInput{
+		LoadBalancerArns: []string{aws.ToString(res.StackResources[0].PhysicalResourceId)}})
+	if err != nil || len(lbs.LoadBalancers) == 0 || aws.ToString(lbs.LoadBalancers[0].DNSName) == "" {
+		return ""
+	}
+	scheme := "http"
+	if strings.Contains(string(template), "https://${"+ecsLoadBalancerID+".DNSName}") {
+		scheme = "https"
+	}
+	return scheme + "://" + aws.ToString(lbs.LoadBalancers[0].DNSName)
 }
 
 // compareTemplate compares the deployed template of stack with the built

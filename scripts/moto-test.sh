@@ -5,9 +5,11 @@
 # with CICDGEN_MOTO=1 (make moto-test); make test never needs moto.
 #
 # What moto implements decides what is checked: its change-set executions
-# record no stack outputs (so no exports), so the stacks that import from
-# others (monitoring, ecs) cannot be created there; the stacks that import
-# nothing are created, then found unchanged.
+# record no stack outputs (so no exports), so only systems whose stacks
+# import nothing deploy there (the minimal example: no managed secrets), and
+# status finds the service URL through the load balancer, not the outputs.
+# Checked: apply, a no-op re-apply, diff, status, destroy twice, and a
+# refusing endpoint.
 set -euo pipefail
 
 if [[ "${CICDGEN_MOTO:-}" != 1 ]]; then
@@ -63,6 +65,28 @@ EOF
 echo "moto-test: diff --format json prints one parseable document"
 ./cicdgen diff system.yaml "${stacks[@]}" --format json >diff.json 2>diff.err || { rc=$?; cat diff.err; fail "diff exited $rc"; }
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' diff.json || fail "diff --format json is not JSON"
+
+echo "moto-test: apply of the whole system, then status lists every stack and the service URL"
+./cicdgen apply system.yaml --yes --events failed >apply3.out 2>&1 || { rc=$?; cat apply3.out; fail "apply of the whole system exited $rc"; }
+./cicdgen status system.yaml --format json >status.json 2>status.err || { rc=$?; cat status.err; fail "status exited $rc"; }
+python3 - status.json <<'EOF' || fail "status --format json does not list every stack deployed and the service URL"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["version"] == 1, doc
+assert len(doc["stacks"]) == 4 and all(s["state"].endswith("_COMPLETE") for s in doc["stacks"]), doc["stacks"]
+assert all(e["serviceUrl"].startswith("http") for e in doc["environments"]), doc["environments"]
+EOF
+
+echo "moto-test: destroy --yes leaves no stack, and a second destroy is a no-op"
+./cicdgen destroy system.yaml --yes >destroy1.out 2>&1 || { rc=$?; cat destroy1.out; fail "destroy exited $rc"; }
+./cicdgen destroy system.yaml --yes >destroy2.out 2>&1 || { rc=$?; cat destroy2.out; fail "second destroy exited $rc"; }
+grep -q '4 stacks: 4 absent' destroy2.out || { cat destroy2.out; fail "the second destroy found something to delete"; }
+./cicdgen status system.yaml --format json >status2.json 2>/dev/null || true
+python3 - status2.json <<'EOF' || fail "stacks are left after destroy"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert all(s["state"] == "NOT_DEPLOYED" for s in doc["stacks"]), doc["stacks"]
+EOF
 
 echo "moto-test: with the endpoint refusing connections, apply fails within 30 seconds naming it"
 closed=$(free_port)

@@ -386,11 +386,12 @@ func (s *Server) serveS3Versions(w http.ResponseWriter, req *request) bool {
 	switch {
 	case req.Method == http.MethodGet && q.Has("versions"):
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		if !s.bucketKnown(bucket) {
+			s.mu.Unlock() // fail takes mu for the request id
 			s.fail(w, req, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
 			return true
 		}
+		defer s.mu.Unlock()
 		// One page at a time (of at most MaxKeys, default 2 here to page),
 		// from the entry after the markers.
 		all := s.bucketEntries(bucket)

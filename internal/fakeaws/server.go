@@ -66,6 +66,7 @@ type Server struct {
 	sessions   []string        // AssumeRole session names, in order
 	quirks     Quirks
 	latency    map[string]time.Duration // action -> time taken to answer
+	holds      holdState                // requests kept unanswered (hold.go)
 	ops        *opsState                // S3 versions, SSM, CodePipeline, deletion failures (ops.go)
 	// EventPageSize and ChangePageSize are the page sizes of
 	// DescribeStackEvents and DescribeChangeSet.
@@ -250,6 +251,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			t.Stop()
 			return
 		}
+	}
+	if !s.waitHeld(r.Context(), action) {
+		return
 	}
 
 	if !regexp.MustCompile(`^[0-9]{12}$`).MatchString(req.account) {

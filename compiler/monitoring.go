@@ -63,7 +63,7 @@ func buildMonitoring(sys *schema.System) (*cloudformation.Template, map[string]P
 				},
 			},
 			Targets: []events.Rule_Target{{
-				Id:  monRuleTargetID,
+				Id: monRuleTargetID,
 				// The topic's ARN from its name, not an import of the
 				// pipeline stack's export: the topic lives in this
 				// account and region, and without an import the stack

@@ -152,10 +152,10 @@ type Selection struct {
 // The stacks the selected ones depend on are added (unless NoDeps), but
 // with environments given only those in scope: stacks of those
 // environments and stacks named by Stacks. So `--env dev` touches only
-// dev's stacks and never needs another account's credentials, even though
-// dev's service stack depends on the pipeline stack, which depends on every
-// environment's roles stack: stacks out of scope must exist already (their
-// outputs are read, in their own account). The tooling stacks are applied
+// dev's stacks and never needs another account's credentials (the pipeline
+// stack, which follows every environment's stacks, is out of scope): stacks
+// out of scope must exist already (their outputs are read, in their own
+// account). The tooling stacks are applied
 // with an environment only when named (`--env dev --stack pipeline`).
 func (b *Bundle) Select(sel Selection) ([]string, error) {
 	if len(sel.Environments) == 0 && len(sel.Stacks) == 0 {

@@ -2,14 +2,16 @@
 
 GO ?= go
 BIN ?= bin/cicdgen
+AWS_BIN ?= $(dir $(BIN))cicdgen-aws
 
 .PHONY: all build test bench bench-process bench-cdk fuzz lint guard docs cfn-lint dist moto-test
 
 all: lint test build
 
-## build: compile the cicdgen binary into bin/
+## build: compile the cicdgen and cicdgen-aws binaries into bin/ (cicdgen hands apply, diff, preflight, status and destroy to cicdgen-aws beside it)
 build:
 	$(GO) build -o $(BIN) ./cmd/cicdgen
+	$(GO) build -o $(AWS_BIN) ./cmd/cicdgen-aws
 
 ## test: run every test
 test:

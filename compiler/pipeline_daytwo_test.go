@@ -166,7 +166,7 @@ func TestUpdatePipelineStage(t *testing.T) {
 				t.Errorf("the project runs as %s", toolingJSON(t, got))
 			}
 			spec := toolingAt(t, p, "Source", "BuildSpec").(string)
-			for _, want := range []string{`.cicdgenVersion`, `go install "github.com/cicdgen/cicdgen/cmd/cicdgen@$VERSION"`, `cicdgen apply "$CICDGEN_OUTPUT" "${args[@]}" --no-deps --yes`} {
+			for _, want := range []string{`.cicdgenVersion`, `go install "github.com/cicdgen/cicdgen/cmd/...@$VERSION"`, `cicdgen apply "$CICDGEN_OUTPUT" "${args[@]}" --no-deps --yes`} {
 				if !strings.Contains(spec, want) {
 					t.Errorf("the UpdatePipeline buildspec lacks %q", want)
 				}

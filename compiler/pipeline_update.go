@@ -53,11 +53,12 @@ phases:
         case "$VERSION" in
           v*) ;;
           *)
-            echo "$CICDGEN_OUTPUT/manifest.json records cicdgen version '$VERSION', which go install cannot fetch; build the system with a released cicdgen (go install github.com/cicdgen/cicdgen/cmd/cicdgen@vX.Y.Z) and apply it" >&2
+            echo "$CICDGEN_OUTPUT/manifest.json records cicdgen version '$VERSION', which go install cannot fetch; build the system with a released cicdgen (go install github.com/cicdgen/cicdgen/cmd/...@vX.Y.Z) and apply it" >&2
             exit 1 ;;
         esac
-        GOBIN=/usr/local/bin go install "github.com/cicdgen/cicdgen/cmd/cicdgen@$VERSION"
+        GOBIN=/usr/local/bin go install "github.com/cicdgen/cicdgen/cmd/...@$VERSION"
         cicdgen --version
+        cicdgen-aws --version
   build:
     commands:
       - |

@@ -1,14 +1,15 @@
 #!/bin/sh
-# install.sh: install a cicdgen release binary, checksum-verified.
+# install.sh: install a cicdgen release's binaries, checksum-verified.
 #
 #   scripts/install.sh [-d DIR] VERSION
 #
 # VERSION is a release tag such as v1.2.3. The archive for this machine
 # (cicdgen_VERSION_OS_ARCH.tar.gz, .zip on Windows) and the release's
 # SHA256SUMS are downloaded from the GitHub release VERSION; the archive's
-# checksum must match before anything is installed. The binary goes into DIR
-# (default: $CICDGEN_INSTALL_DIR, else ~/.local/bin). When DIR already holds
-# cicdgen VERSION, nothing is downloaded: DIR is a cache.
+# checksum must match before anything is installed. Its two binaries go into
+# DIR (default: $CICDGEN_INSTALL_DIR, else ~/.local/bin): cicdgen, and
+# cicdgen-aws, to which cicdgen hands the commands that call AWS. When DIR
+# already holds both at VERSION, nothing is downloaded: DIR is a cache.
 #
 # CICDGEN_DOWNLOAD_URL replaces https://github.com/cicdgen/cicdgen/releases/download
 # (a mirror). The GitHub Action and the pre-commit hook of this repository
@@ -37,21 +38,24 @@ case "$(uname -s)" in
 Linux) os=linux ;;
 Darwin) os=darwin ;;
 MINGW* | MSYS* | CYGWIN* | Windows_NT) os=windows ;;
-*) fail "no release for $(uname -s): build from source (go install github.com/cicdgen/cicdgen/cmd/cicdgen@$version)" ;;
+*) fail "no release for $(uname -s): build from source (go install github.com/cicdgen/cicdgen/cmd/...@$version)" ;;
 esac
 case "$(uname -m)" in
 x86_64 | amd64) arch=amd64 ;;
 aarch64 | arm64) arch=arm64 ;;
-*) fail "no release for $(uname -m): build from source (go install github.com/cicdgen/cicdgen/cmd/cicdgen@$version)" ;;
+*) fail "no release for $(uname -m): build from source (go install github.com/cicdgen/cicdgen/cmd/...@$version)" ;;
 esac
 bin=cicdgen
+awsbin=cicdgen-aws
 ext=tar.gz
 if [ "$os" = windows ]; then
 	bin=cicdgen.exe
+	awsbin=cicdgen-aws.exe
 	ext=zip
 fi
 
-if [ -x "$dir/$bin" ] && [ "$("$dir/$bin" --version 2>/dev/null || true)" = "cicdgen version $version" ]; then
+if [ -x "$dir/$bin" ] && [ "$("$dir/$bin" --version 2>/dev/null || true)" = "cicdgen version $version" ] &&
+	[ -x "$dir/$awsbin" ] && [ "$("$dir/$awsbin" --version 2>/dev/null || true)" = "cicdgen version $version" ]; then
 	echo "cicdgen $version is in $dir"
 	exit 0
 fi
@@ -86,10 +90,11 @@ fi
 
 mkdir -p "$tmp/x" "$dir"
 if [ "$ext" = zip ]; then
-	unzip -q -o "$tmp/$archive" "$bin" -d "$tmp/x"
+	unzip -q -o "$tmp/$archive" "$bin" "$awsbin" -d "$tmp/x"
 else
-	tar -xzf "$tmp/$archive" -C "$tmp/x" "$bin"
+	tar -xzf "$tmp/$archive" -C "$tmp/x" "$bin" "$awsbin"
 fi
-chmod 0755 "$tmp/x/$bin"
+chmod 0755 "$tmp/x/$bin" "$tmp/x/$awsbin"
+mv -f "$tmp/x/$awsbin" "$dir/$awsbin"
 mv -f "$tmp/x/$bin" "$dir/$bin"
 echo "installed cicdgen $version into $dir"

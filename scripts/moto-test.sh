@@ -30,7 +30,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 fail() { echo "moto-test: FAIL: $*" >&2; exit 1; }
 
-go build -o "$work/cicdgen" "$root/cmd/cicdgen"
+go build -o "$work/" "$root/cmd/cicdgen" "$root/cmd/cicdgen-aws"
 cp "$root/examples/minimal/system.yaml" "$work/system.yaml"
 account=$(sed -n 's/^  tooling: "\([0-9]*\)".*/\1/p' "$work/system.yaml")
 

@@ -35,12 +35,14 @@ goos="$(go env GOOS)"
 goarch="$(go env GOARCH)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-tar -xzf "dist/cicdgen_${version}_${goos}_${goarch}.tar.gz" -C "$tmp" cicdgen
-got="$("$tmp/cicdgen" --version)"
-if [ "$got" != "cicdgen version $version" ]; then
-	echo "release.sh: the built cicdgen says \"$got\", not \"cicdgen version $version\"" >&2
-	exit 1
-fi
+tar -xzf "dist/cicdgen_${version}_${goos}_${goarch}.tar.gz" -C "$tmp" cicdgen cicdgen-aws
+for bin in cicdgen cicdgen-aws; do
+	got="$("$tmp/$bin" --version)"
+	if [ "$got" != "cicdgen version $version" ]; then
+		echo "release.sh: the built $bin says \"$got\", not \"cicdgen version $version\"" >&2
+		exit 1
+	fi
+done
 (cd dist && sha256sum -c SHA256SUMS)
 
 cat <<EOT

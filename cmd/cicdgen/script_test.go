@@ -10,24 +10,29 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/cicdgen/cicdgen/internal/command"
+	"github.com/cicdgen/cicdgen/internal/command/awscmd"
 )
 
 var updateScripts = flag.Bool("update", false, "rewrite the expected output of cmp commands in testdata/script")
 
-// TestMain lets the test binary act as cicdgen when a script runs
-// `exec cicdgen ...`: Main then runs in that process, as in production.
+// TestMain lets the test binary act as cicdgen and cicdgen-aws when a
+// script runs `exec cicdgen ...`: the binary's Main then runs in that
+// process, as in production. Both are on the scripts' PATH, so cicdgen
+// hands apply, diff, preflight, status and destroy over to cicdgen-aws as
+// an installed cicdgen does.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"cicdgen": func() {
-			os.Exit(Main(os.Args, Env{
-				Stdin:  os.Stdin,
-				Stdout: os.Stdout,
-				Stderr: os.Stderr,
-				Getenv: os.Getenv,
-				// A test is never a terminal; scripts force colour with --color=always.
-			}))
-		},
+		"cicdgen":         func() { os.Exit(command.Main(os.Args, processEnv())) },
+		command.AWSBinary: func() { os.Exit(awscmd.Main(os.Args, processEnv())) },
 	})
+}
+
+// processEnv is the process's streams and environment. A test is never a
+// terminal; scripts force colour with --color=always.
+func processEnv() command.Env {
+	return command.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
 }
 
 // TestScripts runs the end-to-end scripts of testdata/script. Besides the

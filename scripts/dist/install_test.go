@@ -14,14 +14,15 @@ import (
 	"time"
 )
 
-// fakeRelease serves a release of version whose cicdgen is a shell script
-// printing its version, with SHA256SUMS (tampered when asked). It counts
-// the requests.
+// fakeRelease serves a release of version whose cicdgen and cicdgen-aws are
+// shell scripts printing their version, with SHA256SUMS (tampered when
+// asked). It counts the requests.
 func fakeRelease(t *testing.T, version string, tamper bool) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
 	bin := []byte("#!/bin/sh\necho \"cicdgen version " + version + "\"\n")
 	var archive bytes.Buffer
-	if err := writeTarGz(&archive, []archiveFile{{name: "cicdgen", mode: 0o755, data: bin}}, time.Unix(0, 0)); err != nil {
+	bins := []archiveFile{{name: "cicdgen", mode: 0o755, data: bin}, {name: "cicdgen-aws", mode: 0o755, data: bin}}
+	if err := writeTarGz(&archive, bins, time.Unix(0, 0)); err != nil {
 		t.Fatal(err)
 	}
 	name := archiveName(version, runtime.GOOS, runtime.GOARCH)
@@ -86,12 +87,14 @@ func TestInstallScript(t *testing.T) {
 			if ok != tc.wantOK || !strings.Contains(out, tc.wantOut) {
 				t.Fatalf("install.sh %s: ok %v, output:\n%s\nwant ok %v and %q", tc.version, ok, out, tc.wantOK, tc.wantOut)
 			}
-			got, err := exec.Command(filepath.Join(dir, "cicdgen"), "--version").Output()
-			if tc.installed != (err == nil) {
-				t.Fatalf("installed binary: %v %s", err, got)
-			}
-			if tc.installed && strings.TrimSpace(string(got)) != "cicdgen version "+version {
-				t.Errorf("the installed cicdgen says %q", got)
+			for _, bin := range []string{"cicdgen", "cicdgen-aws"} {
+				got, err := exec.Command(filepath.Join(dir, bin), "--version").Output()
+				if tc.installed != (err == nil) {
+					t.Fatalf("installed %s: %v %s", bin, err, got)
+				}
+				if tc.installed && strings.TrimSpace(string(got)) != "cicdgen version "+version {
+					t.Errorf("the installed %s says %q", bin, got)
+				}
 			}
 		})
 	}

@@ -1,5 +1,6 @@
-// Command dist builds cicdgen's release archives: for each platform a
-// cross-compiled binary stamped with the version, packed with README.md in a
+// Command dist builds cicdgen's release archives: for each platform the
+// cross-compiled binaries cicdgen and cicdgen-aws stamped with the version,
+// packed with README.md in a
 // .tar.gz (a .zip for Windows), and a SHA256SUMS file over the archives.
 // The same source and version give the same bytes: binaries are built with
 // -trimpath and without VCS or build ids, and archive entries carry a fixed
@@ -81,21 +82,23 @@ func run(version, out string, platforms []string) error {
 		if !ok {
 			return fmt.Errorf("platform %q: use GOOS/GOARCH", p)
 		}
-		bin := filepath.Join(work, goos+"-"+goarch, binaryName(goos))
 		fmt.Fprintf(os.Stderr, "dist: building %s/%s\n", goos, goarch)
-		if err := build(goos, goarch, version, bin); err != nil {
-			return err
+		var files []archiveFile
+		for _, b := range binaries() {
+			bin := filepath.Join(work, goos+"-"+goarch, binaryName(b.name, goos))
+			if err := build(goos, goarch, version, bin, b.pkg); err != nil {
+				return err
+			}
+			data, err := os.ReadFile(bin)
+			if err != nil {
+				return err
+			}
+			files = append(files, archiveFile{name: binaryName(b.name, goos), mode: 0o755, data: data})
 		}
-		data, err := os.ReadFile(bin)
-		if err != nil {
-			return err
-		}
-		files := []archiveFile{
-			{name: binaryName(goos), mode: 0o755, data: data},
-			{name: "README.md", mode: 0o644, data: readme},
-		}
+		files = append(files, archiveFile{name: "README.md", mode: 0o644, data: readme})
 		name := archiveName(version, goos, goarch)
 		var buf bytes.Buffer
+		var err error
 		if goos == "windows" {
 			err = writeZip(&buf, files, epoch)
 		} else {
@@ -123,12 +126,21 @@ func run(version, out string, platforms []string) error {
 	return nil
 }
 
-// binaryName is the file name of the cicdgen binary on goos.
-func binaryName(goos string) string {
-	if goos == "windows" {
-		return "cicdgen.exe"
+// binaries are the programs of a release archive: cicdgen, and cicdgen-aws,
+// which runs the commands that call AWS (cicdgen hands them over to it).
+func binaries() []struct{ name, pkg string } {
+	return []struct{ name, pkg string }{
+		{"cicdgen", "./cmd/cicdgen"},
+		{"cicdgen-aws", "./cmd/cicdgen-aws"},
 	}
-	return "cicdgen"
+}
+
+// binaryName is the file name of the program called name on goos.
+func binaryName(name, goos string) string {
+	if goos == "windows" {
+		return name + ".exe"
+	}
+	return name
 }
 
 // archiveName is the release file of a platform: cicdgen_v1.2.3_linux_amd64.tar.gz.
@@ -140,18 +152,18 @@ func archiveName(version, goos, goarch string) string {
 	return "cicdgen_" + version + "_" + goos + "_" + goarch + ext
 }
 
-// build cross-compiles cicdgen for goos/goarch into bin.
-func build(goos, goarch, version, bin string) error {
+// build cross-compiles the program of package pkg for goos/goarch into bin.
+func build(goos, goarch, version, bin, pkg string) error {
 	goTool := os.Getenv("GO")
 	if goTool == "" {
 		goTool = "go"
 	}
 	ldflags := "-s -w -buildid= -X " + versionVariable + "=" + version
-	cmd := exec.Command(goTool, "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", bin, "./cmd/cicdgen")
+	cmd := exec.Command(goTool, "build", "-trimpath", "-buildvcs=false", "-ldflags", ldflags, "-o", bin, pkg)
 	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-mod=readonly")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("build %s/%s: %w", goos, goarch, err)
+		return fmt.Errorf("build %s for %s/%s: %w", pkg, goos, goarch, err)
 	}
 	return nil
 }

@@ -78,3 +78,28 @@ func TestTheImageStampsTheVersion(t *testing.T) {
 		t.Errorf("the Dockerfile does not stamp %s", versionVariable)
 	}
 }
+
+// TestEveryInstallHasBothBinaries: cicdgen hands the commands that call AWS
+// over to cicdgen-aws beside it, so everything that installs or builds
+// cicdgen for use installs cicdgen-aws too.
+func TestEveryInstallHasBothBinaries(t *testing.T) {
+	tests := map[string]struct{ file, want string }{
+		"make build":                         {"Makefile", "./cmd/cicdgen-aws"},
+		"the release archives":               {"scripts/dist/main.go", `"./cmd/cicdgen-aws"`},
+		"install.sh":                         {"scripts/install.sh", `tar -xzf "$tmp/$archive" -C "$tmp/x" "$bin" "$awsbin"`},
+		"release.sh checks both":             {"scripts/release.sh", "for bin in cicdgen cicdgen-aws; do"},
+		"the image":                          {"Dockerfile", "COPY --from=build /out/cicdgen /out/cicdgen-aws /usr/local/bin/"},
+		"the Action built from its source":   {"action.yml", "./cmd/cicdgen ./cmd/cicdgen-aws"},
+		"UpdatePipeline's CodeBuild project": {"compiler/pipeline_update.go", `go install "github.com/cicdgen/cicdgen/cmd/...@$VERSION"`},
+		"the starter buildspec":              {"internal/command/starter/buildspec.yml", `go install "github.com/cicdgen/cicdgen/cmd/...@${CICDGEN_VERSION}"`},
+		"the starter build image":            {"internal/command/starter/build.Dockerfile", "COPY --from=cicdgen /out/cicdgen /out/cicdgen-aws /usr/local/bin/"},
+		"the README's go install":            {"README.md", "go install github.com/cicdgen/cicdgen/cmd/...@v1.0.0"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if !strings.Contains(string(repoFile(t, tc.file)), tc.want) {
+				t.Errorf("%s does not contain %q", tc.file, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,24 @@
+// Package awscmd is the actions of the cicdgen commands that call AWS
+// (apply, diff, preflight, status, destroy). Their definitions are in
+// package command; the cicdgen-aws binary runs every command with these
+// actions, and the cicdgen binary, which must not link the AWS SDK, hands
+// those commands over to it.
+package awscmd
+
+import "github.com/cicdgen/cicdgen/internal/command"
+
+// Env is what the commands take from the process (command.Env).
+type Env = command.Env
+
+// Main runs cicdgen-aws with args (args[0] is the program name): every
+// command of cicdgen, those that call AWS included, and returns the process
+// exit code.
+func Main(args []string, env Env) int {
+	return command.Run(args, env, command.Actions{
+		"apply":     applyAction,
+		"diff":      diffAction,
+		"preflight": preflightAction,
+		"status":    statusAction,
+		"destroy":   destroyAction,
+	})
+}

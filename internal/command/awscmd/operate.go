@@ -1,0 +1,81 @@
+package awscmd
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/cicdgen/cicdgen/deploy"
+)
+
+// What status and destroy share: the system they read (a system.yaml or a
+// build directory), the reporter of --format (text, or one JSON document on
+// stdout: docs/json.md) and the AWS factory.
+
+// operation is a system for status or destroy: newOperation reads the
+// command line, load the system and the AWS configuration.
+type operation struct {
+	r       *reporter
+	file    string
+	bundle  *deploy.Bundle
+	factory *deploy.AWS
+	// out is where the text report and the progress go: stdout, or stderr
+	// when stdout carries the document.
+	out io.Writer
+}
+
+// newOperation reads FILE|DIR (default system.yaml) and --format; its
+// errors are usage errors.
+func newOperation(c *cli.Context, env *Env) (*operation, error) {
+	args, err := fileArgs(c, env, 1)
+	if err != nil {
+		return nil, err
+	}
+	r, err := newReporter(c, env, formatFlagName)
+	if err != nil {
+		return nil, usageError(c, env, "%v", err)
+	}
+	return &operation{r: r, file: args[0], out: r.Out()}, nil
+}
+
+// load reads the system and the AWS configuration, reporting failures
+// through the reporter.
+func (op *operation) load(c *cli.Context) error {
+	b, err := loadBundle(op.r, op.file)
+	if err != nil {
+		return err
+	}
+	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: op.r.Env.Getenv})
+	if err != nil {
+		return op.r.Fail(exitDeployFail, "%v", err)
+	}
+	op.bundle, op.factory = b, factory
+	return nil
+}
+
+// readLine reads one line of env.Stdin, or returns ctx's error when ctx is
+// done first.
+func readLine(ctx context.Context, env *Env) (string, error) {
+	type answer struct {
+		line string
+		err  error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+		got <- answer{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case a := <-got:
+		if a.err != nil && (a.err != io.EOF || a.line == "") {
+			return "", fmt.Errorf("read the answer: %w", a.err)
+		}
+		return strings.TrimSpace(a.line), nil
+	}
+}

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"regexp"
 )
 
 // CodePipeline quotas checked by the pipeline-limits rule.
@@ -37,7 +36,7 @@ type DeployStage struct {
 }
 
 // stageNameBad matches the characters CodePipeline does not allow in a stage name.
-var stageNameBad = regexp.MustCompile(`[^A-Za-z0-9.@_-]`)
+var stageNameBad = lazyRegexp(`[^A-Za-z0-9.@_-]`)
 
 // maxStageNameBase leaves room for a -N suffix within CodePipeline's 100
 // characters of a stage name.
@@ -87,7 +86,7 @@ func DeployStages(sys *System) []DeployStage {
 		used[f] = true
 	}
 	for i := range out {
-		base := "Deploy-" + stageNameBad.ReplaceAllString(out[i].Label, "-")
+		base := "Deploy-" + stageNameBad().ReplaceAllString(out[i].Label, "-")
 		if len(base) > maxStageNameBase {
 			base = base[:maxStageNameBase]
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"net/mail"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -14,14 +13,14 @@ import (
 
 // ARN shapes. The partition is aws, aws-cn, aws-us-gov or another aws-*.
 var (
-	connectionARN  = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:(?:codestar-connections|codeconnections):([a-z0-9-]+):(\d{12}):connection/[A-Za-z0-9-]+$`)
-	certificateARN = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:acm:([a-z0-9-]+):(\d{12}):certificate/[A-Za-z0-9-]+$`)
-	secretARN      = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]+(?::[^:\s]*){0,3}$`)
-	parameterARN   = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:ssm:([a-z0-9-]+):(\d{12}):parameter/[A-Za-z0-9/_.-]+$`)
-	roleARN        = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
-	organizationID = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
-	denyAction     = regexp.MustCompile(`^[a-z0-9-]+:[A-Za-z0-9*]+$`)
-	tagChars       = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	connectionARN  = lazyRegexp(`^arn:aws(?:-[a-z]+)*:(?:codestar-connections|codeconnections):([a-z0-9-]+):(\d{12}):connection/[A-Za-z0-9-]+$`)
+	certificateARN = lazyRegexp(`^arn:aws(?:-[a-z]+)*:acm:([a-z0-9-]+):(\d{12}):certificate/[A-Za-z0-9-]+$`)
+	secretARN      = lazyRegexp(`^arn:aws(?:-[a-z]+)*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]+(?::[^:\s]*){0,3}$`)
+	parameterARN   = lazyRegexp(`^arn:aws(?:-[a-z]+)*:ssm:([a-z0-9-]+):(\d{12}):parameter/[A-Za-z0-9/_.-]+$`)
+	roleARN        = lazyRegexp(`^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
+	organizationID = lazyRegexp(`^o-[a-z0-9]{10,32}$`)
+	denyAction     = lazyRegexp(`^[a-z0-9-]+:[A-Za-z0-9*]+$`)
+	tagChars       = lazyRegexp(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 )
 
 // checkAccounts checks the role ARN of each account.
@@ -33,7 +32,7 @@ func (c *semantic) checkAccounts() {
 			continue
 		}
 		rp := PathKey(p, "role")
-		m := roleARN.FindStringSubmatch(a.Role)
+		m := roleARN().FindStringSubmatch(a.Role)
 		if m == nil && c.elided(rp, "role", a.Role) {
 			continue
 		}
@@ -78,7 +77,7 @@ func accountOrPlaceholder(id string) string {
 // checkOrganization checks the shape of the organization id.
 func (c *semantic) checkOrganization() {
 	o := c.sys.Organization
-	if o == "" || organizationID.MatchString(o) {
+	if o == "" || organizationID().MatchString(o) {
 		return
 	}
 	d := c.errorAt(diag.RuleOrganization, "$.organization", "organization %q is not an AWS Organizations id; write o- followed by 10 to 32 lowercase letters or digits, e.g. o-a1b2c3d4e5", o)
@@ -141,7 +140,7 @@ func (c *semantic) checkSource() {
 		return
 	}
 	p := "$.source.connection"
-	m := connectionARN.FindStringSubmatch(conn)
+	m := connectionARN().FindStringSubmatch(conn)
 	if m == nil && c.elided(p, "connection", conn) {
 		return
 	}
@@ -243,12 +242,12 @@ func (c *semantic) checkTags() {
 		}
 		if n := utf8.RuneCountInString(k); n > 128 {
 			c.errorAtKey(diag.RuleTagLength, p, "tag key is %d characters; AWS allows 128, shorten it by %d", n, n-128)
-		} else if !tagChars.MatchString(k) {
+		} else if !tagChars().MatchString(k) {
 			c.errorAtKey(diag.RuleTagChars, p, "tag key %q has characters AWS refuses; use letters, digits, spaces and _ . : / = + - @", k)
 		}
 		if n := utf8.RuneCountInString(v); n > 256 {
 			c.errorAt(diag.RuleTagLength, p, "value of tag %q is %d characters; AWS allows 256, shorten it by %d", k, n, n-256)
-		} else if !tagChars.MatchString(v) {
+		} else if !tagChars().MatchString(v) {
 			c.errorAt(diag.RuleTagChars, p, "value of tag %q has characters AWS refuses; use letters, digits, spaces and _ . : / = + - @", k)
 		}
 	}
@@ -257,13 +256,13 @@ func (c *semantic) checkTags() {
 // checkDeny checks that every roles.deny entry is an IAM action.
 func (c *semantic) checkDeny() {
 	for i, a := range c.sys.Roles.Deny {
-		if denyAction.MatchString(a) {
+		if denyAction().MatchString(a) {
 			continue
 		}
 		p := PathIndex("$.roles.deny", i)
 		fix := "write service:Action, e.g. iam:CreateUser or s3:Delete*"
 		if s, act, ok := strings.Cut(strings.TrimSpace(a), ":"); ok && s != "" && act != "" {
-			if guess := strings.ToLower(s) + ":" + act; denyAction.MatchString(guess) {
+			if guess := strings.ToLower(s) + ":" + act; denyAction().MatchString(guess) {
 				fix = fmt.Sprintf("write %q (service prefix in lowercase, no spaces)", guess)
 			}
 		}

@@ -179,7 +179,7 @@ func (c *semantic) checkService(s serviceScope) {
 			continue // inherited from the top-level service, checked there
 		}
 		v := s.svc.Secrets[name]
-		if v != SecretManaged && !secretARN.MatchString(v) && !parameterARN.MatchString(v) && !c.elided(p, "secret "+name, v) {
+		if v != SecretManaged && !secretARN().MatchString(v) && !parameterARN().MatchString(v) && !c.elided(p, "secret "+name, v) {
 			d := c.errorAt("arn", p, "secret %s is %q, neither managed nor a Secrets Manager or SSM parameter ARN; write managed (cicdgen creates the secret) or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME", name, v)
 			noteFix(d, "ECS reads the value when the task starts and sets it as an environment variable of the container.")
 		}
@@ -287,7 +287,7 @@ func (c *semantic) checkCertificate(s serviceScope) {
 		return
 	}
 	p := s.path("certificate")
-	m := certificateARN.FindStringSubmatch(cert)
+	m := certificateARN().FindStringSubmatch(cert)
 	if m == nil {
 		if !s.local("certificate") {
 			return

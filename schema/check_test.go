@@ -831,7 +831,7 @@ func TestDeployStageNamesAreUniqueAndValid(t *testing.T) {
 			t.Errorf("stage name %q is used twice", st.Name)
 		}
 		seen[st.Name] = true
-		if stageNameBad.MatchString(st.Name) || len(st.Name) > 100 {
+		if stageNameBad().MatchString(st.Name) || len(st.Name) > 100 {
 			t.Errorf("stage name %q is not a valid CodePipeline stage name", st.Name)
 		}
 	}

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,13 +87,13 @@ func (d *Document) Paths() []string {
 	return out
 }
 
-var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+var plainKey = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // PathKey returns the path of key under the mapping at parent:
 // PathKey("$", "build") is "$.build"; a key that is not a plain identifier is
 // quoted: PathKey("$.tags", "aws:x") is "$.tags['aws:x']".
 func PathKey(parent, key string) string {
-	if plainKey.MatchString(key) {
+	if plainKey().MatchString(key) {
 		return parent + "." + key
 	}
 	return parent + "['" + strings.ReplaceAll(key, "'", "\\'") + "']"

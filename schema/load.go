@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,7 +131,7 @@ func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diag
 }
 
 // suggestedKey finds the key an unknown-key diagnostic suggests.
-var suggestedKey = regexp.MustCompile(`did you mean "([^"]+)"`)
+var suggestedKey = lazyRegexp(`did you mean "([^"]+)"`)
 
 // rejectedPath returns the path of the value a schema error makes unusable
 // for the semantic checks, or "". An unknown key is ignored by decoding, so
@@ -145,7 +144,7 @@ func rejectedPath(d diag.Diagnostic, doc *Document) string {
 	if d.Rule != "unknown-key" {
 		return d.Path
 	}
-	m := suggestedKey.FindStringSubmatch(d.Message)
+	m := suggestedKey().FindStringSubmatch(d.Message)
 	if m == nil {
 		return ""
 	}
@@ -165,7 +164,7 @@ func readAsMeant(d diag.Diagnostic, value any, doc *Document) (string, bool) {
 	if d.Rule != diag.RuleUnknownKey {
 		return "", false
 	}
-	m := suggestedKey.FindStringSubmatch(d.Message)
+	m := suggestedKey().FindStringSubmatch(d.Message)
 	if m == nil {
 		return "", false
 	}

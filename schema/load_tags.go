@@ -2,7 +2,6 @@ package schema
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -39,12 +38,12 @@ func coreTag(tag string) string {
 // Scalars of YAML 1.2's core schema (spec 10.3.2), which an explicit tag
 // resolves its value with.
 var (
-	coreInt   = regexp.MustCompile(`^[-+]?[0-9]+$`)
-	coreOct   = regexp.MustCompile(`^0o[0-7]+$`)
-	coreHex   = regexp.MustCompile(`^0x[0-9a-fA-F]+$`)
-	coreFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
-	coreInf   = regexp.MustCompile(`^[-+]?\.(inf|Inf|INF)$`)
-	coreNaN   = regexp.MustCompile(`^\.(nan|NaN|NAN)$`)
+	coreInt   = lazyRegexp(`^[-+]?[0-9]+$`)
+	coreOct   = lazyRegexp(`^0o[0-7]+$`)
+	coreHex   = lazyRegexp(`^0x[0-9a-fA-F]+$`)
+	coreFloat = lazyRegexp(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+	coreInf   = lazyRegexp(`^[-+]?\.(inf|Inf|INF)$`)
+	coreNaN   = lazyRegexp(`^\.(nan|NaN|NAN)$`)
 )
 
 // walkTag converts a tagged node. A core tag decides the type of its value
@@ -177,11 +176,11 @@ func scalarSource(n ast.Node) (string, bool) {
 func coreInteger(s string) (any, bool) {
 	base, digits := 10, s
 	switch {
-	case coreOct.MatchString(s):
+	case coreOct().MatchString(s):
 		base, digits = 8, s[2:]
-	case coreHex.MatchString(s):
+	case coreHex().MatchString(s):
 		base, digits = 16, s[2:]
-	case !coreInt.MatchString(s):
+	case !coreInt().MatchString(s):
 		return nil, false
 	}
 	if i, err := strconv.ParseInt(digits, base, 64); err == nil {
@@ -197,9 +196,9 @@ func coreInteger(s string) (any, bool) {
 // JSON cannot hold, stay text, as untagged ones do.
 func coreFloatValue(s string) (any, bool) {
 	switch {
-	case coreInf.MatchString(s), coreNaN.MatchString(s):
+	case coreInf().MatchString(s), coreNaN().MatchString(s):
 		return s, true
-	case coreFloat.MatchString(s):
+	case coreFloat().MatchString(s):
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsInf(f, 0) {
 			return nil, false

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,8 +34,8 @@ type schemaNode struct {
 	ref      *schemaNode
 
 	// strings
-	minLength, maxLength int // -1: no bound
-	pattern              *regexp.Regexp
+	minLength, maxLength int                   // -1: no bound
+	pattern              func() *regexp.Regexp // compiled on first use; nil: none
 
 	// numbers
 	minimum, maximum *big.Rat
@@ -58,7 +59,7 @@ type schemaNode struct {
 }
 
 type patternProperty struct {
-	re   *regexp.Regexp
+	re   func() *regexp.Regexp // compiled on first use
 	node *schemaNode
 }
 
@@ -231,7 +232,7 @@ func (c *compiledValidator) compileProperties(n *schemaNode, ptr, kw string, m m
 			n.properties[name] = child
 			continue
 		}
-		re, err := regexp.Compile(name)
+		re, err := lazyPattern(name)
 		if err != nil {
 			return fmt.Errorf("pattern %q: %w", name, err)
 		}
@@ -302,12 +303,23 @@ func compileTypes(v any) ([]string, error) {
 	return out, nil
 }
 
-func compilePattern(v any) (*regexp.Regexp, error) {
+func compilePattern(v any) (func() *regexp.Regexp, error) {
 	s, ok := v.(string)
 	if !ok {
 		return nil, fmt.Errorf("must be a string")
 	}
-	return regexp.Compile(s)
+	return lazyPattern(s)
+}
+
+// lazyPattern checks the syntax of the regular expression expr now, with
+// the error regexp.Compile would return, and returns a function that
+// compiles it on its first call: a validation compiles only the patterns
+// its document reaches. Once parsed, compiling cannot fail.
+func lazyPattern(expr string) (func() *regexp.Regexp, error) {
+	if _, err := syntax.Parse(expr, syntax.Perl); err != nil {
+		return nil, err
+	}
+	return lazyRegexp(expr), nil
 }
 
 func nonNegative(v any) (int, error) {
@@ -426,8 +438,8 @@ func (n *schemaNode) check(v any, at []string) *violation {
 		if n.maxLength >= 0 && length > n.maxLength {
 			add(fail(&violation{keyword: "maxLength", gotLen: length, wantLen: n.maxLength}))
 		}
-		if n.pattern != nil && !n.pattern.MatchString(x) {
-			add(fail(&violation{keyword: "pattern", got: x, want: n.pattern.String()}))
+		if n.pattern != nil && !n.pattern().MatchString(x) {
+			add(fail(&violation{keyword: "pattern", got: x, want: n.pattern().String()}))
 		}
 	case bool, nil:
 	default: // a number
@@ -478,7 +490,7 @@ func (n *schemaNode) checkObject(obj map[string]any, at []string, add func(*viol
 			add(p.check(obj[key], appendLocation(at, key)))
 		}
 		for _, pp := range n.patternProperties {
-			if pp.re.MatchString(key) {
+			if pp.re().MatchString(key) {
 				evaluated = true
 				add(pp.node.check(obj[key], appendLocation(at, key)))
 			}

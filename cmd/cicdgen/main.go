@@ -8,8 +8,6 @@ package main
 import (
 	"os"
 
-	"golang.org/x/term"
-
 	"github.com/cicdgen/cicdgen/internal/command"
 
 	// Collect garbage less often: a seed build is about a sixth faster.
@@ -17,18 +15,5 @@ import (
 )
 
 func main() {
-	width, _, err := term.GetSize(int(os.Stdout.Fd()))
-	if err != nil {
-		width = 0
-	}
-	os.Exit(command.Main(os.Args, command.Env{
-		Stdin:            os.Stdin,
-		Stdout:           os.Stdout,
-		Stderr:           os.Stderr,
-		Getenv:           os.Getenv,
-		IsTerminal:       term.IsTerminal(int(os.Stdout.Fd())),
-		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
-		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
-		Width:            width,
-	}))
+	os.Exit(command.Main(os.Args, command.ProcessEnv()))
 }

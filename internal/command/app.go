@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/cicdgen/cicdgen/internal/version"
 )
@@ -32,6 +34,25 @@ type Env struct {
 	StdinIsTerminal  bool // prompts are allowed
 	StderrIsTerminal bool // diagnostics on stderr may be coloured
 	Width            int  // columns of the terminal stdout is, 0 when unknown
+}
+
+// ProcessEnv is the Env of the running process: its standard streams and
+// environment, and whether each stream is a terminal.
+func ProcessEnv() Env {
+	width, _, err := term.GetSize(int(os.Stdout.Fd()))
+	if err != nil {
+		width = 0
+	}
+	return Env{
+		Stdin:            os.Stdin,
+		Stdout:           os.Stdout,
+		Stderr:           os.Stderr,
+		Getenv:           os.Getenv,
+		IsTerminal:       term.IsTerminal(int(os.Stdout.Fd())),
+		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
+		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		Width:            width,
+	}
 }
 
 // ExitError carries a process exit code out of a command. The command has

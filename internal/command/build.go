@@ -42,12 +42,9 @@ func buildCommand(env *Env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			format := c.String(templateFormatFlag)
-			if old, ok := deprecatedFormat(c, env, templateFormatFlag, manifest.FormatYAML); ok {
-				format = old
-			}
-			if format != manifest.FormatJSON && format != manifest.FormatYAML {
-				return UsageError(c, env, "invalid --%s %q: use json or yaml", templateFormatFlag, format)
+			format, err := outputFormat(c, env, templateFormatFlag, [2]string{manifest.FormatJSON, manifest.FormatYAML}, manifest.FormatYAML)
+			if err != nil {
+				return err
 			}
 			dir := c.String("output")
 			if dir == "" {

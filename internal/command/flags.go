@@ -103,6 +103,21 @@ func deprecatedFormat(c *cli.Context, env *Env, newFlag string, values ...string
 	return "", false
 }
 
+// outputFormat returns the value of the command's own format flag newFlag
+// (build's --template-format, graph's --graph-format), one of allowed (two
+// values), honouring the old spelling --format for the legacy values; an
+// unknown value is a usage error.
+func outputFormat(c *cli.Context, env *Env, newFlag string, allowed [2]string, legacy ...string) (string, error) {
+	format := c.String(newFlag)
+	if old, ok := deprecatedFormat(c, env, newFlag, legacy...); ok {
+		format = old
+	}
+	if format != allowed[0] && format != allowed[1] {
+		return "", UsageError(c, env, "invalid --%s %q: use %s or %s", newFlag, format, allowed[0], allowed[1])
+	}
+	return format, nil
+}
+
 // Reporter prints what a command has to say in the form --format chose.
 // With text and github, diagnostics are printed as they come (text on
 // stderr, annotations on stdout) and the rest goes to stdout. With json and

@@ -38,12 +38,9 @@ func graphCommand(env *Env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			format := c.String(graphFormatFlag)
-			if old, ok := deprecatedFormat(c, env, graphFormatFlag, compiler.GraphDot, compiler.GraphMermaid); ok {
-				format = old
-			}
-			if format != compiler.GraphDot && format != compiler.GraphMermaid {
-				return UsageError(c, env, "invalid --%s %q: use dot or mermaid", graphFormatFlag, format)
+			format, err := outputFormat(c, env, graphFormatFlag, [2]string{compiler.GraphDot, compiler.GraphMermaid}, compiler.GraphDot, compiler.GraphMermaid)
+			if err != nil {
+				return err
 			}
 			r, err := NewReporter(c, env, FormatFlagName)
 			if err != nil {

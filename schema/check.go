@@ -77,21 +77,6 @@ type semantic struct {
 	sys *System
 	doc *Document
 	ds  diag.Diagnostics
-	// reported holds rule+path pairs for rules reported once per node.
-	reported map[string]bool
-}
-
-// once reports whether rule has not yet been reported at path, and marks it.
-func (c *semantic) once(rule, path string) bool {
-	if c.reported == nil {
-		c.reported = map[string]bool{}
-	}
-	k := rule + " " + path
-	if c.reported[k] {
-		return false
-	}
-	c.reported[k] = true
-	return true
 }
 
 // errorAt reports an error about the value at path.

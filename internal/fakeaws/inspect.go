@@ -50,11 +50,3 @@ func (s *Server) MaxConcurrent() int {
 	}
 	return best
 }
-
-// Object returns an object uploaded to S3.
-func (s *Server) Object(bucket, key string) ([]byte, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.objects[bucket+"/"+key]
-	return b, ok
-}

@@ -91,13 +91,6 @@ func (s *Server) bucketSize(bucket string) int {
 	return n
 }
 
-// Images returns the tags of an ECR repository's images, sorted.
-func (s *Server) Images(account, region, repo string) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Sorted(maps.Keys(s.repos[account+"/"+region+"/"+repo]))
-}
-
 // PutParameter sets an SSM parameter.
 func (s *Server) PutParameter(account, region, name, value string) {
 	s.mu.Lock()
@@ -126,13 +119,6 @@ func (s *Server) FailDelete(stack, logicalID, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ops.deleteFail[stack+"/"+logicalID] = reason
-}
-
-// ClearDeleteFailures forgets the failures FailDelete set.
-func (s *Server) ClearDeleteFailures() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.ops.deleteFail = map[string]string{}
 }
 
 // Orphans returns the logical ids of stack's resources that a DeleteStack

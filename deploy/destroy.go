@@ -21,6 +21,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/cicdgen/cicdgen/diag"
 	"github.com/cicdgen/cicdgen/manifest"
 )
 
@@ -735,18 +736,10 @@ func (d *stackRun) emptyStorage(ctx context.Context, resources map[string]stackR
 			return emptied, fmt.Errorf("empty %s %s (%s) of %s: %w", kind, r.physical, id, d.s.Name, err)
 		}
 		if n > 0 {
-			emptied = append(emptied, fmt.Sprintf("%s (%s)", label, plural(n, noun)))
+			emptied = append(emptied, fmt.Sprintf("%s (%s)", label, diag.Plural(n, noun)))
 		}
 	}
 	return emptied, nil
-}
-
-// plural writes n and noun, in the plural unless n is 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // emptyBucket deletes every object version and delete marker of bucket and

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // Plan is what diff shows: each stack's changes and the review of what
@@ -85,12 +87,12 @@ func WritePlan(w io.Writer, p *Plan, style PlanStyle) error {
 			fmt.Fprintf(bw, "%s: %s\n", s.Outcome, s.Error)
 			continue
 		case strings.HasPrefix(s.Note, ToBeCreated):
-			fmt.Fprintf(bw, "%s, with %s\n", s.Note, plural(len(s.Changes), "resource"))
+			fmt.Fprintf(bw, "%s, with %s\n", s.Note, diag.Plural(len(s.Changes), "resource"))
 		case len(s.Changes) == 0:
 			fmt.Fprintln(bw, orUnknown(s.Note))
 			continue
 		default:
-			fmt.Fprint(bw, plural(len(s.Changes), "change"))
+			fmt.Fprint(bw, diag.Plural(len(s.Changes), "change"))
 			if s.Note != "" {
 				fmt.Fprintf(bw, " (%s)", s.Note)
 			}
@@ -129,7 +131,7 @@ func WritePlan(w io.Writer, p *Plan, style PlanStyle) error {
 		}
 		tw.Flush()
 		if tagsOnly > 0 {
-			fmt.Fprintf(bw, "  ~ tags change on %s\n", plural(tagsOnly, "resource"))
+			fmt.Fprintf(bw, "  ~ tags change on %s\n", diag.Plural(tagsOnly, "resource"))
 		}
 	}
 	if len(p.Security) > 0 {

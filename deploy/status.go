@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/goccy/go-yaml"
 
+	"github.com/cicdgen/cicdgen/diag"
 	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -401,7 +402,7 @@ func WriteStatus(w io.Writer, st *Status) error {
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(bw, "%s: %d stale, %d not deployed\n", plural(len(st.Stacks), "stack"), stale, missing)
+	fmt.Fprintf(bw, "%s: %d stale, %d not deployed\n", diag.Plural(len(st.Stacks), "stack"), stale, missing)
 	if len(st.Environments) > 0 {
 		fmt.Fprintln(bw)
 		tw = tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)

@@ -197,7 +197,7 @@ func (c *compiledValidator) explain(v *violation, value any, doc *Document, typo
 	case "maxLength":
 		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must be at most %d characters long, not %d", in.label, v.wantLen, v.gotLen)}
 	case "minItems":
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must list at least %d %s", in.label, v.wantLen, plural(v.wantLen, "item", "items"))}
+		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must list at least %s", in.label, diag.Plural(v.wantLen, "item"))}
 	case "required":
 		return c.explainRequired(v, in, doc, sch)
 	case "additionalProperties":
@@ -476,13 +476,6 @@ func joinOr(list []string) string {
 		return list[0]
 	}
 	return strings.Join(list[:len(list)-1], ", ") + " or " + list[len(list)-1]
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // suggest returns the candidate closest to s when it is close enough to be

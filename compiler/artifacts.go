@@ -3,7 +3,7 @@ package compiler
 import (
 	"fmt"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -41,8 +41,8 @@ import (
 // The stack has no parameters.
 
 // buildArtifacts returns the template of the artifacts-<region> stack.
-func buildArtifacts(sys *schema.System, region string) (*cloudformation.Template, map[string]Parameter, error) {
-	t := cloudformation.NewTemplate()
+func buildArtifacts(sys *schema.System, region string) (*cfn.Template, map[string]Parameter, error) {
+	t := cfn.NewTemplate()
 	t.Description = fmt.Sprintf("cicdgen %s: artifact store of pipeline %s in %s",
 		sys.Name, schema.NamesOf(sys).Pipeline(), region)
 	// Only the pipeline role reaches support regions; CodeBuild runs at home.
@@ -53,9 +53,9 @@ func buildArtifacts(sys *schema.System, region string) (*cloudformation.Template
 		return nil, nil, err
 	}
 	t.Resources[pipeAppRepoID] = repo
-	t.Outputs[toolingOutputAppRepositoryURI] = cloudformation.Output{
-		Description: cloudformation.String("URI of the application image repository in " + region),
-		Value:       cloudformation.GetAtt(pipeAppRepoID, "RepositoryUri"),
+	t.Outputs[toolingOutputAppRepositoryURI] = cfn.Output{
+		Description: cfn.String("URI of the application image repository in " + region),
+		Value:       cfn.GetAtt(pipeAppRepoID, "RepositoryUri"),
 	}
 	return t, map[string]Parameter{}, nil
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -177,7 +177,7 @@ func TestBuildArtifactsPolicySizes(t *testing.T) {
 }
 
 // toolingPipelineTemplate returns the pipeline template of sys.
-func toolingPipelineTemplate(t testing.TB, sys *schema.System) *cloudformation.Template {
+func toolingPipelineTemplate(t testing.TB, sys *schema.System) *cfn.Template {
 	t.Helper()
 	tmpl, _, err := buildPipeline(sys)
 	if err != nil {
@@ -190,7 +190,7 @@ func toolingPipelineTemplate(t testing.TB, sys *schema.System) *cloudformation.T
 type toolingStoreStack struct {
 	sys    *schema.System
 	region string // the region of the stack's artifact store
-	tmpl   *cloudformation.Template
+	tmpl   *cfn.Template
 }
 
 // toolingStoreStacks returns, by description, the stacks that hold artifact

@@ -2,17 +2,12 @@ package compiler
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"unicode/utf8"
-
-	"github.com/awslabs/goformation/v7/cloudformation"
 
 	"github.com/cicdgen/cicdgen/diag"
 	"github.com/cicdgen/cicdgen/schema"
@@ -75,8 +70,9 @@ func compileWith(sys *schema.System, kinds []stackKind) (*Assembly, diag.Diagnos
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			docs := newDocumentBuilder()
 			for i := range next {
-				results[i], built[i] = compileStack(sys, stacks[i], kinds[i])
+				results[i], built[i] = compileStack(sys, stacks[i], kinds[i], docs)
 			}
 		}()
 	}
@@ -122,8 +118,9 @@ func newStack(sys *schema.System, k stackKind) *Stack {
 }
 
 // compileStack builds the template of stack s of kind k and fills s in. It
-// reports whether the stack has a body.
-func compileStack(sys *schema.System, s *Stack, k stackKind) (diag.Diagnostics, bool) {
+// reports whether the stack has a body. docs turns the typed template into
+// its document.
+func compileStack(sys *schema.System, s *Stack, k stackKind, docs *documentBuilder) (diag.Diagnostics, bool) {
 	var ds diag.Diagnostics
 	env := k.environment()
 	t, params, err := k.template()
@@ -137,7 +134,7 @@ func compileStack(sys *schema.System, s *Stack, k stackKind) (diag.Diagnostics, 
 	s.Template = t
 	s.Parameters = params
 
-	doc, err := templateDocument(t)
+	doc, err := docs.template(t)
 	if err != nil {
 		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
 			"stack %s: %v", s.Name, err)), false
@@ -183,96 +180,6 @@ func stackTags(sys *schema.System, env *schema.Environment) map[string]string {
 		tags[TagEnvironment] = env.Name
 	}
 	return tags
-}
-
-// intrinsicKeys are the keys of the one-key objects that goformation's
-// intrinsic helpers (cloudformation.Ref, Sub, GetAtt, ...) encode as base64
-// strings inside typed fields.
-var intrinsicKeys = map[string]bool{
-	"Ref": true, "Condition": true,
-	"Fn::Base64": true, "Fn::And": true, "Fn::Equals": true, "Fn::If": true, "Fn::Not": true, "Fn::Or": true,
-	"Fn::FindInMap": true, "Fn::GetAtt": true, "Fn::GetAZs": true, "Fn::ImportValue": true, "Fn::Join": true,
-	"Fn::Select": true, "Fn::Split": true, "Fn::Sub": true, "Fn::Cidr": true, "Fn::Transform": true,
-	"Fn::Length": true, "Fn::ToJsonString": true,
-}
-
-// templateDocument returns the JSON document of t as generic values
-// (map[string]any, []any, string, json.Number, bool, nil), with goformation's
-// base64-encoded intrinsic functions expanded into their object form.
-//
-// It does not use Template.JSON: that runs goformation's intrinsic
-// processor, which evaluates intrinsic functions written as plain maps (a
-// {"Ref": "AWS::Region"} inside a policy document would become "us-east-1").
-func templateDocument(t *cloudformation.Template) (map[string]any, error) {
-	if t == nil {
-		return nil, fmt.Errorf("the builder returned no template")
-	}
-	raw, err := json.Marshal(t)
-	if err != nil {
-		return nil, fmt.Errorf("encode template: %w", err)
-	}
-	v, err := decodeJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("decode template: %w", err)
-	}
-	doc, ok := expandIntrinsics(v).(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("the template is not a JSON object")
-	}
-	return doc, nil
-}
-
-// expandIntrinsics replaces every string that is a goformation-encoded
-// intrinsic function by the function's object, recursively.
-func expandIntrinsics(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			v[k] = expandIntrinsics(x)
-		}
-		return v
-	case []any:
-		for i, x := range v {
-			v[i] = expandIntrinsics(x)
-		}
-		return v
-	case string:
-		if fn, ok := decodeIntrinsic(v); ok {
-			return expandIntrinsics(fn)
-		}
-		return v
-	default:
-		return v
-	}
-}
-
-// decodeIntrinsic reports whether s is the base64 encoding of a one-key
-// object naming an intrinsic function, and returns that object.
-func decodeIntrinsic(s string) (map[string]any, bool) {
-	// The shortest encoding, of {"Ref":"x"}, is 16 characters.
-	// goformation encodes `{ "Name": ...}`, whose base64 starts with eyAi;
-	// eyJ is `{"`. Checking first saves decoding every other string.
-	if len(s) < 16 || len(s)%4 != 0 || !(strings.HasPrefix(s, "eyAi") || strings.HasPrefix(s, "eyJ")) {
-		return nil, false
-	}
-	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(raw) == 0 || raw[0] != '{' {
-		return nil, false
-	}
-	v, err := decodeJSON(raw)
-	if err != nil {
-		return nil, false
-	}
-	m, ok := v.(map[string]any)
-	if !ok || len(m) != 1 {
-		return nil, false
-	}
-	for k := range m {
-		if !intrinsicKeys[k] {
-			return nil, false
-		}
-	}
-	return m, true
 }
 
 // addDeletionPolicy sets DeletionPolicy Delete on every resource that has

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/logs"
 	"github.com/awslabs/goformation/v7/cloudformation/sns"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -51,13 +51,13 @@ func loadYAML(t testing.TB, src string) *schema.System {
 // testTemplate returns a small template for stack k: a topic whose name
 // and policy use intrinsic functions, and for protected environments' ecs
 // stacks a log group the builder retains.
-func testTemplate(k stackKind) (*cloudformation.Template, map[string]Parameter) {
-	t := cloudformation.NewTemplate()
+func testTemplate(k stackKind) (*cfn.Template, map[string]Parameter) {
+	t := cfn.NewTemplate()
 	t.Resources["Topic"] = &sns.Topic{
-		TopicName: cloudformation.SubPtr("${AWS::StackName}-" + testTopicName(k)),
+		TopicName: cfn.SubPtr("${AWS::StackName}-" + testTopicName(k)),
 	}
 	t.Resources["TopicPolicy"] = &sns.TopicPolicy{
-		Topics: []string{cloudformation.Ref("Topic")},
+		Topics: []string{cfn.Ref("Topic")},
 		PolicyDocument: map[string]any{
 			"Version": "2012-10-17",
 			"Statement": []any{map[string]any{
@@ -75,7 +75,7 @@ func testTemplate(k stackKind) (*cloudformation.Template, map[string]Parameter) 
 	case pipelineStack:
 		return t, map[string]Parameter{"ArtifactKeyArnEuWest1": {FromOutput: &OutputRef{Stack: "unit-artifacts-eu-west-1-t", Output: "ArtifactKeyArn"}}}
 	case ecsStack:
-		lg := &logs.LogGroup{LogGroupName: cloudformation.String("/ecs/" + k.env.Name)}
+		lg := &logs.LogGroup{LogGroupName: cfn.String("/ecs/" + k.env.Name)}
 		if k.env.Protect {
 			lg.AWSCloudFormationDeletionPolicy = "Retain"
 		}
@@ -98,10 +98,10 @@ func testTopicName(k stackKind) string {
 // instead of its kind's builder.
 type testStack struct {
 	stackKind
-	build func(stackKind) (*cloudformation.Template, map[string]Parameter)
+	build func(stackKind) (*cfn.Template, map[string]Parameter)
 }
 
-func (s testStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+func (s testStack) template() (*cfn.Template, map[string]Parameter, error) {
 	t, params := s.build(s.stackKind)
 	return t, params, nil
 }
@@ -113,7 +113,7 @@ func (s testStack) pipelineDeployed() bool {
 
 // testStacks returns the stacks of sys with templates made by build
 // (testTemplate when nil): the orchestration is Compile's own.
-func testStacks(sys *schema.System, build func(stackKind) (*cloudformation.Template, map[string]Parameter)) []stackKind {
+func testStacks(sys *schema.System, build func(stackKind) (*cfn.Template, map[string]Parameter)) []stackKind {
 	if build == nil {
 		build = testTemplate
 	}
@@ -258,29 +258,6 @@ func TestCompileRendersTheTemplateBody(t *testing.T) {
 			t.Errorf("the body is not indented by two spaces:\n%s", body[:200])
 		}
 	})
-}
-
-func TestDecodeIntrinsic(t *testing.T) {
-	tests := map[string]struct {
-		in   string
-		want bool
-	}{
-		"an encoded Ref is an intrinsic":            {cloudformation.Ref("Bucket"), true},
-		"an encoded If is an intrinsic":             {cloudformation.If("HasImage", "a", "b"), true},
-		"an encoded Join is an intrinsic":           {cloudformation.Join("", []string{"a", "b"}), true},
-		"a plain word is not":                       {"Bucket", false},
-		"base64 of another object is not":           {"eyJGb28iOiAiYmFyIn0=", false},
-		"base64 of a two-key object is not":         {"eyJSZWYiOiJhIiwiRm46OlN1YiI6ImIifQ==", false},
-		"a string that happens to be base64 is not": {"abcdefghijklmnop", false},
-		"an ARN is not":                             {"arn:aws:iam::123456789012:role/x", false},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			if _, got := decodeIntrinsic(tc.in); got != tc.want {
-				t.Errorf("decodeIntrinsic(%q) = %v, want %v", tc.in, got, tc.want)
-			}
-		})
-	}
 }
 
 // encodingJSON is what canonicalJSON's fast path must reproduce.

@@ -121,7 +121,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -197,7 +197,7 @@ func ecsLogRetentionDays(*schema.Environment) int {
 // ecsBuilder builds one ecs-<env> template.
 type ecsBuilder struct {
 	envCtx
-	t         *cloudformation.Template
+	t         *cfn.Template
 	svc       schema.Service
 	net       schema.Network
 	blueGreen bool
@@ -211,10 +211,10 @@ type ecsBuilder struct {
 	privateRouteTables []string
 }
 
-func buildECS(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter) {
+func buildECS(sys *schema.System, env *schema.Environment) (*cfn.Template, map[string]Parameter) {
 	b := &ecsBuilder{
 		envCtx:    newEnvCtx(sys, env),
-		t:         cloudformation.NewTemplate(),
+		t:         cfn.NewTemplate(),
 		svc:       env.Service,
 		net:       env.Network,
 		blueGreen: env.Service.Deployment != schema.DeploymentRolling,
@@ -222,12 +222,12 @@ func buildECS(sys *schema.System, env *schema.Environment) (*cloudformation.Temp
 	}
 	b.t.Description = fmt.Sprintf("cicdgen %s: network, load balancer and ECS service %s of environment %s",
 		sys.Name, b.names.ECSService(env.Name), env.Name)
-	b.t.Parameters[ecsImageParam] = cloudformation.Parameter{
+	b.t.Parameters[ecsImageParam] = cfn.Parameter{
 		Type:        "String",
 		Default:     "",
-		Description: cloudformation.String("Image URI the service runs; the pipeline passes the build's image. Empty: zero tasks of " + ecsInitialImage),
+		Description: cfn.String("Image URI the service runs; the pipeline passes the build's image. Empty: zero tasks of " + ecsInitialImage),
 	}
-	b.t.Conditions[ecsHasImage] = cloudformation.Not([]string{cloudformation.Equals(cloudformation.Ref(ecsImageParam), "")})
+	b.t.Conditions[ecsHasImage] = cfn.Not(cfn.Equals(cfn.Ref(ecsImageParam), ""))
 
 	b.addNetwork()
 	b.addLogKey()

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	elb "github.com/awslabs/goformation/v7/cloudformation/elasticloadbalancingv2"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 )
 
 // ecsTLSPolicy is the HTTPS listeners' security policy: TLS 1.3 and 1.2 with
@@ -76,7 +76,7 @@ func (b *ecsBuilder) listenerSources(l ecsListener) []ecsSource {
 	sources := []ecsSource{{b.net.CIDR, "the VPC"}}
 	for j := 1; j <= b.net.NATGateways; j++ {
 		eip := fmt.Sprintf("NatEip%d", j)
-		sources = append(sources, ecsSource{cloudformation.Sub("${" + eip + "}/32"), "the VPC through NAT gateway " + strconv.Itoa(j)})
+		sources = append(sources, ecsSource{cfn.Sub("${" + eip + "}/32"), "the VPC through NAT gateway " + strconv.Itoa(j)})
 	}
 	return sources
 }
@@ -95,52 +95,52 @@ func (b *ecsBuilder) addLoadBalancing() {
 		for _, src := range b.listenerSources(l) {
 			ingress = append(ingress, ec2.SecurityGroup_Ingress{
 				IpProtocol:  "tcp",
-				FromPort:    cloudformation.Int(l.port),
-				ToPort:      cloudformation.Int(l.port),
-				CidrIp:      cloudformation.String(src.cidr),
-				Description: cloudformation.String(fmt.Sprintf("%s listener %d from %s", l.protocol, l.port, src.who)),
+				FromPort:    cfn.Int(l.port),
+				ToPort:      cfn.Int(l.port),
+				CidrIp:      cfn.String(src.cidr),
+				Description: cfn.String(fmt.Sprintf("%s listener %d from %s", l.protocol, l.port, src.who)),
 			})
 		}
 	}
 	r[ecsLoadBalancerSG] = &ec2.SecurityGroup{
 		// GroupDescription cannot change without replacing the group.
 		GroupDescription:     "Load balancer " + b.names.LoadBalancer(env) + ": production listeners from anywhere, the test listener from the VPC",
-		VpcId:                cloudformation.RefPtr(ecsVpc),
+		VpcId:                cfn.RefPtr(ecsVpc),
 		SecurityGroupIngress: ingress,
 		// Out only to the tasks, on the container port (traffic and health checks).
 		SecurityGroupEgress: []ec2.SecurityGroup_Egress{{
 			IpProtocol:                 "tcp",
-			FromPort:                   cloudformation.Int(port),
-			ToPort:                     cloudformation.Int(port),
-			DestinationSecurityGroupId: cloudformation.GetAttPtr(ecsServiceSG, "GroupId"),
-			Description:                cloudformation.String("To the tasks of " + b.names.ECSService(env)),
+			FromPort:                   cfn.Int(port),
+			ToPort:                     cfn.Int(port),
+			DestinationSecurityGroupId: cfn.GetAttPtr(ecsServiceSG, "GroupId"),
+			Description:                cfn.String("To the tasks of " + b.names.ECSService(env)),
 		}},
 	}
 	// The tasks keep the default egress (anywhere): they pull images, write
 	// logs and call whatever the application calls.
 	r[ecsServiceSG] = &ec2.SecurityGroup{
 		GroupDescription: "Tasks of " + b.names.ECSService(env) + ": the container port from the load balancer only",
-		VpcId:            cloudformation.RefPtr(ecsVpc),
+		VpcId:            cfn.RefPtr(ecsVpc),
 	}
 	r[ecsServiceIngress] = &ec2.SecurityGroupIngress{
-		GroupId:               cloudformation.GetAttPtr(ecsServiceSG, "GroupId"),
+		GroupId:               cfn.GetAttPtr(ecsServiceSG, "GroupId"),
 		IpProtocol:            "tcp",
-		FromPort:              cloudformation.Int(port),
-		ToPort:                cloudformation.Int(port),
-		SourceSecurityGroupId: cloudformation.GetAttPtr(ecsLoadBalancerSG, "GroupId"),
-		Description:           cloudformation.String("Container port from the load balancer"),
+		FromPort:              cfn.Int(port),
+		ToPort:                cfn.Int(port),
+		SourceSecurityGroupId: cfn.GetAttPtr(ecsLoadBalancerSG, "GroupId"),
+		Description:           cfn.String("Container port from the load balancer"),
 	}
 
 	r[ecsLoadBalancer] = &elb.LoadBalancer{
-		Name:           cloudformation.String(b.names.LoadBalancer(env)),
-		Type:           cloudformation.String("application"),
-		Scheme:         cloudformation.String("internet-facing"),
+		Name:           cfn.String(b.names.LoadBalancer(env)),
+		Type:           cfn.String("application"),
+		Scheme:         cfn.String("internet-facing"),
 		Subnets:        ecsRefs(b.public),
-		SecurityGroups: []string{cloudformation.GetAtt(ecsLoadBalancerSG, "GroupId")},
+		SecurityGroups: []string{cfn.GetAtt(ecsLoadBalancerSG, "GroupId")},
 		LoadBalancerAttributes: []elb.LoadBalancer_LoadBalancerAttribute{
-			{Key: cloudformation.String("deletion_protection.enabled"), Value: cloudformation.String(strconv.FormatBool(b.env.Protect))},
-			{Key: cloudformation.String("routing.http.desync_mitigation_mode"), Value: cloudformation.String("defensive")},
-			{Key: cloudformation.String("routing.http.drop_invalid_header_fields.enabled"), Value: cloudformation.String("true")},
+			{Key: cfn.String("deletion_protection.enabled"), Value: cfn.String(strconv.FormatBool(b.env.Protect))},
+			{Key: cfn.String("routing.http.desync_mitigation_mode"), Value: cfn.String("defensive")},
+			{Key: cfn.String("routing.http.drop_invalid_header_fields.enabled"), Value: cfn.String("true")},
 		},
 		AWSCloudFormationDependsOn: []string{ecsGatewayAttachment},
 	}
@@ -154,35 +154,35 @@ func (b *ecsBuilder) addLoadBalancing() {
 		// groups, and their names carry the port so that the new ones do
 		// not collide with the old ones (see Names.TargetGroup).
 		r["TargetGroup"+ecsTitle(color)] = &elb.TargetGroup{
-			Name:                       cloudformation.String(b.names.TargetGroup(env, color, port)),
-			TargetType:                 cloudformation.String("ip"),
-			Protocol:                   cloudformation.String("HTTP"),
-			Port:                       cloudformation.Int(port),
-			VpcId:                      cloudformation.RefPtr(ecsVpc),
-			HealthCheckEnabled:         cloudformation.Bool(true),
-			HealthCheckPath:            cloudformation.String(b.svc.HealthCheck),
-			HealthCheckProtocol:        cloudformation.String("HTTP"),
-			HealthCheckIntervalSeconds: cloudformation.Int(15),
-			HealthCheckTimeoutSeconds:  cloudformation.Int(5),
-			HealthyThresholdCount:      cloudformation.Int(2),
-			UnhealthyThresholdCount:    cloudformation.Int(3),
-			Matcher:                    &elb.TargetGroup_Matcher{HttpCode: cloudformation.String("200-399")},
+			Name:                       cfn.String(b.names.TargetGroup(env, color, port)),
+			TargetType:                 cfn.String("ip"),
+			Protocol:                   cfn.String("HTTP"),
+			Port:                       cfn.Int(port),
+			VpcId:                      cfn.RefPtr(ecsVpc),
+			HealthCheckEnabled:         cfn.Bool(true),
+			HealthCheckPath:            cfn.String(b.svc.HealthCheck),
+			HealthCheckProtocol:        cfn.String("HTTP"),
+			HealthCheckIntervalSeconds: cfn.Int(15),
+			HealthCheckTimeoutSeconds:  cfn.Int(5),
+			HealthyThresholdCount:      cfn.Int(2),
+			UnhealthyThresholdCount:    cfn.Int(3),
+			Matcher:                    &elb.TargetGroup_Matcher{HttpCode: cfn.String("200-399")},
 			TargetGroupAttributes: []elb.TargetGroup_TargetGroupAttribute{
-				{Key: cloudformation.String("deregistration_delay.timeout_seconds"), Value: cloudformation.String("30")},
+				{Key: cfn.String("deregistration_delay.timeout_seconds"), Value: cfn.String("30")},
 			},
 		}
 	}
 
 	for _, l := range all {
 		listener := &elb.Listener{
-			LoadBalancerArn: cloudformation.Ref(ecsLoadBalancer),
-			Port:            cloudformation.Int(l.port),
-			Protocol:        cloudformation.String(l.protocol),
+			LoadBalancerArn: cfn.Ref(ecsLoadBalancer),
+			Port:            cfn.Int(l.port),
+			Protocol:        cfn.String(l.protocol),
 			DefaultActions:  []elb.Listener_Action{b.defaultAction(l)},
 		}
 		if l.protocol == "HTTPS" {
-			listener.Certificates = []elb.Listener_Certificate{{CertificateArn: cloudformation.String(b.svc.Certificate)}}
-			listener.SslPolicy = cloudformation.String(ecsTLSPolicy)
+			listener.Certificates = []elb.Listener_Certificate{{CertificateArn: cfn.String(b.svc.Certificate)}}
+			listener.SslPolicy = cfn.String(ecsTLSPolicy)
 		}
 		if l.id == ecsHTTPRedirectListener {
 			// Adding a certificate moves the production listener from
@@ -210,20 +210,20 @@ func (b *ecsBuilder) defaultAction(l ecsListener) elb.Listener_Action {
 		return elb.Listener_Action{
 			Type: "redirect",
 			RedirectConfig: &elb.Listener_RedirectConfig{
-				Protocol:   cloudformation.String("HTTPS"),
-				Port:       cloudformation.String(strconv.Itoa(ecsHTTPSPort)),
+				Protocol:   cfn.String("HTTPS"),
+				Port:       cfn.String(strconv.Itoa(ecsHTTPSPort)),
 				StatusCode: "HTTP_301",
 			},
 		}
 	case !b.blueGreen:
-		return elb.Listener_Action{Type: "forward", TargetGroupArn: cloudformation.RefPtr(ecsTargetGroupBlue)}
+		return elb.Listener_Action{Type: "forward", TargetGroupArn: cfn.RefPtr(ecsTargetGroupBlue)}
 	default:
 		return elb.Listener_Action{
 			Type: "fixed-response",
 			FixedResponseConfig: &elb.Listener_FixedResponseConfig{
 				StatusCode:  "404",
-				ContentType: cloudformation.String("text/plain"),
-				MessageBody: cloudformation.String("Not Found"),
+				ContentType: cfn.String("text/plain"),
+				MessageBody: cfn.String("Not Found"),
 			},
 		}
 	}
@@ -234,18 +234,18 @@ func (b *ecsBuilder) defaultAction(l ecsListener) elb.Listener_Action {
 // blue/green deployment.
 func (b *ecsBuilder) listenerRule(listener string) *elb.ListenerRule {
 	return &elb.ListenerRule{
-		ListenerArn: cloudformation.RefPtr(listener),
+		ListenerArn: cfn.RefPtr(listener),
 		Priority:    1,
 		Conditions: []elb.ListenerRule_RuleCondition{{
-			Field:             cloudformation.String("path-pattern"),
+			Field:             cfn.String("path-pattern"),
 			PathPatternConfig: &elb.ListenerRule_PathPatternConfig{Values: []string{"/*"}},
 		}},
 		Actions: []elb.ListenerRule_Action{{
 			Type: "forward",
 			ForwardConfig: &elb.ListenerRule_ForwardConfig{
 				TargetGroups: []elb.ListenerRule_TargetGroupTuple{
-					{TargetGroupArn: cloudformation.RefPtr(ecsTargetGroupBlue), Weight: cloudformation.Int(1)},
-					{TargetGroupArn: cloudformation.RefPtr(ecsTargetGroupGreen), Weight: cloudformation.Int(0)},
+					{TargetGroupArn: cfn.RefPtr(ecsTargetGroupBlue), Weight: cfn.Int(1)},
+					{TargetGroupArn: cfn.RefPtr(ecsTargetGroupGreen), Weight: cfn.Int(0)},
 				},
 			},
 		}},

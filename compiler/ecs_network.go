@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ec2"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
 	"github.com/awslabs/goformation/v7/cloudformation/logs"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -21,10 +21,10 @@ func ecsSubnetCIDRs(cidr string, azs int) (public, private []string) {
 	if err == nil {
 		return public, private
 	}
-	all := cloudformation.CIDR(cloudformation.GetAtt(ecsVpc, "CidrBlock"), 2*azs, 8)
+	all := cfn.CIDR(cfn.GetAtt(ecsVpc, "CidrBlock"), 2*azs, 8)
 	for i := 0; i < azs; i++ {
-		public = append(public, cloudformation.Select(i, all))
-		private = append(private, cloudformation.Select(azs+i, all))
+		public = append(public, cfn.Select(i, all))
+		private = append(private, cfn.Select(azs+i, all))
 	}
 	return public, private
 }
@@ -34,45 +34,45 @@ func ecsSubnetCIDRs(cidr string, azs int) (public, private []string) {
 func (b *ecsBuilder) addNetwork() {
 	r := b.t.Resources
 	r[ecsVpc] = &ec2.VPC{
-		CidrBlock:          cloudformation.String(b.net.CIDR),
-		EnableDnsHostnames: cloudformation.Bool(true),
-		EnableDnsSupport:   cloudformation.Bool(true),
+		CidrBlock:          cfn.String(b.net.CIDR),
+		EnableDnsHostnames: cfn.Bool(true),
+		EnableDnsSupport:   cfn.Bool(true),
 	}
 	r[ecsInternetGateway] = &ec2.InternetGateway{}
 	r[ecsGatewayAttachment] = &ec2.VPCGatewayAttachment{
-		VpcId:             cloudformation.Ref(ecsVpc),
-		InternetGatewayId: cloudformation.RefPtr(ecsInternetGateway),
+		VpcId:             cfn.Ref(ecsVpc),
+		InternetGatewayId: cfn.RefPtr(ecsInternetGateway),
 	}
-	r[ecsPublicRouteTable] = &ec2.RouteTable{VpcId: cloudformation.Ref(ecsVpc)}
+	r[ecsPublicRouteTable] = &ec2.RouteTable{VpcId: cfn.Ref(ecsVpc)}
 	r[ecsPublicDefaultRoute] = &ec2.Route{
-		RouteTableId:               cloudformation.Ref(ecsPublicRouteTable),
-		DestinationCidrBlock:       cloudformation.String("0.0.0.0/0"),
-		GatewayId:                  cloudformation.RefPtr(ecsInternetGateway),
+		RouteTableId:               cfn.Ref(ecsPublicRouteTable),
+		DestinationCidrBlock:       cfn.String("0.0.0.0/0"),
+		GatewayId:                  cfn.RefPtr(ecsInternetGateway),
 		AWSCloudFormationDependsOn: []string{ecsGatewayAttachment},
 	}
 
 	publicCIDRs, privateCIDRs := ecsSubnetCIDRs(b.net.CIDR, b.net.AZs)
 	for i := 0; i < b.net.AZs; i++ {
-		az := cloudformation.SelectPtr(i, cloudformation.GetAZs(""))
+		az := cfn.SelectPtr(i, cfn.GetAZs(""))
 		pub := fmt.Sprintf("PublicSubnet%d", i+1)
 		priv := fmt.Sprintf("PrivateSubnet%d", i+1)
 		b.public = append(b.public, pub)
 		b.private = append(b.private, priv)
 		r[pub] = &ec2.Subnet{
-			VpcId:               cloudformation.Ref(ecsVpc),
-			CidrBlock:           cloudformation.String(publicCIDRs[i]),
+			VpcId:               cfn.Ref(ecsVpc),
+			CidrBlock:           cfn.String(publicCIDRs[i]),
 			AvailabilityZone:    az,
-			MapPublicIpOnLaunch: cloudformation.Bool(false),
+			MapPublicIpOnLaunch: cfn.Bool(false),
 		}
 		r[priv] = &ec2.Subnet{
-			VpcId:               cloudformation.Ref(ecsVpc),
-			CidrBlock:           cloudformation.String(privateCIDRs[i]),
+			VpcId:               cfn.Ref(ecsVpc),
+			CidrBlock:           cfn.String(privateCIDRs[i]),
 			AvailabilityZone:    az,
-			MapPublicIpOnLaunch: cloudformation.Bool(false),
+			MapPublicIpOnLaunch: cfn.Bool(false),
 		}
 		r[pub+"RouteTableAssociation"] = &ec2.SubnetRouteTableAssociation{
-			SubnetId:     cloudformation.Ref(pub),
-			RouteTableId: cloudformation.Ref(ecsPublicRouteTable),
+			SubnetId:     cfn.Ref(pub),
+			RouteTableId: cfn.Ref(ecsPublicRouteTable),
 		}
 	}
 
@@ -80,30 +80,30 @@ func (b *ecsBuilder) addNetwork() {
 	for j := 1; j <= nats; j++ {
 		eip := fmt.Sprintf("NatEip%d", j)
 		r[eip] = &ec2.EIP{
-			Domain:                     cloudformation.String("vpc"),
+			Domain:                     cfn.String("vpc"),
 			AWSCloudFormationDependsOn: []string{ecsGatewayAttachment},
 		}
 		r[fmt.Sprintf("NatGateway%d", j)] = &ec2.NatGateway{
-			AllocationId: cloudformation.GetAttPtr(eip, "AllocationId"),
-			SubnetId:     cloudformation.Ref(b.public[j-1]),
+			AllocationId: cfn.GetAttPtr(eip, "AllocationId"),
+			SubnetId:     cfn.Ref(b.public[j-1]),
 		}
 	}
 	for i := 1; i <= b.net.AZs; i++ {
 		table := fmt.Sprintf("PrivateRouteTable%d", i)
 		b.privateRouteTables = append(b.privateRouteTables, table)
-		r[table] = &ec2.RouteTable{VpcId: cloudformation.Ref(ecsVpc)}
+		r[table] = &ec2.RouteTable{VpcId: cfn.Ref(ecsVpc)}
 		r[fmt.Sprintf("PrivateSubnet%dRouteTableAssociation", i)] = &ec2.SubnetRouteTableAssociation{
-			SubnetId:     cloudformation.Ref(b.private[i-1]),
-			RouteTableId: cloudformation.Ref(table),
+			SubnetId:     cfn.Ref(b.private[i-1]),
+			RouteTableId: cfn.Ref(table),
 		}
 		if nats > 0 {
 			// Fewer NAT gateways than zones: zones share them round-robin.
 			route := fmt.Sprintf("PrivateDefaultRoute%d", i)
 			b.privateRoutes = append(b.privateRoutes, route)
 			r[route] = &ec2.Route{
-				RouteTableId:         cloudformation.Ref(table),
-				DestinationCidrBlock: cloudformation.String("0.0.0.0/0"),
-				NatGatewayId:         cloudformation.RefPtr(fmt.Sprintf("NatGateway%d", (i-1)%nats+1)),
+				RouteTableId:         cfn.Ref(table),
+				DestinationCidrBlock: cfn.String("0.0.0.0/0"),
+				NatGatewayId:         cfn.RefPtr(fmt.Sprintf("NatGateway%d", (i-1)%nats+1)),
 			}
 		}
 	}
@@ -131,20 +131,20 @@ func (b *ecsBuilder) addEndpoints() {
 	r := b.t.Resources
 	r[ecsEndpointSecurityGroup] = &ec2.SecurityGroup{
 		GroupDescription: "VPC interface endpoints of " + b.names.ECSService(b.env.Name) + ": HTTPS from the tasks",
-		VpcId:            cloudformation.RefPtr(ecsVpc),
+		VpcId:            cfn.RefPtr(ecsVpc),
 		SecurityGroupIngress: []ec2.SecurityGroup_Ingress{{
 			IpProtocol:            "tcp",
-			FromPort:              cloudformation.Int(443),
-			ToPort:                cloudformation.Int(443),
-			SourceSecurityGroupId: cloudformation.GetAttPtr(ecsServiceSG, "GroupId"),
-			Description:           cloudformation.String("HTTPS from the tasks"),
+			FromPort:              cfn.Int(443),
+			ToPort:                cfn.Int(443),
+			SourceSecurityGroupId: cfn.GetAttPtr(ecsServiceSG, "GroupId"),
+			Description:           cfn.String("HTTPS from the tasks"),
 		}},
 	}
 	service := func(name string) string { return "com.amazonaws." + b.region + "." + name }
 	r["S3Endpoint"] = &ec2.VPCEndpoint{
-		VpcId:           cloudformation.Ref(ecsVpc),
+		VpcId:           cfn.Ref(ecsVpc),
 		ServiceName:     service("s3"),
-		VpcEndpointType: cloudformation.String("Gateway"),
+		VpcEndpointType: cfn.String("Gateway"),
 		RouteTableIds:   ecsRefs(b.privateRouteTables),
 	}
 	b.privateRoutes = append(b.privateRoutes, "S3Endpoint")
@@ -162,12 +162,12 @@ func (b *ecsBuilder) addEndpoints() {
 	}
 	for _, e := range interfaces {
 		r[e.id] = &ec2.VPCEndpoint{
-			VpcId:             cloudformation.Ref(ecsVpc),
+			VpcId:             cfn.Ref(ecsVpc),
 			ServiceName:       service(e.name),
-			VpcEndpointType:   cloudformation.String("Interface"),
-			PrivateDnsEnabled: cloudformation.Bool(true),
+			VpcEndpointType:   cfn.String("Interface"),
+			PrivateDnsEnabled: cfn.Bool(true),
 			SubnetIds:         ecsRefs(b.private),
-			SecurityGroupIds:  []string{cloudformation.GetAtt(ecsEndpointSecurityGroup, "GroupId")},
+			SecurityGroupIds:  []string{cfn.GetAtt(ecsEndpointSecurityGroup, "GroupId")},
 		}
 		b.privateRoutes = append(b.privateRoutes, e.id)
 	}
@@ -182,15 +182,15 @@ func (b *ecsBuilder) addFlowLogs() {
 	group := b.names.FlowLogGroup(b.env.Name)
 	deletion, replace := envRetention(b.env)
 	r[ecsFlowLogGroup] = &logs.LogGroup{
-		LogGroupName:                         cloudformation.String(group),
-		RetentionInDays:                      cloudformation.Int(ecsLogRetentionDays(b.env)),
-		KmsKeyId:                             cloudformation.GetAttPtr(ecsLogKey, "Arn"),
+		LogGroupName:                         cfn.String(group),
+		RetentionInDays:                      cfn.Int(ecsLogRetentionDays(b.env)),
+		KmsKeyId:                             cfn.GetAttPtr(ecsLogKey, "Arn"),
 		AWSCloudFormationDeletionPolicy:      deletion,
 		AWSCloudFormationUpdateReplacePolicy: replace,
 	}
 	r[ecsFlowLogsRole] = &iam.Role{
-		RoleName:    cloudformation.String(b.names.FlowLogsRole(b.env.Name)),
-		Description: cloudformation.String("Delivers the VPC flow logs of " + b.env.Name + " to " + group),
+		RoleName:    cfn.String(b.names.FlowLogsRole(b.env.Name)),
+		Description: cfn.String("Delivers the VPC flow logs of " + b.env.Name + " to " + group),
 		AssumeRolePolicyDocument: envServiceTrust("vpc-flow-logs.amazonaws.com", map[string]map[string]any{
 			"StringEquals": {"aws:SourceAccount": b.account},
 			"ArnLike":      {"aws:SourceArn": b.arn("ec2", "vpc-flow-log/*")},
@@ -209,11 +209,11 @@ func (b *ecsBuilder) addFlowLogs() {
 	}
 	r[ecsFlowLog] = &ec2.FlowLog{
 		ResourceType:             "VPC",
-		ResourceId:               cloudformation.Ref(ecsVpc),
-		TrafficType:              cloudformation.String("ALL"),
-		LogDestinationType:       cloudformation.String("cloud-watch-logs"),
-		LogDestination:           cloudformation.GetAttPtr(ecsFlowLogGroup, "Arn"),
-		DeliverLogsPermissionArn: cloudformation.GetAttPtr(ecsFlowLogsRole, "Arn"),
+		ResourceId:               cfn.Ref(ecsVpc),
+		TrafficType:              cfn.String("ALL"),
+		LogDestinationType:       cfn.String("cloud-watch-logs"),
+		LogDestination:           cfn.GetAttPtr(ecsFlowLogGroup, "Arn"),
+		DeliverLogsPermissionArn: cfn.GetAttPtr(ecsFlowLogsRole, "Arn"),
 	}
 }
 
@@ -221,7 +221,7 @@ func (b *ecsBuilder) addFlowLogs() {
 func ecsRefs(ids []string) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		out[i] = cloudformation.Ref(id)
+		out[i] = cfn.Ref(id)
 	}
 	return out
 }

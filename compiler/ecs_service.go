@@ -8,11 +8,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
 	"github.com/awslabs/goformation/v7/cloudformation/kms"
 	"github.com/awslabs/goformation/v7/cloudformation/logs"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/compiler/cfnx"
 	"github.com/cicdgen/cicdgen/schema"
@@ -28,22 +28,22 @@ func (b *ecsBuilder) addCompute() {
 	r := b.t.Resources
 	env := b.env.Name
 	r[ecsCluster] = &ecs.Cluster{
-		ClusterName: cloudformation.String(b.names.Cluster(env)),
+		ClusterName: cfn.String(b.names.Cluster(env)),
 		ClusterSettings: []ecs.Cluster_ClusterSettings{
-			{Name: cloudformation.String("containerInsights"), Value: cloudformation.String("enabled")},
+			{Name: cfn.String("containerInsights"), Value: cfn.String("enabled")},
 		},
 	}
 	deletion, replace := envRetention(b.env)
 	r[ecsServiceLogGroup] = &logs.LogGroup{
-		LogGroupName:                         cloudformation.String(b.names.ServiceLogGroup(env)),
-		RetentionInDays:                      cloudformation.Int(ecsLogRetentionDays(b.env)),
-		KmsKeyId:                             cloudformation.GetAttPtr(ecsLogKey, "Arn"),
+		LogGroupName:                         cfn.String(b.names.ServiceLogGroup(env)),
+		RetentionInDays:                      cfn.Int(ecsLogRetentionDays(b.env)),
+		KmsKeyId:                             cfn.GetAttPtr(ecsLogKey, "Arn"),
 		AWSCloudFormationDeletionPolicy:      deletion,
 		AWSCloudFormationUpdateReplacePolicy: replace,
 	}
 	r[ecsTaskExecutionRole] = &iam.Role{
-		RoleName:                 cloudformation.String(b.names.TaskExecutionRole(env)),
-		Description:              cloudformation.String("Pulls the image, writes the logs and reads the secrets of " + b.names.ECSService(env)),
+		RoleName:                 cfn.String(b.names.TaskExecutionRole(env)),
+		Description:              cfn.String("Pulls the image, writes the logs and reads the secrets of " + b.names.ECSService(env)),
 		AssumeRolePolicyDocument: envServiceTrust("ecs-tasks.amazonaws.com", nil),
 		Policies: []iam.Role_Policy{{
 			PolicyName:     "task-execution",
@@ -52,8 +52,8 @@ func (b *ecsBuilder) addCompute() {
 	}
 	// The application's own role: no permission until an override adds one.
 	r[ecsTaskRole] = &iam.Role{
-		RoleName:    cloudformation.String(b.names.TaskRole(env)),
-		Description: cloudformation.String("Role the containers of " + b.names.ECSService(env) + " run as"),
+		RoleName:    cfn.String(b.names.TaskRole(env)),
+		Description: cfn.String("Role the containers of " + b.names.ECSService(env) + " run as"),
 		AssumeRolePolicyDocument: envServiceTrust("ecs-tasks.amazonaws.com", map[string]map[string]any{
 			"StringEquals": {"aws:SourceAccount": b.account},
 			"ArnLike":      {"aws:SourceArn": b.arn("ecs", "*")},
@@ -62,8 +62,8 @@ func (b *ecsBuilder) addCompute() {
 	r[ecsTaskDefinition] = b.taskDefinition()
 	if b.blueGreen {
 		r[ecsInfrastructureRole] = &iam.Role{
-			RoleName:                 cloudformation.String(b.names.ECSInfrastructureRole(env)),
-			Description:              cloudformation.String("Lets ECS shift load balancer traffic in blue/green deployments of " + b.names.ECSService(env)),
+			RoleName:                 cfn.String(b.names.ECSInfrastructureRole(env)),
+			Description:              cfn.String("Lets ECS shift load balancer traffic in blue/green deployments of " + b.names.ECSService(env)),
 			AssumeRolePolicyDocument: envServiceTrust("ecs.amazonaws.com", nil),
 			ManagedPolicyArns:        []string{ecsInfrastructurePolicyARN},
 		}
@@ -85,8 +85,8 @@ func (b *ecsBuilder) addLogKey() {
 	}
 	deletion, replace := envRetention(b.env)
 	b.t.Resources[ecsLogKey] = &kms.Key{
-		Description:       cloudformation.String("Encrypts the log groups of " + b.names.StackName(schema.KindECS(b.env.Name))),
-		EnableKeyRotation: cloudformation.Bool(true),
+		Description:       cfn.String("Encrypts the log groups of " + b.names.StackName(schema.KindECS(b.env.Name))),
+		EnableKeyRotation: cfn.Bool(true),
 		KeyPolicy: Policy(
 			Statement{
 				Sid:       "KeyAdministration",
@@ -243,7 +243,7 @@ func (b *ecsBuilder) secretValueFrom(name string) string {
 	if v := b.svc.Secrets[name]; v != schema.SecretManaged {
 		return v
 	}
-	return cloudformation.ImportValue(envExportName(b.names, schema.KindSecrets(b.env.Name), secretsOutput(name)))
+	return cfn.ImportValue(envExportName(b.names, schema.KindSecrets(b.env.Name), secretsOutput(name)))
 }
 
 // taskDefinition is the Fargate task definition of the one container.
@@ -251,13 +251,13 @@ func (b *ecsBuilder) taskDefinition() *cfnx.ECSTaskDefinition {
 	env := b.env.Name
 	container := ecs.TaskDefinition_ContainerDefinition{
 		Name:      b.svc.Name,
-		Image:     cloudformation.If(ecsHasImage, cloudformation.Ref(ecsImageParam), ecsInitialImage),
-		Essential: cloudformation.Bool(true),
+		Image:     cfn.If(ecsHasImage, cfn.Ref(ecsImageParam), ecsInitialImage),
+		Essential: cfn.Bool(true),
 		// The task's memory is the container's hard limit too: one container per task.
-		Memory: cloudformation.Int(b.svc.Memory),
+		Memory: cfn.Int(b.svc.Memory),
 		PortMappings: []ecs.TaskDefinition_PortMapping{{
-			ContainerPort: cloudformation.Int(b.svc.Port),
-			Protocol:      cloudformation.String("tcp"),
+			ContainerPort: cfn.Int(b.svc.Port),
+			Protocol:      cfn.String("tcp"),
 		}},
 		LogConfiguration: &ecs.TaskDefinition_LogConfiguration{
 			LogDriver: "awslogs",
@@ -265,22 +265,22 @@ func (b *ecsBuilder) taskDefinition() *cfnx.ECSTaskDefinition {
 			// group exists (the pipeline may create the stack with an
 			// image after a failed first create).
 			Options: map[string]string{
-				"awslogs-group":         cloudformation.Ref(ecsServiceLogGroup),
+				"awslogs-group":         cfn.Ref(ecsServiceLogGroup),
 				"awslogs-region":        b.region,
 				"awslogs-stream-prefix": b.svc.Name,
 			},
 		},
-		ReadonlyRootFilesystem: cloudformation.Bool(true),
+		ReadonlyRootFilesystem: cfn.Bool(true),
 		MountPoints: []ecs.TaskDefinition_MountPoint{{
-			SourceVolume:  cloudformation.String(ecsTmpVolume),
-			ContainerPath: cloudformation.String("/tmp"),
-			ReadOnly:      cloudformation.Bool(false),
+			SourceVolume:  cfn.String(ecsTmpVolume),
+			ContainerPath: cfn.String("/tmp"),
+			ReadOnly:      cfn.Bool(false),
 		}},
 	}
 	for _, name := range slices.Sorted(maps.Keys(b.svc.Environment)) {
 		container.Environment = append(container.Environment, ecs.TaskDefinition_KeyValuePair{
-			Name:  cloudformation.String(name),
-			Value: cloudformation.String(b.svc.Environment[name]),
+			Name:  cfn.String(name),
+			Value: cfn.String(b.svc.Environment[name]),
 		})
 	}
 	for _, name := range slices.Sorted(maps.Keys(b.svc.Secrets)) {
@@ -288,15 +288,15 @@ func (b *ecsBuilder) taskDefinition() *cfnx.ECSTaskDefinition {
 	}
 	def := cfnx.ECSContainerDefinition{TaskDefinition_ContainerDefinition: container}
 	return &cfnx.ECSTaskDefinition{
-		Family:                  cloudformation.String(b.names.TaskFamily(env)),
-		Cpu:                     cloudformation.String(strconv.Itoa(b.svc.CPU)),
-		Memory:                  cloudformation.String(strconv.Itoa(b.svc.Memory)),
-		NetworkMode:             cloudformation.String("awsvpc"),
+		Family:                  cfn.String(b.names.TaskFamily(env)),
+		Cpu:                     cfn.String(strconv.Itoa(b.svc.CPU)),
+		Memory:                  cfn.String(strconv.Itoa(b.svc.Memory)),
+		NetworkMode:             cfn.String("awsvpc"),
 		RequiresCompatibilities: []string{"FARGATE"},
-		ExecutionRoleArn:        cloudformation.GetAttPtr(ecsTaskExecutionRole, "Arn"),
-		TaskRoleArn:             cloudformation.GetAttPtr(ecsTaskRole, "Arn"),
+		ExecutionRoleArn:        cfn.GetAttPtr(ecsTaskExecutionRole, "Arn"),
+		TaskRoleArn:             cfn.GetAttPtr(ecsTaskRole, "Arn"),
 		ContainerDefinitions:    []cfnx.ECSContainerDefinition{def},
-		Volumes:                 []ecs.TaskDefinition_Volume{{Name: cloudformation.String(ecsTmpVolume)}},
+		Volumes:                 []ecs.TaskDefinition_Volume{{Name: cfn.String(ecsTmpVolume)}},
 	}
 }
 
@@ -307,12 +307,12 @@ func ecsTraffic(traffic string) (strategy string, canary *cfnx.ECSServiceCanaryC
 	case schema.TrafficCanary:
 		return cfnx.StrategyCanary, &cfnx.ECSServiceCanaryConfiguration{
 			CanaryPercent:           ecsFloat(10),
-			CanaryBakeTimeInMinutes: cloudformation.Int(5),
+			CanaryBakeTimeInMinutes: cfn.Int(5),
 		}, nil
 	case schema.TrafficLinear:
 		return cfnx.StrategyLinear, nil, &cfnx.ECSServiceLinearConfiguration{
 			StepPercent:           ecsFloat(10),
-			StepBakeTimeInMinutes: cloudformation.Int(1),
+			StepBakeTimeInMinutes: cfn.Int(1),
 		}
 	default:
 		return cfnx.StrategyBlueGreen, nil, nil
@@ -325,9 +325,9 @@ func (b *ecsBuilder) addService() {
 	env := b.env.Name
 	production, others := b.listeners()
 	lb := cfnx.ECSServiceLoadBalancer{
-		ContainerName:  cloudformation.String(b.svc.Name),
-		ContainerPort:  cloudformation.Int(b.svc.Port),
-		TargetGroupArn: cloudformation.RefPtr(ecsTargetGroupBlue),
+		ContainerName:  cfn.String(b.svc.Name),
+		ContainerPort:  cfn.Int(b.svc.Port),
+		TargetGroupArn: cfn.RefPtr(ecsTargetGroupBlue),
 	}
 	var deployment *cfnx.ECSServiceDeploymentConfiguration
 	var dependsOn []string
@@ -338,8 +338,8 @@ func (b *ecsBuilder) addService() {
 		// them and the stack update waits for CloudFormation's 36-hour
 		// timeout of blue/green deployments.
 		deployment = &cfnx.ECSServiceDeploymentConfiguration{
-			Strategy:            cloudformation.String(strategy),
-			BakeTimeInMinutes:   cloudformation.Int(b.svc.BakeMinutes),
+			Strategy:            cfn.String(strategy),
+			BakeTimeInMinutes:   cfn.Int(b.svc.BakeMinutes),
 			CanaryConfiguration: canary,
 			LinearConfiguration: linear,
 			DeploymentCircuitBreaker: &ecs.Service_DeploymentCircuitBreaker{
@@ -348,16 +348,16 @@ func (b *ecsBuilder) addService() {
 			},
 		}
 		lb.AdvancedConfiguration = &cfnx.ECSServiceAdvancedConfiguration{
-			AlternateTargetGroupArn: cloudformation.Ref(ecsTargetGroupGreen),
-			ProductionListenerRule:  cloudformation.RefPtr(ecsProductionListenerRule),
-			TestListenerRule:        cloudformation.RefPtr(ecsTestListenerRule),
-			RoleArn:                 cloudformation.GetAttPtr(ecsInfrastructureRole, "Arn"),
+			AlternateTargetGroupArn: cfn.Ref(ecsTargetGroupGreen),
+			ProductionListenerRule:  cfn.RefPtr(ecsProductionListenerRule),
+			TestListenerRule:        cfn.RefPtr(ecsTestListenerRule),
+			RoleArn:                 cfn.GetAttPtr(ecsInfrastructureRole, "Arn"),
 		}
 	} else {
 		deployment = &cfnx.ECSServiceDeploymentConfiguration{
-			Strategy:              cloudformation.String(cfnx.StrategyRolling),
-			MinimumHealthyPercent: cloudformation.Int(100),
-			MaximumPercent:        cloudformation.Int(200),
+			Strategy:              cfn.String(cfnx.StrategyRolling),
+			MinimumHealthyPercent: cfn.Int(100),
+			MaximumPercent:        cfn.Int(200),
 			DeploymentCircuitBreaker: &ecs.Service_DeploymentCircuitBreaker{
 				Enable:   true,
 				Rollback: true,
@@ -376,25 +376,25 @@ func (b *ecsBuilder) addService() {
 	sort.Strings(dependsOn)
 
 	b.t.Resources[ecsService] = &cfnx.ECSService{
-		ServiceName:                   cloudformation.String(b.names.ECSService(env)),
-		Cluster:                       cloudformation.RefPtr(ecsCluster),
-		TaskDefinition:                cloudformation.RefPtr(ecsTaskDefinition),
-		LaunchType:                    cloudformation.String("FARGATE"),
-		PlatformVersion:               cloudformation.String("LATEST"),
+		ServiceName:                   cfn.String(b.names.ECSService(env)),
+		Cluster:                       cfn.RefPtr(ecsCluster),
+		TaskDefinition:                cfn.RefPtr(ecsTaskDefinition),
+		LaunchType:                    cfn.String("FARGATE"),
+		PlatformVersion:               cfn.String("LATEST"),
 		DesiredCount:                  cfnx.IntIf(ecsHasImage, b.svc.DesiredCount, 0),
-		HealthCheckGracePeriodSeconds: cloudformation.Int(60),
-		DeploymentController:          &ecs.Service_DeploymentController{Type: cloudformation.String("ECS")},
+		HealthCheckGracePeriodSeconds: cfn.Int(60),
+		DeploymentController:          &ecs.Service_DeploymentController{Type: cfn.String("ECS")},
 		DeploymentConfiguration:       deployment,
 		LoadBalancers:                 []cfnx.ECSServiceLoadBalancer{lb},
 		NetworkConfiguration: &ecs.Service_NetworkConfiguration{
 			AwsvpcConfiguration: &ecs.Service_AwsVpcConfiguration{
-				AssignPublicIp: cloudformation.String("DISABLED"),
+				AssignPublicIp: cfn.String("DISABLED"),
 				Subnets:        ecsRefs(b.private),
-				SecurityGroups: []string{cloudformation.GetAtt(ecsServiceSG, "GroupId")},
+				SecurityGroups: []string{cfn.GetAtt(ecsServiceSG, "GroupId")},
 			},
 		},
-		PropagateTags:        cloudformation.String("SERVICE"),
-		EnableECSManagedTags: cloudformation.Bool(true),
+		PropagateTags:        cfn.String("SERVICE"),
+		EnableECSManagedTags: cfn.Bool(true),
 		ResourceAttributes:   cfnx.ResourceAttributes{AWSCloudFormationDependsOn: dependsOn},
 	}
 }
@@ -407,27 +407,27 @@ func (b *ecsBuilder) addOutputs() {
 	if b.https {
 		scheme = "https"
 	}
-	o["LoadBalancerDNSName"] = cloudformation.Output{
-		Value:       cloudformation.GetAtt(ecsLoadBalancer, "DNSName"),
-		Description: cloudformation.String("DNS name of the load balancer"),
+	o["LoadBalancerDNSName"] = cfn.Output{
+		Value:       cfn.GetAtt(ecsLoadBalancer, "DNSName"),
+		Description: cfn.String("DNS name of the load balancer"),
 	}
-	o["ServiceUrl"] = cloudformation.Output{
-		Value:       cloudformation.Sub(fmt.Sprintf("%s://${%s.DNSName}", scheme, ecsLoadBalancer)),
-		Description: cloudformation.String(fmt.Sprintf("URL of the service (production listener, port %d)", production.port)),
+	o["ServiceUrl"] = cfn.Output{
+		Value:       cfn.Sub(fmt.Sprintf("%s://${%s.DNSName}", scheme, ecsLoadBalancer)),
+		Description: cfn.String(fmt.Sprintf("URL of the service (production listener, port %d)", production.port)),
 	}
-	o["ServiceName"] = cloudformation.Output{
-		Value:       cloudformation.GetAtt(ecsService, "Name"),
-		Description: cloudformation.String("Name of the ECS service"),
+	o["ServiceName"] = cfn.Output{
+		Value:       cfn.GetAtt(ecsService, "Name"),
+		Description: cfn.String("Name of the ECS service"),
 	}
-	o["ClusterName"] = cloudformation.Output{
-		Value:       cloudformation.Ref(ecsCluster),
-		Description: cloudformation.String("Name of the ECS cluster"),
+	o["ClusterName"] = cfn.Output{
+		Value:       cfn.Ref(ecsCluster),
+		Description: cfn.String("Name of the ECS cluster"),
 	}
 	if b.blueGreen {
 		test := b.testListener()
-		o["TestListenerUrl"] = cloudformation.Output{
-			Value:       cloudformation.Sub(fmt.Sprintf("%s://${%s.DNSName}:%d", strings.ToLower(test.protocol), ecsLoadBalancer, test.port)),
-			Description: cloudformation.String("URL of the test listener: the green revision during a blue/green deployment"),
+		o["TestListenerUrl"] = cfn.Output{
+			Value:       cfn.Sub(fmt.Sprintf("%s://${%s.DNSName}:%d", strings.ToLower(test.protocol), ecsLoadBalancer, test.port)),
+			Description: cfn.String("URL of the test listener: the green revision during a blue/green deployment"),
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
@@ -616,7 +616,7 @@ func TestEnvStacksAreDeterministic(t *testing.T) {
 		"    S1: arn:aws:secretsmanager:us-east-1:310987654321:secret:a\n" +
 		"    S2: arn:aws:ssm:us-east-1:310987654321:parameter/b\n" +
 		"    S3: arn:aws:secretsmanager:eu-west-1:410987654321:secret:c\n"
-	tests := map[string]func(*schema.System, *schema.Environment) (*cloudformation.Template, map[string]Parameter){
+	tests := map[string]func(*schema.System, *schema.Environment) (*cfn.Template, map[string]Parameter){
 		"two builds of the ecs stack give the same bytes":     buildECS,
 		"two builds of the roles stack give the same bytes":   buildRoles,
 		"two builds of the secrets stack give the same bytes": buildSecrets,

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -60,7 +60,7 @@ func TestEnvLogicalIDsAreDocumented(t *testing.T) {
 	}
 	tests := map[string]struct {
 		file  string
-		build func(*schema.System, *schema.Environment) (*cloudformation.Template, map[string]Parameter)
+		build func(*schema.System, *schema.Environment) (*cfn.Template, map[string]Parameter)
 	}{
 		"every logical id of the roles stack is documented and every documented one is built":   {"roles.go", buildRoles},
 		"every logical id of the secrets stack is documented and every documented one is built": {"secrets.go", buildSecrets},

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -75,7 +75,7 @@ func envSystem(t *testing.T, c envCase) *schema.System {
 // envBuild runs build for environment env of sys and returns the rendered
 // template document, checked against the resource provider schemas.
 func envBuild(t *testing.T, sys *schema.System, env string,
-	build func(*schema.System, *schema.Environment) (*cloudformation.Template, map[string]Parameter)) map[string]any {
+	build func(*schema.System, *schema.Environment) (*cfn.Template, map[string]Parameter)) map[string]any {
 	t.Helper()
 	for i := range sys.Environments {
 		if sys.Environments[i].Name == env {

@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -25,7 +25,7 @@ type stackKind interface {
 	dependsOn() []string
 	// template returns the stack's typed template and the parameters apply
 	// passes to it.
-	template() (*cloudformation.Template, map[string]Parameter, error)
+	template() (*cfn.Template, map[string]Parameter, error)
 }
 
 // pipelineDeployed is implemented by the kinds whose stacks the pipeline's

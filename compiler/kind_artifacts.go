@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -27,6 +27,6 @@ func artifactsStacks(sys *schema.System) []stackKind {
 func (s artifactsStack) kind() string   { return schema.KindArtifacts(s.supportRegion) }
 func (s artifactsStack) region() string { return s.supportRegion }
 
-func (s artifactsStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+func (s artifactsStack) template() (*cfn.Template, map[string]Parameter, error) {
 	return buildArtifacts(s.sys, s.supportRegion)
 }

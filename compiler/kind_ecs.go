@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -38,7 +38,7 @@ func (s ecsStack) trafficResources() []string { return TrafficResources(s.env) }
 // pipelineDeployed: the pipeline's deploy actions update the ecs stacks.
 func (s ecsStack) pipelineDeployed() bool { return true }
 
-func (s ecsStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+func (s ecsStack) template() (*cfn.Template, map[string]Parameter, error) {
 	t, params := buildECS(s.sys, s.env)
 	return t, params, nil
 }

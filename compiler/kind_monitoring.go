@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -20,6 +20,6 @@ func (s monitoringStack) kind() string { return schema.KindMonitoring }
 // dependsOn: the pipeline stack, whose failures topic it alerts.
 func (s monitoringStack) dependsOn() []string { return []string{schema.KindPipeline} }
 
-func (s monitoringStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+func (s monitoringStack) template() (*cfn.Template, map[string]Parameter, error) {
 	return buildMonitoring(s.sys)
 }

@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -42,6 +42,6 @@ func (s pipelineStack) dependsOn() []string {
 	return kinds
 }
 
-func (s pipelineStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+func (s pipelineStack) template() (*cfn.Template, map[string]Parameter, error) {
 	return buildPipeline(s.sys)
 }

@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -16,7 +16,7 @@ func newRolesStack(sys *schema.System, env *schema.Environment) stackKind {
 
 func (s rolesStack) kind() string { return schema.KindRoles(s.env.Name) }
 
-func (s rolesStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+func (s rolesStack) template() (*cfn.Template, map[string]Parameter, error) {
 	t, params := buildRoles(s.sys, s.env)
 	return t, params, nil
 }

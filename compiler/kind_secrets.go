@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -28,7 +28,7 @@ func (s secretsStack) pipelineDeployed() bool { return true }
 // the stack asserts.
 func (s secretsStack) dependsOn() []string { return []string{schema.KindRoles(s.env.Name)} }
 
-func (s secretsStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+func (s secretsStack) template() (*cfn.Template, map[string]Parameter, error) {
 	t, params := buildSecrets(s.sys, s.env)
 	return t, params, nil
 }

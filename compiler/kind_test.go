@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -60,7 +60,7 @@ func TestStackKindsPlaceTheirStacks(t *testing.T) {
 // failingStack is a stack whose builder fails.
 type failingStack struct{ stackKind }
 
-func (failingStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+func (failingStack) template() (*cfn.Template, map[string]Parameter, error) {
 	return nil, nil, errors.New("the builder broke")
 }
 

@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -21,7 +21,7 @@ func toolingSecretsStacks(sys *schema.System) []stackKind {
 
 func (s toolingSecretsStack) kind() string { return schema.KindToolingSecrets }
 
-func (s toolingSecretsStack) template() (*cloudformation.Template, map[string]Parameter, error) {
+func (s toolingSecretsStack) template() (*cfn.Template, map[string]Parameter, error) {
 	t, params := buildToolingSecrets(s.sys)
 	return t, params, nil
 }

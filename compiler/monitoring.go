@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	cfnstack "github.com/awslabs/goformation/v7/cloudformation/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/cloudwatch"
 	"github.com/awslabs/goformation/v7/cloudformation/events"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -43,17 +43,17 @@ const (
 )
 
 // buildMonitoring returns the template of the monitoring stack.
-func buildMonitoring(sys *schema.System) (*cloudformation.Template, map[string]Parameter, error) {
+func buildMonitoring(sys *schema.System) (*cfn.Template, map[string]Parameter, error) {
 	names := schema.NamesOf(sys)
-	t := cloudformation.NewTemplate()
+	t := cfn.NewTemplate()
 	t.Description = fmt.Sprintf("cicdgen %s: alerts and dashboard of pipeline %s", sys.Name, names.Pipeline())
 
 	states := toolingSortedUnique(append([]string(nil), sys.Monitoring.AlertOn...))
 	if len(states) > 0 {
 		t.Resources[monFailureRuleID] = &events.Rule{
-			Name:        cloudformation.String(names.FailureRule()),
-			Description: cloudformation.String(fmt.Sprintf("Executions of %s in state %s", names.Pipeline(), strings.Join(states, ", "))),
-			State:       cloudformation.String("ENABLED"),
+			Name:        cfn.String(names.FailureRule()),
+			Description: cfn.String(fmt.Sprintf("Executions of %s in state %s", names.Pipeline(), strings.Join(states, ", "))),
+			State:       cfn.String("ENABLED"),
 			EventPattern: map[string]any{
 				"source":      []string{"aws.codepipeline"},
 				"detail-type": []string{monDetailType},
@@ -68,7 +68,7 @@ func buildMonitoring(sys *schema.System) (*cloudformation.Template, map[string]P
 				// pipeline stack's export: the topic lives in this
 				// account and region, and without an import the stack
 				// never pins the pipeline stack's output.
-				Arn: cloudformation.Sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:" + names.FailuresTopic()),
+				Arn: cfn.Sub("arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:" + names.FailuresTopic()),
 				InputTransformer: &events.Rule_InputTransformer{
 					InputPathsMap: map[string]string{
 						"account":   "$.account",
@@ -90,7 +90,7 @@ func buildMonitoring(sys *schema.System) (*cloudformation.Template, map[string]P
 			return nil, nil, err
 		}
 		t.Resources[monDashboardID] = &cloudwatch.Dashboard{
-			DashboardName: cloudformation.String(names.Dashboard()),
+			DashboardName: cfn.String(names.Dashboard()),
 			DashboardBody: body,
 		}
 	}
@@ -150,7 +150,7 @@ func monDashboardBody(sys *schema.System, withRule bool) (string, error) {
 			Title:   title,
 			Region:  region,
 			View:    "timeSeries",
-			Stacked: cloudformation.Bool(false),
+			Stacked: cfn.Bool(false),
 			Stat:    stat,
 			Period:  300,
 			Metrics: metrics,

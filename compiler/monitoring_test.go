@@ -5,14 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
 
 // toolingMonitoringTemplate returns the monitoring template of sys. Its
 // callers pass no testing.T: a builder error fails the test by panicking.
-func toolingMonitoringTemplate(sys *schema.System) *cloudformation.Template {
+func toolingMonitoringTemplate(sys *schema.System) *cfn.Template {
 	tmpl, _, err := buildMonitoring(sys)
 	if err != nil {
 		panic(err)

@@ -6,11 +6,11 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ecr"
 	"github.com/awslabs/goformation/v7/cloudformation/kms"
 	"github.com/awslabs/goformation/v7/cloudformation/s3"
 	"github.com/awslabs/goformation/v7/cloudformation/sns"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -175,18 +175,18 @@ func pipeComputeType(compute string) string {
 
 // buildPipeline returns the template of the pipeline stack and its
 // parameters (the artifact key ARN of every support region).
-func buildPipeline(sys *schema.System) (*cloudformation.Template, map[string]Parameter, error) {
+func buildPipeline(sys *schema.System) (*cfn.Template, map[string]Parameter, error) {
 	names := schema.NamesOf(sys)
-	t := cloudformation.NewTemplate()
+	t := cfn.NewTemplate()
 	t.Description = fmt.Sprintf("cicdgen %s: pipeline %s, its builds, artifacts, images and notifications",
 		sys.Name, names.Pipeline())
 	params := map[string]Parameter{}
 	for _, region := range names.SupportRegions() {
 		p := toolingRegionParam(region)
-		t.Parameters[p] = cloudformation.Parameter{
+		t.Parameters[p] = cfn.Parameter{
 			Type:           "String",
-			Description:    cloudformation.String("ARN of the artifact KMS key in " + region + " (output ArtifactKeyArn of " + names.StackName(schema.KindArtifacts(region)) + ")"),
-			AllowedPattern: cloudformation.String(`^arn:aws[a-z-]*:kms:` + regexp.QuoteMeta(region) + `:[0-9]{12}:key/[A-Za-z0-9-]+$`),
+			Description:    cfn.String("ARN of the artifact KMS key in " + region + " (output ArtifactKeyArn of " + names.StackName(schema.KindArtifacts(region)) + ")"),
+			AllowedPattern: cfn.String(`^arn:aws[a-z-]*:kms:` + regexp.QuoteMeta(region) + `:[0-9]{12}:key/[A-Za-z0-9-]+$`),
 		}
 		params[p] = Parameter{FromOutput: &OutputRef{Stack: names.StackName(schema.KindArtifacts(region)), Output: toolingOutputArtifactKeyArn}}
 	}
@@ -204,47 +204,47 @@ func buildPipeline(sys *schema.System) (*cloudformation.Template, map[string]Par
 		return nil, nil, err
 	}
 
-	export := func(output string) *cloudformation.Export {
-		return &cloudformation.Export{Name: names.StackName(schema.KindPipeline) + ":" + output}
+	export := func(output string) *cfn.Export {
+		return &cfn.Export{Name: names.StackName(schema.KindPipeline) + ":" + output}
 	}
-	t.Outputs[pipeOutputFailuresTopicArn] = cloudformation.Output{
-		Description: cloudformation.String("SNS topic of pipeline failure alerts"),
-		Value:       cloudformation.Ref(pipeFailuresTopicID),
+	t.Outputs[pipeOutputFailuresTopicArn] = cfn.Output{
+		Description: cfn.String("SNS topic of pipeline failure alerts"),
+		Value:       cfn.Ref(pipeFailuresTopicID),
 		Export:      export(pipeOutputFailuresTopicArn),
 	}
-	t.Outputs[pipeOutputApprovalsTopicArn] = cloudformation.Output{
-		Description: cloudformation.String("SNS topic of manual approvals"),
-		Value:       cloudformation.Ref(pipeApprovalsTopicID),
+	t.Outputs[pipeOutputApprovalsTopicArn] = cfn.Output{
+		Description: cfn.String("SNS topic of manual approvals"),
+		Value:       cfn.Ref(pipeApprovalsTopicID),
 		Export:      export(pipeOutputApprovalsTopicArn),
 	}
-	t.Outputs[pipeOutputPipelineName] = cloudformation.Output{
-		Description: cloudformation.String("Name of the pipeline"),
-		Value:       cloudformation.Ref(pipePipelineID),
+	t.Outputs[pipeOutputPipelineName] = cfn.Output{
+		Description: cfn.String("Name of the pipeline"),
+		Value:       cfn.Ref(pipePipelineID),
 		Export:      export(pipeOutputPipelineName),
 	}
-	t.Outputs[pipeOutputNotificationsKeyArn] = cloudformation.Output{
-		Description: cloudformation.String("KMS key of the SNS topics"),
-		Value:       cloudformation.GetAtt(pipeNotificationsKeyID, "Arn"),
+	t.Outputs[pipeOutputNotificationsKeyArn] = cfn.Output{
+		Description: cfn.String("KMS key of the SNS topics"),
+		Value:       cfn.GetAtt(pipeNotificationsKeyID, "Arn"),
 		Export:      export(pipeOutputNotificationsKeyArn),
 	}
-	t.Outputs[toolingOutputAppRepositoryURI] = cloudformation.Output{
-		Description: cloudformation.String("URI of the application image repository"),
-		Value:       cloudformation.GetAtt(pipeAppRepoID, "RepositoryUri"),
+	t.Outputs[toolingOutputAppRepositoryURI] = cfn.Output{
+		Description: cfn.String("URI of the application image repository"),
+		Value:       cfn.GetAtt(pipeAppRepoID, "RepositoryUri"),
 	}
-	t.Outputs["BuildImageRepositoryUri"] = cloudformation.Output{
-		Description: cloudformation.String("URI of the build image repository (the BuildImage stage pushes the image the builds run in, tag latest)"),
-		Value:       cloudformation.GetAtt(pipeBuildImageRepoID, "RepositoryUri"),
+	t.Outputs["BuildImageRepositoryUri"] = cfn.Output{
+		Description: cfn.String("URI of the build image repository (the BuildImage stage pushes the image the builds run in, tag latest)"),
+		Value:       cfn.GetAtt(pipeBuildImageRepoID, "RepositoryUri"),
 	}
 	return t, params, nil
 }
 
 // addPipeCache adds the CodeBuild cache bucket, encrypted with the artifact key.
-func addPipeCache(t *cloudformation.Template, sys *schema.System) {
+func addPipeCache(t *cfn.Template, sys *schema.System) {
 	name := schema.NamesOf(sys).CacheBucket()
-	t.Resources[pipeCacheBucketID] = toolingBucket(name, cloudformation.GetAtt(toolingArtifactKeyID, "Arn"),
+	t.Resources[pipeCacheBucketID] = toolingBucket(name, cfn.GetAtt(toolingArtifactKeyID, "Arn"),
 		sys.Build.CacheDays, pipeCacheNoncurrent)
 	t.Resources[pipeCacheBucketPolicyID] = &s3.BucketPolicy{
-		Bucket:         cloudformation.Ref(pipeCacheBucketID),
+		Bucket:         cfn.Ref(pipeCacheBucketID),
 		PolicyDocument: Policy(toolingDenyInsecureTransport(name)),
 	}
 }
@@ -258,7 +258,7 @@ func pipeLogGroupARN(sys *schema.System) string {
 // addPipeNotifications adds the notifications key, the approvals and
 // failures topics with their e-mail subscriptions, and the failures topic's
 // policy.
-func addPipeNotifications(t *cloudformation.Template, sys *schema.System) {
+func addPipeNotifications(t *cfn.Template, sys *schema.System) {
 	names := schema.NamesOf(sys)
 	keyPolicy := toolingKeyPolicy(sys,
 		// EventBridge publishes the failure rule's alerts to the encrypted
@@ -290,22 +290,22 @@ func addPipeNotifications(t *cloudformation.Template, sys *schema.System) {
 		},
 	)
 	t.Resources[pipeNotificationsKeyID] = &kms.Key{
-		Description:       cloudformation.String(fmt.Sprintf("SNS topics and build logs of %s", names.Pipeline())),
-		EnableKeyRotation: cloudformation.Bool(true),
+		Description:       cfn.String(fmt.Sprintf("SNS topics and build logs of %s", names.Pipeline())),
+		EnableKeyRotation: cfn.Bool(true),
 		KeyPolicy:         keyPolicy,
 	}
-	keyARN := cloudformation.GetAtt(pipeNotificationsKeyID, "Arn")
+	keyARN := cfn.GetAtt(pipeNotificationsKeyID, "Arn")
 	topic := func(id, name, display string, emails []string, subPrefix string) {
 		t.Resources[id] = &sns.Topic{
-			TopicName:      cloudformation.String(name),
-			DisplayName:    cloudformation.String(display),
-			KmsMasterKeyId: cloudformation.String(keyARN),
+			TopicName:      cfn.String(name),
+			DisplayName:    cfn.String(display),
+			KmsMasterKeyId: cfn.String(keyARN),
 		}
 		for i, email := range emails {
 			t.Resources[fmt.Sprintf("%s%d", subPrefix, i+1)] = &sns.Subscription{
-				TopicArn: cloudformation.Ref(id),
+				TopicArn: cfn.Ref(id),
 				Protocol: "email",
-				Endpoint: cloudformation.String(email),
+				Endpoint: cfn.String(email),
 			}
 		}
 	}
@@ -314,13 +314,13 @@ func addPipeNotifications(t *cloudformation.Template, sys *schema.System) {
 
 	ruleARN := fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", sys.Region, sys.Tooling().ID, names.FailureRule())
 	t.Resources[pipeFailuresTopicPolicyID] = &sns.TopicPolicy{
-		Topics: []string{cloudformation.Ref(pipeFailuresTopicID)},
+		Topics: []string{cfn.Ref(pipeFailuresTopicID)},
 		PolicyDocument: Policy(Statement{
 			Sid:       "FailureRulePublishes",
 			Effect:    "Allow",
 			Principal: map[string]any{"Service": "events.amazonaws.com"},
 			Action:    "sns:Publish",
-			Resource:  cloudformation.Ref(pipeFailuresTopicID),
+			Resource:  cfn.Ref(pipeFailuresTopicID),
 			Condition: map[string]map[string]any{"ArnEquals": {"aws:SourceArn": ruleARN}},
 		}),
 	}
@@ -368,7 +368,7 @@ func pipeLifecycle(keptTagged int) (*ecr.Repository_LifecyclePolicy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode the ECR lifecycle policy: %w", err)
 	}
-	return &ecr.Repository_LifecyclePolicy{LifecyclePolicyText: cloudformation.String(string(b))}, nil
+	return &ecr.Repository_LifecyclePolicy{LifecyclePolicyText: cfn.String(string(b))}, nil
 }
 
 // pipePullActions are the ECR actions that pull an image.
@@ -380,19 +380,19 @@ var pipePullActions = []string{
 
 // addPipeRepositories adds the build-image repository and the home
 // region's application repository.
-func addPipeRepositories(t *cloudformation.Template, sys *schema.System) error {
+func addPipeRepositories(t *cfn.Template, sys *schema.System) error {
 	names := schema.NamesOf(sys)
 	lifecycle, err := pipeLifecycle(pipeBuildImagesKept)
 	if err != nil {
 		return err
 	}
 	t.Resources[pipeBuildImageRepoID] = &ecr.Repository{
-		RepositoryName:             cloudformation.String(names.BuildImageRepo()),
-		ImageTagMutability:         cloudformation.String("MUTABLE"),
-		ImageScanningConfiguration: &ecr.Repository_ImageScanningConfiguration{ScanOnPush: cloudformation.Bool(true)},
+		RepositoryName:             cfn.String(names.BuildImageRepo()),
+		ImageTagMutability:         cfn.String("MUTABLE"),
+		ImageScanningConfiguration: &ecr.Repository_ImageScanningConfiguration{ScanOnPush: cfn.Bool(true)},
 		EncryptionConfiguration:    &ecr.Repository_EncryptionConfiguration{EncryptionType: "AES256"},
 		LifecyclePolicy:            lifecycle,
-		EmptyOnDelete:              cloudformation.Bool(true),
+		EmptyOnDelete:              cfn.Bool(true),
 	}
 	app, err := toolingAppRepository(sys, sys.Region)
 	if err != nil {

@@ -5,10 +5,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/codebuild"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
 	"github.com/awslabs/goformation/v7/cloudformation/logs"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -162,7 +162,7 @@ func pipeCodeBuildPolicy(sys *schema.System, image pipeImage) *PolicyDocument {
 	for _, p := range pipeCodeBuildProjects(sys) {
 		reportGroups = append(reportGroups, pipeReportGroupARN(sys, p))
 	}
-	appRepos := []any{cloudformation.GetAtt(pipeAppRepoID, "Arn")}
+	appRepos := []any{cfn.GetAtt(pipeAppRepoID, "Arn")}
 	for _, r := range names.SupportRegions() {
 		appRepos = append(appRepos, pipeECRRepoARN(sys, r, names.AppRepo()))
 	}
@@ -170,7 +170,7 @@ func pipeCodeBuildPolicy(sys *schema.System, image pipeImage) *PolicyDocument {
 		Allow("Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, pipeLogGroupARN(sys)+":*"),
 		Allow("BucketObjects", []string{"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"}, artifacts+"/*", cache+"/*"),
 		Allow("Buckets", []string{"s3:GetBucketAcl", "s3:GetBucketLocation"}, artifacts, cache),
-		Allow("ArtifactKey", toolingKeyUseActions, cloudformation.GetAtt(toolingArtifactKeyID, "Arn")),
+		Allow("ArtifactKey", toolingKeyUseActions, cfn.GetAtt(toolingArtifactKeyID, "Arn")),
 		Allow("RegistryLogin", []string{"ecr:GetAuthorizationToken"}, "*"),
 		Allow("PushApplicationImage", pipePushActions, appRepos...),
 	)
@@ -209,8 +209,8 @@ func pipeServiceTrust(sys *schema.System, service string) *PolicyDocument {
 // the tooling account, with the inline policy doc called policyName.
 func pipeServiceRole(sys *schema.System, name, description, service, policyName string, doc *PolicyDocument) *iam.Role {
 	return &iam.Role{
-		RoleName:                 cloudformation.String(name),
-		Description:              cloudformation.String(description),
+		RoleName:                 cfn.String(name),
+		Description:              cfn.String(description),
 		AssumeRolePolicyDocument: pipeServiceTrust(sys, service),
 		Policies:                 []iam.Role_Policy{{PolicyName: policyName, PolicyDocument: doc}},
 	}
@@ -240,34 +240,34 @@ func pipeCodeBuildProject(sys *schema.System, p pipeProject) *codebuild.Project 
 		description = fmt.Sprintf("%s (pipeline %s)", p.What, names.Pipeline())
 	}
 	project := &codebuild.Project{
-		Name:        cloudformation.String(p.Name),
-		Description: cloudformation.String(pipeTruncate(description, pipeMaxProjectDescription)),
-		ServiceRole: cloudformation.GetAtt(p.Role, "Arn"),
+		Name:        cfn.String(p.Name),
+		Description: cfn.String(pipeTruncate(description, pipeMaxProjectDescription)),
+		ServiceRole: cfn.GetAtt(p.Role, "Arn"),
 		Source: &codebuild.Project_Source{
 			Type:      "CODEPIPELINE",
-			BuildSpec: cloudformation.String(p.Buildspec),
+			BuildSpec: cfn.String(p.Buildspec),
 		},
 		Artifacts: &codebuild.Project_Artifacts{Type: "CODEPIPELINE"},
 		Environment: &codebuild.Project_Environment{
 			Type:                     p.Image.Type,
 			ComputeType:              pipeComputeType(p.Compute),
 			Image:                    p.Image.URI,
-			ImagePullCredentialsType: cloudformation.String(p.Image.Credentials),
-			PrivilegedMode:           cloudformation.Bool(p.Privileged),
+			ImagePullCredentialsType: cfn.String(p.Image.Credentials),
+			PrivilegedMode:           cfn.Bool(p.Privileged),
 			EnvironmentVariables:     p.Vars,
 		},
-		TimeoutInMinutes: cloudformation.Int(sys.Build.TimeoutMinutes),
-		EncryptionKey:    cloudformation.String(cloudformation.GetAtt(toolingArtifactKeyID, "Arn")),
+		TimeoutInMinutes: cfn.Int(sys.Build.TimeoutMinutes),
+		EncryptionKey:    cfn.String(cfn.GetAtt(toolingArtifactKeyID, "Arn")),
 		LogsConfig: &codebuild.Project_LogsConfig{CloudWatchLogs: &codebuild.Project_CloudWatchLogsConfig{
 			Status:     "ENABLED",
-			GroupName:  cloudformation.String(cloudformation.Ref(pipeBuildLogGroupID)),
-			StreamName: cloudformation.String(p.Stream),
+			GroupName:  cfn.String(cfn.Ref(pipeBuildLogGroupID)),
+			StreamName: cfn.String(p.Stream),
 		}},
 	}
 	if p.Cache {
 		project.Cache = &codebuild.Project_ProjectCache{
 			Type:     "S3",
-			Location: cloudformation.String(names.CacheBucket() + "/" + p.Stream),
+			Location: cfn.String(names.CacheBucket() + "/" + p.Stream),
 		}
 		// The cache bucket's name is in Location as a string: depend on
 		// the bucket so that it exists before the first build.
@@ -300,20 +300,20 @@ func pipeDockerCredentialVars(sys *schema.System) []codebuild.Project_Environmen
 	}
 	secret := schema.NamesOf(sys).DockerCredentialsSecret()
 	return []codebuild.Project_EnvironmentVariable{
-		{Name: pipeEnvDockerPassword, Type: cloudformation.String("SECRETS_MANAGER"), Value: secret + ":" + pipeDockerPasswordKey},
-		{Name: pipeEnvDockerUsername, Type: cloudformation.String("SECRETS_MANAGER"), Value: secret + ":" + pipeDockerUsernameKey},
+		{Name: pipeEnvDockerPassword, Type: cfn.String("SECRETS_MANAGER"), Value: secret + ":" + pipeDockerPasswordKey},
+		{Name: pipeEnvDockerUsername, Type: cfn.String("SECRETS_MANAGER"), Value: secret + ":" + pipeDockerUsernameKey},
 	}
 }
 
 // addPipeBuild adds the log group, the CodeBuild role and the build-image,
 // build and test projects.
-func addPipeBuild(t *cloudformation.Template, sys *schema.System) {
+func addPipeBuild(t *cfn.Template, sys *schema.System) {
 	names := schema.NamesOf(sys)
 	image := pipeBuildImage(sys)
 	t.Resources[pipeBuildLogGroupID] = &logs.LogGroup{
-		LogGroupName:    cloudformation.String(names.BuildLogGroup()),
-		RetentionInDays: cloudformation.Int(pipeLogRetention),
-		KmsKeyId:        cloudformation.String(cloudformation.GetAtt(pipeNotificationsKeyID, "Arn")),
+		LogGroupName:    cfn.String(names.BuildLogGroup()),
+		RetentionInDays: cfn.Int(pipeLogRetention),
+		KmsKeyId:        cfn.String(cfn.GetAtt(pipeNotificationsKeyID, "Arn")),
 	}
 	t.Resources[pipeCodeBuildRoleID] = pipeServiceRole(sys, names.CodeBuildRole(), "CodeBuild projects of "+names.Pipeline(),
 		"codebuild.amazonaws.com", "codebuild", pipeCodeBuildPolicy(sys, image))

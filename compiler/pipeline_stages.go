@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/codepipeline"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
@@ -87,13 +87,13 @@ func pipeRolePolicy(sys *schema.System) *PolicyDocument {
 	names := schema.NamesOf(sys)
 	regions := append([]string{sys.Region}, names.SupportRegions()...)
 	var objects, buckets []any
-	keys := []any{cloudformation.GetAtt(toolingArtifactKeyID, "Arn")}
+	keys := []any{cfn.GetAtt(toolingArtifactKeyID, "Arn")}
 	for _, r := range regions {
 		arn := toolingBucketARN(names.ArtifactBucket(r))
 		buckets = append(buckets, arn)
 		objects = append(objects, arn+"/*")
 		if r != sys.Region {
-			keys = append(keys, cloudformation.Ref(toolingRegionParam(r)))
+			keys = append(keys, cfn.Ref(toolingRegionParam(r)))
 		}
 	}
 	var projects []any
@@ -110,8 +110,8 @@ func pipeRolePolicy(sys *schema.System) *PolicyDocument {
 		Allow("ArtifactKeys", toolingKeyUseActions, keys...),
 		Allow("Builds", []string{"codebuild:BatchGetBuilds", "codebuild:StartBuild"}, projects...),
 		Allow("SourceConnection", []string{"codeconnections:UseConnection", "codestar-connections:UseConnection"}, connections...),
-		Allow("ApprovalNotifications", []string{"sns:Publish"}, cloudformation.Ref(pipeApprovalsTopicID)),
-		Allow("NotificationsKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, cloudformation.GetAtt(pipeNotificationsKeyID, "Arn")),
+		Allow("ApprovalNotifications", []string{"sns:Publish"}, cfn.Ref(pipeApprovalsTopicID)),
+		Allow("NotificationsKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, cfn.GetAtt(pipeNotificationsKeyID, "Arn")),
 	)
 	assume := Statement{Sid: "AssumeDeployRoles", Effect: "Allow", Action: []string{"sts:AssumeRole"}}
 	if sys.Organization != "" {
@@ -158,7 +158,7 @@ func pipeStageBuilders() []pipeStageBuilder {
 
 // pipeStage1 returns a stage of one action, of run order 1.
 func pipeStage1(name string, a codepipeline.Pipeline_ActionDeclaration) []codepipeline.Pipeline_StageDeclaration {
-	a.RunOrder = cloudformation.Int(1)
+	a.RunOrder = cfn.Int(1)
 	return []codepipeline.Pipeline_StageDeclaration{{Name: name, Actions: []codepipeline.Pipeline_ActionDeclaration{a}}}
 }
 
@@ -189,7 +189,7 @@ func pipeCodeBuildAction(name, category, project, input string) codepipeline.Pip
 	return codepipeline.Pipeline_ActionDeclaration{
 		Name:           name,
 		ActionTypeId:   pipeActionType(category, "CodeBuild"),
-		Configuration:  map[string]any{"ProjectName": cloudformation.Ref(project)},
+		Configuration:  map[string]any{"ProjectName": cfn.Ref(project)},
 		InputArtifacts: []codepipeline.Pipeline_InputArtifact{{Name: input}},
 	}
 }
@@ -251,11 +251,11 @@ func pipeStackAction(sys *schema.System, env *schema.Environment, name, kind str
 		ActionTypeId:   pipeActionType("Deploy", "CloudFormation"),
 		Configuration:  config,
 		InputArtifacts: []codepipeline.Pipeline_InputArtifact{{Name: pipeBuildArtifact}},
-		RoleArn:        cloudformation.String(schema.RoleARN(acct, names.DeployRole(env.Name))),
-		RunOrder:       cloudformation.Int(runOrder),
+		RoleArn:        cfn.String(schema.RoleARN(acct, names.DeployRole(env.Name))),
+		RunOrder:       cfn.Int(runOrder),
 	}
 	if len(names.SupportRegions()) > 0 {
-		a.Region = cloudformation.String(env.Region)
+		a.Region = cfn.String(env.Region)
 	}
 	return a
 }
@@ -270,10 +270,10 @@ func pipeApprovalAction(sys *schema.System, st pipeStage) codepipeline.Pipeline_
 		Name:         "Approve",
 		ActionTypeId: pipeActionType("Approval", "Manual"),
 		Configuration: map[string]any{
-			"NotificationArn": cloudformation.Ref(pipeApprovalsTopicID),
+			"NotificationArn": cfn.Ref(pipeApprovalsTopicID),
 			"CustomData":      pipeCustomData(fmt.Sprintf("Approve the deployment of %s to %s.", schema.NamesOf(sys).Pipeline(), what)),
 		},
-		RunOrder: cloudformation.Int(1),
+		RunOrder: cfn.Int(1),
 	}
 }
 
@@ -331,10 +331,10 @@ func pipeArtifactStores(sys *schema.System, p *codepipeline.Pipeline) {
 	names := schema.NamesOf(sys)
 	home := &codepipeline.Pipeline_ArtifactStore{
 		Type:     "S3",
-		Location: cloudformation.Ref(toolingArtifactBucketID),
+		Location: cfn.Ref(toolingArtifactBucketID),
 		EncryptionKey: &codepipeline.Pipeline_EncryptionKey{
 			Type: "KMS",
-			Id:   cloudformation.GetAtt(toolingArtifactKeyID, "Arn"),
+			Id:   cfn.GetAtt(toolingArtifactKeyID, "Arn"),
 		},
 	}
 	support := names.SupportRegions()
@@ -351,7 +351,7 @@ func pipeArtifactStores(sys *schema.System, p *codepipeline.Pipeline) {
 				Location: names.ArtifactBucket(r),
 				EncryptionKey: &codepipeline.Pipeline_EncryptionKey{
 					Type: "KMS",
-					Id:   cloudformation.Ref(toolingRegionParam(r)),
+					Id:   cfn.Ref(toolingRegionParam(r)),
 				},
 			},
 		})
@@ -359,7 +359,7 @@ func pipeArtifactStores(sys *schema.System, p *codepipeline.Pipeline) {
 }
 
 // addPipePipeline adds the pipeline role and the pipeline.
-func addPipePipeline(t *cloudformation.Template, sys *schema.System) error {
+func addPipePipeline(t *cfn.Template, sys *schema.System) error {
 	names := schema.NamesOf(sys)
 	t.Resources[pipeRoleID] = pipeServiceRole(sys, names.PipelineRole(), "CodePipeline "+names.Pipeline(),
 		"codepipeline.amazonaws.com", "pipeline", pipeRolePolicy(sys))
@@ -372,11 +372,11 @@ func addPipePipeline(t *cloudformation.Template, sys *schema.System) error {
 		stages = append(stages, more...)
 	}
 	p := &codepipeline.Pipeline{
-		Name:                     cloudformation.String(names.Pipeline()),
-		PipelineType:             cloudformation.String("V2"),
-		ExecutionMode:            cloudformation.String("QUEUED"),
-		RestartExecutionOnUpdate: cloudformation.Bool(true),
-		RoleArn:                  cloudformation.GetAtt(pipeRoleID, "Arn"),
+		Name:                     cfn.String(names.Pipeline()),
+		PipelineType:             cfn.String("V2"),
+		ExecutionMode:            cfn.String("QUEUED"),
+		RestartExecutionOnUpdate: cfn.Bool(true),
+		RoleArn:                  cfn.GetAtt(pipeRoleID, "Arn"),
 		Stages:                   stages,
 		// The bucket policy (TLS only) must be in place before the first run.
 		AWSCloudFormationDependsOn: []string{toolingArtifactBucketPolicyID},

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/codebuild"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -88,7 +88,7 @@ func toolingUpdateRoleARN(sys *schema.System) string {
 }
 
 // addPipeUpdate adds the update-pipeline role and project.
-func addPipeUpdate(t *cloudformation.Template, sys *schema.System) {
+func addPipeUpdate(t *cfn.Template, sys *schema.System) {
 	names := schema.NamesOf(sys)
 	t.Resources[pipeUpdateRoleID] = pipeServiceRole(sys, names.UpdatePipelineRole(), "UpdatePipeline of "+names.Pipeline()+": applies the tooling stacks",
 		"codebuild.amazonaws.com", "update-pipeline", pipeUpdatePolicy(sys))
@@ -201,7 +201,7 @@ func (s pipeUpdateScope) runStatements() []Statement {
 		Allow("Logs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, s.logGroup+":*"),
 		// CodeBuild downloads the input artifact, cicdgen-out/, as the project's role.
 		Allow("ReadBuildOutput", []string{"s3:GetObject", "s3:GetObjectVersion"}, s.artifacts+"/*"),
-		Allow("ArtifactKey", []string{"kms:Decrypt", "kms:DescribeKey"}, cloudformation.GetAtt(toolingArtifactKeyID, "Arn")),
+		Allow("ArtifactKey", []string{"kms:Decrypt", "kms:DescribeKey"}, cfn.GetAtt(toolingArtifactKeyID, "Arn")),
 	}
 }
 

@@ -10,7 +10,7 @@ type PolicyDocument struct {
 }
 
 // Statement is one statement of a PolicyDocument. Values may be intrinsic
-// functions (cloudformation.Sub, GetAtt, ...) wherever a string is expected.
+// functions (cfn.Sub, GetAtt, ...) wherever a string is expected.
 type Statement struct {
 	Sid       string `json:"Sid,omitempty"`
 	Effect    string `json:"Effect"`

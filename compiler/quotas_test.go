@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
 	"github.com/awslabs/goformation/v7/cloudformation/kms"
 	"github.com/awslabs/goformation/v7/cloudformation/s3"
 	"github.com/awslabs/goformation/v7/cloudformation/sns"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/diag"
 )
@@ -34,8 +34,8 @@ func doc(n int) map[string]any {
 func TestQuotas(t *testing.T) {
 	tests := map[string]struct {
 		// pipeline replaces the pipeline builder; roles the roles builder.
-		pipeline  func(t *cloudformation.Template)
-		roles     func(t *cloudformation.Template)
+		pipeline  func(t *cfn.Template)
+		roles     func(t *cfn.Template)
 		overrides string
 		rule      string
 		severity  diag.Severity
@@ -43,7 +43,7 @@ func TestQuotas(t *testing.T) {
 		message   string
 	}{
 		"more than 500 resources in a tooling stack point at the environments": {
-			pipeline: func(t *cloudformation.Template) {
+			pipeline: func(t *cfn.Template) {
 				for i := 0; i < 500; i++ {
 					t.Resources[fmt.Sprintf("Topic%d", i)] = &sns.Topic{}
 				}
@@ -52,65 +52,65 @@ func TestQuotas(t *testing.T) {
 			message: "stack unit-pipeline-t has 502 resources; CloudFormation allows 500",
 		},
 		"more than 200 parameters in an environment stack point at the environment": {
-			roles: func(t *cloudformation.Template) {
+			roles: func(t *cfn.Template) {
 				for i := 0; i < 201; i++ {
-					t.Parameters[fmt.Sprintf("P%d", i)] = cloudformation.Parameter{Type: "String", Default: ""}
+					t.Parameters[fmt.Sprintf("P%d", i)] = cfn.Parameter{Type: "String", Default: ""}
 				}
 			},
 			rule: "template-parameters", severity: diag.Error, path: "$.environments[1]",
 			message: "stack unit-roles-euprod-t has 201 parameters",
 		},
 		"more than 200 outputs are an error": {
-			pipeline: func(t *cloudformation.Template) {
+			pipeline: func(t *cfn.Template) {
 				for i := 0; i < 201; i++ {
-					t.Outputs[fmt.Sprintf("O%d", i)] = cloudformation.Output{Value: "x"}
+					t.Outputs[fmt.Sprintf("O%d", i)] = cfn.Output{Value: "x"}
 				}
 			},
 			rule: "template-outputs", severity: diag.Error, path: "$.environments",
 			message: "has 201 outputs",
 		},
 		"a template over 51,200 bytes is a warning": {
-			pipeline: func(t *cloudformation.Template) {
-				t.Resources["Big"] = &sns.Topic{DisplayName: cloudformation.String(strings.Repeat("x", 60_000))}
+			pipeline: func(t *cfn.Template) {
+				t.Resources["Big"] = &sns.Topic{DisplayName: cfn.String(strings.Repeat("x", 60_000))}
 			},
 			rule: "template-size", severity: diag.Warning, path: "$.environments",
 			message: "over the 51200 that CloudFormation accepts inline",
 		},
 		"a template over 1,000,000 bytes is an error": {
-			pipeline: func(t *cloudformation.Template) {
-				t.Resources["Big"] = &sns.Topic{DisplayName: cloudformation.String(strings.Repeat("x", 1_000_001))}
+			pipeline: func(t *cfn.Template) {
+				t.Resources["Big"] = &sns.Topic{DisplayName: cfn.String(strings.Repeat("x", 1_000_001))}
 			},
 			rule: "template-size", severity: diag.Error, path: "$.environments",
 			message: "CloudFormation accepts at most 1000000",
 		},
 		"a bucket policy over 20 KB is an error": {
-			pipeline: func(t *cloudformation.Template) {
+			pipeline: func(t *cfn.Template) {
 				t.Resources["BucketPolicy"] = &s3.BucketPolicy{Bucket: "b", PolicyDocument: doc(250)}
 			},
 			rule: "policy-size", severity: diag.Error, path: "$.environments",
 			message: "the S3 bucket policy of BucketPolicy in stack unit-pipeline-t is",
 		},
 		"a key policy over 32 KB is an error": {
-			pipeline: func(t *cloudformation.Template) {
+			pipeline: func(t *cfn.Template) {
 				t.Resources["Key"] = &kms.Key{KeyPolicy: doc(400)}
 			},
 			rule: "policy-size", severity: diag.Error, path: "$.environments",
 			message: "the KMS key policy of Key",
 		},
 		"a trust policy over 2,048 characters is an error": {
-			roles: func(t *cloudformation.Template) {
+			roles: func(t *cfn.Template) {
 				t.Resources["DeployRole"] = &iam.Role{AssumeRolePolicyDocument: doc(25)}
 			},
 			rule: "policy-size", severity: diag.Error, path: "$.environments[1]",
 			message: "the trust policy of DeployRole",
 		},
 		"inline policies of one role count together": {
-			roles: func(t *cloudformation.Template) {
+			roles: func(t *cfn.Template) {
 				t.Resources["DeployRole"] = &iam.Role{
 					AssumeRolePolicyDocument: doc(1),
 					Policies:                 []iam.Role_Policy{{PolicyName: "a", PolicyDocument: doc(60)}},
 				}
-				t.Resources["Extra"] = &iam.Policy{PolicyName: "b", PolicyDocument: doc(60), Roles: []string{cloudformation.Ref("DeployRole")}}
+				t.Resources["Extra"] = &iam.Policy{PolicyName: "b", PolicyDocument: doc(60), Roles: []string{cfn.Ref("DeployRole")}}
 			},
 			rule: "policy-size", severity: diag.Error, path: "$.environments[1]",
 			message: "the inline policies of DeployRole",
@@ -124,8 +124,8 @@ func TestQuotas(t *testing.T) {
 			message: "the template of stack unit-roles-euprod-t is",
 		},
 		"a template that was too big before its overrides points at the environments": {
-			pipeline: func(t *cloudformation.Template) {
-				t.Resources["Big"] = &sns.Topic{DisplayName: cloudformation.String(strings.Repeat("x", 60_000))}
+			pipeline: func(t *cfn.Template) {
+				t.Resources["Big"] = &sns.Topic{DisplayName: cfn.String(strings.Repeat("x", 60_000))}
 			},
 			overrides: `overrides:
   pipeline:
@@ -135,7 +135,7 @@ func TestQuotas(t *testing.T) {
 			message: "the template of stack unit-pipeline-t is",
 		},
 		"a policy an override grows points at the override": {
-			roles: func(t *cloudformation.Template) {
+			roles: func(t *cfn.Template) {
 				t.Resources["DeployRole"] = &iam.Role{AssumeRolePolicyDocument: doc(15)}
 			},
 			overrides: `overrides:
@@ -151,7 +151,7 @@ func TestQuotas(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			sys := loadYAML(t, baseSystem+tc.overrides)
-			build := func(k stackKind) (*cloudformation.Template, map[string]Parameter) {
+			build := func(k stackKind) (*cfn.Template, map[string]Parameter) {
 				tmpl, p := testTemplate(k)
 				switch k.(type) {
 				case pipelineStack:

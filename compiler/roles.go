@@ -54,8 +54,8 @@ package compiler
 // against testdata/handler-permissions.json and names each exception.
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -74,14 +74,14 @@ const (
 // load balancer traffic in blue/green deployments.
 const ecsInfrastructurePolicyARN = "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
-func buildRoles(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter) {
+func buildRoles(sys *schema.System, env *schema.Environment) (*cfn.Template, map[string]Parameter) {
 	c := newEnvCtx(sys, env)
-	t := cloudformation.NewTemplate()
+	t := cfn.NewTemplate()
 	t.Description = "cicdgen " + sys.Name + ": deploy and CloudFormation execution roles of environment " + env.Name
 
 	t.Resources[rolesDeployRole] = &iam.Role{
-		RoleName:                 cloudformation.String(c.names.DeployRole(env.Name)),
-		Description:              cloudformation.String("Assumed by the pipeline " + c.names.Pipeline() + " to deploy the ecs stack of " + env.Name),
+		RoleName:                 cfn.String(c.names.DeployRole(env.Name)),
+		Description:              cfn.String("Assumed by the pipeline " + c.names.Pipeline() + " to deploy the ecs stack of " + env.Name),
 		AssumeRolePolicyDocument: rolesDeployTrust(c),
 		Policies: []iam.Role_Policy{{
 			PolicyName:     rolesDeployPolicyName,
@@ -89,8 +89,8 @@ func buildRoles(sys *schema.System, env *schema.Environment) (*cloudformation.Te
 		}},
 	}
 	t.Resources[rolesExecutionRole] = &iam.Role{
-		RoleName: cloudformation.String(c.names.ExecutionRole(env.Name)),
-		Description: cloudformation.String("Assumed by CloudFormation to manage the resources of " +
+		RoleName: cfn.String(c.names.ExecutionRole(env.Name)),
+		Description: cfn.String("Assumed by CloudFormation to manage the resources of " +
 			c.names.StackName(schema.KindECS(env.Name)) + " and " + c.names.StackName(schema.KindSecrets(env.Name))),
 		AssumeRolePolicyDocument: envServiceTrust("cloudformation.amazonaws.com", nil),
 		Policies: []iam.Role_Policy{{
@@ -99,13 +99,13 @@ func buildRoles(sys *schema.System, env *schema.Environment) (*cloudformation.Te
 		}},
 	}
 	addRolesVersion(c, t)
-	t.Outputs[rolesDeployRoleOutput] = cloudformation.Output{
-		Value:       cloudformation.GetAtt(rolesDeployRole, "Arn"),
-		Description: cloudformation.String("ARN of the role the pipeline assumes to deploy " + env.Name),
+	t.Outputs[rolesDeployRoleOutput] = cfn.Output{
+		Value:       cfn.GetAtt(rolesDeployRole, "Arn"),
+		Description: cfn.String("ARN of the role the pipeline assumes to deploy " + env.Name),
 	}
-	t.Outputs[rolesExecRoleOutput] = cloudformation.Output{
-		Value:       cloudformation.GetAtt(rolesExecutionRole, "Arn"),
-		Description: cloudformation.String("ARN of the role CloudFormation runs as in " + env.Name),
+	t.Outputs[rolesExecRoleOutput] = cfn.Output{
+		Value:       cfn.GetAtt(rolesExecutionRole, "Arn"),
+		Description: cfn.String("ARN of the role CloudFormation runs as in " + env.Name),
 	}
 	return t, nil
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -392,7 +392,7 @@ var rolesHandlerExclusions = map[string]rolesHandlerExclusion{
 // here.)
 func rolesExecutionTemplates(t *testing.T) map[string][3]map[string]any {
 	t.Helper()
-	render := func(sys *schema.System, build func(*schema.System, *schema.Environment) (*cloudformation.Template, map[string]Parameter)) map[string]any {
+	render := func(sys *schema.System, build func(*schema.System, *schema.Environment) (*cfn.Template, map[string]Parameter)) map[string]any {
 		tmpl, _ := build(sys, &sys.Environments[0])
 		doc, err := templateDocument(tmpl)
 		if err != nil {

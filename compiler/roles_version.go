@@ -32,8 +32,8 @@ package compiler
 import (
 	"strconv"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ssm"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/compiler/cfnx"
 	"github.com/cicdgen/cicdgen/schema"
@@ -55,17 +55,17 @@ const (
 )
 
 // addRolesVersion adds the version parameter to the roles template t.
-func addRolesVersion(c envCtx, t *cloudformation.Template) {
+func addRolesVersion(c envCtx, t *cfn.Template) {
 	name := c.names.RolesVersionParameter(c.env.Name)
 	t.Resources[rolesVersionResource] = &ssm.Parameter{
-		Name:        cloudformation.String(name),
+		Name:        cfn.String(name),
 		Type:        "String",
 		Value:       strconv.Itoa(RolesVersion),
-		Description: cloudformation.String("Version of the roles of " + c.names.StackName(schema.KindRoles(c.env.Name)) + "; the stacks the pipeline deploys here require it"),
+		Description: cfn.String("Version of the roles of " + c.names.StackName(schema.KindRoles(c.env.Name)) + "; the stacks the pipeline deploys here require it"),
 	}
-	t.Outputs[rolesVersionResource] = cloudformation.Output{
-		Value:       cloudformation.GetAtt(rolesVersionResource, "Value"),
-		Description: cloudformation.String("Version of these roles (SSM parameter " + name + ")"),
+	t.Outputs[rolesVersionResource] = cfn.Output{
+		Value:       cfn.GetAtt(rolesVersionResource, "Value"),
+		Description: cfn.String("Version of these roles (SSM parameter " + name + ")"),
 	}
 }
 

@@ -31,8 +31,8 @@ package compiler
 // follows roles-<env>.
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/secretsmanager"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -44,26 +44,26 @@ func secretsResource(key string) string { return "Secret" + schema.SecretID(key)
 // managed secret of variable key.
 func secretsOutput(key string) string { return secretsResource(key) + "Arn" }
 
-func buildSecrets(sys *schema.System, env *schema.Environment) (*cloudformation.Template, map[string]Parameter) {
+func buildSecrets(sys *schema.System, env *schema.Environment) (*cfn.Template, map[string]Parameter) {
 	c := newEnvCtx(sys, env)
-	t := cloudformation.NewTemplate()
+	t := cfn.NewTemplate()
 	t.Description = "cicdgen " + sys.Name + ": managed secrets of service " + sys.Service.Name + " in environment " + env.Name
 
 	deletion, replace := envRetention(env)
 	for _, key := range env.Service.ManagedSecrets() {
 		name := c.names.ManagedSecret(env.Name, key)
 		t.Resources[secretsResource(key)] = &secretsmanager.Secret{
-			Name: cloudformation.String(name),
-			Description: cloudformation.String("Environment variable " + key + " of " + c.names.ECSService(env.Name) +
+			Name: cfn.String(name),
+			Description: cfn.String("Environment variable " + key + " of " + c.names.ECSService(env.Name) +
 				". Set the value once, e.g. aws secretsmanager put-secret-value --secret-id " + name +
 				" --secret-string '...'; cicdgen never writes a value."),
 			AWSCloudFormationDeletionPolicy:      deletion,
 			AWSCloudFormationUpdateReplacePolicy: replace,
 		}
-		t.Outputs[secretsOutput(key)] = cloudformation.Output{
-			Value:       cloudformation.Ref(secretsResource(key)),
-			Description: cloudformation.String("ARN of the secret " + name),
-			Export:      &cloudformation.Export{Name: envExportName(c.names, schema.KindSecrets(env.Name), secretsOutput(key))},
+		t.Outputs[secretsOutput(key)] = cfn.Output{
+			Value:       cfn.Ref(secretsResource(key)),
+			Description: cfn.String("ARN of the secret " + name),
+			Export:      &cfn.Export{Name: envExportName(c.names, schema.KindSecrets(env.Name), secretsOutput(key))},
 		}
 	}
 	return t, nil

@@ -1,7 +1,7 @@
 package compiler
 
 import (
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
@@ -16,7 +16,7 @@ type Stack struct {
 	Account     schema.Account
 	Region      string
 	// Template is the typed template the stack's builder produced, before overrides.
-	Template *cloudformation.Template
+	Template *cfn.Template
 	// Body is the final template as canonical JSON (sorted keys, two-space
 	// indentation, trailing newline), overrides applied. It is what is written
 	// and deployed.

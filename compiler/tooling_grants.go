@@ -6,10 +6,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ecr"
 	"github.com/awslabs/goformation/v7/cloudformation/kms"
 	"github.com/awslabs/goformation/v7/cloudformation/s3"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -253,13 +253,13 @@ func toolingAccessLogPrefix(name string) string { return name + "/" }
 // the artifacts subscribe to).
 func toolingBucketHygiene(b *s3.Bucket) *s3.Bucket {
 	b.PublicAccessBlockConfiguration = &s3.Bucket_PublicAccessBlockConfiguration{
-		BlockPublicAcls:       cloudformation.Bool(true),
-		BlockPublicPolicy:     cloudformation.Bool(true),
-		IgnorePublicAcls:      cloudformation.Bool(true),
-		RestrictPublicBuckets: cloudformation.Bool(true),
+		BlockPublicAcls:       cfn.Bool(true),
+		BlockPublicPolicy:     cfn.Bool(true),
+		IgnorePublicAcls:      cfn.Bool(true),
+		RestrictPublicBuckets: cfn.Bool(true),
 	}
 	b.OwnershipControls = &s3.Bucket_OwnershipControls{
-		Rules: []s3.Bucket_OwnershipControlsRule{{ObjectOwnership: cloudformation.String("BucketOwnerEnforced")}},
+		Rules: []s3.Bucket_OwnershipControlsRule{{ObjectOwnership: cfn.String("BucketOwnerEnforced")}},
 	}
 	b.NotificationConfiguration = &s3.Bucket_NotificationConfiguration{
 		EventBridgeConfiguration: &s3.Bucket_EventBridgeConfiguration{EventBridgeEnabled: true},
@@ -273,9 +273,9 @@ func toolingBucketHygiene(b *s3.Bucket) *s3.Bucket {
 func toolingLifecycle(expireDays, noncurrentDays int) *s3.Bucket_LifecycleConfiguration {
 	return &s3.Bucket_LifecycleConfiguration{
 		Rules: []s3.Bucket_Rule{{
-			Id:               cloudformation.String("Expire"),
+			Id:               cfn.String("Expire"),
 			Status:           "Enabled",
-			ExpirationInDays: cloudformation.Int(expireDays),
+			ExpirationInDays: cfn.Int(expireDays),
 			NoncurrentVersionExpiration: &s3.Bucket_NoncurrentVersionExpiration{
 				NoncurrentDays: noncurrentDays,
 			},
@@ -295,21 +295,21 @@ func toolingLifecycle(expireDays, noncurrentDays int) *s3.Bucket_LifecycleConfig
 // log delivery is allowed before the first request is logged.
 func toolingBucket(name, keyARN string, expireDays, noncurrentDays int) *s3.Bucket {
 	return toolingBucketHygiene(&s3.Bucket{
-		BucketName: cloudformation.String(name),
+		BucketName: cfn.String(name),
 		BucketEncryption: &s3.Bucket_BucketEncryption{
 			ServerSideEncryptionConfiguration: []s3.Bucket_ServerSideEncryptionRule{{
-				BucketKeyEnabled: cloudformation.Bool(true),
+				BucketKeyEnabled: cfn.Bool(true),
 				ServerSideEncryptionByDefault: &s3.Bucket_ServerSideEncryptionByDefault{
 					SSEAlgorithm:   "aws:kms",
-					KMSMasterKeyID: cloudformation.String(keyARN),
+					KMSMasterKeyID: cfn.String(keyARN),
 				},
 			}},
 		},
 		VersioningConfiguration: &s3.Bucket_VersioningConfiguration{Status: "Enabled"},
 		LifecycleConfiguration:  toolingLifecycle(expireDays, noncurrentDays),
 		LoggingConfiguration: &s3.Bucket_LoggingConfiguration{
-			DestinationBucketName: cloudformation.String(cloudformation.Ref(toolingAccessLogBucketID)),
-			LogFilePrefix:         cloudformation.String(toolingAccessLogPrefix(name)),
+			DestinationBucketName: cfn.String(cfn.Ref(toolingAccessLogBucketID)),
+			LogFilePrefix:         cfn.String(toolingAccessLogPrefix(name)),
 		},
 		AWSCloudFormationDependsOn: []string{toolingAccessLogBucketPolicyID},
 	})
@@ -324,12 +324,12 @@ func toolingBucket(name, keyARN string, expireDays, noncurrentDays int) *s3.Buck
 // delivery would be logged again). Its policy denies requests without TLS
 // and lets S3's logging service write, only for the source buckets of this
 // account, only under their prefixes.
-func addAccessLogBucket(t *cloudformation.Template, sys *schema.System, region string, sources []string) {
+func addAccessLogBucket(t *cfn.Template, sys *schema.System, region string, sources []string) {
 	name := toolingAccessLogBucket(sys, region)
 	arn := toolingBucketARN(name)
 	days := max(toolingAccessLogMinDays, sys.Artifacts.RetentionDays)
 	t.Resources[toolingAccessLogBucketID] = toolingBucketHygiene(&s3.Bucket{
-		BucketName: cloudformation.String(name),
+		BucketName: cfn.String(name),
 		BucketEncryption: &s3.Bucket_BucketEncryption{
 			ServerSideEncryptionConfiguration: []s3.Bucket_ServerSideEncryptionRule{{
 				ServerSideEncryptionByDefault: &s3.Bucket_ServerSideEncryptionByDefault{SSEAlgorithm: "AES256"},
@@ -344,7 +344,7 @@ func addAccessLogBucket(t *cloudformation.Template, sys *schema.System, region s
 		sourceARNs = append(sourceARNs, toolingBucketARN(src))
 	}
 	t.Resources[toolingAccessLogBucketPolicyID] = &s3.BucketPolicy{
-		Bucket: cloudformation.Ref(toolingAccessLogBucketID),
+		Bucket: cfn.Ref(toolingAccessLogBucketID),
 		PolicyDocument: Policy(
 			toolingDenyInsecureTransport(name),
 			Statement{
@@ -390,7 +390,7 @@ func toolingRegionParam(region string) string {
 // not for AWS services. The bucket policy denies requests without TLS and
 // lets the same environment roles read. The bucket logs into the stack's
 // access log bucket, which the caller adds with addAccessLogBucket.
-func addArtifactStore(t *cloudformation.Template, sys *schema.System, region string, toolingRoleARNs []string) {
+func addArtifactStore(t *cfn.Template, sys *schema.System, region string, toolingRoleARNs []string) {
 	names := schema.NamesOf(sys)
 	envs := toolingEnvsIn(sys, region)
 	envRoles := []func(string) string{names.DeployRole, names.ExecutionRole}
@@ -403,16 +403,16 @@ func addArtifactStore(t *cloudformation.Template, sys *schema.System, region str
 	}
 	keyPolicy := toolingKeyPolicy(sys, grants...)
 	t.Resources[toolingArtifactKeyID] = &kms.Key{
-		Description:       cloudformation.String(fmt.Sprintf("Pipeline artifacts of %s in %s", names.Pipeline(), region)),
-		EnableKeyRotation: cloudformation.Bool(true),
+		Description:       cfn.String(fmt.Sprintf("Pipeline artifacts of %s in %s", names.Pipeline(), region)),
+		EnableKeyRotation: cfn.Bool(true),
 		KeyPolicy:         keyPolicy,
 	}
 	t.Resources[toolingArtifactKeyAliasID] = &kms.Alias{
 		AliasName:   names.ArtifactKeyAlias(region),
-		TargetKeyId: cloudformation.Ref(toolingArtifactKeyID),
+		TargetKeyId: cfn.Ref(toolingArtifactKeyID),
 	}
 
-	keyARN := cloudformation.GetAtt(toolingArtifactKeyID, "Arn")
+	keyARN := cfn.GetAtt(toolingArtifactKeyID, "Arn")
 	retention := sys.Artifacts.RetentionDays
 	t.Resources[toolingArtifactBucketID] = toolingBucket(bucketName, keyARN, retention, retention)
 
@@ -421,16 +421,16 @@ func addArtifactStore(t *cloudformation.Template, sys *schema.System, region str
 		bucketPolicy.Statement = append(bucketPolicy.Statement, st)
 	}
 	t.Resources[toolingArtifactBucketPolicyID] = &s3.BucketPolicy{
-		Bucket:         cloudformation.Ref(toolingArtifactBucketID),
+		Bucket:         cfn.Ref(toolingArtifactBucketID),
 		PolicyDocument: bucketPolicy,
 	}
 
-	t.Outputs[toolingOutputArtifactBucketName] = cloudformation.Output{
-		Description: cloudformation.String("Artifact bucket of the pipeline in " + region),
-		Value:       cloudformation.Ref(toolingArtifactBucketID),
+	t.Outputs[toolingOutputArtifactBucketName] = cfn.Output{
+		Description: cfn.String("Artifact bucket of the pipeline in " + region),
+		Value:       cfn.Ref(toolingArtifactBucketID),
 	}
-	t.Outputs[toolingOutputArtifactKeyArn] = cloudformation.Output{
-		Description: cloudformation.String("ARN of the KMS key of the artifact bucket in " + region),
+	t.Outputs[toolingOutputArtifactKeyArn] = cfn.Output{
+		Description: cfn.String("ARN of the KMS key of the artifact bucket in " + region),
 		Value:       keyARN,
 	}
 }
@@ -456,12 +456,12 @@ func toolingAppRepository(sys *schema.System, region string) (*ecr.Repository, e
 		return nil, err
 	}
 	repo := &ecr.Repository{
-		RepositoryName:             cloudformation.String(names.AppRepo()),
-		ImageTagMutability:         cloudformation.String("IMMUTABLE"),
-		ImageScanningConfiguration: &ecr.Repository_ImageScanningConfiguration{ScanOnPush: cloudformation.Bool(true)},
+		RepositoryName:             cfn.String(names.AppRepo()),
+		ImageTagMutability:         cfn.String("IMMUTABLE"),
+		ImageScanningConfiguration: &ecr.Repository_ImageScanningConfiguration{ScanOnPush: cfn.Bool(true)},
 		EncryptionConfiguration:    &ecr.Repository_EncryptionConfiguration{EncryptionType: "AES256"},
 		LifecyclePolicy:            lifecycle,
-		EmptyOnDelete:              cloudformation.Bool(true),
+		EmptyOnDelete:              cfn.Bool(true),
 	}
 	// A repository policy's statements take no Resource: the repository is it.
 	if st, ok := toolingEnvGrant(sys, "TaskExecutionRolesPull", toolingEnvsIn(sys, region),

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -118,7 +118,7 @@ func toolingScale(accounts, envs int, org string) toolingSpec {
 }
 
 // toolingDoc renders tmpl the way the compiler writes it (intrinsics as objects).
-func toolingDoc(t testing.TB, tmpl *cloudformation.Template) map[string]any {
+func toolingDoc(t testing.TB, tmpl *cfn.Template) map[string]any {
 	t.Helper()
 	doc, err := templateDocument(tmpl)
 	if err != nil {

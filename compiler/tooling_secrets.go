@@ -3,8 +3,8 @@ package compiler
 import (
 	"fmt"
 
-	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/secretsmanager"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -35,20 +35,20 @@ const (
 )
 
 // buildToolingSecrets returns the template of the tooling secrets stack.
-func buildToolingSecrets(sys *schema.System) (*cloudformation.Template, map[string]Parameter) {
+func buildToolingSecrets(sys *schema.System) (*cfn.Template, map[string]Parameter) {
 	names := schema.NamesOf(sys)
 	name := names.DockerCredentialsSecret()
-	t := cloudformation.NewTemplate()
+	t := cfn.NewTemplate()
 	t.Description = "cicdgen " + sys.Name + ": Docker Hub credentials of the builds of pipeline " + names.Pipeline()
 	t.Resources[toolingDockerSecretID] = &secretsmanager.Secret{
-		Name: cloudformation.String(name),
-		Description: cloudformation.String(fmt.Sprintf("Docker Hub credentials the builds of %s log in with (DOCKER_USERNAME, DOCKER_PASSWORD). "+
+		Name: cfn.String(name),
+		Description: cfn.String(fmt.Sprintf("Docker Hub credentials the builds of %s log in with (DOCKER_USERNAME, DOCKER_PASSWORD). "+
 			`Set the value once: aws secretsmanager put-secret-value --secret-id %s --secret-string '{"%s":"<user>","%s":"<access token>"}'. cicdgen never writes a value.`,
 			names.Pipeline(), name, pipeDockerUsernameKey, pipeDockerPasswordKey)),
 	}
-	t.Outputs[toolingDockerSecretOutput] = cloudformation.Output{
-		Value:       cloudformation.Ref(toolingDockerSecretID),
-		Description: cloudformation.String("ARN of the Docker Hub credentials secret " + name),
+	t.Outputs[toolingDockerSecretOutput] = cfn.Output{
+		Value:       cfn.Ref(toolingDockerSecretID),
+		Description: cfn.String("ARN of the Docker Hub credentials secret " + name),
 	}
 	return t, nil
 }

@@ -2,10 +2,10 @@
 // properties that AWS added after goformation v7.14.9 was generated, as typed
 // Go structs rather than untyped maps.
 //
-// Each resource type here implements goformation's cloudformation.Resource
+// Each resource type here implements cfn.Resource (goformation.s cloudformation.Resource)
 // interface (AWSCloudFormationType) and marshals, like goformation's own
 // types, to {"Type", "Properties", "DependsOn", "Condition", ...}, so it can
-// be put in a cloudformation.Template's Resources beside the generated ones.
+// be put in a cfn.Template.s Resources beside the generated ones.
 // Where a property type is unchanged, the goformation type is reused.
 //
 // Property names and types follow the CloudFormation resource provider

@@ -10,6 +10,7 @@ import (
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 )
 
 func TestECSServiceMarshalJSON(t *testing.T) {
@@ -23,7 +24,7 @@ func TestECSServiceMarshalJSON(t *testing.T) {
 		},
 		"resource attributes are written beside the properties": {
 			service: ECSService{
-				ServiceName: cloudformation.String("web"),
+				ServiceName: cfn.String("web"),
 				ResourceAttributes: ResourceAttributes{
 					AWSCloudFormationDependsOn:           []string{"Listener"},
 					AWSCloudFormationDeletionPolicy:      "Retain",
@@ -38,18 +39,18 @@ func TestECSServiceMarshalJSON(t *testing.T) {
 			service: ECSService{
 				DesiredCount: IntIf("HasImage", 2, 0),
 				DeploymentConfiguration: &ECSServiceDeploymentConfiguration{
-					Strategy:            cloudformation.String(StrategyCanary),
-					BakeTimeInMinutes:   cloudformation.Int(0),
-					CanaryConfiguration: &ECSServiceCanaryConfiguration{CanaryPercent: floatPtr(10), CanaryBakeTimeInMinutes: cloudformation.Int(5)},
+					Strategy:            cfn.String(StrategyCanary),
+					BakeTimeInMinutes:   cfn.Int(0),
+					CanaryConfiguration: &ECSServiceCanaryConfiguration{CanaryPercent: floatPtr(10), CanaryBakeTimeInMinutes: cfn.Int(5)},
 				},
 				LoadBalancers: []ECSServiceLoadBalancer{{
-					ContainerName: cloudformation.String("web"),
+					ContainerName: cfn.String("web"),
 					AdvancedConfiguration: &ECSServiceAdvancedConfiguration{
 						AlternateTargetGroupArn: "green",
-						RoleArn:                 cloudformation.String("role"),
+						RoleArn:                 cfn.String("role"),
 					},
 				}},
-				DeploymentController: &ecs.Service_DeploymentController{Type: cloudformation.String("ECS")},
+				DeploymentController: &ecs.Service_DeploymentController{Type: cfn.String("ECS")},
 			},
 			want: `{"Type":"AWS::ECS::Service","Properties":{"DeploymentConfiguration":{"BakeTimeInMinutes":0,"CanaryConfiguration":{"CanaryBakeTimeInMinutes":5,"CanaryPercent":10},"Strategy":"CANARY"},"DeploymentController":{"Type":"ECS"},"DesiredCount":{"Fn::If":["HasImage",2,0]},"LoadBalancers":[{"AdvancedConfiguration":{"AlternateTargetGroupArn":"green","RoleArn":"role"},"ContainerName":"web"}]}}`,
 		},
@@ -77,7 +78,7 @@ func TestECSServiceMarshalJSON(t *testing.T) {
 
 func TestECSServiceIsAGoformationResource(t *testing.T) {
 	tmpl := cloudformation.NewTemplate()
-	tmpl.Resources["Service"] = &ECSService{ServiceName: cloudformation.String("web")}
+	tmpl.Resources["Service"] = &ECSService{ServiceName: cfn.String("web")}
 	out, err := tmpl.JSON()
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +252,7 @@ func checkSchema(t *testing.T, s providerSchema, root reflect.Type, prefixes []s
 func floatPtr(f float64) *float64 { return &f }
 
 func TestECSTaskDefinitionMarshalJSON(t *testing.T) {
-	creds := ecs.TaskDefinition_RepositoryCredentials{CredentialsParameter: cloudformation.String("arn")}
+	creds := ecs.TaskDefinition_RepositoryCredentials{CredentialsParameter: cfn.String("arn")}
 	tests := map[string]struct {
 		container ECSContainerDefinition
 		want      string
@@ -279,7 +280,7 @@ func TestECSTaskDefinitionMarshalJSON(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			td := ECSTaskDefinition{Family: cloudformation.String("f"), ContainerDefinitions: []ECSContainerDefinition{tc.container}}
+			td := ECSTaskDefinition{Family: cfn.String("f"), ContainerDefinitions: []ECSContainerDefinition{tc.container}}
 			got, err := json.Marshal(&td)
 			if err != nil {
 				t.Fatal(err)

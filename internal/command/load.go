@@ -54,11 +54,8 @@ func readSource(env *Env, path string, maxSize int64) (src []byte, name string, 
 
 // CompileSystem loads and compiles the system.yaml at path. The assembly is
 // nil when the diagnostics (after --strict) hold errors; they are returned
-// for the caller to print either way. While it loads, a goroutine builds
-// encoding/json's encoders for the templates' types (compiler.WarmEncoders),
-// which compiling would otherwise do first.
+// for the caller to print either way.
 func CompileSystem(env *Env, r *Reporter, path string) (*compiler.Assembly, diag.Diagnostics) {
-	go compiler.WarmEncoders()
 	sys, ds := LoadSystem(env, r, path)
 	ds = r.Adjust(ds)
 	if sys == nil || ds.HasErrors() {

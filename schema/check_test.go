@@ -557,6 +557,17 @@ func TestCheck(t *testing.T) {
 			},
 			want: []want{errAt("role-account", "$.accounts.prod.role", "is in account 481516234201")},
 		},
+		"a role name of 64 characters is accepted": {
+			edit: func(s *System) {
+				setAccount(s, "prod", func(a *Account) { a.Role = "arn:aws:iam::481516234202:role/ops/" + strings.Repeat("d", 64) })
+			},
+		},
+		"a role name of 65 characters is refused": {
+			edit: func(s *System) {
+				setAccount(s, "prod", func(a *Account) { a.Role = "arn:aws:iam::481516234202:role/" + strings.Repeat("d", 65) })
+			},
+			want: []want{errAt("arn", "$.accounts.prod.role", "is not an IAM role ARN")},
+		},
 		"a role with a path is accepted": {
 			edit: func(s *System) {
 				setAccount(s, "prod", func(a *Account) { a.Role = "arn:aws:iam::481516234202:role/ops/Deployer" })

@@ -77,6 +77,7 @@ func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diag
 	if d, over := scanBounds(filename, src, lim); over {
 		return nil, diag.Diagnostics{d}
 	}
+	go prepareSchema()
 	doc := NewDocument(filename, src)
 	r := newYAMLReader(filename, src, doc, lim)
 	value, ok := r.read()

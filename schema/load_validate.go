@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/url"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -18,8 +19,23 @@ import (
 // about a millisecond (BenchmarkCompileSchema). Compiling it in the
 // background from process start was tried: it saved nothing measurable in a
 // build and cost --version 2 ms of CPU and 1.4 MiB (see the README's
-// Performance section).
+// Performance section). Load starts it, with prepareSchema, while it reads
+// the YAML.
 var compiledSystemSchema = sync.OnceValues(compileSchema)
+
+// prepareSchema compiles the embedded schema and, when the process has a
+// second core to do it on, every pattern of the schema, so that they are
+// ready when the validation meets them: Load runs it in a goroutine while
+// it reads the YAML. The patterns' bounded repetitions ({1,128}, {0,63})
+// make them slow to compile, 1 to 2 ms together in a fresh process. With
+// one core, each pattern is compiled only if a document reaches it.
+func prepareSchema() {
+	c, err := compiledSystemSchema()
+	if err != nil || runtime.GOMAXPROCS(0) < 2 {
+		return
+	}
+	c.compilePatterns()
+}
 
 // compileSchema compiles the embedded schema.
 func compileSchema() (*compiledValidator, error) {

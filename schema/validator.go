@@ -79,6 +79,9 @@ type compiledValidator struct {
 	doc   any // the schema document, numbers as json.Number
 	root  *schemaNode
 	nodes map[string]*schemaNode // by JSON pointer, to resolve $ref
+	// patterns are the schema's regular expressions, each compiled on its
+	// first use.
+	patterns []func() *regexp.Regexp
 }
 
 // compileValidator parses and compiles a JSON Schema document.
@@ -152,7 +155,7 @@ func (c *compiledValidator) keyword(n *schemaNode, ptr, kw string, v any) error 
 	case "minItems":
 		n.minItems, err = nonNegative(v)
 	case "pattern":
-		n.pattern, err = compilePattern(v)
+		n.pattern, err = c.compilePattern(v)
 	case "minimum":
 		n.minimum, err = rational(v)
 	case "maximum":
@@ -232,7 +235,7 @@ func (c *compiledValidator) compileProperties(n *schemaNode, ptr, kw string, m m
 			n.properties[name] = child
 			continue
 		}
-		re, err := lazyPattern(name)
+		re, err := c.lazyPattern(name)
 		if err != nil {
 			return fmt.Errorf("pattern %q: %w", name, err)
 		}
@@ -303,23 +306,35 @@ func compileTypes(v any) ([]string, error) {
 	return out, nil
 }
 
-func compilePattern(v any) (func() *regexp.Regexp, error) {
+func (c *compiledValidator) compilePattern(v any) (func() *regexp.Regexp, error) {
 	s, ok := v.(string)
 	if !ok {
 		return nil, fmt.Errorf("must be a string")
 	}
-	return lazyPattern(s)
+	return c.lazyPattern(s)
 }
 
 // lazyPattern checks the syntax of the regular expression expr now, with
 // the error regexp.Compile would return, and returns a function that
 // compiles it on its first call: a validation compiles only the patterns
-// its document reaches. Once parsed, compiling cannot fail.
-func lazyPattern(expr string) (func() *regexp.Regexp, error) {
+// its document reaches, unless compilePatterns compiled them all before.
+// Once parsed, compiling cannot fail.
+func (c *compiledValidator) lazyPattern(expr string) (func() *regexp.Regexp, error) {
 	if _, err := syntax.Parse(expr, syntax.Perl); err != nil {
 		return nil, err
 	}
-	return lazyRegexp(expr), nil
+	re := lazyRegexp(expr)
+	c.patterns = append(c.patterns, re)
+	return re, nil
+}
+
+// compilePatterns compiles every pattern of the schema, in the order the
+// schema writes them. A validation that needs one being compiled waits
+// for it.
+func (c *compiledValidator) compilePatterns() {
+	for _, re := range c.patterns {
+		re()
+	}
 }
 
 func nonNegative(v any) (int, error) {

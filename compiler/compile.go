@@ -147,8 +147,8 @@ func compileStack(sys *schema.System, s *Stack, k stackKind, docs *documentBuild
 	before := measure(doc)
 	if len(sys.Overrides[s.Kind]) > 0 {
 		// Quotas that only the overrides break point at the overrides.
-		if b, err := canonicalJSON(doc); err == nil {
-			before.size = wireSize(b)
+		if _, wire, err := canonicalJSONSize(doc); err == nil {
+			before.size = wire
 		}
 	}
 	doc, ods := applyOverrides(sys, s.Kind, doc)
@@ -156,7 +156,7 @@ func compileStack(sys *schema.System, s *Stack, k stackKind, docs *documentBuild
 	if len(sys.Overrides[s.Kind]) > 0 {
 		ds = append(ds, checkOverriddenShape(sys, s.Kind, s.Name, doc)...)
 	}
-	body, err := canonicalJSON(doc)
+	body, wire, err := canonicalJSONSize(doc)
 	if err != nil {
 		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
 			"stack %s: %v", s.Name, err)), false
@@ -164,7 +164,7 @@ func compileStack(sys *schema.System, s *Stack, k stackKind, docs *documentBuild
 	s.Body = body
 	// The size CloudFormation counts is that of the body apply sends
 	// (manifest.WireBody: the JSON without indentation).
-	return append(ds, checkQuotas(sys, s, env, doc, before, wireSize(body))...), true
+	return append(ds, checkQuotas(sys, s, env, doc, before, wire)...), true
 }
 
 // stackTags returns the tags of a stack: system.yaml's tags plus the
@@ -199,17 +199,26 @@ func addDeletionPolicy(doc map[string]any) {
 // escaping and a trailing newline. Documents decoded by decodeJSON take a
 // fast path that writes the same bytes as encoding/json without reflection.
 func canonicalJSON(v any) ([]byte, error) {
-	if b, ok := appendCanonical(make([]byte, 0, 16<<10), v, 0); ok {
-		return append(b, '\n'), nil
+	b, _, err := canonicalJSONSize(v)
+	return b, err
+}
+
+// canonicalJSONSize is canonicalJSON that also returns the wire size of
+// the body (see wireSize), counted as it writes.
+func canonicalJSONSize(v any) ([]byte, int, error) {
+	var w canonicalWriter
+	if b, ok := w.append(make([]byte, 0, 16<<10), v, 0); ok {
+		b = append(b, '\n')
+		return b, len(b) - w.whitespace - 1, nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), wireSize(buf.Bytes()), nil
 }
 
 // appendCanonical appends v, indented at depth, as encoding/json's Encoder
@@ -217,6 +226,17 @@ func canonicalJSON(v any) ([]byte, error) {
 // depth, compact as json.Marshal would (without HTML escaping). It reports
 // false for a value that is not a generic JSON value.
 func appendCanonical(b []byte, v any, depth int) ([]byte, bool) {
+	var w canonicalWriter
+	return w.append(b, v, depth)
+}
+
+// canonicalWriter writes generic JSON values (appendCanonical) and counts
+// the white space it puts between tokens.
+type canonicalWriter struct {
+	whitespace int
+}
+
+func (w *canonicalWriter) append(b []byte, v any, depth int) ([]byte, bool) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), true
@@ -238,13 +258,13 @@ func appendCanonical(b []byte, v any, depth int) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendNewline(b, deeper(depth))
+			b = w.newline(b, deeper(depth))
 			var ok bool
-			if b, ok = appendCanonical(b, item, deeper(depth)); !ok {
+			if b, ok = w.append(b, item, deeper(depth)); !ok {
 				return b, false
 			}
 		}
-		b = appendNewline(b, depth)
+		b = w.newline(b, depth)
 		return append(b, ']'), true
 	case map[string]any:
 		if len(x) == 0 {
@@ -260,19 +280,20 @@ func appendCanonical(b []byte, v any, depth int) ([]byte, bool) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendNewline(b, deeper(depth))
+			b = w.newline(b, deeper(depth))
 			b = appendJSONString(b, k)
 			if depth < 0 {
 				b = append(b, ':')
 			} else {
 				b = append(b, ": "...)
+				w.whitespace++
 			}
 			var ok bool
-			if b, ok = appendCanonical(b, x[k], deeper(depth)); !ok {
+			if b, ok = w.append(b, x[k], deeper(depth)); !ok {
 				return b, false
 			}
 		}
-		b = appendNewline(b, depth)
+		b = w.newline(b, depth)
 		return append(b, '}'), true
 	}
 	return b, false
@@ -286,7 +307,9 @@ func deeper(depth int) int {
 	return depth + 1
 }
 
-func appendNewline(b []byte, depth int) []byte {
+// newline appends a newline and the indentation of depth, unless depth is
+// negative (compact).
+func (w *canonicalWriter) newline(b []byte, depth int) []byte {
 	if depth < 0 {
 		return b
 	}
@@ -294,6 +317,7 @@ func appendNewline(b []byte, depth int) []byte {
 	for i := 0; i < depth; i++ {
 		b = append(b, "  "...)
 	}
+	w.whitespace += 1 + 2*depth
 	return b
 }
 

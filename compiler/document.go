@@ -95,7 +95,10 @@ func (c *documentBuilder) value(v reflect.Value, depth int) (any, error) {
 			return nil, nil
 		}
 	}
-	enc := c.encoding(t)
+	var enc typeEncoding
+	if hasMethods(t) {
+		enc = c.encoding(t)
+	}
 	switch {
 	case enc.resource != nil:
 		return c.resource(v, enc.resource, depth)
@@ -151,6 +154,19 @@ func (c *documentBuilder) value(v reflect.Value, depth int) (any, error) {
 		return l, nil
 	}
 	return nil, fmt.Errorf("cannot encode a value of type %s", t)
+}
+
+// hasMethods reports whether t or *t may have methods: false for the
+// predeclared types (string, int, ...) and for unnamed types other than
+// structs, which cannot have any, and so no MarshalJSON.
+func hasMethods(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Interface:
+		return true
+	case reflect.Pointer:
+		return t.Name() != "" || hasMethods(t.Elem())
+	}
+	return t.Name() != "" && t.PkgPath() != ""
 }
 
 // typeEncoding is how values of a type become documents, when not by
@@ -275,8 +291,11 @@ type structField struct {
 
 // object returns the JSON object of the struct v.
 func (c *documentBuilder) object(v reflect.Value, fields *structFields, depth int) (map[string]any, error) {
-	m := map[string]any{}
-	for _, f := range fields.list {
+	// Most fields of goformation's structs are unset: find the set ones
+	// first, to size the map for them alone.
+	set := make([]reflect.Value, len(fields.list))
+	n := 0
+	for i, f := range fields.list {
 		fv, ok := fieldByIndex(v, f.index)
 		if !ok {
 			continue // in a nil embedded pointer
@@ -284,11 +303,19 @@ func (c *documentBuilder) object(v reflect.Value, fields *structFields, depth in
 		if f.omitEmpty && isEmptyValue(fv) || f.omitZero && isZeroValue(fv) {
 			continue
 		}
+		set[i] = fv
+		n++
+	}
+	m := make(map[string]any, n)
+	for i, fv := range set {
+		if !fv.IsValid() {
+			continue
+		}
 		x, err := c.value(fv, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		m[f.name] = x
+		m[fields.list[i].name] = x
 	}
 	return m, nil
 }

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -230,5 +231,37 @@ func TestWireSizeIsTheCompactLength(t *testing.T) {
 				t.Errorf("wireSize = %d, want %d (%s)", got, len(compact), compact)
 			}
 		})
+	}
+}
+
+// TestCanonicalJSONSizeCountsTheWireSize holds the size canonicalJSONSize
+// counts as it writes to the compact length, over the test documents above
+// and every golden template.
+func TestCanonicalJSONSizeCountsTheWireSize(t *testing.T) {
+	docs := map[string]any{
+		"strings with spaces and escapes": map[string]any{"k": "say \"hi\" \\ \n", "e": " ", "l": []any{json.Number("1"), nil, true, map[string]any{}}},
+	}
+	for _, c := range goldenCases(t) {
+		a, _, _ := compileCase(t, c)
+		for _, s := range a.Stacks {
+			v, err := decodeJSON(s.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs[c.name+"/"+s.Name] = v
+		}
+	}
+	for name, v := range docs {
+		body, wire, err := canonicalJSONSize(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		compact, err := compactJSON(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wire != len(compact) || wire != wireSize(body) {
+			t.Errorf("%s: counted %d, compact length %d, wireSize %d", name, wire, len(compact), wireSize(body))
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/cicdgen/cicdgen/internal/version"
 )
@@ -17,6 +18,12 @@ import (
 // milliseconds and a build stays small (README, Performance); it hands
 // those commands over to AWSBinary.
 const AWSBinary = "cicdgen-aws"
+
+// HandedOverByVar is the environment variable through which cicdgen tells
+// AWSBinary its version when it hands a command over: AWSBinary refuses to
+// run for a cicdgen of another version (CheckHandOver), which would
+// otherwise deploy what its own compiler, not the user's cicdgen, builds.
+const HandedOverByVar = "CICDGEN_HANDED_OVER_BY"
 
 // isAWSCommand reports whether name is a command that calls AWS.
 func isAWSCommand(name string) bool { return slices.Contains(AWSCommands(), name) }
@@ -65,12 +72,60 @@ func handOver(args []string, env Env) int {
 			args[1], AWSBinary, installVersion())
 		return ExitUsage
 	}
-	code, err := execBinary(path, append([]string{path}, args[1:]...))
+	environ := handOverEnviron(os.Environ(), version.String())
+	code, err := execBinary(path, append([]string{path}, args[1:]...), environ)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "cicdgen: run %s: %v\n", path, err)
 		return ExitUsage
 	}
 	return code
+}
+
+// handOverEnviron returns environ with HandedOverByVar set to version, in
+// place of any value it had (the first of duplicate entries is the one a
+// process reads).
+func handOverEnviron(environ []string, version string) []string {
+	out := make([]string, 0, len(environ)+1)
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, HandedOverByVar+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, HandedOverByVar+"="+version)
+}
+
+// CheckHandOver returns the exit code and true when this binary (AWSBinary)
+// must not run because the cicdgen that handed the command over to it is
+// another version; it then says so on env.Stderr, with how to install both
+// at one version. A command not handed over (AWSBinary run directly) is
+// never refused. It removes HandedOverByVar from the process's
+// environment, which the processes it starts inherit.
+func CheckHandOver(args []string, env Env) (int, bool) {
+	by := ""
+	if env.Getenv != nil {
+		by = env.Getenv(HandedOverByVar)
+	}
+	// The processes this one starts must not take the check for theirs.
+	os.Unsetenv(HandedOverByVar)
+	own := version.String()
+	if by == "" || by == own {
+		return 0, false
+	}
+	self, err := os.Executable()
+	if err != nil {
+		self = AWSBinary
+	}
+	command := "the command"
+	if len(args) > 1 {
+		command = args[1]
+	}
+	install := "latest"
+	if version.IsRelease(by) {
+		install = by
+	}
+	fmt.Fprintf(env.Stderr, "cicdgen: cicdgen %s handed %s over to %s, which is version %s; the two must be one version, or it would deploy what its own compiler builds: install both: go install github.com/cicdgen/cicdgen/cmd/...@%s\n",
+		by, command, self, own, install)
+	return ExitUsage, true
 }
 
 // installVersion is the version to install AWSBinary at: this binary's,

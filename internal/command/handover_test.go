@@ -7,8 +7,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cicdgen/cicdgen/internal/version"
 )
 
 // TestFindAWSBinary finds cicdgen-aws next to the running executable (its
@@ -119,6 +122,53 @@ func TestHandOverWithoutAWSBinary(t *testing.T) {
 			want := "cicdgen: " + name + " needs the cicdgen-aws binary, found neither next to cicdgen nor on PATH; install both: go install github.com/cicdgen/cicdgen/cmd/...@"
 			if code != ExitUsage || !strings.HasPrefix(stderr.String(), want) || strings.Count(stderr.String(), "\n") != 1 || stdout.Len() != 0 {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and one line starting %q", code, stdout.String(), stderr.String(), want)
+			}
+		})
+	}
+}
+
+func TestHandOverEnviron(t *testing.T) {
+	got := handOverEnviron([]string{"A=1", HandedOverByVar + "=v0.0.1", "B=2", HandedOverByVar + "="}, "v1.2.3")
+	want := []string{"A=1", "B=2", HandedOverByVar + "=v1.2.3"}
+	if !slices.Equal(got, want) {
+		t.Errorf("handOverEnviron = %q, want %q", got, want)
+	}
+}
+
+func TestCheckHandOver(t *testing.T) {
+	own := version.String()
+	tests := map[string]struct {
+		by         string
+		wantRefuse bool
+	}{
+		"run directly":                     {"", false},
+		"handed over by the same version":  {own, false},
+		"handed over by a release":         {"v0.0.1", true},
+		"handed over by another dev build": {version.Devel + "+0123456789ab", true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			env := Env{Stderr: &stderr, Getenv: func(k string) string {
+				if k == HandedOverByVar {
+					return tc.by
+				}
+				return ""
+			}}
+			code, refused := CheckHandOver([]string{AWSBinary, "apply", "out"}, env)
+			if refused != tc.wantRefuse {
+				t.Fatalf("refused = %v, want %v (%s)", refused, tc.wantRefuse, stderr.String())
+			}
+			if !refused {
+				if stderr.Len() != 0 {
+					t.Errorf("stderr %q, want nothing", stderr.String())
+				}
+				return
+			}
+			line := stderr.String()
+			if code != ExitUsage || strings.Count(line, "\n") != 1 || !strings.Contains(line, "cicdgen "+tc.by+" handed apply over to ") ||
+				!strings.Contains(line, "which is version "+own) {
+				t.Errorf("exit %d, stderr %q; want exit 2 and one line naming both versions", code, line)
 			}
 		})
 	}

@@ -12,8 +12,12 @@ type Env = command.Env
 
 // Main runs cicdgen-aws with args (args[0] is the program name): every
 // command of cicdgen, those that call AWS included, and returns the process
-// exit code.
+// exit code. It refuses a command handed over by a cicdgen of another
+// version (command.CheckHandOver).
 func Main(args []string, env Env) int {
+	if code, refused := command.CheckHandOver(args, env); refused {
+		return code
+	}
 	return command.Run(args, env, command.Actions{
 		"apply":     applyAction,
 		"diff":      diffAction,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -34,6 +35,12 @@ type Env struct {
 	StdinIsTerminal  bool // prompts are allowed
 	StderrIsTerminal bool // diagnostics on stderr may be coloured
 	Width            int  // columns of the terminal stdout is, 0 when unknown
+	// PaceNow and PaceSleep are the clock by which the commands that call
+	// AWS pace their calls (deploy.AWSOptions); nil means the real clock.
+	// Tests pass a virtual one, so that pacing never waits on the wall
+	// clock.
+	PaceNow   func() time.Time
+	PaceSleep func(ctx context.Context, d time.Duration) error
 }
 
 // ProcessEnv is the Env of the running process: its standard streams and

@@ -62,7 +62,7 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 	stopSecond := exitOnSecondInterrupt(ctx, env)
 	defer stopSecond()
 
-	factory, err := deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv})
+	factory, err := deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
 	if err != nil {
 		return r.Fail(exitDeployFail, "%v", err)
 	}

@@ -57,9 +57,9 @@ const (
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := Main(append([]string{"cicdgen"}, args...), Env{
+	code := Main(append([]string{"cicdgen"}, args...), withVirtualPace(Env{
 		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv,
-	})
+	}))
 	return code, stdout.String(), stderr.String()
 }
 
@@ -341,7 +341,7 @@ func TestApplyExitStatusIsTheDeploymentsWhenTheReportCannotBeWritten(t *testing.
 				args = append(args, "--summary-json", tc.summaryJSON(t.TempDir()))
 			}
 			var stdout, stderr bytes.Buffer
-			env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv}
+			env := withVirtualPace(Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv})
 			if tc.stdout != nil {
 				env.Stdout = tc.stdout
 			}

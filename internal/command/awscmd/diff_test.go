@@ -17,7 +17,7 @@ func runCLIWith(t *testing.T, env Env, args ...string) (int, string, string) {
 	if env.Stdin == nil {
 		env.Stdin = strings.NewReader("")
 	}
-	code := Main(append([]string{"cicdgen"}, args...), env)
+	code := Main(append([]string{"cicdgen"}, args...), withVirtualPace(env))
 	return code, stdout.String(), stderr.String()
 }
 

@@ -49,7 +49,7 @@ func (op *operation) load(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: op.r.Env.Getenv})
+	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: op.r.Env.Getenv, Now: op.r.Env.PaceNow, Sleep: op.r.Env.PaceSleep})
 	if err != nil {
 		return op.r.Fail(exitDeployFail, "%v", err)
 	}

@@ -45,7 +45,7 @@ func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *prefl
 	if sys == nil || others.HasErrors() {
 		return exitWith(exitInputErrors)
 	}
-	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv})
+	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
 	if err != nil {
 		return r.Fail(exitInputErrors, "%v", err)
 	}

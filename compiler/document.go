@@ -36,7 +36,7 @@ func (c *documentBuilder) template(t *cfn.Template) (map[string]any, error) {
 	if t == nil {
 		return nil, fmt.Errorf("the builder returned no template")
 	}
-	v, err := c.value(reflect.ValueOf(t), 0)
+	v, err := c.value(reflect.ValueOf(t))
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +53,10 @@ type documentBuilder struct {
 	structs   map[reflect.Type]*structFields
 	resources map[reflect.Type]*resourceLayout
 	encodings map[reflect.Type]typeEncoding
+	// nesting counts the pointers, maps and slices being walked, and seen
+	// holds them once nesting passes startDetectingCycles.
+	nesting int
+	seen    map[reference]bool
 }
 
 // newDocumentBuilder returns a builder with empty caches. A builder is not
@@ -65,43 +69,74 @@ func newDocumentBuilder() *documentBuilder {
 	}
 }
 
-// maxDocumentDepth bounds the nesting of values, as encoding/json bounds
-// pointer cycles.
-const maxDocumentDepth = 1000
+// startDetectingCycles is the nesting of pointers, maps and slices after
+// which the builder looks for cycles, as encoding/json does.
+const startDetectingCycles = 1000
 
 var (
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	resourceType      = reflect.TypeFor[cfn.Resource]()
+	numberType        = reflect.TypeFor[json.Number]()
 )
 
+// reference identifies a pointer, map or slice, to find cycles.
+type reference struct {
+	ptr uintptr
+	len int
+}
+
 // value returns the document of v.
-func (c *documentBuilder) value(v reflect.Value, depth int) (any, error) {
-	if depth > maxDocumentDepth {
-		return nil, fmt.Errorf("values nested deeper than %d (a cycle?)", maxDocumentDepth)
-	}
+func (c *documentBuilder) value(v reflect.Value) (any, error) {
 	if !v.IsValid() {
 		return nil, nil
 	}
-	t := v.Type()
-	switch t.Kind() {
+	switch v.Kind() {
 	case reflect.Interface:
 		if v.IsNil() {
 			return nil, nil
 		}
-		return c.value(v.Elem(), depth+1)
-	case reflect.Pointer, reflect.Map, reflect.Slice:
+		return c.value(v.Elem())
+	case reflect.Pointer:
 		if v.IsNil() {
 			return nil, nil
 		}
+		fallthrough
+	case reflect.Map, reflect.Slice:
+		if v.IsNil() {
+			break
+		}
+		c.nesting++
+		defer func() { c.nesting-- }()
+		if c.nesting > startDetectingCycles {
+			ref := reference{ptr: v.Pointer()}
+			if v.Kind() == reflect.Slice {
+				ref.len = v.Len()
+			}
+			if c.seen[ref] {
+				return nil, fmt.Errorf("cannot encode a value of type %s: it contains itself", v.Type())
+			}
+			if c.seen == nil {
+				c.seen = map[reference]bool{}
+			}
+			c.seen[ref] = true
+			defer delete(c.seen, ref)
+		}
 	}
+	return c.nonInterface(v)
+}
+
+// nonInterface returns the document of v, which is not an interface value
+// and not a nil pointer.
+func (c *documentBuilder) nonInterface(v reflect.Value) (any, error) {
+	t := v.Type()
 	var enc typeEncoding
 	if hasMethods(t) {
 		enc = c.encoding(t)
 	}
 	switch {
 	case enc.resource != nil:
-		return c.resource(v, enc.resource, depth)
+		return c.resource(v, enc.resource)
 	case enc.marshals:
 		return c.viaJSON(v)
 	case enc.addrMarshals && v.CanAddr():
@@ -109,7 +144,7 @@ func (c *documentBuilder) value(v reflect.Value, depth int) (any, error) {
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		return c.value(v.Elem(), depth+1)
+		return c.value(v.Elem())
 	case reflect.String:
 		return c.str(v.String())
 	case reflect.Bool:
@@ -125,27 +160,25 @@ func (c *documentBuilder) value(v reflect.Value, depth int) (any, error) {
 		if fields.viaJSON {
 			return c.viaJSON(v)
 		}
-		return c.object(v, fields, depth)
+		return c.object(v, fields)
 	case reflect.Map:
-		if k := t.Key().Kind(); k != reflect.String {
+		if v.IsNil() {
+			return nil, nil
+		}
+		if t.Key().Kind() != reflect.String {
 			return c.viaJSON(v)
 		}
-		m := make(map[string]any, v.Len())
-		for it := v.MapRange(); it.Next(); {
-			x, err := c.value(it.Value(), depth+1)
-			if err != nil {
-				return nil, err
-			}
-			m[validUTF8(it.Key().String())] = x
-		}
-		return m, nil
+		return c.mapObject(v)
 	case reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice && v.IsNil() {
+			return nil, nil
+		}
 		if t.Elem().Kind() == reflect.Uint8 {
 			return c.viaJSON(v) // base64, as encoding/json writes []byte
 		}
 		l := make([]any, v.Len())
 		for i := range l {
-			x, err := c.value(v.Index(i), depth+1)
+			x, err := c.value(v.Index(i))
 			if err != nil {
 				return nil, err
 			}
@@ -154,6 +187,47 @@ func (c *documentBuilder) value(v reflect.Value, depth int) (any, error) {
 		return l, nil
 	}
 	return nil, fmt.Errorf("cannot encode a value of type %s", t)
+}
+
+// mapObject returns the JSON object of the map v, whose keys are strings.
+// Keys that are not UTF-8 have their bad bytes replaced; when that makes
+// two keys one, the value of the greater key as written wins, as in the
+// object encoding/json writes (it sorts the keys as written, and the last
+// of duplicate keys is the one read).
+func (c *documentBuilder) mapObject(v reflect.Value) (map[string]any, error) {
+	m := make(map[string]any, v.Len())
+	var replaced []string // keys that are not UTF-8
+	for it := v.MapRange(); it.Next(); {
+		k := it.Key().String()
+		if !utf8.ValidString(k) {
+			replaced = append(replaced, k)
+			continue
+		}
+		x, err := c.value(it.Value())
+		if err != nil {
+			return nil, err
+		}
+		m[k] = x
+	}
+	if len(replaced) == 0 {
+		return m, nil
+	}
+	raw := make(map[string]string, len(replaced)) // key in m -> key as written
+	for k := range m {
+		raw[k] = k
+	}
+	for _, k := range replaced {
+		key := validUTF8(k)
+		if prev, ok := raw[key]; ok && prev > k {
+			continue
+		}
+		x, err := c.value(v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())))
+		if err != nil {
+			return nil, err
+		}
+		m[key], raw[key] = x, k
+	}
+	return m, nil
 }
 
 // hasMethods reports whether t or *t may have methods: false for the
@@ -186,7 +260,8 @@ func (c *documentBuilder) encoding(t reflect.Type) typeEncoding {
 	if t.Implements(resourceType) {
 		e.resource = c.resourceLayout(t)
 	}
-	e.marshals = t.Implements(marshalerType) || t.Implements(textMarshalerType)
+	// json.Number writes itself as a number; encoding/json checks it.
+	e.marshals = t == numberType || t.Implements(marshalerType) || t.Implements(textMarshalerType)
 	if pt := reflect.PointerTo(t); !e.marshals {
 		e.addrMarshals = pt.Implements(marshalerType) || pt.Implements(textMarshalerType)
 	}
@@ -242,6 +317,12 @@ func (c *documentBuilder) viaJSON(v reflect.Value) (any, error) {
 	if !v.CanInterface() {
 		return nil, fmt.Errorf("cannot encode an unexported value of type %s", v.Type())
 	}
+	if v.CanAddr() {
+		// Through a pointer, the value stays addressable to encoding/json,
+		// whose pointer-receiver MarshalJSON methods then run, as they do
+		// when it meets the value where this builder did.
+		v = v.Addr()
+	}
 	raw, err := json.Marshal(v.Interface())
 	if err != nil {
 		return nil, err
@@ -286,11 +367,10 @@ type structField struct {
 	index     []int
 	tagged    bool
 	omitEmpty bool
-	omitZero  bool
 }
 
 // object returns the JSON object of the struct v.
-func (c *documentBuilder) object(v reflect.Value, fields *structFields, depth int) (map[string]any, error) {
+func (c *documentBuilder) object(v reflect.Value, fields *structFields) (map[string]any, error) {
 	// Most fields of goformation's structs are unset: find the set ones
 	// first, to size the map for them alone.
 	set := make([]reflect.Value, len(fields.list))
@@ -300,7 +380,7 @@ func (c *documentBuilder) object(v reflect.Value, fields *structFields, depth in
 		if !ok {
 			continue // in a nil embedded pointer
 		}
-		if f.omitEmpty && isEmptyValue(fv) || f.omitZero && isZeroValue(fv) {
+		if f.omitEmpty && isEmptyValue(fv) {
 			continue
 		}
 		set[i] = fv
@@ -311,7 +391,7 @@ func (c *documentBuilder) object(v reflect.Value, fields *structFields, depth in
 		if !fv.IsValid() {
 			continue
 		}
-		x, err := c.value(fv, depth+1)
+		x, err := c.value(fv)
 		if err != nil {
 			return nil, err
 		}
@@ -348,20 +428,6 @@ func isEmptyValue(v reflect.Value) bool {
 	return false
 }
 
-// isZeroValue is encoding/json's test for omitzero.
-func isZeroValue(v reflect.Value) bool {
-	type zeroer interface{ IsZero() bool }
-	if z, ok := v.Interface().(zeroer); ok && (v.Kind() != reflect.Pointer || !v.IsNil()) {
-		return z.IsZero()
-	}
-	if v.CanAddr() {
-		if z, ok := v.Addr().Interface().(zeroer); ok {
-			return z.IsZero()
-		}
-	}
-	return v.IsZero()
-}
-
 // fields returns the JSON fields of the struct type t, following
 // encoding/json: exported fields, named by their tag, and the fields of
 // untagged embedded structs promoted unless a shallower or tagged field of
@@ -379,9 +445,11 @@ func (c *documentBuilder) fields(t reflect.Type) *structFields {
 }
 
 // plainFields returns the JSON fields of the struct type t when it embeds
-// no struct (the common case, with no name to resolve), else nil.
+// no struct and no two of its fields have one name (the common case, with
+// no name to resolve), else nil.
 func plainFields(t reflect.Type) *structFields {
 	result := &structFields{list: make([]structField, 0, t.NumField())}
+	names := make(map[string]struct{}, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		if sf.Anonymous {
@@ -400,6 +468,10 @@ func plainFields(t reflect.Type) *structFields {
 			f.name, f.tagged = sf.Name, false
 		}
 		result.addOptions(&f, opts)
+		if _, dup := names[f.name]; dup {
+			return nil // two fields of one name: embeddingFields decides
+		}
+		names[f.name] = struct{}{}
 		result.list = append(result.list, f)
 	}
 	return result
@@ -413,9 +485,11 @@ func (fs *structFields) addOptions(f *structField, opts string) {
 		switch o {
 		case "omitempty":
 			f.omitEmpty = true
-		case "omitzero":
-			f.omitZero = true
-		case "string":
+		case "omitzero", "string":
+			// encoding/json's omitzero asks the field's static type for
+			// IsZero; neither it nor ",string" is needed by the types the
+			// builders use, so a struct with either goes through
+			// encoding/json.
 			fs.viaJSON = true
 		}
 	}
@@ -601,9 +675,9 @@ func (c *documentBuilder) resourceLayout(t reflect.Type) *resourceLayout {
 
 // resource returns the document of the resource v: its type, properties and
 // attributes.
-func (c *documentBuilder) resource(v reflect.Value, l *resourceLayout, depth int) (any, error) {
+func (c *documentBuilder) resource(v reflect.Value, l *resourceLayout) (any, error) {
 	s := v.Elem()
-	props, err := c.object(s, l.properties, depth+1)
+	props, err := c.object(s, l.properties)
 	if err != nil {
 		return nil, err
 	}
@@ -616,7 +690,7 @@ func (c *documentBuilder) resource(v reflect.Value, l *resourceLayout, depth int
 		if !ok || isEmptyValue(f) {
 			continue
 		}
-		x, err := c.value(f, depth+1)
+		x, err := c.value(f)
 		if err != nil {
 			return nil, err
 		}

@@ -1,12 +1,14 @@
 package compiler
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand"
 	"reflect"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/awslabs/goformation/v7/cloudformation"
 	"github.com/awslabs/goformation/v7/cloudformation/ecs"
@@ -16,23 +18,48 @@ import (
 )
 
 // documentViaJSON is what templateDocument must return: v encoded by
-// encoding/json (resources through their own MarshalJSON), decoded with
-// numbers kept as written, intrinsic functions expanded.
+// encoding/json (resources through their own MarshalJSON), decoded by
+// encoding/json with numbers kept as written, intrinsic functions expanded.
+// It shares no code with the builder but cfn.DecodeIntrinsic.
 func documentViaJSON(t *testing.T, v any) any {
 	t.Helper()
 	raw, err := json.Marshal(v)
 	if err != nil {
 		t.Fatalf("encoding/json: %v", err)
 	}
-	doc, err := decodeJSON(raw)
-	if err != nil {
-		t.Fatalf("decode: %v", err)
+	return expandedViaJSON(t, raw)
+}
+
+// expandedViaJSON decodes raw with encoding/json and replaces each string
+// that stands for an intrinsic function by the function's object, decoded
+// the same way.
+func expandedViaJSON(t *testing.T, raw []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
 	}
-	doc, err = expandIntrinsics(doc)
-	if err != nil {
-		t.Fatalf("expand: %v", err)
+	var expand func(any) any
+	expand = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				v[k] = expand(x)
+			}
+		case []any:
+			for i, x := range v {
+				v[i] = expand(x)
+			}
+		case string:
+			if fn, ok := cfn.DecodeIntrinsic(v); ok {
+				return expandedViaJSON(t, []byte(fn))
+			}
+		}
+		return v
 	}
-	return doc
+	return expand(doc)
 }
 
 // sameDocument fails t with the first difference between got and want.
@@ -131,6 +158,27 @@ func TestTemplateDocumentOfEdgeValues(t *testing.T) {
 		untaggedX
 		alsoUntaggedX
 	}
+	type twoTagged struct {
+		A string `json:"X"`
+		B string `json:"X"`
+	}
+	type taggedBeatsNamed struct {
+		Y string `json:"X"`
+		X string
+	}
+	type withString struct {
+		N int `json:",string"`
+		F addrMarshaler
+	}
+	type withOmitZero struct {
+		T any            `json:",omitzero"`
+		P *addrMarshaler `json:",omitzero"`
+		Z time.Time      `json:",omitzero"`
+	}
+	deep := &chain{}
+	for i := 0; i < 1500; i++ {
+		deep = &chain{Next: deep}
+	}
 	floats := []float64{0, -0.0, 0.1, 1e20, 1e21, 1e-6, 1e-7, -3.5e-9, 123456789.125}
 	tests := map[string]any{
 		"floats":                floats,
@@ -141,6 +189,15 @@ func TestTemplateDocumentOfEdgeValues(t *testing.T) {
 		"a nil embedded pointer and a named struct":          twice{A: struct{ X string }{"x"}},
 		"a tagged field wins a tie":                          tagWins{untaggedX{"untagged", "y"}, taggedX{"tagged"}},
 		"untagged fields of one name clash":                  clash{untaggedX{"a", "y"}, alsoUntaggedX{"b"}},
+		"two tagged fields of one name clash":                twoTagged{"a", "b"},
+		"a tagged field beats a field named so":              taggedBeatsNamed{"y", "x"},
+		"a json.Number is a number":                          map[string]any{"n": json.Number("5"), "e": json.Number("1e3")},
+		"a nil slice with MarshalJSON marshals":              struct{ L alwaysList }{},
+		"pointer-receiver MarshalJSON in an array":           &struct{ A [2]addrMarshaler }{},
+		"pointer-receiver MarshalJSON beside ,string":        &withString{N: 3},
+		"omitzero asks the static type":                      withOmitZero{T: time.Time{}, P: nil},
+		"colliding keys that are not UTF-8":                  map[string]string{"a\xffb": "1", "a\xfeb": "2", "a\ufffdb": "3"},
+		"a deep value that is no cycle":                      deep,
 		"bytes become base64":                                []byte("hello"),
 		"integer map keys":                                   map[int]string{2: "b", 1: "a"},
 		"invalid UTF-8 in keys and values":                   map[string]string{"a\xffb": "c\xfe\xfd"},
@@ -152,7 +209,7 @@ func TestTemplateDocumentOfEdgeValues(t *testing.T) {
 	}
 	for name, v := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := newDocumentBuilder().value(reflect.ValueOf(v), 0)
+			got, err := newDocumentBuilder().value(reflect.ValueOf(v))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,12 +218,28 @@ func TestTemplateDocumentOfEdgeValues(t *testing.T) {
 	}
 }
 
+// chain is a linked list, deep or cyclic.
+type chain struct{ Next *chain }
+
+// addrMarshaler marshals as "m" through a pointer only.
+type addrMarshaler struct{ N int }
+
+func (*addrMarshaler) MarshalJSON() ([]byte, error) { return []byte(`"m"`), nil }
+
+// alwaysList marshals as "always", nil or not.
+type alwaysList []string
+
+func (alwaysList) MarshalJSON() ([]byte, error) { return []byte(`"always"`), nil }
+
 func TestTemplateDocumentRefusesWhatJSONCannotHold(t *testing.T) {
+	cycle := &chain{}
+	cycle.Next = cycle
 	for name, v := range map[string]any{
 		"a channel": make(chan int),
 		"NaN":       []float64{0, nanValue()},
+		"a cycle":   cycle,
 	} {
-		if _, err := newDocumentBuilder().value(reflect.ValueOf(v), 0); err == nil {
+		if _, err := newDocumentBuilder().value(reflect.ValueOf(v)); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}

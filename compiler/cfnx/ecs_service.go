@@ -60,7 +60,8 @@ func (r *ECSService) AWSCloudFormationType() string { return "AWS::ECS::Service"
 // properties and its resource attributes.
 func (r ECSService) MarshalJSON() ([]byte, error) {
 	type properties ECSService
-	return marshalResource(r.AWSCloudFormationType(), properties(r), r.ResourceAttributes)
+	props := properties(r)
+	return marshalResource(r.AWSCloudFormationType(), &props, r.ResourceAttributes)
 }
 
 // ECSServiceDeploymentConfiguration is AWS::ECS::Service.DeploymentConfiguration
@@ -155,7 +156,8 @@ type ResourceAttributes struct {
 }
 
 // marshalResource writes {"Type", "Properties", attributes...} the way
-// goformation's generated types do.
+// goformation's generated types do. props is a pointer, so that its fields
+// are addressable to encoding/json as those of goformation's are.
 func marshalResource(typ string, props any, a ResourceAttributes) ([]byte, error) {
 	return json.Marshal(&struct {
 		Type                string

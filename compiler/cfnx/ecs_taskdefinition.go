@@ -44,7 +44,8 @@ func (r *ECSTaskDefinition) AWSCloudFormationType() string { return "AWS::ECS::T
 // properties and its resource attributes.
 func (r ECSTaskDefinition) MarshalJSON() ([]byte, error) {
 	type properties ECSTaskDefinition
-	return marshalResource(r.AWSCloudFormationType(), properties(r), r.ResourceAttributes)
+	props := properties(r)
+	return marshalResource(r.AWSCloudFormationType(), &props, r.ResourceAttributes)
 }
 
 // ECSContainerDefinition is AWS::ECS::TaskDefinition.ContainerDefinition:

@@ -99,7 +99,7 @@ var rules = []RuleInfo{
 	{RuleIO, "the file cannot be read"},
 	{RuleSizeLimit, "the file is larger than the size limit (--max-size)"},
 	{RuleEncoding, "the file is not UTF-8: UTF-16, UTF-32 or bytes that begin no character"},
-	{RuleControlCharacter, "a control or bidirectional formatting character in the file or in a value"},
+	{RuleControlCharacter, "a control or bidirectional formatting character in the file, or written as an escape sequence in a key or a value"},
 	{RuleYAMLSyntax, "the file is not well-formed YAML, or not exactly one document"},
 	{RuleYAMLTab, "a tab in indentation"},
 	{RuleYAMLIndent, "a non-breaking or other Unicode space in indentation"},

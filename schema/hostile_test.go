@@ -93,6 +93,14 @@ func hostileCases() map[string]hostileCase {
 			src:  str("version: 1\nname: \u202eabc\n"),
 			rule: ruleControlCharacter, at: "2:7", prescan: true,
 		},
+		"a NUL written as \\0 in a double-quoted key": {
+			src:  str(baseYAML + "tags:\n  \"team\\0\": web\n"),
+			rule: ruleControlCharacter, at: "17:3",
+		},
+		"an intrinsic function's marker in an override's key": {
+			src:  str(baseYAML + "overrides:\n  ecs-dev:\n    - {op: add, path: /Outputs/X, value: {Value: x, Description: {\"\\0cfn\\0{\\\"Ref\\\":\\\"A\\\"}\": ok}}}\n"),
+			rule: ruleControlCharacter, at: "18:67",
+		},
 		"an escape written as \\e in a double-quoted value": {
 			src:  str(strings.Replace(baseYAML, "  port: 8080\n", "  port: 8080\n  health_check: \"/\\e[2J\"\n", 1)),
 			rule: ruleControlCharacter, at: "13:17",

@@ -421,8 +421,26 @@ func resolveNode(n ast.Node, anchors map[string]ast.Node) ast.Node {
 	return n
 }
 
-// mappingKey returns the text of a mapping key and its range.
+// mappingKey returns the text of a mapping key and its range; false when
+// the key is not a plain value or holds a forbidden character (both
+// reported).
 func (r *yamlReader) mappingKey(k ast.MapKeyNode, path string) (string, diag.Range, bool) {
+	key, rng, ok := r.mappingKeyText(k, path)
+	if !ok {
+		return "", rng, false
+	}
+	if c, bad := forbiddenIn(key); bad {
+		child := PathKey(path, key)
+		r.errors(diag.Errorf(ruleControlCharacter, rng, child, "this key holds the character %s, written as an escape sequence; system.yaml keys may not contain it", runeName(c)).
+			WithHint(controlHint))
+		r.reported[child] = true
+		return "", rng, false
+	}
+	return key, rng, true
+}
+
+// mappingKeyText returns the text of a mapping key and its range.
+func (r *yamlReader) mappingKeyText(k ast.MapKeyNode, path string) (string, diag.Range, bool) {
 	var node ast.Node = k
 	if mk, ok := k.(*ast.MappingKeyNode); ok { // "? key"
 		node = mk.Value

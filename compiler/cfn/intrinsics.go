@@ -7,10 +7,10 @@ import (
 )
 
 // intrinsicPrefix starts every string that stands for an intrinsic
-// function. It holds NUL characters, which no value can bring in from
-// system.yaml (the loader rejects control characters) and which no
-// CloudFormation property accepts, so a literal string is never taken for
-// a function.
+// function. It holds NUL characters, which no key or value of system.yaml
+// can hold (the loader rejects control characters, escaped or not) and
+// which no CloudFormation property accepts, so a literal string is never
+// taken for a function.
 const intrinsicPrefix = "\x00cfn\x00"
 
 // DecodeIntrinsic returns the JSON object of the intrinsic function that s

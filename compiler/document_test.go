@@ -158,10 +158,14 @@ func TestTemplateDocumentOfEdgeValues(t *testing.T) {
 		untaggedX
 		alsoUntaggedX
 	}
-	type twoTagged struct {
-		A string `json:"X"`
-		B string `json:"X"`
-	}
+	// Two fields tagged with one name, built at run time (go vet rightly
+	// refuses such a struct in the source).
+	twoTagged := reflect.New(reflect.StructOf([]reflect.StructField{
+		{Name: "A", Type: reflect.TypeFor[string](), Tag: `json:"X"`},
+		{Name: "B", Type: reflect.TypeFor[string](), Tag: `json:"X"`},
+	})).Elem()
+	twoTagged.Field(0).SetString("a")
+	twoTagged.Field(1).SetString("b")
 	type taggedBeatsNamed struct {
 		Y string `json:"X"`
 		X string
@@ -189,7 +193,7 @@ func TestTemplateDocumentOfEdgeValues(t *testing.T) {
 		"a nil embedded pointer and a named struct":          twice{A: struct{ X string }{"x"}},
 		"a tagged field wins a tie":                          tagWins{untaggedX{"untagged", "y"}, taggedX{"tagged"}},
 		"untagged fields of one name clash":                  clash{untaggedX{"a", "y"}, alsoUntaggedX{"b"}},
-		"two tagged fields of one name clash":                twoTagged{"a", "b"},
+		"two tagged fields of one name clash":                twoTagged.Interface(),
 		"a tagged field beats a field named so":              taggedBeatsNamed{"y", "x"},
 		"a json.Number is a number":                          map[string]any{"n": json.Number("5"), "e": json.Number("1e3")},
 		"a nil slice with MarshalJSON marshals":              struct{ L alwaysList }{},

@@ -146,7 +146,7 @@ func (c *documentBuilder) nonInterface(v reflect.Value) (any, error) {
 	case reflect.Pointer:
 		return c.value(v.Elem())
 	case reflect.String:
-		return c.str(v.String())
+		return stringDocument(v.String())
 	case reflect.Bool:
 		return v.Bool(), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -269,9 +269,9 @@ func (c *documentBuilder) encoding(t reflect.Type) typeEncoding {
 	return e
 }
 
-// str returns the document of s: the object of the intrinsic function it
-// stands for, else s with bytes that are not UTF-8 replaced.
-func (c *documentBuilder) str(s string) (any, error) {
+// stringDocument returns the document of s: the object of the intrinsic
+// function it stands for, else s with bytes that are not UTF-8 replaced.
+func stringDocument(s string) (any, error) {
 	raw, ok := cfn.DecodeIntrinsic(s)
 	if !ok {
 		return validUTF8(s), nil
@@ -305,7 +305,7 @@ func expandIntrinsics(v any) (any, error) {
 		}
 	case string:
 		if _, ok := cfn.DecodeIntrinsic(v); ok {
-			return (*documentBuilder)(nil).str(v)
+			return stringDocument(v)
 		}
 	}
 	return v, nil

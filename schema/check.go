@@ -12,40 +12,9 @@ import (
 //
 // Every diagnostic carries a stable rule id, points at the YAML node that
 // holds the offending value (for a per-environment override, the override's
-// own node) and says how to fix the problem. The rules are:
-//
-//	unknown-account        an environment names an account that accounts lacks
-//	duplicate-environment  two environments share a name (reported on the second)
-//	region                 a region that AWS does not have, or in another partition
-//	fargate-size           cpu and memory are not a Fargate task size
-//	blue-green-only        traffic or bake_minutes given with deployment rolling
-//	env-conflict           a variable named in both environment and secrets
-//	managed-secret-id      two managed secrets whose names give the same logical id
-//	deprecated-key         (warning) service.registry_credentials, accepted and ignored
-//	health-check           a health check path that is not an absolute URL path
-//	nat-gateways           more NAT gateways than availability zones
-//	no-egress              no NAT gateway in an environment outside the home region (no route to ECR)
-//	azs                    more availability zones than the environment's region has
-//	cidr                   a VPC CIDR that is malformed, unaligned, outside /16–/24, reserved,
-//	                       or too small for /27 load balancer subnets in every zone
-//	wave-order             environments of one wave that are not consecutive
-//	pipeline-limits        more than 50 stages, or more than 50 actions in one stage
-//	override-stack         an overrides key that names no stack of this system
-//	override-op            an overrides entry that is not a valid RFC 6902 operation
-//	reserved-tag           a tag key starting with aws:
-//	tag-length             a tag key over 128 or value over 256 characters
-//	tag-chars              a tag key or value with characters AWS refuses
-//	tag-count              more than 50 tags
-//	deny-action            a roles.deny entry not shaped service:Action
-//	arn                    an ARN of the wrong shape (connection, certificate, secret, role)
-//	role-account           an account role in another account than the account's id
-//	connection-scope       (warning) a connection outside the tooling account or home region
-//	certificate-scope      a certificate outside the account or region of an environment that uses it
-//	organization           an organization id not shaped o-xxxxxxxxxx
-//	branch                 a source branch that git would not accept
-//	email                  a notification address that is not an e-mail address
-//	name-length            a physical name over its AWS length limit
-//	placeholder            (warning) a value copied from the documentation's example
+// own node) and says how to fix the problem. The rule ids, each with its
+// summary, are registered in diag.Rules (diag/rules.go), which
+// docs/rules.md and `cicdgen rules` list.
 func Check(sys *System) diag.Diagnostics {
 	if sys == nil {
 		return nil

@@ -107,9 +107,6 @@ func BenchmarkLoadEnvs(b *testing.B) {
 // depend on the machine's load; the time is BenchmarkCompileEnvs' (`make
 // bench`), never asserted in a test.
 func TestTwoHundredEnvironmentsCompile(t *testing.T) {
-	if testing.Short() {
-		t.Skip("compiles 600 stacks")
-	}
 	buildAll(t, loadScale(t, 2)) // one-time work (schemas, caches) is not per environment
 	allocs := map[int]uint64{}
 	for _, n := range []int{50, 200} {

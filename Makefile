@@ -27,7 +27,8 @@ bench-process:
 	@mkdir -p .cache/bench
 	$(GO) build -o .cache/bench/cicdgen ./cmd/cicdgen
 	$(GO) build -o .cache/bench/startbench ./scripts/startbench
-	for n in 50 100 200; do bash scripts/scale-system.sh $$n > .cache/bench/scale-$$n.yaml; done
+	$(GO) build -o .cache/bench/scale-system ./scripts/scale-system
+	for n in 50 100 200; do .cache/bench/scale-system $$n > .cache/bench/scale-$$n.yaml; done
 	@uptime
 	.cache/bench/startbench -n 30 -- .cache/bench/cicdgen --version --- \
 		.cache/bench/cicdgen build examples/seed/system.yaml -o .cache/bench/out

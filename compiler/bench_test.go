@@ -4,55 +4,17 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 
+	"github.com/cicdgen/cicdgen/internal/scalesystem"
 	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
-// scaleSystem returns a system.yaml of n environments in n/2 accounts of an
-// organization, in waves of five, across three regions.
-func scaleSystem(n int) string {
-	var b strings.Builder
-	b.WriteString(`version: 1
-name: scale
-suffix: s
-region: us-east-1
-organization: o-a1b2c3d4e5
-tags: {team: platform}
-accounts:
-  tooling: "500000000000"
-`)
-	accounts := (n + 1) / 2
-	for i := 1; i <= accounts; i++ {
-		fmt.Fprintf(&b, "  a%d: \"5%011d\"\n", i, i)
-	}
-	b.WriteString(`source:
-  connection: arn:aws:codeconnections:us-east-1:500000000000:connection/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
-  repository: scale/app
-test: {}
-notifications:
-  approvals: [release@scale.example]
-  failures: [oncall@scale.example]
-service:
-  name: app
-  port: 8080
-  secrets: {API_KEY: managed}
-environments:
-`)
-	regions := []string{"us-east-1", "eu-west-1", "ap-southeast-2"}
-	for i := 0; i < n; i++ {
-		fmt.Fprintf(&b, "  - {name: e%d, account: a%d, region: %s, wave: w%d, approval: %t, protect: %t}\n",
-			i, i/2+1, regions[i%len(regions)], i/5, i%5 == 0, i >= n-5)
-	}
-	return b.String()
-}
-
-// loadScale loads scaleSystem(n).
+// loadScale loads scalesystem.YAML(n): n environments, 4 + 3n stacks.
 func loadScale(tb testing.TB, n int) *schema.System {
 	tb.Helper()
-	return loadYAML(tb, scaleSystem(n))
+	return loadYAML(tb, scalesystem.YAML(n))
 }
 
 // buildAll is what `cicdgen build` does after loading: compile and render.
@@ -90,7 +52,7 @@ func BenchmarkCompileEnvs(b *testing.B) {
 func BenchmarkLoadEnvs(b *testing.B) {
 	for _, n := range []int{10, 100, 200} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			src := []byte(scaleSystem(n))
+			src := []byte(scalesystem.YAML(n))
 			for b.Loop() {
 				if _, ds := schema.Load("system.yaml", src); ds.HasErrors() {
 					b.Fatal(ds)

@@ -37,7 +37,7 @@ const (
 // stacks of protect: true environments) and dependencies (the stacks of the
 // kinds its stackKind depends on); it adds DeletionPolicy Delete to every
 // resource without a DeletionPolicy and the roles' version assertion to the
-// stacks the pipeline deploys into an environment (see assertRolesVersion),
+// stacks the pipeline deploys into an environment (see addRolesVersionAssertion),
 // applies system.yaml's overrides of the
 // stack, stores the final template as canonical JSON in Stack.Body and
 // checks the CloudFormation and IAM quotas.
@@ -131,6 +131,9 @@ func compileStack(sys *schema.System, s *Stack, k stackKind, docs *documentBuild
 	if params == nil {
 		params = map[string]Parameter{}
 	}
+	if s.PipelineDeployed && env != nil {
+		addRolesVersionAssertion(sys, env, t)
+	}
 	s.Template = t
 	s.Parameters = params
 
@@ -140,10 +143,6 @@ func compileStack(sys *schema.System, s *Stack, k stackKind, docs *documentBuild
 			"stack %s: %v", s.Name, err)), false
 	}
 	addDeletionPolicy(doc)
-	if err := assertRolesVersion(sys, s.Kind, env, doc); err != nil {
-		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
-			"stack %s: %v", s.Name, err)), false
-	}
 	before := measure(doc)
 	if len(sys.Overrides[s.Kind]) > 0 {
 		// Quotas that only the overrides break point at the overrides.

@@ -35,7 +35,6 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation/ssm"
 	"github.com/cicdgen/cicdgen/compiler/cfn"
 
-	"github.com/cicdgen/cicdgen/compiler/cfnx"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -82,51 +81,26 @@ func rolesReadVersionStatement(c envCtx) Statement {
 	return Allow("ReadRolesVersion", []string{"ssm:GetParameters"}, rolesVersionARN(c))
 }
 
-// assertsRolesVersion reports whether the stack of kind is one the pipeline
-// deploys into env's account, and so asserts the roles' version.
-func assertsRolesVersion(kind string, env *schema.Environment) bool {
-	return env != nil && (kind == schema.KindECS(env.Name) || kind == schema.KindSecrets(env.Name))
-}
-
-// assertRolesVersion adds the version parameter and the rule that asserts it
-// to doc, the document of the stack of kind, when that stack asserts the
-// roles' version (see assertsRolesVersion). goformation's Template has no
-// Rules section, so both are added to the document.
-func assertRolesVersion(sys *schema.System, kind string, env *schema.Environment, doc map[string]any) error {
-	if !assertsRolesVersion(kind, env) {
-		return nil
-	}
+// addRolesVersionAssertion adds to t, the template of a stack the pipeline
+// deploys into env, the version parameter and the rule that asserts it.
+func addRolesVersionAssertion(sys *schema.System, env *schema.Environment, t *cfn.Template) {
 	names := schema.NamesOf(sys)
-	params, _ := doc["Parameters"].(map[string]any)
-	if params == nil {
-		params = map[string]any{}
-		doc["Parameters"] = params
-	}
-	params[rolesVersionParam] = map[string]any{
-		"Type":        "AWS::SSM::Parameter::Value<String>",
-		"Default":     names.RolesVersionParameter(env.Name),
-		"Description": "Version of the roles of " + names.StackName(schema.KindRoles(env.Name)) + ", resolved from SSM Parameter Store; leave the default",
+	t.Parameters[rolesVersionParam] = cfn.Parameter{
+		Type:        "AWS::SSM::Parameter::Value<String>",
+		Default:     names.RolesVersionParameter(env.Name),
+		Description: cfn.String("Version of the roles of " + names.StackName(schema.KindRoles(env.Name)) + ", resolved from SSM Parameter Store; leave the default"),
 	}
 	tooOld := make([]string, RolesVersion)
 	for v := range tooOld {
 		tooOld[v] = strconv.Itoa(v)
 	}
-	rules, err := cfnx.Rules{rolesVersionRule: {Assertions: []cfnx.RuleAssertion{{
-		Assert:            cfnx.RuleNot(cfnx.RuleContains(tooOld, cfnx.RuleRef(rolesVersionParam))),
+	if t.Rules == nil {
+		t.Rules = cfn.Rules{}
+	}
+	t.Rules[rolesVersionRule] = cfn.Rule{Assertions: []cfn.RuleAssertion{{
+		Assert:            cfn.RuleNot(cfn.RuleContains(tooOld, cfn.RuleRef(rolesVersionParam))),
 		AssertDescription: rolesVersionMessage(sys, env),
-	}}}}.Document()
-	if err != nil {
-		return err
-	}
-	all, _ := doc["Rules"].(map[string]any)
-	if all == nil {
-		all = map[string]any{}
-		doc["Rules"] = all
-	}
-	for k, v := range rules {
-		all[k] = v
-	}
-	return nil
+	}}}
 }
 
 // rolesVersionMessage is the description of a failed version assertion:

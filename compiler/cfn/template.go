@@ -25,6 +25,7 @@ type Template struct {
 	Conditions               map[string]any       `json:"Conditions,omitempty"`
 	Resources                map[string]Resource  `json:"Resources,omitempty"`
 	Outputs                  map[string]Output    `json:"Outputs,omitempty"`
+	Rules                    Rules                `json:"Rules,omitempty"`
 }
 
 // NewTemplate returns an empty template of format version 2010-09-09, its

@@ -1,11 +1,12 @@
-package cfnx
+package cfn
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
-func TestRulesDocument(t *testing.T) {
+func TestRulesJSON(t *testing.T) {
 	tests := map[string]struct {
 		rules Rules
 		want  string
@@ -27,16 +28,19 @@ func TestRulesDocument(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			doc, err := tc.rules.Document()
+			raw, err := json.Marshal(tc.rules)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := json.Marshal(doc)
-			if err != nil {
+			var got, want any
+			if err := json.Unmarshal(raw, &got); err != nil {
 				t.Fatal(err)
 			}
-			if string(got) != tc.want {
-				t.Errorf("\n got %s\nwant %s", got, tc.want)
+			if err := json.Unmarshal([]byte(tc.want), &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("\n got %s\nwant %s", raw, tc.want)
 			}
 		})
 	}

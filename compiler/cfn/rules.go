@@ -1,10 +1,6 @@
-package cfnx
+package cfn
 
-import "encoding/json"
-
-// Rules is the Rules section of a template, by rule name. goformation's
-// Template has no Rules section; the compiler adds this one to the
-// template's document.
+// Rules is the Rules section of a template (Template.Rules), by rule name.
 //
 // A rule's assertions are checked when a change set or stack operation is
 // created, after the parameters are resolved (SSM parameter types included)
@@ -48,17 +44,3 @@ func RuleContains(values []string, value any) map[string]any {
 // RuleRef returns {"Ref": parameter}: in a rule, the value of a parameter
 // (for an SSM parameter type, the value resolved from Parameter Store).
 func RuleRef(parameter string) map[string]any { return map[string]any{"Ref": parameter} }
-
-// Document returns the rules as generic JSON values (map[string]any, []any,
-// string), the form of a decoded template document.
-func (r Rules) Document() (map[string]any, error) {
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return nil, err
-	}
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}

@@ -17,7 +17,8 @@ func pipelineStacks(sys *schema.System) []stackKind {
 
 func (s pipelineStack) kind() string { return schema.KindPipeline }
 
-// dependsOn: every artifacts-<region> stack (its artifact stores and the
+// dependsOn: every stack of the system but itself and monitoring (which
+// follows it): the artifacts-<region> stacks (its artifact stores and the
 // ArtifactKeyArn<Region> parameters), the tooling secrets stack (the builds
 // read the docker credentials), and every environment's roles, secrets and
 // ecs stacks. CodePipeline starts an execution as soon as the pipeline is
@@ -25,18 +26,9 @@ func (s pipelineStack) kind() string { return schema.KindPipeline }
 // its deploy actions update, and the roles they assume, in place.
 func (s pipelineStack) dependsOn() []string {
 	var kinds []string
-	for _, r := range schema.NamesOf(s.sys).SupportRegions() {
-		kinds = append(kinds, schema.KindArtifacts(r))
-	}
-	if s.sys.Build.RegistryCredentials {
-		kinds = append(kinds, schema.KindToolingSecrets)
-	}
-	// Every stack of every environment, as environmentKinds makes them.
-	for i := range s.sys.Environments {
-		for _, newStack := range environmentKinds() {
-			if k := newStack(s.sys, &s.sys.Environments[i]); k != nil {
-				kinds = append(kinds, k.kind())
-			}
+	for _, k := range stacksOf(s.sys) {
+		if kind := k.kind(); kind != schema.KindPipeline && kind != schema.KindMonitoring {
+			kinds = append(kinds, kind)
 		}
 	}
 	return kinds

@@ -69,15 +69,15 @@ phases:
 `
 
 // pipeToolingKinds returns the kinds of the tooling stacks UpdatePipeline
-// applies: pipeline, monitoring, secrets (with build.registry_credentials)
-// and artifacts-<region> for each support region.
+// applies, in compile order: those toolingKinds makes for sys (pipeline,
+// monitoring, secrets with build.registry_credentials, artifacts-<region>
+// for each support region).
 func pipeToolingKinds(sys *schema.System) []string {
-	kinds := []string{schema.KindPipeline, schema.KindMonitoring}
-	if sys.Build.RegistryCredentials {
-		kinds = append(kinds, schema.KindToolingSecrets)
-	}
-	for _, r := range schema.NamesOf(sys).SupportRegions() {
-		kinds = append(kinds, schema.KindArtifacts(r))
+	var kinds []string
+	for _, stacks := range toolingKinds() {
+		for _, k := range stacks(sys) {
+			kinds = append(kinds, k.kind())
+		}
 	}
 	return kinds
 }
@@ -90,11 +90,12 @@ func toolingUpdateRoleARN(sys *schema.System) string {
 // addPipeUpdate adds the update-pipeline role and project.
 func addPipeUpdate(t *cfn.Template, sys *schema.System) {
 	names := schema.NamesOf(sys)
+	kinds := pipeToolingKinds(sys)
 	t.Resources[pipeUpdateRoleID] = pipeServiceRole(sys, names.UpdatePipelineRole(), "UpdatePipeline of "+names.Pipeline()+": applies the tooling stacks",
 		"codebuild.amazonaws.com", "update-pipeline", pipeUpdatePolicy(sys))
 	t.Resources[pipeUpdateProjectID] = pipeCodeBuildProject(sys, pipeProject{
 		Name: names.UpdatePipelineProject(), Stream: "update-pipeline", Role: pipeUpdateRoleID,
-		What:      "UpdatePipeline: applies the tooling stacks (" + strings.Join(pipeToolingKinds(sys), ", ") + ") from the build output",
+		What:      "UpdatePipeline: applies the tooling stacks (" + strings.Join(kinds, ", ") + ") from the build output",
 		Buildspec: pipeUpdateBuildspec, Compute: "small",
 		Image: pipeImage{URI: pipeCuratedImage, Credentials: "CODEBUILD", Type: "LINUX_CONTAINER"},
 		Vars: []codebuild.Project_EnvironmentVariable{
@@ -102,7 +103,7 @@ func addPipeUpdate(t *cfn.Template, sys *schema.System) {
 			// go install fetches the Go release cicdgen's go.mod asks for
 			// when the image's Go is older.
 			{Name: "GOTOOLCHAIN", Value: "auto"},
-			{Name: "TOOLING_STACKS", Value: strings.Join(pipeToolingKinds(sys), " ")},
+			{Name: "TOOLING_STACKS", Value: strings.Join(kinds, " ")},
 		},
 	})
 }

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
+	"github.com/cicdgen/cicdgen/compiler/cfn"
 	"github.com/cicdgen/cicdgen/diag"
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -242,7 +242,7 @@ func (w *canonicalWriter) append(b []byte, v any, depth int) ([]byte, bool) {
 	case bool:
 		return strconv.AppendBool(b, x), true
 	case string:
-		return appendJSONString(b, x), true
+		return cfn.AppendJSONString(b, x), true
 	case json.Number:
 		if !json.Valid([]byte(x)) || x == "" {
 			return b, false
@@ -280,7 +280,7 @@ func (w *canonicalWriter) append(b []byte, v any, depth int) ([]byte, bool) {
 				b = append(b, ',')
 			}
 			b = w.newline(b, deeper(depth))
-			b = appendJSONString(b, k)
+			b = cfn.AppendJSONString(b, k)
 			if depth < 0 {
 				b = append(b, ':')
 			} else {
@@ -318,63 +318,6 @@ func (w *canonicalWriter) newline(b []byte, depth int) []byte {
 	}
 	w.whitespace += 1 + 2*depth
 	return b
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s quoted as encoding/json does without HTML
-// escaping: \" \\ \b \f \n \r \t, other control characters as \u00XX,
-// U+2028 and U+2029 escaped, invalid UTF-8 as \ufffd.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // compactJSON encodes v with sorted keys and no whitespace, as AWS counts

@@ -26,7 +26,7 @@ func intrinsic(name string, arg []byte) string {
 	b := make([]byte, 0, len(intrinsicPrefix)+len(name)+len(arg)+6)
 	b = append(b, intrinsicPrefix...)
 	b = append(b, '{')
-	b = appendString(b, name)
+	b = AppendJSONString(b, name)
 	b = append(b, ':')
 	b = append(b, arg...)
 	b = append(b, '}')
@@ -35,7 +35,7 @@ func intrinsic(name string, arg []byte) string {
 
 // Ref stands for {"Ref": logicalName}: a resource's reference value or a
 // parameter's value.
-func Ref(logicalName string) string { return intrinsic("Ref", appendString(nil, logicalName)) }
+func Ref(logicalName string) string { return intrinsic("Ref", AppendJSONString(nil, logicalName)) }
 
 // RefPtr is Ref for optional properties.
 func RefPtr(logicalName string) *string { return String(Ref(logicalName)) }
@@ -49,25 +49,25 @@ func GetAtt(logicalName, attribute string) string {
 func GetAttPtr(logicalName, attribute string) *string { return String(GetAtt(logicalName, attribute)) }
 
 // Sub stands for {"Fn::Sub": template}.
-func Sub(template string) string { return intrinsic("Fn::Sub", appendString(nil, template)) }
+func Sub(template string) string { return intrinsic("Fn::Sub", AppendJSONString(nil, template)) }
 
 // SubPtr is Sub for optional properties.
 func SubPtr(template string) *string { return String(Sub(template)) }
 
 // ImportValue stands for {"Fn::ImportValue": exportName}.
 func ImportValue(exportName string) string {
-	return intrinsic("Fn::ImportValue", appendString(nil, exportName))
+	return intrinsic("Fn::ImportValue", AppendJSONString(nil, exportName))
 }
 
 // GetAZs stands for {"Fn::GetAZs": region}; "" is the stack's region.
-func GetAZs(region string) string { return intrinsic("Fn::GetAZs", appendString(nil, region)) }
+func GetAZs(region string) string { return intrinsic("Fn::GetAZs", AppendJSONString(nil, region)) }
 
 // Select stands for {"Fn::Select": [index, list]}, list being a function
 // that returns a list (such as GetAZs or CIDR).
 func Select(index int, list string) string {
 	b := append([]byte{'['}, strconv.Itoa(index)...)
 	b = append(b, ',')
-	b = appendString(b, list)
+	b = AppendJSONString(b, list)
 	return intrinsic("Fn::Select", append(b, ']'))
 }
 
@@ -76,7 +76,7 @@ func SelectPtr(index int, list string) *string { return String(Select(index, lis
 
 // CIDR stands for {"Fn::Cidr": [ipBlock, count, cidrBits]}.
 func CIDR(ipBlock string, count, cidrBits int) string {
-	b := appendString([]byte{'['}, ipBlock)
+	b := AppendJSONString([]byte{'['}, ipBlock)
 	b = append(b, ',')
 	b = strconv.AppendInt(b, int64(count), 10)
 	b = append(b, ',')
@@ -86,7 +86,7 @@ func CIDR(ipBlock string, count, cidrBits int) string {
 
 // Join stands for {"Fn::Join": [delimiter, values]}.
 func Join(delimiter string, values []string) string {
-	b := appendString([]byte{'['}, delimiter)
+	b := AppendJSONString([]byte{'['}, delimiter)
 	b = append(b, ',')
 	b = appendStrings(b, values...)
 	return intrinsic("Fn::Join", append(b, ']'))
@@ -110,37 +110,64 @@ func appendStrings(b []byte, ss ...string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, s)
+		b = AppendJSONString(b, s)
 	}
 	return append(b, ']')
 }
 
-// appendString appends s as a JSON string. Bytes that are not UTF-8 become
-// U+FFFD, as encoding/json writes them.
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONString appends s quoted as encoding/json does without HTML
+// escaping: \" \\ \b \f \n \r \t, other control characters as \u00XX,
+// U+2028 and U+2029 escaped, invalid UTF-8 as \ufffd.
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
+	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-			i++
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			i++
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			i++
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, `\ufffd`...)
-			} else {
-				b = append(b, s[i:i+size]...)
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
 			}
-			i += size
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }

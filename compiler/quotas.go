@@ -240,27 +240,9 @@ func jsonSize(v any) int {
 }
 
 // wireSize returns the length of the JSON document body without the
-// whitespace between its tokens: the size of the body apply sends
-// (manifest.WireBody), counted without encoding the document again.
+// white space between its tokens: the size of the body apply sends
+// (manifest.WireBody). canonicalJSONSize counts it as it writes; this is
+// for bodies written otherwise.
 func wireSize(body []byte) int {
-	n, inString, escaped := 0, false, false
-	for _, c := range body {
-		switch {
-		case inString:
-			n++
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
-		default:
-			n++
-			inString = c == '"'
-		}
-	}
-	return n
+	return len(manifest.WireBody(body))
 }

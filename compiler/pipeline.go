@@ -255,6 +255,12 @@ func pipeLogGroupARN(sys *schema.System) string {
 	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", sys.Region, sys.Tooling().ID, schema.NamesOf(sys).BuildLogGroup())
 }
 
+// pipeFailureRuleARN returns the ARN of the EventBridge rule that sends the
+// pipeline's failures to the failures topic.
+func pipeFailureRuleARN(sys *schema.System) string {
+	return fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", sys.Region, sys.Tooling().ID, schema.NamesOf(sys).FailureRule())
+}
+
 // addPipeNotifications adds the notifications key, the approvals and
 // failures topics with their e-mail subscriptions, and the failures topic's
 // policy.
@@ -312,7 +318,7 @@ func addPipeNotifications(t *cfn.Template, sys *schema.System) {
 	topic(pipeApprovalsTopicID, names.ApprovalsTopic(), pipeDisplayName(sys.Name+" approvals"), sys.Notifications.Approvals, pipeApprovalsSubscriptionP)
 	topic(pipeFailuresTopicID, names.FailuresTopic(), pipeDisplayName(sys.Name+" failures"), sys.Notifications.Failures, pipeFailuresSubscriptionP)
 
-	ruleARN := fmt.Sprintf("arn:aws:events:%s:%s:rule/%s", sys.Region, sys.Tooling().ID, names.FailureRule())
+	ruleARN := pipeFailureRuleARN(sys)
 	t.Resources[pipeFailuresTopicPolicyID] = &sns.TopicPolicy{
 		Topics: []string{cfn.Ref(pipeFailuresTopicID)},
 		PolicyDocument: Policy(Statement{

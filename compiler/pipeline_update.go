@@ -169,7 +169,7 @@ func newPipeUpdateScope(sys *schema.System) pipeUpdateScope {
 	s.passed = append(slices.Clone(s.managedRoles), toolingUpdateRoleARN(sys), schema.RoleARN("*", names.DeployRole("*")))
 	s.topics = []any{s.arn("sns", sys.Region, names.ApprovalsTopic()), s.arn("sns", sys.Region, names.FailuresTopic())}
 	s.subscriptions = []any{s.topics[0].(string) + ":*", s.topics[1].(string) + ":*"}
-	s.logGroup = s.arn("logs", sys.Region, "log-group:"+names.BuildLogGroup())
+	s.logGroup = pipeLogGroupARN(sys)
 	for _, c := range pipeConnectionARNs(sys.Source.Connection) {
 		s.connections = append(s.connections, c)
 	}
@@ -397,7 +397,7 @@ func (s pipeUpdateScope) deliveryStatements() []Statement {
 			"events:RemoveTargets",
 			"events:TagResource",
 			"events:UntagResource",
-		}, s.arn("events", s.sys.Region, "rule/"+s.names.FailureRule())),
+		}, pipeFailureRuleARN(s.sys)),
 		Allow("Dashboard", []string{
 			"cloudwatch:DeleteDashboards",
 			"cloudwatch:GetDashboard",

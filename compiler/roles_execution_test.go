@@ -39,7 +39,9 @@ func TestRolesExecutionGrantsTable(t *testing.T) {
 // ARNs, never "*" alone, and that the scopes of the stack's own resources
 // stay in the environment.
 func TestRolesExecutionScopes(t *testing.T) {
-	sys := envSystem(t, envCase{})
+	// An environment name other than the suffix (dev), so that the check
+	// of the name below cannot pass on the suffix.
+	sys := envSystem(t, envCase{envs: "  - name: qa\n    account: dev\n"})
 	c := newEnvCtx(sys, &sys.Environments[0])
 	for scope := scopeRegionNetwork; scope < scopeAnything; scope++ {
 		arns := c.resources(scope)
@@ -59,8 +61,8 @@ func TestRolesExecutionScopes(t *testing.T) {
 		scopeInfrastructureRole, scopeECSRoles, scopeFlowLogsRole, scopeManagedSecrets, scopeRolesVersion}
 	for _, scope := range own {
 		for _, a := range c.resources(scope) {
-			if s := a.(string); !strings.Contains(s, ":"+c.account+":") || !(strings.Contains(s, "-dev") || strings.Contains(s, "/dev")) {
-				t.Errorf("scope %d: %s is not a resource of environment dev in account %s", scope, s, c.account)
+			if s := a.(string); !strings.Contains(s, ":"+c.account+":") || !(strings.Contains(s, "-qa") || strings.Contains(s, "/qa")) {
+				t.Errorf("scope %d: %s is not a resource of environment qa in account %s", scope, s, c.account)
 			}
 		}
 	}

@@ -86,15 +86,12 @@ func diffWindow(a, b []byte) string {
 // TestTemplateDocumentOfTheGoldenSystems holds templateDocument to
 // encoding/json over every template the golden systems build.
 func TestTemplateDocumentOfTheGoldenSystems(t *testing.T) {
-	for _, c := range goldenCases(t) {
-		a, _, _ := compileCase(t, c)
-		for _, s := range a.Stacks {
-			got, err := templateDocument(s.Template)
-			if err != nil {
-				t.Fatalf("%s: %v", s.Name, err)
-			}
-			sameDocument(t, c.name+"/"+s.Name, any(got), documentViaJSON(t, s.Template))
+	for name, s := range goldenStacks(t) {
+		got, err := templateDocument(s.Template)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
+		sameDocument(t, name, any(got), documentViaJSON(t, s.Template))
 	}
 }
 

@@ -83,6 +83,20 @@ func compileCase(t testing.TB, c goldenCase) (*Assembly, *manifest.Output, diag.
 	return a, out, ds
 }
 
+// goldenStacks returns every stack of every golden case, compiled, by
+// <case>/<stack name>.
+func goldenStacks(t testing.TB) map[string]*Stack {
+	t.Helper()
+	stacks := map[string]*Stack{}
+	for _, c := range goldenCases(t) {
+		a, _, _ := compileCase(t, c)
+		for _, s := range a.Stacks {
+			stacks[c.name+"/"+s.Name] = s
+		}
+	}
+	return stacks
+}
+
 func TestGolden(t *testing.T) {
 	for _, c := range goldenCases(t) {
 		t.Run(c.name, func(t *testing.T) {

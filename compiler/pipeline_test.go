@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/awslabs/goformation/v7/cloudformation/codepipeline"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -822,5 +824,32 @@ func TestPipeConnectionARNs(t *testing.T) {
 				t.Errorf("pipeConnectionARNs(%q) = %v, want %v", tc.arn, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPipelineStagesAreTheSchemasCount holds the pipeline's stages to what
+// the schema's quota check counts (schema.FixedStages, then one stage per
+// schema.DeployStages entry), over every golden system: a stage added to
+// the pipeline and not to the count would let a pipeline over CodePipeline's
+// 50 stages pass validate.
+func TestPipelineStagesAreTheSchemasCount(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		a, _, _ := compileCase(t, c)
+		s := a.Stack(schema.NamesOf(a.System).StackName(schema.KindPipeline))
+		p, ok := s.Template.Resources[pipePipelineID].(*codepipeline.Pipeline)
+		if !ok {
+			t.Fatalf("%s: no pipeline", c.name)
+		}
+		var got []string
+		for _, st := range p.Stages {
+			got = append(got, st.Name)
+		}
+		want := schema.FixedStages(a.System)
+		for _, st := range schema.DeployStages(a.System) {
+			want = append(want, st.Name)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the pipeline's stages are %v; the schema counts %v", c.name, got, want)
+		}
 	}
 }

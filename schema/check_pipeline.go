@@ -100,13 +100,19 @@ func DeployStages(sys *System) []DeployStage {
 	return out
 }
 
-// FixedStages returns the stages before the deploy stages: Source, Build and,
-// when the system has a test, Test.
+// FixedStages returns the stages before the deploy stages, in the
+// pipeline's order: Source, BuildImage (build.image: ecr), Build, Test (with
+// a test) and UpdatePipeline.
 func FixedStages(sys *System) []string {
-	if sys.Test != nil {
-		return []string{"Source", "Build", "Test"}
+	stages := []string{"Source"}
+	if sys.Build.Image == BuildImageECR {
+		stages = append(stages, "BuildImage")
 	}
-	return []string{"Source", "Build"}
+	stages = append(stages, "Build")
+	if sys.Test != nil {
+		stages = append(stages, "Test")
+	}
+	return append(stages, "UpdatePipeline")
 }
 
 // checkPipeline checks wave order and CodePipeline's quotas. Stage names

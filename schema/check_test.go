@@ -411,19 +411,27 @@ func TestCheck(t *testing.T) {
 		"a wave named like a fixed stage is accepted: deploy stages are prefixed": {
 			edit: func(s *System) { addEnvs(s, 1, "Build", false) },
 		},
+		// Source, BuildImage, Build and UpdatePipeline come before the
+		// deploys: 4 + 46 environments.
 		"fifty stages fit the pipeline": {
-			edit: func(s *System) { addEnvs(s, 46, "", false) },
+			edit: func(s *System) { addEnvs(s, 44, "", false) },
 		},
 		"fifty-one stages exceed the pipeline and suggest waves": {
-			edit: func(s *System) { addEnvs(s, 47, "", false) },
-			want: []want{errAt("pipeline-limits", "$.environments[48].name", "the pipeline would have 51 stages")},
+			edit: func(s *System) { addEnvs(s, 45, "", false) },
+			want: []want{errAt("pipeline-limits", "$.environments[46].name", "the pipeline would have 51 stages (4 before the deploys")},
 		},
 		"a test stage counts towards the stages": {
 			edit: func(s *System) {
 				s.Test = &Test{Buildspec: "buildspec-test.yml", Compute: "small"}
-				addEnvs(s, 46, "", false)
+				addEnvs(s, 44, "", false)
 			},
-			want: []want{errAt("pipeline-limits", "$.environments[47].name", "51 stages (3 before the deploys")},
+			want: []want{errAt("pipeline-limits", "$.environments[45].name", "51 stages (5 before the deploys")},
+		},
+		"without a build image there is no BuildImage stage": {
+			edit: func(s *System) {
+				s.Build.Image = "aws/codebuild/standard:7.0"
+				addEnvs(s, 45, "", false)
+			},
 		},
 		"a wave of fifty deploys fits a stage": {
 			edit: func(s *System) { addEnvs(s, 50, "big", false) },
@@ -860,8 +868,9 @@ func TestCheckOfTwoHundredEnvironmentsInWaves(t *testing.T) {
 	if ds := Check(sys); len(ds) != 0 {
 		t.Errorf("a system of %d environments in 5 waves of 40 gave %v", len(sys.Environments), ds)
 	}
-	if n := len(FixedStages(sys)) + len(DeployStages(sys)); n != 9 {
-		t.Errorf("the pipeline has %d stages, want 9", n)
+	// Source, BuildImage, Build, UpdatePipeline, dev, prod and 5 waves.
+	if n := len(FixedStages(sys)) + len(DeployStages(sys)); n != 11 {
+		t.Errorf("the pipeline has %d stages, want 11", n)
 	}
 }
 

@@ -743,3 +743,18 @@ func TestLoadReadsAQuotedVersionOneWithAWarning(t *testing.T) {
 		t.Errorf("version: \"2\" loads")
 	}
 }
+
+// TestOverridesOfTheToolingSecretsStack: `secrets`, the tooling account's
+// secrets stack, is an overrides key when build.registry_credentials makes
+// that stack, and only then.
+func TestOverridesOfTheToolingSecretsStack(t *testing.T) {
+	const override = "overrides:\n  secrets:\n    - {op: add, path: /Description, value: docker login}\n"
+	sys := mustLoad(t, withBase("build:\n  registry_credentials: true\n"+override))
+	if len(sys.Overrides["secrets"]) != 1 {
+		t.Errorf("overrides of secrets: %v", sys.Overrides["secrets"])
+	}
+	_, ds := Load("system.yaml", []byte(withBase(override)))
+	if len(ds) != 1 || ds[0].Rule != "override-stack" || ds[0].Path != "$.overrides.secrets" {
+		t.Errorf("without registry credentials: %v, want one override-stack error at $.overrides.secrets", ds)
+	}
+}

@@ -177,11 +177,19 @@ func pointAt(filename string, line, col int) diag.Range {
 // the source can only hold as an escape sequence of a double-quoted scalar
 // ("\e", "\x1b", "\u202e"): the raw characters were reported before parsing.
 func (r *yamlReader) checkValueText(text, path string, rng diag.Range) {
+	r.checkText("value", text, path, rng)
+}
+
+// checkText reports a forbidden character in the text of a key or a value
+// (what) at path, as checkValueText says; it reports whether there was
+// none.
+func (r *yamlReader) checkText(what, text, path string, rng diag.Range) bool {
 	c, bad := forbiddenIn(text)
 	if !bad {
-		return
+		return true
 	}
-	r.errors(diag.Errorf(ruleControlCharacter, rng, path, "this value holds the character %s, written as an escape sequence; system.yaml values may not contain it", runeName(c)).
+	r.errors(diag.Errorf(ruleControlCharacter, rng, path, "this %s holds the character %s, written as an escape sequence; system.yaml %ss may not contain it", what, runeName(c), what).
 		WithHint(controlHint))
 	r.reported[path] = true
+	return false
 }

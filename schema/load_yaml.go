@@ -429,11 +429,7 @@ func (r *yamlReader) mappingKey(k ast.MapKeyNode, path string) (string, diag.Ran
 	if !ok {
 		return "", rng, false
 	}
-	if c, bad := forbiddenIn(key); bad {
-		child := PathKey(path, key)
-		r.errors(diag.Errorf(ruleControlCharacter, rng, child, "this key holds the character %s, written as an escape sequence; system.yaml keys may not contain it", runeName(c)).
-			WithHint(controlHint))
-		r.reported[child] = true
+	if !r.checkText("key", key, PathKey(path, key), rng) {
 		return "", rng, false
 	}
 	return key, rng, true

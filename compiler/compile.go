@@ -125,7 +125,7 @@ func compileStack(sys *schema.System, s *Stack, k stackKind, docs *documentBuild
 	env := k.environment()
 	t, params, err := k.template()
 	if err != nil {
-		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+		return append(ds, diag.Errorf(diag.RuleTemplateEncode, sys.Doc.Range("$.name"), "$.name",
 			"stack %s: %v", s.Name, err)), false
 	}
 	if params == nil {
@@ -139,7 +139,7 @@ func compileStack(sys *schema.System, s *Stack, k stackKind, docs *documentBuild
 
 	doc, err := docs.template(t)
 	if err != nil {
-		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+		return append(ds, diag.Errorf(diag.RuleTemplateEncode, sys.Doc.Range("$.name"), "$.name",
 			"stack %s: %v", s.Name, err)), false
 	}
 	addDeletionPolicy(doc)
@@ -157,7 +157,7 @@ func compileStack(sys *schema.System, s *Stack, k stackKind, docs *documentBuild
 	}
 	body, wire, err := canonicalJSONSize(doc)
 	if err != nil {
-		return append(ds, diag.Errorf("template-encode", sys.Doc.Range("$.name"), "$.name",
+		return append(ds, diag.Errorf(diag.RuleTemplateEncode, sys.Doc.Range("$.name"), "$.name",
 			"stack %s: %v", s.Name, err)), false
 	}
 	s.Body = body

@@ -31,7 +31,7 @@ func applyOverrides(sys *schema.System, kind string, doc map[string]any) (map[st
 	kindPath := overridePath(kind)
 	cur, err := json.Marshal(doc)
 	if err != nil {
-		return doc, diag.Diagnostics{diag.Errorf("override-failed", sys.Doc.Range(kindPath), kindPath,
+		return doc, diag.Diagnostics{diag.Errorf(diag.RuleOverrideFailed, sys.Doc.Range(kindPath), kindPath,
 			"cannot apply the overrides of stack %s: %v", kind, err)}
 	}
 	opts := jsonpatch.NewApplyOptions()
@@ -40,7 +40,7 @@ func applyOverrides(sys *schema.System, kind string, doc map[string]any) (map[st
 		path := failedOperationPath(schema.PathIndex(overridePath(kind), i), raw)
 		next, err := applyOperation(cur, raw, opts)
 		if err != nil {
-			ds = append(ds, diag.Errorf("override-failed", sys.Doc.Range(path), path,
+			ds = append(ds, diag.Errorf(diag.RuleOverrideFailed, sys.Doc.Range(path), path,
 				"override %s of stack %s failed: %v", operationSummary(raw), kind, err).
 				WithHint("check the path against the stack's template: cicdgen build writes it"))
 			continue
@@ -50,7 +50,7 @@ func applyOverrides(sys *schema.System, kind string, doc map[string]any) (map[st
 	v, err := decodeJSON(cur)
 	out, ok := v.(map[string]any)
 	if err != nil || !ok {
-		return doc, append(ds, diag.Errorf("override-failed", sys.Doc.Range(kindPath), kindPath,
+		return doc, append(ds, diag.Errorf(diag.RuleOverrideFailed, sys.Doc.Range(kindPath), kindPath,
 			"the overrides of stack %s replace the template with something that is not a JSON object", kind))
 	}
 	return out, ds
@@ -122,7 +122,7 @@ func checkOverriddenShape(sys *schema.System, kind, stack string, doc map[string
 			path = schema.PathKey(schema.PathIndex(overridePath(kind), i), "path")
 			at = sys.Doc.Range(path)
 		}
-		ds = append(ds, diag.Errorf("override-invalid", at, path, format, args...).
+		ds = append(ds, diag.Errorf(diag.RuleOverrideInvalid, at, path, format, args...).
 			WithHint("check the override against the stack's template (cicdgen build writes it)"))
 	}
 	for _, key := range slices.Sorted(maps.Keys(doc)) {

@@ -66,9 +66,9 @@ func checkQuotas(sys *schema.System, s *Stack, env *schema.Environment, doc map[
 		before, after int
 		limit         int
 	}{
-		{"template-resources", "resources", before.resources, after.resources, MaxResources},
-		{"template-parameters", "parameters", before.parameters, after.parameters, MaxParameters},
-		{"template-outputs", "outputs", before.outputs, after.outputs, MaxOutputs},
+		{diag.RuleTemplateResources, "resources", before.resources, after.resources, MaxResources},
+		{diag.RuleTemplateParameters, "parameters", before.parameters, after.parameters, MaxParameters},
+		{diag.RuleTemplateOutputs, "outputs", before.outputs, after.outputs, MaxOutputs},
 	}
 	for _, c := range counted {
 		if c.after <= c.limit {
@@ -85,12 +85,12 @@ func checkQuotas(sys *schema.System, s *Stack, env *schema.Environment, doc map[
 	switch {
 	case size > MaxTemplateBytes:
 		path := at(before.size <= MaxTemplateBytes)
-		ds = append(ds, diag.Errorf("template-size", sys.Doc.Range(path), path,
+		ds = append(ds, diag.Errorf(diag.RuleTemplateSize, sys.Doc.Range(path), path,
 			"the template of stack %s is %d bytes; CloudFormation accepts at most %d", s.Name, size, MaxTemplateBytes).
 			WithHint("fewer environments per system, or smaller overrides"))
 	case size > MaxTemplateBodySize:
 		path := at(before.size <= MaxTemplateBodySize)
-		ds = append(ds, diag.Warningf("template-size", sys.Doc.Range(path), path,
+		ds = append(ds, diag.Warningf(diag.RuleTemplateSize, sys.Doc.Range(path), path,
 			"the template of stack %s is %d bytes, over the %d that CloudFormation accepts inline", s.Name, size, MaxTemplateBodySize).
 			WithHint("apply uploads it through S3: pass --template-bucket"))
 	}
@@ -116,7 +116,7 @@ func checkPolicySizes(sys *schema.System, s *Stack, doc map[string]any, at func(
 			continue
 		}
 		path := at(overridesTouch(sys, s.Kind, p.resource))
-		d := diag.Errorf("policy-size", sys.Doc.Range(path), path,
+		d := diag.Errorf(diag.RulePolicySize, sys.Doc.Range(path), path,
 			"the %s of %s in stack %s is %d characters; AWS allows %d", p.what, p.resource, s.Name, p.size, p.limit)
 		if sys.Organization == "" {
 			d = d.WithHint("set organization: policies then grant by aws:PrincipalOrgID and stay the same size at any number of accounts")

@@ -68,7 +68,7 @@ func (c *semantic) checkNameLengths() {
 	for _, p := range order {
 		ex := byPath[p]
 		n := utf8.RuneCountInString(ex.pn.Name)
-		d := c.errorAt("name-length", p, "%s name %q is %d characters, over AWS's limit of %d; shorten %s by at least %d", ex.pn.What, ex.pn.Name, n, ex.pn.Limit, ex.part.label, ex.over)
+		d := c.errorAt(diag.RuleNameLength, p, "%s name %q is %d characters, over AWS's limit of %d; shorten %s by at least %d", ex.pn.What, ex.pn.Name, n, ex.pn.Limit, ex.part.label, ex.over)
 		others := ""
 		switch ex.count {
 		case 1:
@@ -106,8 +106,8 @@ func Placeholders(sys *System) diag.Diagnostics {
 	return out
 }
 
-// RulePlaceholder is the rule id of placeholder warnings.
-const RulePlaceholder = "placeholder"
+// RulePlaceholder is the rule id of placeholder warnings (diag.RulePlaceholder).
+const RulePlaceholder = diag.RulePlaceholder
 
 // checkPlaceholders warns about values copied from examples: apply refuses
 // them, and --strict makes them errors.

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // StackKinds returns the kind of every stack sys compiles to, in a stable
@@ -62,16 +64,16 @@ func (c *semantic) checkOverrides() {
 
 func (c *semantic) reportUnknownStack(path, kind string, kinds []string) {
 	if kind == KindArtifacts(c.sys.Region) {
-		d := c.errorAtKey("override-stack", path, "there is no stack %q: the home region %s keeps its artifacts in the pipeline stack; override pipeline instead", kind, c.sys.Region)
+		d := c.errorAtKey(diag.RuleOverrideStack, path, "there is no stack %q: the home region %s keeps its artifacts in the pipeline stack; override pipeline instead", kind, c.sys.Region)
 		noteFix(d, "artifacts-<region> stacks exist only for regions other than the home region that an environment uses.")
 		return
 	}
 	if env, ok := strings.CutPrefix(kind, KindSecrets("")); ok && c.sys.environment(env) != nil {
-		d := c.errorAtKey("override-stack", path, "there is no stack %q: environment %q has no managed secret", kind, env)
+		d := c.errorAtKey(diag.RuleOverrideStack, path, "there is no stack %q: environment %q has no managed secret", kind, env)
 		noteFix(d, "secrets-<env> stacks exist only for environments whose service.secrets has an entry with the value managed.")
 		return
 	}
-	d := c.errorAtKey("override-stack", path, "overrides names stack %q, which this system does not have%s", kind, didYouMean(kind, kinds))
+	d := c.errorAtKey(diag.RuleOverrideStack, path, "overrides names stack %q, which this system does not have%s", kind, didYouMean(kind, kinds))
 	noteFix(d, "Stacks of this system: %s.", strings.Join(kinds, ", "))
 }
 
@@ -79,7 +81,7 @@ func (c *semantic) reportUnknownStack(path, kind string, kinds []string) {
 func (c *semantic) checkPatchOp(path string, raw json.RawMessage) {
 	var op map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &op); err != nil || op == nil {
-		c.errorAt("override-op", path, "an override must be a JSON Patch operation such as {op: add, path: /Resources/X/Properties/Y, value: 1}")
+		c.errorAt(diag.RuleOverrideOp, path, "an override must be a JSON Patch operation such as {op: add, path: /Resources/X/Properties/Y, value: 1}")
 		return
 	}
 	var name string
@@ -88,12 +90,12 @@ func (c *semantic) checkPatchOp(path string, raw json.RawMessage) {
 		if op["op"] != nil {
 			at, msg = PathKey(path, "op"), "op must be a string: add, remove, replace, move, copy or test"
 		}
-		c.errorAt("override-op", at, "%s", msg)
+		c.errorAt(diag.RuleOverrideOp, at, "%s", msg)
 		return
 	}
 	need, known := patchOps[name]
 	if !known {
-		c.errorAt("override-op", PathKey(path, "op"), "op %q is not a JSON Patch operation; use add, remove, replace, move, copy or test%s", name, didYouMean(name, []string{"add", "remove", "replace", "move", "copy", "test"}))
+		c.errorAt(diag.RuleOverrideOp, PathKey(path, "op"), "op %q is not a JSON Patch operation; use add, remove, replace, move, copy or test%s", name, didYouMean(name, []string{"add", "remove", "replace", "move", "copy", "test"}))
 		return
 	}
 	target, ok := c.pointerMember(path, op, "path", name)
@@ -102,17 +104,17 @@ func (c *semantic) checkPatchOp(path string, raw json.RawMessage) {
 	}
 	if need.value {
 		if _, has := op["value"]; !has {
-			c.errorAt("override-op", path, "op %s needs a value; add value: to the operation", name)
+			c.errorAt(diag.RuleOverrideOp, path, "op %s needs a value; add value: to the operation", name)
 		}
 	}
 	if need.from {
 		from, ok := c.pointerMember(path, op, "from", name)
 		if ok && name == "move" && strings.HasPrefix(target, from+"/") {
-			c.errorAt("override-op", PathKey(path, "from"), "cannot move %s into its own child %s; move it elsewhere or copy it", from, target)
+			c.errorAt(diag.RuleOverrideOp, PathKey(path, "from"), "cannot move %s into its own child %s; move it elsewhere or copy it", from, target)
 		}
 	}
 	if target == "" && (name == "remove" || name == "move") {
-		c.errorAt("override-op", PathKey(path, "path"), "op %s with path \"\" would remove the whole template; point path at the node to change, e.g. /Resources/Pipeline", name)
+		c.errorAt(diag.RuleOverrideOp, PathKey(path, "path"), "op %s with path \"\" would remove the whole template; point path at the node to change, e.g. /Resources/Pipeline", name)
 	}
 }
 
@@ -121,17 +123,17 @@ func (c *semantic) checkPatchOp(path string, raw json.RawMessage) {
 func (c *semantic) pointerMember(opPath string, op map[string]json.RawMessage, member, name string) (string, bool) {
 	raw, has := op[member]
 	if !has {
-		c.errorAt("override-op", opPath, "op %s needs %s, a JSON Pointer such as /Resources/Pipeline/Properties/Name; add %s:", name, member, member)
+		c.errorAt(diag.RuleOverrideOp, opPath, "op %s needs %s, a JSON Pointer such as /Resources/Pipeline/Properties/Name; add %s:", name, member, member)
 		return "", false
 	}
 	var ptr string
 	p := PathKey(opPath, member)
 	if err := json.Unmarshal(raw, &ptr); err != nil {
-		c.errorAt("override-op", p, "%s must be a string, a JSON Pointer such as /Resources/Pipeline", member)
+		c.errorAt(diag.RuleOverrideOp, p, "%s must be a string, a JSON Pointer such as /Resources/Pipeline", member)
 		return "", false
 	}
 	if err := checkJSONPointer(ptr); err != nil {
-		c.errorAt("override-op", p, "%s %q is not a JSON Pointer: %v", member, ptr, err)
+		c.errorAt(diag.RuleOverrideOp, p, "%s %q is not a JSON Pointer: %v", member, ptr, err)
 		return "", false
 	}
 	return ptr, true

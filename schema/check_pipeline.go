@@ -2,6 +2,8 @@ package schema
 
 import (
 	"fmt"
+
+	"github.com/cicdgen/cicdgen/diag"
 )
 
 // CodePipeline quotas checked by the pipeline-limits rule.
@@ -125,7 +127,7 @@ func (c *semantic) checkPipeline() {
 			continue
 		}
 		if j, ok := lastOf[e.Wave]; ok && j != i-1 {
-			d := c.errorAt("wave-order", PathKey(environmentPath(i), "wave"), "wave %q is split: environment %q is not next to %q, the wave's previous environment; move the environments of a wave next to each other", e.Wave, e.Name, envs[j].Name)
+			d := c.errorAt(diag.RuleWaveOrder, PathKey(environmentPath(i), "wave"), "wave %q is split: environment %q is not next to %q, the wave's previous environment; move the environments of a wave next to each other", e.Wave, e.Name, envs[j].Name)
 			noteFix(d, "Environments deploy in the order of environments, and a wave is one pipeline stage of consecutive environments.")
 		}
 		lastOf[e.Wave] = i
@@ -136,7 +138,7 @@ func (c *semantic) checkPipeline() {
 	if total := len(fixed) + len(stages); total > MaxPipelineStages {
 		st := stages[MaxPipelineStages-len(fixed)]
 		i := st.Environments[0]
-		d := c.errorAt("pipeline-limits", PathKey(environmentPath(i), "name"), "the pipeline would have %d stages (%d before the deploys, one per environment or wave); CodePipeline allows %d: give consecutive environments a common wave so they deploy in one stage", total, len(fixed), MaxPipelineStages)
+		d := c.errorAt(diag.RulePipelineLimits, PathKey(environmentPath(i), "name"), "the pipeline would have %d stages (%d before the deploys, one per environment or wave); CodePipeline allows %d: give consecutive environments a common wave so they deploy in one stage", total, len(fixed), MaxPipelineStages)
 		noteFix(d, "Environment %q starts stage %d. A wave deploys its environments in parallel, with one approval.", envs[i].Name, MaxPipelineStages+1)
 	}
 	for _, st := range stages {
@@ -157,7 +159,7 @@ func (c *semantic) checkPipeline() {
 				break
 			}
 		}
-		d := c.errorAt("pipeline-limits", PathKey(environmentPath(i), "wave"), "wave %q has %d actions (%s%d deploys); CodePipeline allows %d per stage: split the wave, e.g. start a new wave at environment %q", st.Wave, actions, approval, deploys, MaxActionsPerStage, envs[i].Name)
+		d := c.errorAt(diag.RulePipelineLimits, PathKey(environmentPath(i), "wave"), "wave %q has %d actions (%s%d deploys); CodePipeline allows %d per stage: split the wave, e.g. start a new wave at environment %q", st.Wave, actions, approval, deploys, MaxActionsPerStage, envs[i].Name)
 		noteFix(d, "Each wave is one stage; the deploys of one stage run in parallel.")
 	}
 }

@@ -160,7 +160,7 @@ func (c *semantic) checkService(s serviceScope) {
 	c.checkDeployment(s)
 	if s.local("health_check") {
 		if hc := s.svc.HealthCheck; hc != "" && (!strings.HasPrefix(hc, "/") || strings.ContainsAny(hc, " \t#")) {
-			c.errorAt("health-check", s.path("health_check"), "health check %q is not a URL path; write a path starting with /, e.g. /health", hc)
+			c.errorAt(diag.RuleHealthCheck, s.path("health_check"), "health check %q is not a URL path; write a path starting with /, e.g. /health", hc)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.svc.Secrets)) {
@@ -171,7 +171,7 @@ func (c *semantic) checkService(s serviceScope) {
 		if s.own != "" && !strings.HasPrefix(sp, s.own+".") && !strings.HasPrefix(ep, s.own+".") {
 			continue // both inherited from the top-level service, reported there
 		}
-		c.errorAtKey("env-conflict", sp, "%s is set both in environment and in secrets%s; keep one, since ECS refuses a variable defined twice", name, s.where())
+		c.errorAtKey(diag.RuleEnvConflict, sp, "%s is set both in environment and in secrets%s; keep one, since ECS refuses a variable defined twice", name, s.where())
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.svc.Secrets)) {
 		p := s.entryPath("secrets", name)
@@ -180,7 +180,7 @@ func (c *semantic) checkService(s serviceScope) {
 		}
 		v := s.svc.Secrets[name]
 		if v != SecretManaged && !secretARN().MatchString(v) && !parameterARN().MatchString(v) && !c.elided(p, "secret "+name, v) {
-			d := c.errorAt("arn", p, "secret %s is %q, neither managed nor a Secrets Manager or SSM parameter ARN; write managed (cicdgen creates the secret) or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME", name, v)
+			d := c.errorAt(diag.RuleARN, p, "secret %s is %q, neither managed nor a Secrets Manager or SSM parameter ARN; write managed (cicdgen creates the secret) or arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME", name, v)
 			noteFix(d, "ECS reads the value when the task starts and sets it as an environment variable of the container.")
 		}
 	}
@@ -225,7 +225,7 @@ func (c *semantic) checkFargate(s serviceScope) {
 	}
 	if FargateMemories(cpu) == nil {
 		if s.local("cpu") {
-			d := c.errorAt("fargate-size", s.path("cpu"), "cpu %d is not a Fargate size; use %s", cpu, fargateCPUs())
+			d := c.errorAt(diag.RuleFargateSize, s.path("cpu"), "cpu %d is not a Fargate size; use %s", cpu, fargateCPUs())
 			noteFix(d, "cpu is in CPU units: 1024 is one vCPU.")
 		}
 		return
@@ -238,10 +238,10 @@ func (c *semantic) checkFargate(s serviceScope) {
 	switch {
 	case s.own == "" && !c.doc.Has("$.service.memory"):
 		// A top-level cpu with the default memory.
-		d := c.errorAt("fargate-size", s.path("cpu"), "cpu %d does not fit the default memory %d; set memory to %s", cpu, mem, memoryChoices(cpu))
+		d := c.errorAt(diag.RuleFargateSize, s.path("cpu"), "cpu %d does not fit the default memory %d; set memory to %s", cpu, mem, memoryChoices(cpu))
 		noteFix(d, "Fargate accepts only some cpu/memory pairs; memory is in MiB.")
 	case s.local("memory"):
-		d := c.errorAt("fargate-size", s.path("memory"), "memory %d does not fit cpu %d%s; use %s", mem, cpu, s.where(), memoryChoices(cpu))
+		d := c.errorAt(diag.RuleFargateSize, s.path("memory"), "memory %d does not fit cpu %d%s; use %s", mem, cpu, s.where(), memoryChoices(cpu))
 		if cpus := fittingCPU(mem); len(cpus) > 0 {
 			noteFix(d, "Or keep memory %d and set cpu to %s.", mem, orListOf(cpus))
 		} else {
@@ -252,7 +252,7 @@ func (c *semantic) checkFargate(s serviceScope) {
 		if !c.doc.Has("$.service.memory") {
 			from = "(the default)"
 		}
-		d := c.errorAt("fargate-size", s.path("cpu"), "cpu %d%s does not fit memory %d %s; set memory here too, to %s", cpu, s.where(), mem, from, memoryChoices(cpu))
+		d := c.errorAt(diag.RuleFargateSize, s.path("cpu"), "cpu %d%s does not fit memory %d %s; set memory here too, to %s", cpu, s.where(), mem, from, memoryChoices(cpu))
 		noteFix(d, "Fargate accepts only some cpu/memory pairs; memory is in MiB.")
 	}
 }
@@ -270,10 +270,10 @@ func (c *semantic) checkDeployment(s serviceScope) {
 		}
 		switch {
 		case s.local(field):
-			d := c.errorAt("blue-green-only", p, "%s applies only to blue-green deployments, and deployment is rolling%s; remove %s or set deployment: blue-green", field, s.where(), field)
+			d := c.errorAt(diag.RuleBlueGreenOnly, p, "%s applies only to blue-green deployments, and deployment is rolling%s; remove %s or set deployment: blue-green", field, s.where(), field)
 			noteFix(d, "A rolling deployment replaces tasks in place: it has no traffic shift and no bake time.")
 		case s.local("deployment"):
-			d := c.errorAt("blue-green-only", s.path("deployment"), "deployment rolling%s conflicts with service.%s, which applies only to blue-green; move %s into the environments that use blue-green", s.where(), field, field)
+			d := c.errorAt(diag.RuleBlueGreenOnly, s.path("deployment"), "deployment rolling%s conflicts with service.%s, which applies only to blue-green; move %s into the environments that use blue-green", s.where(), field, field)
 			noteFix(d, "A rolling deployment replaces tasks in place: it has no traffic shift and no bake time.")
 		}
 	}
@@ -296,7 +296,7 @@ func (c *semantic) checkCertificate(s serviceScope) {
 			noteFix(&c.ds[len(c.ds)-1], "Until the ARN is written, build serves HTTP only (no HTTPS listener), so that its templates stay deployable; apply refuses placeholders.")
 			return
 		}
-		d := c.errorAt("arn", p, "certificate %q is not an ACM certificate ARN; write arn:aws:acm:REGION:ACCOUNT:certificate/ID", cert)
+		d := c.errorAt(diag.RuleARN, p, "certificate %q is not an ACM certificate ARN; write arn:aws:acm:REGION:ACCOUNT:certificate/ID", cert)
 		noteFix(d, "Find it with: aws acm list-certificates --region REGION")
 		return
 	}
@@ -311,10 +311,10 @@ func (c *semantic) checkCertificate(s serviceScope) {
 	}
 	switch {
 	case region != s.env.Region:
-		d := c.errorAt("certificate-scope", p, "certificate is in region %s, but environment %q runs in %s; a load balancer takes only a certificate of its own region: %s", region, s.env.Name, s.env.Region, fix)
+		d := c.errorAt(diag.RuleCertificateScope, p, "certificate is in region %s, but environment %q runs in %s; a load balancer takes only a certificate of its own region: %s", region, s.env.Name, s.env.Region, fix)
 		noteFix(d, "Request or import one with: aws acm request-certificate --region %s ...; ACM certificates cannot be shared across regions.", s.env.Region)
 	case envAccount != "" && account != envAccount:
-		d := c.errorAt("certificate-scope", p, "certificate is in account %s, but environment %q runs in account %s; a load balancer takes only a certificate of its own account: %s", account, s.env.Name, envAccount, fix)
+		d := c.errorAt(diag.RuleCertificateScope, p, "certificate is in account %s, but environment %q runs in account %s; a load balancer takes only a certificate of its own account: %s", account, s.env.Name, envAccount, fix)
 		noteFix(d, "ACM certificates cannot be shared across accounts; request or import one in account %s.", envAccount)
 	}
 }

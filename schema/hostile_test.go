@@ -27,21 +27,21 @@ func hostileCases() map[string]hostileCase {
 	return map[string]hostileCase{
 		"100,000 nested flow lists": {
 			src:  str("a: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "\n"),
-			rule: ruleDepthLimit, at: "1:103", prescan: true,
+			rule: diag.RuleDepthLimit, at: "1:103", prescan: true,
 		},
 		"100,000 nested flow mappings": {
 			src:  str("a: " + strings.Repeat("{a: ", 100_000) + "1" + strings.Repeat("}", 100_000) + "\n"),
-			rule: ruleDepthLimit, at: "1:400", prescan: true,
+			rule: diag.RuleDepthLimit, at: "1:400", prescan: true,
 		},
 		"100,000 nested block lists on one line": {
 			src:  str(strings.Repeat("- ", 100_000) + "x\n"),
-			rule: ruleDepthLimit, at: "1:201", prescan: true,
+			rule: diag.RuleDepthLimit, at: "1:201", prescan: true,
 		},
 		"a 50 MB file": {
 			src: func() []byte {
 				return bytes.Repeat([]byte("# padding padding padding padding padding padding\n"), 1_000_000)
 			},
-			rule: ruleSizeLimit, at: "20972:27", prescan: true,
+			rule: diag.RuleSizeLimit, at: "20972:27", prescan: true,
 		},
 		"a mapping of 100,000 keys": {
 			src: func() []byte {
@@ -51,7 +51,7 @@ func hostileCases() map[string]hostileCase {
 				}
 				return b.Bytes()
 			},
-			rule: ruleNodeLimit, at: "1001:1", prescan: true,
+			rule: diag.RuleNodeLimit, at: "1001:1", prescan: true,
 		},
 		"a billion laughs": {
 			src: func() []byte {
@@ -63,7 +63,7 @@ func hostileCases() map[string]hostileCase {
 				}
 				return []byte(b.String())
 			},
-			rule: ruleNodeLimit, at: "5:8",
+			rule: diag.RuleNodeLimit, at: "5:8",
 		},
 		"binary garbage": {
 			src: func() []byte {
@@ -71,39 +71,39 @@ func hostileCases() map[string]hostileCase {
 				rand.New(rand.NewSource(1)).Read(b)
 				return b
 			},
-			rule: ruleEncoding, at: "1:2", prescan: true,
+			rule: diag.RuleEncoding, at: "1:2", prescan: true,
 		},
 		"UTF-16 with a byte order mark": {
 			src:  func() []byte { return utf16LE("version: 1\n", true) },
-			rule: ruleEncoding, at: "1:1", prescan: true,
+			rule: diag.RuleEncoding, at: "1:1", prescan: true,
 		},
 		"UTF-16 without a byte order mark": {
 			src:  func() []byte { return utf16LE("version: 1\n", false) },
-			rule: ruleEncoding, at: "1:1", prescan: true,
+			rule: diag.RuleEncoding, at: "1:1", prescan: true,
 		},
 		"an escape sequence that clears the screen": {
 			src:  str(baseYAML + "  health_check: /\x1b[2J\x1b[H\n"),
-			rule: ruleControlCharacter, at: "16:18", prescan: true,
+			rule: diag.RuleControlCharacter, at: "16:18", prescan: true,
 		},
 		"a bell and a NUL": {
 			src:  str("version: 1\nname: a\x07b\x00\n"),
-			rule: ruleControlCharacter, at: "2:8", prescan: true,
+			rule: diag.RuleControlCharacter, at: "2:8", prescan: true,
 		},
 		"a right-to-left override": {
 			src:  str("version: 1\nname: \u202eabc\n"),
-			rule: ruleControlCharacter, at: "2:7", prescan: true,
+			rule: diag.RuleControlCharacter, at: "2:7", prescan: true,
 		},
 		"a NUL written as \\0 in a double-quoted key": {
 			src:  str(baseYAML + "tags:\n  \"team\\0\": web\n"),
-			rule: ruleControlCharacter, at: "17:3",
+			rule: diag.RuleControlCharacter, at: "17:3",
 		},
 		"an intrinsic function's marker in an override's key": {
 			src:  str(baseYAML + "overrides:\n  ecs-dev:\n    - {op: add, path: /Outputs/X, value: {Value: x, Description: {\"\\0cfn\\0{\\\"Ref\\\":\\\"A\\\"}\": ok}}}\n"),
-			rule: ruleControlCharacter, at: "18:67",
+			rule: diag.RuleControlCharacter, at: "18:67",
 		},
 		"an escape written as \\e in a double-quoted value": {
 			src:  str(strings.Replace(baseYAML, "  port: 8080\n", "  port: 8080\n  health_check: \"/\\e[2J\"\n", 1)),
-			rule: ruleControlCharacter, at: "13:17",
+			rule: diag.RuleControlCharacter, at: "13:17",
 		},
 	}
 }

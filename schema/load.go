@@ -142,7 +142,7 @@ func rejectedPath(d diag.Diagnostic, doc *Document) string {
 	if d.Severity != diag.Error {
 		return ""
 	}
-	if d.Rule != "unknown-key" {
+	if d.Rule != diag.RuleUnknownKey {
 		return d.Path
 	}
 	m := suggestedKey().FindStringSubmatch(d.Message)

@@ -62,13 +62,6 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Rule ids of the limits.
-const (
-	ruleSizeLimit  = diag.RuleSizeLimit
-	ruleDepthLimit = diag.RuleDepthLimit
-	ruleNodeLimit  = diag.RuleNodeLimit
-)
-
 // FormatSize writes a byte count the way the --max-size flag reads it:
 // 4 MiB, 512 KiB, 100 bytes.
 func FormatSize(n int64) string {
@@ -114,7 +107,7 @@ func checkSize(filename string, src []byte, lim Limits) (diag.Diagnostic, bool) 
 	}
 	line, col := lineColumnAt(src, int(lim.MaxBytes))
 	rng := diag.Range{Filename: filename, Start: diag.Pos{Line: line, Column: col}, End: diag.Pos{Line: line, Column: col + 1}}
-	return diag.Errorf(ruleSizeLimit, rng, "", "the file is larger than %s, the most cicdgen reads; a system description is a few KiB", FormatSize(lim.MaxBytes)).
+	return diag.Errorf(diag.RuleSizeLimit, rng, "", "the file is larger than %s, the most cicdgen reads; a system description is a few KiB", FormatSize(lim.MaxBytes)).
 		WithHint("check that this is the system.yaml you meant; to read a larger one, raise the limit with --max-size, e.g. --max-size %s", FormatSizeFlag(2*lim.MaxBytes)), true
 }
 
@@ -191,7 +184,7 @@ func (s *boundsScan) fail(rule string, lineNo int, line []byte, i int, format st
 	rng := diag.Range{Filename: s.filename, Start: diag.Pos{Line: lineNo, Column: col}, End: diag.Pos{Line: lineNo, Column: col + 1}}
 	s.diag = diag.Errorf(rule, rng, "", format, args...)
 	switch rule {
-	case ruleDepthLimit:
+	case diag.RuleDepthLimit:
 		s.diag = s.diag.WithHint("a system description nests about 8 levels deep; check for a generated or corrupted file")
 	default:
 		s.diag = s.diag.WithHint("a system description of 300 environments holds about 10,000 values; check for a generated or corrupted file")
@@ -203,7 +196,7 @@ func (s *boundsScan) fail(rule string, lineNo int, line []byte, i int, format st
 func (s *boundsScan) count(lineNo int, line []byte, i int) {
 	s.nodes++
 	if s.nodes > s.lim.MaxNodes {
-		s.fail(ruleNodeLimit, lineNo, line, i, "the file holds more than %d values, the most cicdgen reads", s.lim.MaxNodes)
+		s.fail(diag.RuleNodeLimit, lineNo, line, i, "the file holds more than %d values, the most cicdgen reads", s.lim.MaxNodes)
 	}
 }
 
@@ -213,7 +206,7 @@ func (s *boundsScan) depth() int { return len(s.blocks) + len(s.flow) }
 // checkDepth reports a nesting deeper than the limit, at byte i of line.
 func (s *boundsScan) checkDepth(lineNo int, line []byte, i int) {
 	if s.depth() > s.lim.MaxDepth {
-		s.fail(ruleDepthLimit, lineNo, line, i, "the file nests collections more than %d levels deep, the most cicdgen reads", s.lim.MaxDepth)
+		s.fail(diag.RuleDepthLimit, lineNo, line, i, "the file nests collections more than %d levels deep, the most cicdgen reads", s.lim.MaxDepth)
 	}
 }
 
@@ -228,7 +221,7 @@ func (s *boundsScan) blockEntry(lineNo int, line []byte, i, col int, sequence bo
 			if sequence {
 				what = "list holds more than %d items"
 			}
-			s.fail(ruleNodeLimit, lineNo, line, i, "this "+what+", the most cicdgen reads in one collection", s.lim.MaxEntries)
+			s.fail(diag.RuleNodeLimit, lineNo, line, i, "this "+what+", the most cicdgen reads in one collection", s.lim.MaxEntries)
 		}
 	} else {
 		s.blocks = append(s.blocks, blockLevel{col: col, sequence: sequence, entries: 1})
@@ -331,7 +324,7 @@ func (s *boundsScan) scanFlowChars(lineNo int, line []byte, i int) {
 			if n := len(s.flow); n > 0 {
 				s.flow[n-1]++
 				if s.flow[n-1] >= s.lim.MaxEntries {
-					s.fail(ruleNodeLimit, lineNo, line, i, "this flow collection holds more than %d entries, the most cicdgen reads in one collection", s.lim.MaxEntries)
+					s.fail(diag.RuleNodeLimit, lineNo, line, i, "this flow collection holds more than %d entries, the most cicdgen reads in one collection", s.lim.MaxEntries)
 				}
 				s.count(lineNo, line, i)
 			}

@@ -6,10 +6,6 @@ import (
 	"github.com/cicdgen/cicdgen/diag"
 )
 
-// ruleDirective is the rule of YAML directives (%YAML, %TAG) cicdgen
-// cannot honour.
-const ruleDirective = diag.RuleYAMLDirective
-
 // hideDirectives returns the source the parser reads: src with the
 // directives that open the document (%YAML 1.2, %TAG ...) turned into
 // comments, byte for byte in place so that every position stays. The parser
@@ -31,7 +27,7 @@ func (r *yamlReader) hideDirectives() (out []byte, ok bool) {
 		}
 		if !strings.HasPrefix(text, "%") {
 			if lastDirective > 0 && !strings.HasPrefix(text, "---") {
-				r.errors(diag.Errorf(ruleDirective, r.pointRange(lineNo, 1), "", "a directive (line %d) must be followed by --- before the document starts", lastDirective).
+				r.errors(diag.Errorf(diag.RuleYAMLDirective, r.pointRange(lineNo, 1), "", "a directive (line %d) must be followed by --- before the document starts", lastDirective).
 					WithHint("write --- on the line after the directives"))
 			}
 			break
@@ -47,21 +43,21 @@ func (r *yamlReader) hideDirectives() (out []byte, ok bool) {
 			seenYAML++
 			switch {
 			case seenYAML > 1:
-				r.errors(diag.Errorf(ruleDirective, r.pointRange(lineNo, 1), "", "a second %%YAML directive; a document has at most one"))
+				r.errors(diag.Errorf(diag.RuleYAMLDirective, r.pointRange(lineNo, 1), "", "a second %%YAML directive; a document has at most one"))
 			case len(fields) != 2:
-				r.errors(diag.Errorf(ruleDirective, r.pointRange(lineNo, 1), "", "the %%YAML directive takes one version, such as %%YAML 1.2"))
+				r.errors(diag.Errorf(diag.RuleYAMLDirective, r.pointRange(lineNo, 1), "", "the %%YAML directive takes one version, such as %%YAML 1.2"))
 			case !strings.HasPrefix(fields[1], "1."):
 				rng := r.pointRange(lineNo, strings.Index(text, fields[1])+1)
 				rng.End.Column = rng.Start.Column + len(fields[1])
-				r.errors(diag.Errorf(ruleDirective, rng, "", "YAML version %s is not supported; cicdgen reads YAML 1.2 (write %%YAML 1.2, or no directive)", fields[1]))
+				r.errors(diag.Errorf(diag.RuleYAMLDirective, rng, "", "YAML version %s is not supported; cicdgen reads YAML 1.2 (write %%YAML 1.2, or no directive)", fields[1]))
 			}
 		case "%TAG":
 			if len(fields) >= 2 && fields[1] == "!!" && (len(fields) < 3 || fields[2] != "tag:yaml.org,2002:") {
-				r.errors(diag.Errorf(ruleDirective, r.pointRange(lineNo, 1), "", "this %%TAG directive redefines !!, the prefix of YAML's own types; system.yaml uses !! as YAML defines it").
+				r.errors(diag.Errorf(diag.RuleYAMLDirective, r.pointRange(lineNo, 1), "", "this %%TAG directive redefines !!, the prefix of YAML's own types; system.yaml uses !! as YAML defines it").
 					WithHint("remove the directive"))
 			}
 		default:
-			r.errors(diag.Warningf(ruleDirective, r.pointRange(lineNo, 1), "", "unknown directive %s; cicdgen ignores it", fields[0]))
+			r.errors(diag.Warningf(diag.RuleYAMLDirective, r.pointRange(lineNo, 1), "", "unknown directive %s; cicdgen ignores it", fields[0]))
 		}
 	}
 	ok = !r.diags[errorsBefore:].HasErrors()

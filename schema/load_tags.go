@@ -11,10 +11,6 @@ import (
 	"github.com/cicdgen/cicdgen/diag"
 )
 
-// ruleTag is the rule of YAML tags cicdgen does not accept, and of tagged
-// values that are not of their tag's type.
-const ruleTag = diag.RuleYAMLTag
-
 // coreTag returns the name (str, int, float, bool, null, map, seq, binary,
 // timestamp) of a tag of YAML's core and 1.1 types, in any of the forms
 // !!str, !<tag:yaml.org,2002:str> and tag:yaml.org,2002:str; "" otherwise.
@@ -58,7 +54,7 @@ func (r *yamlReader) walkTag(n *ast.TagNode, path string, rng diag.Range) any {
 	}
 	name := coreTag(tag)
 	if name == "" {
-		r.errors(diag.Errorf(ruleTag, r.tokenRange(n.Start), path, "YAML tag %s is not supported; system.yaml holds plain values", tag).
+		r.errors(diag.Errorf(diag.RuleYAMLTag, r.tokenRange(n.Start), path, "YAML tag %s is not supported; system.yaml holds plain values", tag).
 			WithHint("remove the tag; CloudFormation functions such as !Ref belong in overrides as JSON, e.g. {\"Ref\": \"Name\"}"))
 		r.reported[path] = true
 		if n.Value == nil {
@@ -138,7 +134,7 @@ func (r *yamlReader) tagMismatch(name string, n *ast.TagNode, path string, rng d
 	if text == "" {
 		got = "this value"
 	}
-	r.errors(diag.Errorf(ruleTag, at, path, "the tag !!%s says this value is %s, but %s is not", name, what, got).
+	r.errors(diag.Errorf(diag.RuleYAMLTag, at, path, "the tag !!%s says this value is %s, but %s is not", name, what, got).
 		WithHint("remove the tag, or write a value of its type"))
 	r.reported[path] = true
 	r.doc.SetValue(path, at)

@@ -8,12 +8,6 @@ import (
 	"github.com/cicdgen/cicdgen/diag"
 )
 
-// Rule ids of the text of a file (before YAML).
-const (
-	ruleEncoding         = diag.RuleEncoding
-	ruleControlCharacter = diag.RuleControlCharacter
-)
-
 // maxControlReports is how many control characters of one file are reported
 // one by one; the rest are counted in the last diagnostic.
 const maxControlReports = 10
@@ -23,7 +17,7 @@ const maxControlReports = 10
 // or bytes that are not valid UTF-8, at the first of them.
 func checkEncoding(filename string, src []byte) (diag.Diagnostic, bool) {
 	if enc := wideEncoding(src); enc != "" {
-		return diag.Errorf(ruleEncoding, pointAt(filename, 1, 1), "", "the file is encoded in %s; cicdgen reads UTF-8", enc).
+		return diag.Errorf(diag.RuleEncoding, pointAt(filename, 1, 1), "", "the file is encoded in %s; cicdgen reads UTF-8", enc).
 			WithHint("convert it, e.g. iconv -f %s -t UTF-8 system.yaml > system.utf8.yaml, or save it as UTF-8 in your editor", iconvName(enc)), true
 	}
 	if utf8.Valid(src) {
@@ -31,7 +25,7 @@ func checkEncoding(filename string, src []byte) (diag.Diagnostic, bool) {
 	}
 	off := firstInvalidUTF8(src)
 	line, col := lineColumnAt(src, off)
-	return diag.Errorf(ruleEncoding, pointAt(filename, line, col), "", "the file is not valid UTF-8: byte 0x%02X at line %d, column %d begins no character", src[off], line, col).
+	return diag.Errorf(diag.RuleEncoding, pointAt(filename, line, col), "", "the file is not valid UTF-8: byte 0x%02X at line %d, column %d begins no character", src[off], line, col).
 		WithHint("save the file as UTF-8; a file in Latin-1 or Windows-1252 needs converting, e.g. iconv -f WINDOWS-1252 -t UTF-8"), true
 }
 
@@ -139,7 +133,7 @@ func checkControls(filename string, src []byte) diag.Diagnostics {
 		i += size
 		if forbiddenRune(c) {
 			if len(out) < maxControlReports {
-				out = append(out, diag.Errorf(ruleControlCharacter, pointAt(filename, line, col), "",
+				out = append(out, diag.Errorf(diag.RuleControlCharacter, pointAt(filename, line, col), "",
 					"the file holds the character %s, which system.yaml may not contain", runeName(c)).WithHint(controlHint))
 			} else {
 				more++
@@ -188,7 +182,7 @@ func (r *yamlReader) checkText(what, text, path string, rng diag.Range) bool {
 	if !bad {
 		return true
 	}
-	r.errors(diag.Errorf(ruleControlCharacter, rng, path, "this %s holds the character %s, written as an escape sequence; system.yaml %ss may not contain it", what, runeName(c), what).
+	r.errors(diag.Errorf(diag.RuleControlCharacter, rng, path, "this %s holds the character %s, written as an escape sequence; system.yaml %ss may not contain it", what, runeName(c), what).
 		WithHint(controlHint))
 	r.reported[path] = true
 	return false

@@ -68,7 +68,7 @@ func (c *compiledValidator) explainAll(v *violation, value any, doc *Document) d
 	// the unknown key whose "did you mean" names it.
 	kept := out[:0]
 	for _, d := range out {
-		if d.Rule == "missing-key" && typos[d.Path] {
+		if d.Rule == diag.RuleMissingKey && typos[d.Path] {
 			continue
 		}
 		kept = append(kept, d)
@@ -178,13 +178,13 @@ func (c *compiledValidator) explain(v *violation, value any, doc *Document, typo
 	switch v.keyword {
 	case "type":
 		want := v.want.([]string)
-		d := diag.Errorf("type", at, in.path, "%s must be %s, not %s", in.label, describeTypes(want), describeValue(in.value))
+		d := diag.Errorf(diag.RuleType, at, in.path, "%s must be %s, not %s", in.label, describeTypes(want), describeValue(in.value))
 		if in.value == nil && slices.Contains(want, "object") {
 			d = d.WithHint("give %s its keys, write %s: {} for the defaults, or remove it", in.label, in.label)
 		}
 		return diag.Diagnostics{d}
 	case "const":
-		return diag.Diagnostics{diag.Errorf("const", at, in.path, "%s must be %s, not %s", in.label, display(v.want), display(v.got))}
+		return diag.Diagnostics{diag.Errorf(diag.RuleConst, at, in.path, "%s must be %s, not %s", in.label, display(v.want), display(v.got))}
 	case "enum":
 		var allowed []string
 		for _, w := range v.want.([]any) {
@@ -196,24 +196,24 @@ func (c *compiledValidator) explain(v *violation, value any, doc *Document, typo
 				msg = fmt.Sprintf("%s %s is not allowed; did you mean %q? Use %s", in.label, display(v.got), sug, joinOr(unquoteAll(allowed)))
 			}
 		}
-		return diag.Diagnostics{diag.Errorf("enum", at, in.path, "%s", msg)}
+		return diag.Diagnostics{diag.Errorf(diag.RuleEnum, at, in.path, "%s", msg)}
 	case "pattern":
 		reason, _ := sch["patternErrorMessage"].(string)
 		if reason == "" {
 			reason = "it must match " + v.want.(string)
 		}
-		return diag.Diagnostics{diag.Errorf("pattern", at, in.path, "%s %q is not valid: %s", in.label, v.got, reason)}
+		return diag.Diagnostics{diag.Errorf(diag.RulePattern, at, in.path, "%s %q is not valid: %s", in.label, v.got, reason)}
 	case "minimum", "maximum":
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s %s is out of range: %s", in.label, display(in.value), describeBounds(sch))}
+		return diag.Diagnostics{diag.Errorf(diag.RuleRange, at, in.path, "%s %s is out of range: %s", in.label, display(in.value), describeBounds(sch))}
 	case "minLength":
 		if v.wantLen == 1 {
-			return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must not be empty", in.label)}
+			return diag.Diagnostics{diag.Errorf(diag.RuleRange, at, in.path, "%s must not be empty", in.label)}
 		}
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must be at least %d characters long, not %d", in.label, v.wantLen, v.gotLen)}
+		return diag.Diagnostics{diag.Errorf(diag.RuleRange, at, in.path, "%s must be at least %d characters long, not %d", in.label, v.wantLen, v.gotLen)}
 	case "maxLength":
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must be at most %d characters long, not %d", in.label, v.wantLen, v.gotLen)}
+		return diag.Diagnostics{diag.Errorf(diag.RuleRange, at, in.path, "%s must be at most %d characters long, not %d", in.label, v.wantLen, v.gotLen)}
 	case "minItems":
-		return diag.Diagnostics{diag.Errorf("range", at, in.path, "%s must list at least %s", in.label, diag.Plural(v.wantLen, "item"))}
+		return diag.Diagnostics{diag.Errorf(diag.RuleRange, at, in.path, "%s must list at least %s", in.label, diag.Plural(v.wantLen, "item"))}
 	case "required":
 		return c.explainRequired(v, in, doc, sch)
 	case "additionalProperties":
@@ -226,10 +226,10 @@ func (c *compiledValidator) explain(v *violation, value any, doc *Document, typo
 				path = PathKey(in.path, key)
 				at = doc.KeyRange(path)
 			}
-			return diag.Diagnostics{diag.Errorf("schema", at, path, "%s %s", in.label, msg)}
+			return diag.Diagnostics{diag.Errorf(diag.RuleSchema, at, path, "%s %s", in.label, msg)}
 		}
 	}
-	return diag.Diagnostics{diag.Errorf("schema", at, in.path, "%s: %s", in.label, v.describe())}
+	return diag.Diagnostics{diag.Errorf(diag.RuleSchema, at, in.path, "%s: %s", in.label, v.describe())}
 }
 
 // describe says what a violation that explain has no words of its own for
@@ -257,9 +257,9 @@ func (c *compiledValidator) explainRequired(v *violation, in instance, doc *Docu
 	for _, m := range v.names {
 		var d diag.Diagnostic
 		if in.path == "$" {
-			d = diag.Errorf("missing-key", keyAt, PathKey(in.path, m), "missing required key %q", m)
+			d = diag.Errorf(diag.RuleMissingKey, keyAt, PathKey(in.path, m), "missing required key %q", m)
 		} else {
-			d = diag.Errorf("missing-key", keyAt, PathKey(in.path, m), "%s is missing required key %q", in.label, m)
+			d = diag.Errorf(diag.RuleMissingKey, keyAt, PathKey(in.path, m), "%s is missing required key %q", in.label, m)
 		}
 		if hint, ok := sch["x-required-hint"].(string); ok {
 			d = d.WithHint("%s", hint)
@@ -292,7 +292,7 @@ func explainUnknownKeys(v *violation, in instance, doc *Document, sch map[string
 					msg += fmt.Sprintf("; did you mean %q?", sug)
 				}
 			}
-			out = append(out, diag.Errorf("pattern", doc.KeyRange(child), child, "%s", msg))
+			out = append(out, diag.Errorf(diag.RulePattern, doc.KeyRange(child), child, "%s", msg))
 			continue
 		}
 		msg := fmt.Sprintf("unknown key %q", p)
@@ -303,7 +303,7 @@ func explainUnknownKeys(v *violation, in instance, doc *Document, sch map[string
 			msg += fmt.Sprintf("; did you mean %q?", sug)
 			typos[PathKey(in.path, sug)] = true
 		}
-		d := diag.Errorf("unknown-key", doc.KeyRange(child), child, "%s", msg)
+		d := diag.Errorf(diag.RuleUnknownKey, doc.KeyRange(child), child, "%s", msg)
 		if p == "name" && strings.HasSuffix(in.path, ".service") && strings.HasPrefix(in.path, "$.environments[") {
 			d.Message = fmt.Sprintf("unknown key %q in %s: the service name is the same in every environment", p, in.label)
 		}

@@ -249,10 +249,10 @@ func (r *yamlReader) walk(node ast.Node, path string, rng diag.Range) any {
 				rng, path = r.expanding[0], ""
 			}
 			if r.nodes > r.lim.MaxNodes {
-				r.errors(diag.Errorf(ruleNodeLimit, rng, path, "the file expands to more than %d values through its aliases, the most cicdgen reads", r.lim.MaxNodes).
+				r.errors(diag.Errorf(diag.RuleNodeLimit, rng, path, "the file expands to more than %d values through its aliases, the most cicdgen reads", r.lim.MaxNodes).
 					WithHint("an alias copies its anchor's whole value; aliases of aliases multiply (a \"billion laughs\" file)"))
 			} else {
-				r.errors(diag.Errorf(ruleDepthLimit, rng, path, "the file nests values more than %d levels deep through its aliases, the most cicdgen reads", r.lim.MaxDepth).
+				r.errors(diag.Errorf(diag.RuleDepthLimit, rng, path, "the file nests values more than %d levels deep through its aliases, the most cicdgen reads", r.lim.MaxDepth).
 					WithHint("an alias inside the value its anchor names nests the value in itself"))
 			}
 		}

@@ -171,33 +171,6 @@ func (s *Server) serveOps(w http.ResponseWriter, req *request, action string) bo
 		return true
 	case req.service == "s3":
 		return s.serveS3Versions(w, req)
-	case req.service == "ecr" && (action == "ListImages" || action == "BatchDeleteImage"),
-		req.service == "secretsmanager" && action == "ListSecretVersionIds",
-		req.service == "ssm" && action == "GetParameter",
-		req.service == "codepipeline" && action == "GetPipelineState":
-		var in map[string]any
-		if len(req.body) > 0 {
-			if err := json.Unmarshal(req.body, &in); err != nil {
-				s.fail(w, req, http.StatusBadRequest, "SerializationException", err.Error())
-				return true
-			}
-		}
-		str := func(k string) string { v, _ := in[k].(string); return v }
-		s.mu.Lock()
-		out, aerr := s.opsJSON(req, action, in, str)
-		s.mu.Unlock()
-		if aerr != nil {
-			s.fail(w, req, aerr.status, aerr.code, aerr.message)
-			return true
-		}
-		w.Header().Set("Content-Type", req.Header.Get("Content-Type"))
-		data, err := json.Marshal(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return true
-		}
-		w.Write(data)
-		return true
 	}
 	return false
 }
@@ -232,6 +205,8 @@ func (s *Server) getTemplate(req *request) (any, *apiError) {
 	return &getTemplateResult{TemplateBody: st.body, StagesAvailable: []string{"Original", "Processed"}}, nil
 }
 
+// opsJSON answers the awsJson calls of this file, for jsonService. The
+// caller holds mu.
 func (s *Server) opsJSON(req *request, action string, in map[string]any, str func(string) string) (any, *apiError) {
 	where := req.account + "/" + req.region + "/"
 	switch req.service + "." + action {
@@ -262,20 +237,15 @@ func (s *Server) opsJSON(req *request, action string, in map[string]any, str fun
 		}
 		return map[string]any{"imageIds": deleted, "failures": []any{}}, nil
 	case "secretsmanager.ListSecretVersionIds":
-		id := str("SecretId")
-		name := id
-		if strings.HasPrefix(id, "arn:") {
-			name = id[strings.LastIndex(id, ":")+1:]
-		}
-		has, ok := s.secrets[where+name]
-		if !ok {
-			return nil, &apiError{http.StatusBadRequest, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."}
+		name, arn, has, aerr := s.secret(req, str("SecretId"))
+		if aerr != nil {
+			return nil, aerr
 		}
 		versions := []any{}
 		if has {
 			versions = append(versions, map[string]any{"VersionId": "00000000-0000-0000-0000-000000000001", "VersionStages": []string{"AWSCURRENT"}})
 		}
-		return map[string]any{"ARN": fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", req.region, req.account, name), "Name": name, "Versions": versions}, nil
+		return map[string]any{"ARN": arn, "Name": name, "Versions": versions}, nil
 	case "ssm.GetParameter":
 		name := str("Name")
 		v, ok := s.ops.params[where+name]

@@ -1,5 +1,5 @@
-// CloudFormation stacks: describing, listing resources, deleting, and what
-// tests read of them.
+// CloudFormation stacks: describing, listing resources, their template,
+// deleting, and what tests read of them.
 
 package fakeaws
 
@@ -167,6 +167,20 @@ func (s *Server) describeStackResources(sc scope, name string) (any, *apiError) 
 			ResourceType: e.typ, Timestamp: timestamp(e.at), ResourceStatus: e.status, ResourceStatusReason: e.reason})
 	}
 	return out, nil
+}
+
+// getTemplate returns the template of a stack as it was submitted.
+func (s *Server) getTemplate(sc scope, name string) (any, *apiError) {
+	st := s.find(sc, name)
+	if st == nil {
+		return nil, validation("Stack with id %s does not exist", name)
+	}
+	if st.body == "" {
+		// A stack that only has a change set: AWS returns the template of
+		// the change set asked for, and none without one.
+		return nil, validation("Stack with id %s has no template: it was never created", name)
+	}
+	return &getTemplateResult{TemplateBody: st.body, StagesAvailable: []string{"Original", "Processed"}}, nil
 }
 
 func (s *Server) deleteStack(sc scope, name string) *apiError {

@@ -82,6 +82,8 @@ func (s *Server) cloudFormation(req *request, action string) (any, *apiError) {
 			delete(s.stacks[sc], st.name)
 		}
 		return nil, nil
+	case "GetTemplate":
+		return s.getTemplate(sc, f.Get("StackName"))
 	case "DescribeStackResources":
 		return s.describeStackResources(sc, f.Get("StackName"))
 	case "DeleteStack":

@@ -14,7 +14,8 @@ import (
 )
 
 // The calls that status, destroy and preflight make, beside the ones apply
-// makes: CloudFormation GetTemplate and DeleteStack's failures, S3 object
+// makes: CloudFormation DeleteStack's failures (GetTemplate is in
+// cfn_stacks.go), S3 object
 // versions (ListObjectVersions, DeleteObjects), ECR ListImages and
 // BatchDeleteImage, Secrets Manager ListSecretVersionIds, SSM GetParameter
 // and CodePipeline GetPipelineState.
@@ -161,49 +162,6 @@ func (s *Server) PhysicalID(account, region, stack, logicalID string) (string, b
 }
 
 // --- serving ---
-
-// serveOps serves the calls of this file and reports whether it did.
-func (s *Server) serveOps(w http.ResponseWriter, req *request, action string) bool {
-	switch {
-	case req.service == "cloudformation" && action == "GetTemplate":
-		out, aerr := s.getTemplate(req)
-		s.answerQuery(w, req, action, out, aerr)
-		return true
-	case req.service == "s3":
-		return s.serveS3Versions(w, req)
-	}
-	return false
-}
-
-func (s *Server) answerQuery(w http.ResponseWriter, req *request, action string, out any, aerr *apiError) {
-	if aerr != nil {
-		s.fail(w, req, aerr.status, aerr.code, aerr.message)
-		return
-	}
-	s.writeQuery(w, action, out)
-}
-
-type getTemplateResult struct {
-	XMLName         xml.Name `xml:"r"`
-	TemplateBody    string
-	StagesAvailable []string `xml:"StagesAvailable>member"`
-}
-
-func (s *Server) getTemplate(req *request) (any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	name := req.form.Get("StackName")
-	st := s.find(scope{req.account, req.region}, name)
-	if st == nil {
-		return nil, validation("Stack with id %s does not exist", name)
-	}
-	if st.body == "" {
-		// A stack that only has a change set: AWS returns the template of
-		// the change set asked for, and none without one.
-		return nil, validation("Stack with id %s has no template: it was never created", name)
-	}
-	return &getTemplateResult{TemplateBody: st.body, StagesAvailable: []string{"Original", "Processed"}}, nil
-}
 
 // opsJSON answers the awsJson calls of this file, for jsonService. The
 // caller holds mu.

@@ -275,7 +275,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if s.serveOps(w, req, action) {
+	if req.service == "s3" && s.serveS3Versions(w, req) { // ops.go
 		return
 	}
 	var out any

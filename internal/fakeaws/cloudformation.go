@@ -90,7 +90,7 @@ func (s *Server) cloudFormation(req *request, action string) (any, *apiError) {
 		if st := s.find(sc, f.Get("StackName")); s.quirks.HiddenReview && st != nil && st.status == "REVIEW_IN_PROGRESS" {
 			return nil, validation("Stack [%s] does not exist", st.name)
 		}
-		return nil, s.deleteStackChecked(sc, f.Get("StackName"), members(f, "RetainResources", ""))
+		return nil, s.deleteStack(sc, f.Get("StackName"), members(f, "RetainResources", ""))
 	case "UpdateTerminationProtection":
 		if s.quirks.NoTerminationProtection {
 			break

@@ -14,8 +14,8 @@ import (
 )
 
 // The calls that status, destroy and preflight make, beside the ones apply
-// makes: CloudFormation DeleteStack's failures (GetTemplate is in
-// cfn_stacks.go), S3 object
+// makes: CloudFormation DeleteStack's failures (deleteStack and GetTemplate
+// are in cfn_stacks.go), S3 object
 // versions (ListObjectVersions, DeleteObjects), ECR ListImages and
 // BatchDeleteImage, Secrets Manager ListSecretVersionIds, SSM GetParameter
 // and CodePipeline GetPipelineState.
@@ -403,31 +403,11 @@ func (s *Server) bucketEntries(bucket string) []objectVersion {
 
 // --- DeleteStack, as AWS fails it ---
 
-// deleteStackChecked deletes a stack as AWS does: a bucket that holds
-// objects, a repository that holds images (without EmptyOnDelete) and a
-// resource FailDelete names fail the deletion, which leaves the stack
-// DELETE_FAILED; retain lists resources to leave behind, allowed only on a
-// DELETE_FAILED stack. The caller holds mu.
-func (s *Server) deleteStackChecked(sc scope, name string, retain []string) *apiError {
-	st := s.find(sc, name)
-	if st == nil || st.status == "DELETE_COMPLETE" || st.status == "DELETE_IN_PROGRESS" {
-		return s.deleteStack(sc, name)
-	}
-	if len(retain) > 0 && st.status != "DELETE_FAILED" {
-		return validation("Invalid operation on stack [%s]: RetainResources can only be specified when the stack is in the DELETE_FAILED state", st.name)
-	}
-	if st.protection {
-		return s.deleteStack(sc, name) // refused
-	}
-	for _, id := range retain {
-		if _, ok := st.resources[id]; !ok {
-			return validation("Resource [%s] does not exist in stack [%s]", id, st.name)
-		}
-	}
-	for _, id := range retain {
-		delete(st.resources, id)
-		s.ops.orphans[st.name] = append(s.ops.orphans[st.name], id)
-	}
+// deleteBlockers returns the resources of st whose deletion fails, with
+// the reason AWS gives: a bucket that holds objects, a repository that
+// holds images (without EmptyOnDelete) and a resource FailDelete names.
+// The caller holds mu.
+func (s *Server) deleteBlockers(sc scope, st *stack) map[string]string {
 	blocked := map[string]string{}
 	for id, r := range st.resources {
 		if reason, ok := s.ops.deleteFail[st.name+"/"+id]; ok {
@@ -446,44 +426,7 @@ func (s *Server) deleteStackChecked(sc scope, name string, retain []string) *api
 			}
 		}
 	}
-	if len(blocked) == 0 {
-		for _, r := range st.resources {
-			if r.Type == "AWS::ECR::Repository" {
-				delete(s.repos, sc.account+"/"+sc.region+"/"+r.Physical)
-			}
-		}
-		return s.deleteStack(sc, name)
-	}
-	st.changeSets = nil
-	t0 := s.now()
-	d := s.delayOf(st.name)
-	p := &planner{s: s, st: st, t: t0}
-	p.stackStatus(t0, "DELETE_IN_PROGRESS", "User Initiated")
-	p.at(t0, func() { st.failed = nil })
-	ids := slices.Sorted(maps.Keys(st.resources))
-	var failedIDs []string
-	for _, id := range ids {
-		r := st.resources[id]
-		if reason, ok := blocked[id]; ok {
-			failedIDs = append(failedIDs, id)
-			p.event(t0.Add(d/2), id, r.Physical, r.Type, "DELETE_FAILED", reason)
-			continue
-		}
-		p.event(t0.Add(d/2), id, r.Physical, r.Type, "DELETE_COMPLETE", "")
-	}
-	end := t0.Add(d)
-	p.at(end, func() {
-		st.failed = nil
-		for _, id := range ids {
-			if reason, ok := blocked[id]; ok {
-				st.failed = append(st.failed, event{logical: id, typ: st.resources[id].Type, status: "DELETE_FAILED", reason: reason, at: end})
-			} else {
-				delete(st.resources, id)
-			}
-		}
-	})
-	p.stackStatus(end, "DELETE_FAILED", fmt.Sprintf("The following resource(s) failed to delete: [%s]. ", strings.Join(failedIDs, ", ")))
-	return nil
+	return blocked
 }
 
 // --- property-level changes of a change set ---

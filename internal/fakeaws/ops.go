@@ -534,14 +534,8 @@ func (s *Server) failureOf(st *stack, cs *changeSet, c change) (string, bool) {
 // keepRetained records the resources of a failed create that its rollback
 // keeps: those created whose DeletionPolicy is Retain. The caller holds mu.
 func (s *Server) keepRetained(st *stack, cs *changeSet, created []change) {
-	var t struct {
-		Resources map[string]struct{ DeletionPolicy string }
-	}
-	if json.Unmarshal([]byte(cs.body), &t) != nil {
-		return
-	}
 	for _, c := range created {
-		if t.Resources[c.LogicalID].DeletionPolicy == "Retain" {
+		if cs.tmpl.Resources[c.LogicalID].DeletionPolicy == "Retain" {
 			s.ops.taken[st.scope.account+"/"+st.scope.region+"/"+cs.resources[c.LogicalID].Physical] = st.name
 		}
 	}

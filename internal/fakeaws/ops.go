@@ -139,16 +139,6 @@ func (s *Server) ForceReplacement(stack, logicalID string) {
 	s.ops.replace[stack+"/"+logicalID] = true
 }
 
-// forceReplacements applies ForceReplacement to the changes of a new
-// change set of stack. The caller holds mu.
-func (s *Server) forceReplacements(stack string, changes []change) {
-	for i, c := range changes {
-		if c.Action == "Modify" && s.ops.replace[stack+"/"+c.LogicalID] {
-			changes[i].Replacement = "True"
-		}
-	}
-}
-
 // PhysicalID returns the physical id of a resource of a live stack.
 func (s *Server) PhysicalID(account, region, stack, logicalID string) (string, bool) {
 	s.mu.Lock()
@@ -447,8 +437,8 @@ type xmlDetail struct {
 
 // changeDetails lists the property changes of a Modify, as a change set
 // described with IncludePropertyValues shows them: one per top-level
-// property that differs (replacing the resource when the fake's rule says
-// so), and Tags when the stack's tags change. The caller holds mu.
+// property that differs (replacing the resource when replaces says so),
+// and Tags when the stack's tags change. The caller holds mu.
 func (s *Server) changeDetails(st *stack, cs *changeSet, c change) []xmlDetail {
 	if c.Action != "Modify" {
 		return nil
@@ -473,7 +463,7 @@ func (s *Server) changeDetails(st *stack, cs *changeSet, c change) []xmlDetail {
 		d.Evaluation, d.ChangeSource = "Static", "DirectModification"
 		d.Target.Attribute, d.Target.Name = "Properties", k
 		d.Target.RequiresRecreation = "Never"
-		if replaces(map[string]any{k: before}, map[string]any{k: after}) {
+		if s.replaces(st, c.LogicalID, map[string]any{k: before}, map[string]any{k: after}) {
 			d.Target.RequiresRecreation = "Always"
 		}
 		switch {

@@ -115,7 +115,7 @@ func (s *Server) SetPipelineState(account, region, name string, stages []StageSt
 
 // FailDelete makes DeleteStack of stack leave it DELETE_FAILED on the
 // resource logicalID, with reason, until the resource is retained
-// (RetainResources) or ClearDeleteFailures is called.
+// (RetainResources).
 func (s *Server) FailDelete(stack, logicalID, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -34,7 +34,7 @@ func TestPreCommitHook(t *testing.T) {
 	}
 	h := hooks[0]
 	if h.Language != "script" {
-		t.Errorf("language %q: the hook runs a release binary, it compiles nothing", h.Language)
+		t.Errorf("language %q: the hook's script downloads a released binary (before the first release it builds from source), so pre-commit needs no language environment", h.Language)
 	}
 	fi, err := os.Stat(filepath.Join("..", "..", h.Entry))
 	if err != nil || fi.Mode()&0o111 == 0 {

@@ -147,8 +147,7 @@ func (s *Server) createChangeSet(sc scope, f url.Values) (any, *apiError) {
 	s.seq++
 	cs := &changeSet{id: fmt.Sprintf("arn:aws:cloudformation:%s:%s:changeSet/%s/fake-%06d", sc.region, sc.account, csName, s.seq),
 		name: csName, typ: typ, created: s.now(), tmpl: tmpl, body: string(body), params: params, tags: tags, caps: caps, exec: "AVAILABLE", status: "CREATE_COMPLETE"}
-	cs.resources, cs.changes = diffResources(st, tmpl, params, tags)
-	s.forceReplacements(st.name, cs.changes) // ops.go
+	cs.resources, cs.changes = s.diffResources(st, tmpl, params, tags)
 	if typ == "UPDATE" && len(cs.changes) == 0 {
 		cs.status, cs.reason, cs.exec = "FAILED", EmptyChangeSetReason, "UNAVAILABLE"
 		if s.quirks.EmptyChangeSetReason != "" {
@@ -172,8 +171,9 @@ func updatable(status string) bool {
 }
 
 // diffResources returns the resources of the stack once the template is
-// applied, and the changes from its current resources.
-func diffResources(st *stack, t *parsedTemplate, params, tags map[string]string) (map[string]resource, []change) {
+// applied, and the changes from its current resources. The caller holds
+// mu.
+func (s *Server) diffResources(st *stack, t *parsedTemplate, params, tags map[string]string) (map[string]resource, []change) {
 	next := map[string]resource{}
 	var changes []change
 	tagsChanged := !reflect.DeepEqual(tags, st.tags) && len(st.resources) > 0
@@ -191,7 +191,7 @@ func diffResources(st *stack, t *parsedTemplate, params, tags map[string]string)
 		case !reflect.DeepEqual(old.Props, props) || tagsChanged:
 			next[id] = resource{Type: r.Type, Props: props, Physical: old.Physical}
 			repl := "False"
-			if replaces(old.Props, props) {
+			if s.replaces(st, id, old.Props, props) {
 				repl = "True"
 			}
 			changes = append(changes, change{Action: "Modify", LogicalID: id, Type: r.Type, Replacement: repl, Physical: old.Physical})
@@ -207,9 +207,18 @@ func diffResources(st *stack, t *parsedTemplate, params, tags map[string]string)
 	return next, changes
 }
 
-// replaces reports whether a change of properties replaces the resource:
-// in the fake, when a property whose name ends in "Name" changes.
-func replaces(old, next any) bool {
+// replaces reports whether a modification of the resource logicalID of st,
+// from the properties old to next, replaces it: always when
+// ForceReplacement names the resource (ops.go), else when a property whose
+// name ends in "Name" changes. A change's Replacement and its details'
+// RequiresRecreation both come from it. The caller holds mu.
+func (s *Server) replaces(st *stack, logicalID string, old, next any) bool {
+	return s.ops.replace[st.name+"/"+logicalID] || namesChange(old, next)
+}
+
+// namesChange reports whether a property whose name ends in "Name" differs
+// between the properties old and next.
+func namesChange(old, next any) bool {
 	o, _ := old.(map[string]any)
 	n, _ := next.(map[string]any)
 	for k := range n {

@@ -1,9 +1,10 @@
-// CloudFormation stacks: describing, listing resources, deleting, and what
-// tests read of them.
+// CloudFormation stacks: describing, listing resources, their template,
+// deleting, and what tests read of them.
 
 package fakeaws
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -169,26 +170,90 @@ func (s *Server) describeStackResources(sc scope, name string) (any, *apiError) 
 	return out, nil
 }
 
-func (s *Server) deleteStack(sc scope, name string) *apiError {
+// getTemplate returns the template of a stack as it was submitted.
+func (s *Server) getTemplate(sc scope, name string) (any, *apiError) {
+	st := s.find(sc, name)
+	if st == nil {
+		return nil, validation("Stack with id %s does not exist", name)
+	}
+	if st.body == "" {
+		// A stack that only has a change set: AWS returns the template of
+		// the change set asked for, and none without one.
+		return nil, validation("Stack with id %s has no template: it was never created", name)
+	}
+	return &getTemplateResult{TemplateBody: st.body, StagesAvailable: []string{"Original", "Processed"}}, nil
+}
+
+// deleteStack deletes a stack as AWS does. A resource deleteBlockers names
+// (ops.go) fails the deletion, which leaves the stack DELETE_FAILED with
+// those resources; retain lists resources to leave behind, allowed only on
+// a DELETE_FAILED stack. The caller holds mu.
+func (s *Server) deleteStack(sc scope, name string, retain []string) *apiError {
 	st := s.find(sc, name)
 	if st == nil || st.status == "DELETE_COMPLETE" || st.status == "DELETE_IN_PROGRESS" {
 		return nil
 	}
+	if len(retain) > 0 && st.status != "DELETE_FAILED" {
+		return validation("Invalid operation on stack [%s]: RetainResources can only be specified when the stack is in the DELETE_FAILED state", st.name)
+	}
 	if st.protection {
 		return validation("Stack [%s] cannot be deleted while TerminationProtection is enabled", st.name)
 	}
+	for _, id := range retain {
+		if _, ok := st.resources[id]; !ok {
+			return validation("Resource [%s] does not exist in stack [%s]", id, st.name)
+		}
+	}
+	for _, id := range retain {
+		delete(st.resources, id)
+		s.ops.orphans[st.name] = append(s.ops.orphans[st.name], id)
+	}
+	blocked := s.deleteBlockers(sc, st)
 	st.changeSets = nil
 	t0 := s.now()
 	d := s.delayOf(st.name)
+	end := t0.Add(d)
 	p := &planner{s: s, st: st, t: t0}
 	p.stackStatus(t0, "DELETE_IN_PROGRESS", "User Initiated")
+	p.at(t0, func() { st.failed = nil })
 	ids := slices.Sorted(maps.Keys(st.resources))
-	for i := len(ids) - 1; i >= 0; i-- {
-		r := st.resources[ids[i]]
-		p.event(t0.Add(d/2), ids[i], r.Physical, r.Type, "DELETE_COMPLETE", "")
+	if len(blocked) == 0 {
+		// The events of a deletion that succeeds come in reverse logical id
+		// order, those of one that fails in logical id order: the orders
+		// the deploy and command tests have always observed.
+		slices.Reverse(ids)
 	}
-	p.stackStatus(t0.Add(d), "DELETE_COMPLETE", "")
-	p.at(t0.Add(d), func() {
+	var failedIDs []string
+	for _, id := range ids {
+		r := st.resources[id]
+		if reason, ok := blocked[id]; ok {
+			failedIDs = append(failedIDs, id)
+			p.event(t0.Add(d/2), id, r.Physical, r.Type, "DELETE_FAILED", reason)
+			continue
+		}
+		p.event(t0.Add(d/2), id, r.Physical, r.Type, "DELETE_COMPLETE", "")
+	}
+	if len(blocked) > 0 {
+		p.at(end, func() {
+			st.failed = nil
+			for _, id := range ids {
+				if reason, ok := blocked[id]; ok {
+					st.failed = append(st.failed, event{logical: id, typ: st.resources[id].Type, status: "DELETE_FAILED", reason: reason, at: end})
+				} else {
+					delete(st.resources, id)
+				}
+			}
+		})
+		p.stackStatus(end, "DELETE_FAILED", fmt.Sprintf("The following resource(s) failed to delete: [%s]. ", strings.Join(failedIDs, ", ")))
+		return nil
+	}
+	for _, r := range st.resources {
+		if r.Type == "AWS::ECR::Repository" {
+			delete(s.repos, sc.account+"/"+sc.region+"/"+r.Physical)
+		}
+	}
+	p.stackStatus(end, "DELETE_COMPLETE", "")
+	p.at(end, func() {
 		st.resources = map[string]resource{}
 		for _, o := range st.outputs {
 			if o.Export != "" {

@@ -22,8 +22,9 @@ type parsedTemplate struct {
 		Default any
 	}
 	Resources map[string]struct {
-		Type       string
-		Properties any
+		Type           string
+		Properties     any
+		DeletionPolicy string
 	}
 	Outputs map[string]struct {
 		Value  any
@@ -47,15 +48,18 @@ func (s *Server) templateObject(raw string) ([]byte, bool) {
 	return b, ok
 }
 
+// parseTemplate parses a JSON or YAML template. YAML is converted to JSON
+// first, so that both decode alike (by field name, as JSON does).
 func parseTemplate(body []byte) (*parsedTemplate, *apiError) {
-	var t parsedTemplate
-	var err error
-	if trimmed := strings.TrimSpace(string(body)); strings.HasPrefix(trimmed, "{") {
-		err = json.Unmarshal(body, &t)
-	} else {
-		err = yaml.Unmarshal(body, &t)
+	if trimmed := strings.TrimSpace(string(body)); !strings.HasPrefix(trimmed, "{") {
+		converted, err := yaml.YAMLToJSON(body)
+		if err != nil {
+			return nil, validation("Template format error: %v", err)
+		}
+		body = converted
 	}
-	if err != nil {
+	var t parsedTemplate
+	if err := json.Unmarshal(body, &t); err != nil {
 		return nil, validation("Template format error: %v", err)
 	}
 	if len(t.Resources) == 0 {

@@ -90,6 +90,12 @@ type stackIDResult struct {
 	StackId string
 }
 
+type getTemplateResult struct {
+	XMLName         xml.Name `xml:"r"`
+	TemplateBody    string
+	StagesAvailable []string `xml:"StagesAvailable>member"`
+}
+
 type xmlResource struct {
 	StackName, StackId, LogicalResourceId   string
 	PhysicalResourceId                      string `xml:",omitempty"`

@@ -82,13 +82,15 @@ func (s *Server) cloudFormation(req *request, action string) (any, *apiError) {
 			delete(s.stacks[sc], st.name)
 		}
 		return nil, nil
+	case "GetTemplate":
+		return s.getTemplate(sc, f.Get("StackName"))
 	case "DescribeStackResources":
 		return s.describeStackResources(sc, f.Get("StackName"))
 	case "DeleteStack":
 		if st := s.find(sc, f.Get("StackName")); s.quirks.HiddenReview && st != nil && st.status == "REVIEW_IN_PROGRESS" {
 			return nil, validation("Stack [%s] does not exist", st.name)
 		}
-		return nil, s.deleteStackChecked(sc, f.Get("StackName"), members(f, "RetainResources", ""))
+		return nil, s.deleteStack(sc, f.Get("StackName"), members(f, "RetainResources", ""))
 	case "UpdateTerminationProtection":
 		if s.quirks.NoTerminationProtection {
 			break

@@ -139,6 +139,53 @@ func TestChangeSetLifecycle(t *testing.T) {
 	}
 }
 
+func TestYAMLTemplateIsAccepted(t *testing.T) {
+	fake, cfg := clients(t)
+	ctx := context.Background()
+	cfn := cloudformation.NewFromConfig(cfg)
+	body := `Parameters:
+  TopicName:
+    Type: String
+Resources:
+  A:
+    Type: AWS::SNS::Topic
+    DeletionPolicy: Retain
+    Properties:
+      TopicName:
+        Ref: TopicName
+  B:
+    Type: AWS::SNS::Topic
+Outputs:
+  Name:
+    Value:
+      Ref: TopicName
+`
+	cs, err := cfn.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("y"), ChangeSetName: aws.String("c1"),
+		ChangeSetType: cfntypes.ChangeSetTypeCreate, TemplateBody: aws.String(body),
+		Parameters: []cfntypes.Parameter{{ParameterKey: aws.String("TopicName"), ParameterValue: aws.String("t")}}})
+	if err != nil {
+		t.Fatalf("a YAML template: %v", err)
+	}
+	desc, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: cs.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []string
+	for _, c := range desc.Changes {
+		changes = append(changes, string(c.ResourceChange.Action)+" "+aws.ToString(c.ResourceChange.LogicalResourceId)+" "+aws.ToString(c.ResourceChange.ResourceType))
+	}
+	if got, want := strings.Join(changes, ","), "Add A AWS::SNS::Topic,Add B AWS::SNS::Topic"; desc.Status != cfntypes.ChangeSetStatusCreateComplete || got != want {
+		t.Fatalf("change set %s: changes %s, want %s", desc.Status, got, want)
+	}
+	if _, err := cfn.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: cs.Id}); err != nil {
+		t.Fatal(err)
+	}
+	st, ok := fake.Stack(caller, "eu-west-1", "y")
+	if !ok || st.Status != "CREATE_COMPLETE" || strings.Join(st.Resources, ",") != "A,B" || st.Outputs["Name"] != "t" {
+		t.Errorf("the stack of a YAML template: %v %+v", ok, st)
+	}
+}
+
 func TestAssumeRoleReachesTheRolesAccount(t *testing.T) {
 	fake, cfg := clients(t)
 	ctx := context.Background()

@@ -14,7 +14,8 @@ import (
 )
 
 // The calls that status, destroy and preflight make, beside the ones apply
-// makes: CloudFormation GetTemplate and DeleteStack's failures, S3 object
+// makes: CloudFormation DeleteStack's failures (deleteStack and GetTemplate
+// are in cfn_stacks.go), S3 object
 // versions (ListObjectVersions, DeleteObjects), ECR ListImages and
 // BatchDeleteImage, Secrets Manager ListSecretVersionIds, SSM GetParameter
 // and CodePipeline GetPipelineState.
@@ -114,7 +115,7 @@ func (s *Server) SetPipelineState(account, region, name string, stages []StageSt
 
 // FailDelete makes DeleteStack of stack leave it DELETE_FAILED on the
 // resource logicalID, with reason, until the resource is retained
-// (RetainResources) or ClearDeleteFailures is called.
+// (RetainResources).
 func (s *Server) FailDelete(stack, logicalID, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -138,16 +139,6 @@ func (s *Server) ForceReplacement(stack, logicalID string) {
 	s.ops.replace[stack+"/"+logicalID] = true
 }
 
-// forceReplacements applies ForceReplacement to the changes of a new
-// change set of stack. The caller holds mu.
-func (s *Server) forceReplacements(stack string, changes []change) {
-	for i, c := range changes {
-		if c.Action == "Modify" && s.ops.replace[stack+"/"+c.LogicalID] {
-			changes[i].Replacement = "True"
-		}
-	}
-}
-
 // PhysicalID returns the physical id of a resource of a live stack.
 func (s *Server) PhysicalID(account, region, stack, logicalID string) (string, bool) {
 	s.mu.Lock()
@@ -162,76 +153,8 @@ func (s *Server) PhysicalID(account, region, stack, logicalID string) (string, b
 
 // --- serving ---
 
-// serveOps serves the calls of this file and reports whether it did.
-func (s *Server) serveOps(w http.ResponseWriter, req *request, action string) bool {
-	switch {
-	case req.service == "cloudformation" && action == "GetTemplate":
-		out, aerr := s.getTemplate(req)
-		s.answerQuery(w, req, action, out, aerr)
-		return true
-	case req.service == "s3":
-		return s.serveS3Versions(w, req)
-	case req.service == "ecr" && (action == "ListImages" || action == "BatchDeleteImage"),
-		req.service == "secretsmanager" && action == "ListSecretVersionIds",
-		req.service == "ssm" && action == "GetParameter",
-		req.service == "codepipeline" && action == "GetPipelineState":
-		var in map[string]any
-		if len(req.body) > 0 {
-			if err := json.Unmarshal(req.body, &in); err != nil {
-				s.fail(w, req, http.StatusBadRequest, "SerializationException", err.Error())
-				return true
-			}
-		}
-		str := func(k string) string { v, _ := in[k].(string); return v }
-		s.mu.Lock()
-		out, aerr := s.opsJSON(req, action, in, str)
-		s.mu.Unlock()
-		if aerr != nil {
-			s.fail(w, req, aerr.status, aerr.code, aerr.message)
-			return true
-		}
-		w.Header().Set("Content-Type", req.Header.Get("Content-Type"))
-		data, err := json.Marshal(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return true
-		}
-		w.Write(data)
-		return true
-	}
-	return false
-}
-
-func (s *Server) answerQuery(w http.ResponseWriter, req *request, action string, out any, aerr *apiError) {
-	if aerr != nil {
-		s.fail(w, req, aerr.status, aerr.code, aerr.message)
-		return
-	}
-	s.writeQuery(w, action, out)
-}
-
-type getTemplateResult struct {
-	XMLName         xml.Name `xml:"r"`
-	TemplateBody    string
-	StagesAvailable []string `xml:"StagesAvailable>member"`
-}
-
-func (s *Server) getTemplate(req *request) (any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	name := req.form.Get("StackName")
-	st := s.find(scope{req.account, req.region}, name)
-	if st == nil {
-		return nil, validation("Stack with id %s does not exist", name)
-	}
-	if st.body == "" {
-		// A stack that only has a change set: AWS returns the template of
-		// the change set asked for, and none without one.
-		return nil, validation("Stack with id %s has no template: it was never created", name)
-	}
-	return &getTemplateResult{TemplateBody: st.body, StagesAvailable: []string{"Original", "Processed"}}, nil
-}
-
+// opsJSON answers the awsJson calls of this file, for jsonService. The
+// caller holds mu.
 func (s *Server) opsJSON(req *request, action string, in map[string]any, str func(string) string) (any, *apiError) {
 	where := req.account + "/" + req.region + "/"
 	switch req.service + "." + action {
@@ -262,20 +185,15 @@ func (s *Server) opsJSON(req *request, action string, in map[string]any, str fun
 		}
 		return map[string]any{"imageIds": deleted, "failures": []any{}}, nil
 	case "secretsmanager.ListSecretVersionIds":
-		id := str("SecretId")
-		name := id
-		if strings.HasPrefix(id, "arn:") {
-			name = id[strings.LastIndex(id, ":")+1:]
-		}
-		has, ok := s.secrets[where+name]
-		if !ok {
-			return nil, &apiError{http.StatusBadRequest, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."}
+		name, arn, has, aerr := s.secret(req, str("SecretId"))
+		if aerr != nil {
+			return nil, aerr
 		}
 		versions := []any{}
 		if has {
 			versions = append(versions, map[string]any{"VersionId": "00000000-0000-0000-0000-000000000001", "VersionStages": []string{"AWSCURRENT"}})
 		}
-		return map[string]any{"ARN": fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", req.region, req.account, name), "Name": name, "Versions": versions}, nil
+		return map[string]any{"ARN": arn, "Name": name, "Versions": versions}, nil
 	case "ssm.GetParameter":
 		name := str("Name")
 		v, ok := s.ops.params[where+name]
@@ -475,31 +393,11 @@ func (s *Server) bucketEntries(bucket string) []objectVersion {
 
 // --- DeleteStack, as AWS fails it ---
 
-// deleteStackChecked deletes a stack as AWS does: a bucket that holds
-// objects, a repository that holds images (without EmptyOnDelete) and a
-// resource FailDelete names fail the deletion, which leaves the stack
-// DELETE_FAILED; retain lists resources to leave behind, allowed only on a
-// DELETE_FAILED stack. The caller holds mu.
-func (s *Server) deleteStackChecked(sc scope, name string, retain []string) *apiError {
-	st := s.find(sc, name)
-	if st == nil || st.status == "DELETE_COMPLETE" || st.status == "DELETE_IN_PROGRESS" {
-		return s.deleteStack(sc, name)
-	}
-	if len(retain) > 0 && st.status != "DELETE_FAILED" {
-		return validation("Invalid operation on stack [%s]: RetainResources can only be specified when the stack is in the DELETE_FAILED state", st.name)
-	}
-	if st.protection {
-		return s.deleteStack(sc, name) // refused
-	}
-	for _, id := range retain {
-		if _, ok := st.resources[id]; !ok {
-			return validation("Resource [%s] does not exist in stack [%s]", id, st.name)
-		}
-	}
-	for _, id := range retain {
-		delete(st.resources, id)
-		s.ops.orphans[st.name] = append(s.ops.orphans[st.name], id)
-	}
+// deleteBlockers returns the resources of st whose deletion fails, with
+// the reason AWS gives: a bucket that holds objects, a repository that
+// holds images (without EmptyOnDelete) and a resource FailDelete names.
+// The caller holds mu.
+func (s *Server) deleteBlockers(sc scope, st *stack) map[string]string {
 	blocked := map[string]string{}
 	for id, r := range st.resources {
 		if reason, ok := s.ops.deleteFail[st.name+"/"+id]; ok {
@@ -518,44 +416,7 @@ func (s *Server) deleteStackChecked(sc scope, name string, retain []string) *api
 			}
 		}
 	}
-	if len(blocked) == 0 {
-		for _, r := range st.resources {
-			if r.Type == "AWS::ECR::Repository" {
-				delete(s.repos, sc.account+"/"+sc.region+"/"+r.Physical)
-			}
-		}
-		return s.deleteStack(sc, name)
-	}
-	st.changeSets = nil
-	t0 := s.now()
-	d := s.delayOf(st.name)
-	p := &planner{s: s, st: st, t: t0}
-	p.stackStatus(t0, "DELETE_IN_PROGRESS", "User Initiated")
-	p.at(t0, func() { st.failed = nil })
-	ids := slices.Sorted(maps.Keys(st.resources))
-	var failedIDs []string
-	for _, id := range ids {
-		r := st.resources[id]
-		if reason, ok := blocked[id]; ok {
-			failedIDs = append(failedIDs, id)
-			p.event(t0.Add(d/2), id, r.Physical, r.Type, "DELETE_FAILED", reason)
-			continue
-		}
-		p.event(t0.Add(d/2), id, r.Physical, r.Type, "DELETE_COMPLETE", "")
-	}
-	end := t0.Add(d)
-	p.at(end, func() {
-		st.failed = nil
-		for _, id := range ids {
-			if reason, ok := blocked[id]; ok {
-				st.failed = append(st.failed, event{logical: id, typ: st.resources[id].Type, status: "DELETE_FAILED", reason: reason, at: end})
-			} else {
-				delete(st.resources, id)
-			}
-		}
-	})
-	p.stackStatus(end, "DELETE_FAILED", fmt.Sprintf("The following resource(s) failed to delete: [%s]. ", strings.Join(failedIDs, ", ")))
-	return nil
+	return blocked
 }
 
 // --- property-level changes of a change set ---
@@ -576,8 +437,8 @@ type xmlDetail struct {
 
 // changeDetails lists the property changes of a Modify, as a change set
 // described with IncludePropertyValues shows them: one per top-level
-// property that differs (replacing the resource when the fake's rule says
-// so), and Tags when the stack's tags change. The caller holds mu.
+// property that differs (replacing the resource when replaces says so),
+// and Tags when the stack's tags change. The caller holds mu.
 func (s *Server) changeDetails(st *stack, cs *changeSet, c change) []xmlDetail {
 	if c.Action != "Modify" {
 		return nil
@@ -602,7 +463,7 @@ func (s *Server) changeDetails(st *stack, cs *changeSet, c change) []xmlDetail {
 		d.Evaluation, d.ChangeSource = "Static", "DirectModification"
 		d.Target.Attribute, d.Target.Name = "Properties", k
 		d.Target.RequiresRecreation = "Never"
-		if replaces(map[string]any{k: before}, map[string]any{k: after}) {
+		if s.replaces(st, c.LogicalID, map[string]any{k: before}, map[string]any{k: after}) {
 			d.Target.RequiresRecreation = "Always"
 		}
 		switch {
@@ -663,14 +524,8 @@ func (s *Server) failureOf(st *stack, cs *changeSet, c change) (string, bool) {
 // keepRetained records the resources of a failed create that its rollback
 // keeps: those created whose DeletionPolicy is Retain. The caller holds mu.
 func (s *Server) keepRetained(st *stack, cs *changeSet, created []change) {
-	var t struct {
-		Resources map[string]struct{ DeletionPolicy string }
-	}
-	if json.Unmarshal([]byte(cs.body), &t) != nil {
-		return
-	}
 	for _, c := range created {
-		if t.Resources[c.LogicalID].DeletionPolicy == "Retain" {
+		if cs.tmpl.Resources[c.LogicalID].DeletionPolicy == "Retain" {
 			s.ops.taken[st.scope.account+"/"+st.scope.region+"/"+cs.resources[c.LogicalID].Physical] = st.name
 		}
 	}

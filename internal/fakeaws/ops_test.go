@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	cfntypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	cptypes "github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -83,5 +85,41 @@ func TestParametersAndPipelineState(t *testing.T) {
 	}
 	if _, err := cp.GetPipelineState(ctx, &codepipeline.GetPipelineStateInput{Name: aws.String("other")}); err == nil {
 		t.Error("an unknown pipeline has a state")
+	}
+}
+
+func TestForcedReplacementRequiresRecreation(t *testing.T) {
+	fake, cfg := clients(t)
+	ctx := context.Background()
+	cfn := cloudformation.NewFromConfig(cfg)
+	apply := func(name, priority string) *cloudformation.DescribeChangeSetOutput {
+		t.Helper()
+		typ := cfntypes.ChangeSetTypeUpdate
+		if name == "c1" {
+			typ = cfntypes.ChangeSetTypeCreate
+		}
+		body := `{"Resources": {"R": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"Priority": ` + priority + `}}}}`
+		cs, err := cfn.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{StackName: aws.String("s"), ChangeSetName: aws.String(name),
+			ChangeSetType: typ, TemplateBody: aws.String(body)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		desc, err := cfn.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{ChangeSetName: cs.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return desc
+	}
+	if _, err := cfn.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{ChangeSetName: apply("c1", "1").ChangeSetId}); err != nil {
+		t.Fatal(err)
+	}
+	fake.ForceReplacement("s", "R")
+	desc := apply("c2", "2")
+	if len(desc.Changes) != 1 || len(desc.Changes[0].ResourceChange.Details) != 1 {
+		t.Fatalf("changes: %+v", desc.Changes)
+	}
+	rc := desc.Changes[0].ResourceChange
+	if rc.Replacement != cfntypes.ReplacementTrue || rc.Details[0].Target.RequiresRecreation != cfntypes.RequiresRecreationAlways {
+		t.Errorf("a forced replacement: Replacement %s, Priority's RequiresRecreation %s; want True and Always", rc.Replacement, rc.Details[0].Target.RequiresRecreation)
 	}
 }

@@ -275,7 +275,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if s.serveOps(w, req, action) {
+	if req.service == "s3" && s.serveS3Versions(w, req) { // ops.go
 		return
 	}
 	var out any
@@ -292,7 +292,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-	case "codeconnections", "ecr", "secretsmanager":
+	case "codeconnections", "ecr", "secretsmanager", "ssm", "codepipeline":
 		out, aerr = s.jsonService(req, action)
 	default:
 		aerr = &apiError{http.StatusBadRequest, "UnknownOperation", "fakeaws does not serve " + req.service}

@@ -133,8 +133,10 @@ func decodeChunked(b []byte) ([]byte, error) {
 	}
 }
 
-// --- CodeConnections, ECR, Secrets Manager (awsJson) ---
+// --- CodeConnections, ECR, Secrets Manager, SSM, CodePipeline (awsJson) ---
 
+// jsonService answers the awsJson services: the calls apply makes here, the
+// ones status and destroy make in opsJSON (ops.go).
 func (s *Server) jsonService(req *request, action string) (any, *apiError) {
 	var in map[string]any
 	if len(req.body) > 0 {
@@ -166,9 +168,9 @@ func (s *Server) jsonService(req *request, action string) (any, *apiError) {
 		}}, nil
 	case "ecr.DescribeImages":
 		repo := str("repositoryName")
-		tags, ok := s.repos[req.account+"/"+req.region+"/"+repo]
-		if !ok {
-			return nil, notFound("RepositoryNotFoundException", "The repository with name '%s' does not exist in the registry with id '%s'", repo, req.account)
+		tags, aerr := s.repository(req, repo)
+		if aerr != nil {
+			return nil, aerr
 		}
 		var details []any
 		ids, _ := in["imageIds"].([]any)
@@ -182,22 +184,32 @@ func (s *Server) jsonService(req *request, action string) (any, *apiError) {
 		}
 		return map[string]any{"imageDetails": details}, nil
 	case "secretsmanager.DescribeSecret":
-		id := str("SecretId")
-		name := id
-		if strings.HasPrefix(id, "arn:") {
-			name = id[strings.LastIndex(id, ":")+1:]
+		name, arn, has, aerr := s.secret(req, str("SecretId"))
+		if aerr != nil {
+			return nil, aerr
 		}
-		has, ok := s.secrets[req.account+"/"+req.region+"/"+name]
-		if !ok {
-			return nil, notFound("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
-		}
-		out := map[string]any{"ARN": fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", req.region, req.account, name), "Name": name}
+		out := map[string]any{"ARN": arn, "Name": name}
 		if has {
 			out["VersionIdsToStages"] = map[string][]string{"00000000-0000-0000-0000-000000000001": {"AWSCURRENT"}}
 		}
 		return out, nil
 	}
-	return nil, &apiError{http.StatusBadRequest, "UnknownOperationException", "fakeaws does not implement " + req.service + " " + action}
+	return s.opsJSON(req, action, in, str) // ops.go
+}
+
+// secret looks up the secret id names (its name or ARN) in the request's
+// account and region: its name, its ARN, and whether it has a value. The
+// caller holds mu.
+func (s *Server) secret(req *request, id string) (name, arn string, hasValue bool, aerr *apiError) {
+	name = id
+	if strings.HasPrefix(id, "arn:") {
+		name = id[strings.LastIndex(id, ":")+1:]
+	}
+	hasValue, ok := s.secrets[req.account+"/"+req.region+"/"+name]
+	if !ok {
+		return "", "", false, &apiError{http.StatusBadRequest, "ResourceNotFoundException", "Secrets Manager can't find the specified secret."}
+	}
+	return name, fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", req.region, req.account, name), hasValue, nil
 }
 
 // PutConnection sets the status of a connection (AVAILABLE, PENDING, ERROR).

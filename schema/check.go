@@ -66,6 +66,12 @@ func (c *semantic) warnAt(rule, path, format string, args ...any) *diag.Diagnost
 	return &c.ds[len(c.ds)-1]
 }
 
+// warnAtKey reports a warning about the mapping key that names path.
+func (c *semantic) warnAtKey(rule, path, format string, args ...any) *diag.Diagnostic {
+	c.ds = append(c.ds, diag.Warningf(rule, c.doc.KeyRange(path), path, format, args...))
+	return &c.ds[len(c.ds)-1]
+}
+
 // noteFix sets the hint of a diagnostic just reported.
 func noteFix(d *diag.Diagnostic, format string, args ...any) {
 	d.Hint = fmt.Sprintf(format, args...)

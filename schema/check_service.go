@@ -188,9 +188,9 @@ func (c *semantic) checkService(s serviceScope) {
 	c.checkCertificate(s)
 	if s.local(deprecatedRegistryCredentials) && c.doc.Has(s.path(deprecatedRegistryCredentials)) {
 		p := s.path(deprecatedRegistryCredentials)
-		c.ds = append(c.ds, diag.Warningf(diag.RuleDeprecatedKey, c.doc.KeyRange(p), p,
-			"service.registry_credentials is deprecated and ignored%s: the service's image is always in ECR, which needs no registry credentials; remove the key, and set build.registry_credentials: true for authenticated Docker Hub pulls during the build", s.where()))
-		noteFix(&c.ds[len(c.ds)-1], "A system deployed with the per-environment docker-credentials secrets: apply each ecs-<env> stack first (cicdgen apply --stack ecs-<env> --no-deps), then delete the secrets-<env> stacks of environments without managed secrets.")
+		d := c.warnAtKey(diag.RuleDeprecatedKey, p,
+			"service.registry_credentials is deprecated and ignored%s: the service's image is always in ECR, which needs no registry credentials; remove the key, and set build.registry_credentials: true for authenticated Docker Hub pulls during the build", s.where())
+		noteFix(d, "A system deployed with the per-environment docker-credentials secrets: apply each ecs-<env> stack first (cicdgen apply --stack ecs-<env> --no-deps), then delete the secrets-<env> stacks of environments without managed secrets.")
 	}
 }
 

@@ -192,7 +192,7 @@ func (c *compiledValidator) explain(v *violation, value any, doc *Document, typo
 		}
 		msg := fmt.Sprintf("%s %s is not allowed; use %s", in.label, display(v.got), joinOr(unquoteAll(allowed)))
 		if s, ok := v.got.(string); ok {
-			if sug := suggest(s, unquoteAll(allowed)); sug != "" {
+			if sug := diag.Closest(s, unquoteAll(allowed)); sug != "" {
 				msg = fmt.Sprintf("%s %s is not allowed; did you mean %q? Use %s", in.label, display(v.got), sug, joinOr(unquoteAll(allowed)))
 			}
 		}
@@ -288,8 +288,8 @@ func explainUnknownKeys(v *violation, in instance, doc *Document, sch map[string
 						names = append(names, s)
 					}
 				}
-				if sug := suggest(p, names); sug != "" {
-					msg += fmt.Sprintf("; did you mean %q?", sug)
+				if dym := diag.DidYouMean(p, names); dym != "" {
+					msg += "; " + dym
 				}
 			}
 			out = append(out, diag.Errorf(diag.RulePattern, doc.KeyRange(child), child, "%s", msg))
@@ -494,17 +494,13 @@ func joinOr(list []string) string {
 	return strings.Join(list[:len(list)-1], ", ") + " or " + list[len(list)-1]
 }
 
-// suggest returns the candidate closest to s when it is close enough to be
-// a likely typo, else "".
-func suggest(s string, candidates []string) string { return diag.Closest(s, candidates) }
-
 // suggestKey returns the key an unknown key s most likely means: a near
-// miss (suggest), else the one key that s is the start of (timeout for
+// miss (diag.Closest), else the one key that s is the start of (timeout for
 // timeout_minutes), else the one key that starts s as a word of it
 // (health_check_path for health_check). It returns "" when none or several
 // fit.
 func suggestKey(s string, keys []string) string {
-	if sug := suggest(s, keys); sug != "" {
+	if sug := diag.Closest(s, keys); sug != "" {
 		return sug
 	}
 	lower := strings.ToLower(s)

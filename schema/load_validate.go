@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"net/url"
 	"runtime"
 	"slices"
 	"sort"
@@ -336,34 +335,6 @@ func laterKey(sch map[string]any, value any, path string, doc *Document) string 
 	return last
 }
 
-// lookup returns the schema node a schema URL points at, or nil.
-func (c *compiledValidator) lookup(schemaURL string) any {
-	_, frag, _ := strings.Cut(schemaURL, "#")
-	cur := c.doc
-	if frag == "" {
-		return cur
-	}
-	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
-		if u, err := url.PathUnescape(tok); err == nil {
-			tok = u
-		}
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		switch v := cur.(type) {
-		case map[string]any:
-			cur = v[tok]
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(v) {
-				return nil
-			}
-			cur = v[i]
-		default:
-			return nil
-		}
-	}
-	return cur
-}
-
 // propertyDescription returns the description of property name of an object
 // schema, following a $ref.
 func (c *compiledValidator) propertyDescription(sch map[string]any, name string) string {
@@ -377,7 +348,11 @@ func (c *compiledValidator) propertyDescription(sch map[string]any, name string)
 		if ref == "" {
 			return ""
 		}
-		p, _ = c.lookup(ref).(map[string]any)
+		n := c.nodes[strings.TrimPrefix(ref, "#")] // every $ref was compiled
+		if n == nil {
+			return ""
+		}
+		p = n.raw
 	}
 	return ""
 }

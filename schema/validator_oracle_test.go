@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -294,4 +295,33 @@ func BenchmarkCompileSchemaJSONSchemaOracle(b *testing.B) {
 	for b.Loop() {
 		compileWithJSONSchema(b)
 	}
+}
+
+// lookup returns the schema node a schema URL of jsonschema/v6 points at,
+// or nil.
+func (c *compiledValidator) lookup(schemaURL string) any {
+	_, frag, _ := strings.Cut(schemaURL, "#")
+	cur := c.doc
+	if frag == "" {
+		return cur
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+		if u, err := url.PathUnescape(tok); err == nil {
+			tok = u
+		}
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch v := cur.(type) {
+		case map[string]any:
+			cur = v[tok]
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil
+			}
+			cur = v[i]
+		default:
+			return nil
+		}
+	}
+	return cur
 }

@@ -357,7 +357,7 @@ func (p resourcePolicy) retained() bool {
 // twice does nothing the second time.
 func Destroy(ctx context.Context, b *Bundle, f ClientFactory, plan *DestroyPlan, opts DestroyOptions) *DestroyResult {
 	opts.defaults()
-	r := &run{b: b, f: f, opts: opts.Options, selected: map[string]bool{}, results: map[string]*StackResult{},
+	r := &run{b: b, f: f, opts: opts.Options, results: map[string]*StackResult{},
 		outputs: map[string]map[string]string{}, inProgress: map[string]bool{}}
 	res := &DestroyResult{Version: DestroyVersion, System: plan.System, Kept: plan.Keep, InProgress: []string{}}
 	if res.Kept == nil {
@@ -379,78 +379,54 @@ func Destroy(ctx context.Context, b *Bundle, f ClientFactory, plan *DestroyPlan,
 		}
 	}
 	var mu sync.Mutex
-	done := make(chan string)
-	finished := map[string]bool{}
-	started := map[string]bool{}
-	running := 0
-	finish := func(name string) {
-		finished[name] = true
-		mu.Lock()
-		out := res.Stacks[index[name]]
-		mu.Unlock()
-		opts.Reporter.Done(StackResult{Stack: out.Stack, Account: out.Account, AccountID: out.AccountID, Region: out.Region,
-			Outcome: out.Outcome, Duration: out.Duration, Error: out.Error, Note: out.Note})
+	stack := func(n string) *DestroyedStack { return &res.Stacks[index[n]] }
+	names := make([]string, len(plan.Delete))
+	for i, p := range plan.Delete {
+		names[i] = p.Stack
 	}
-	for len(finished) < len(plan.Delete) {
-		for _, p := range plan.Delete {
-			n := p.Stack
-			if started[n] || finished[n] {
-				continue
+	sc := &scheduler{
+		names: names, limit: opts.Concurrency,
+		waitsFor: func(n string) []string { return dependents[n] },
+		succeeded: func(n string) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			o := stack(n).Outcome
+			return o == Deleted || o == Absent
+		},
+		skip: func(n, blocked string) bool {
+			if blocked == "" && ctx.Err() == nil {
+				return false
 			}
-			ready, blocked := true, ""
-			for _, d := range dependents[n] {
-				if !finished[d] {
-					ready = false
-					break
-				}
-				mu.Lock()
-				o := res.Stacks[index[d]].Outcome
-				mu.Unlock()
-				if o != Deleted && o != Absent {
-					blocked = d
-				}
+			mu.Lock()
+			out := stack(n)
+			out.Outcome = Skipped
+			out.Error = fmt.Sprintf("not deleted: %s, which depends on it, is still there", blocked)
+			if blocked == "" {
+				out.Error = "not deleted: interrupted"
 			}
-			if !ready {
-				continue
-			}
-			out := &res.Stacks[index[n]]
-			if blocked != "" || ctx.Err() != nil {
-				mu.Lock()
-				out.Outcome = Skipped
-				out.Error = fmt.Sprintf("not deleted: %s, which depends on it, is still there", blocked)
-				if blocked == "" {
-					out.Error = "not deleted: interrupted"
-				}
-				mu.Unlock()
-				finish(n)
-				continue
-			}
-			if running >= opts.Concurrency {
-				continue
-			}
-			started[n] = true
-			running++
-			go func(s *manifest.Stack) {
-				var one DestroyedStack
-				mu.Lock()
-				one = res.Stacks[index[s.Name]]
-				mu.Unlock()
-				start := opts.Now()
-				r.destroyStack(ctx, s, &one)
-				one.Duration = opts.Now().Sub(start)
-				mu.Lock()
-				res.Stacks[index[s.Name]] = one
-				mu.Unlock()
-				done <- s.Name
-			}(b.Stack(n))
-		}
-		if len(finished) == len(plan.Delete) {
-			break
-		}
-		n := <-done
-		running--
-		finish(n)
+			mu.Unlock()
+			return true
+		},
+		run: func(n string) {
+			mu.Lock()
+			one := *stack(n)
+			mu.Unlock()
+			start := opts.Now()
+			r.destroyStack(ctx, b.Stack(n), &one)
+			one.Duration = opts.Now().Sub(start)
+			mu.Lock()
+			*stack(n) = one
+			mu.Unlock()
+		},
+		finished: func(n string) {
+			mu.Lock()
+			out := *stack(n)
+			mu.Unlock()
+			opts.Reporter.Done(StackResult{Stack: out.Stack, Account: out.Account, AccountID: out.AccountID, Region: out.Region,
+				Outcome: out.Outcome, Duration: out.Duration, Error: out.Error, Note: out.Note})
+		},
 	}
+	sc.schedule()
 	opts.Reporter.Close()
 	res.Interrupted = ctx.Err() != nil
 	for _, p := range plan.Delete {

@@ -583,9 +583,7 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 		w, err := d.watch(ctx, d.s.Name, stateOf(st), evr, true)
 		if err != nil {
 			if ctx.Err() != nil {
-				d.mu.Lock()
-				d.inProgress[d.s.Name] = true
-				d.mu.Unlock()
+				d.leftInProgress()
 			}
 			return err
 		}
@@ -624,9 +622,7 @@ func (d *stackRun) waitDeleted(ctx context.Context, st *types.Stack) error {
 	}
 	_, err = d.watch(ctx, d.s.Name, stateOf(st), evr, true)
 	if err != nil && ctx.Err() != nil {
-		d.mu.Lock()
-		d.inProgress[d.s.Name] = true
-		d.mu.Unlock()
+		d.leftInProgress()
 	}
 	return err
 }

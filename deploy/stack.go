@@ -556,9 +556,7 @@ func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackStat
 		cancel()
 		unchanged := before != nil && st != nil && string(st.StackStatus) == before.status && aws.ToTime(st.LastUpdatedTime).Equal(before.lastUpdated)
 		if lerr != nil || st == nil || inProgress(string(st.StackStatus)) || unchanged {
-			d.mu.Lock()
-			d.inProgress[d.s.Name] = true
-			d.mu.Unlock()
+			d.leftInProgress()
 			return &stackError{outcome: Interrupted, msg: "interrupted while CloudFormation was changing it; it goes on in AWS"}
 		}
 		lastCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -610,11 +608,17 @@ func (d *stackRun) executedAnyway(ctx context.Context, err error, cs *changeSet)
 // be followed to its end: contact with AWS was lost. It may still be
 // changing, or may have ended well: a later run waits for it and goes on.
 func (d *stackRun) unknown(cause error) error {
+	d.leftInProgress()
+	return &stackError{outcome: Unknown, cause: cause,
+		msg: fmt.Sprintf("outcome unknown — still in progress in AWS: %v; run apply again to wait for it and go on", cause)}
+}
+
+// leftInProgress records that the stack may still be changing in AWS
+// when the run ends (Result.InProgress, DestroyResult.InProgress).
+func (d *stackRun) leftInProgress() {
 	d.mu.Lock()
 	d.inProgress[d.s.Name] = true
 	d.mu.Unlock()
-	return &stackError{outcome: Unknown, cause: cause,
-		msg: fmt.Sprintf("outcome unknown — still in progress in AWS: %v; run apply again to wait for it and go on", cause)}
 }
 
 func (d *stackRun) outputsOf(st *types.Stack) {

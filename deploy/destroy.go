@@ -570,7 +570,7 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 			d.status("deleting")
 		}
 		if _, err := cfn.DeleteStack(ctx, in); err != nil {
-			if ctx.Err() != nil || isAccessDenied(err) {
+			if ctx.Err() != nil || isRefused(err) {
 				return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
 			}
 			// Refused for now (an implementation that deletes at once and
@@ -598,20 +598,6 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 // maxDeleteAttempts bounds the DeleteStack calls for one stack: a retry of
 // a DELETE_FAILED stack, then one that retains what still cannot go.
 const maxDeleteAttempts = 3
-
-// isAccessDenied reports whether err is a refusal of the caller's
-// permissions, which no retry changes.
-func isAccessDenied(err error) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.ErrorCode() {
-	case "AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "ExpiredToken", "UnrecognizedClientException":
-		return true
-	}
-	return false
-}
 
 // waitDeleted follows a stack that is being deleted until it is gone or
 // DELETE_FAILED.

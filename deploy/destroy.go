@@ -508,14 +508,12 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 			}
 			return fmt.Errorf("stack %s is still %s after %d attempts to delete it (%s)", d.s.Name, status, maxDeleteAttempts, orUnknown(aws.ToString(st.StackStatusReason)))
 		}
-		// Resources that could not be deleted the last time.
-		var failed []RetainedResource
-		if status == string(types.StackStatusDeleteFailed) {
-			failed = d.failedDeletions(ctx)
-		}
+		// Its resources, and those that could not be deleted the last
+		// time: one listing.
 		resources := map[string]stackResource{}
+		var failed []RetainedResource
 		if status != string(types.StackStatusReviewInProgress) { // no resources yet
-			resources, err = d.stackResources(ctx)
+			listed, err := listResources(ctx, cfn, d.s.Name)
 			if err != nil {
 				if ctx.Err() != nil {
 					return err
@@ -523,7 +521,10 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 				// Nothing to empty is known: CloudFormation says what it
 				// cannot delete, and the next attempt retains it.
 				d.status(fmt.Sprintf("cannot list its resources (%v); deleting it without emptying anything first", err))
-				resources = map[string]stackResource{}
+			}
+			resources = stackResources(listed)
+			if status == string(types.StackStatusDeleteFailed) {
+				failed = failedDeletions(listed)
 			}
 		}
 		for i := range failed {
@@ -616,47 +617,35 @@ func (d *stackRun) waitDeleted(ctx context.Context, st *types.Stack) error {
 // stackResource is a resource of a deployed stack.
 type stackResource struct{ typ, physical string }
 
-// stackResources returns the resources of the stack, by logical id.
-func (d *stackRun) stackResources(ctx context.Context) (map[string]stackResource, error) {
-	out, err := d.cl.CloudFormation.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(d.s.Name)})
-	if err != nil {
-		if isNotFound(err) {
-			return map[string]stackResource{}, nil
-		}
-		return nil, fmt.Errorf("list the resources of %s: %w", d.s.Name, err)
-	}
+// stackResources returns the resources listed that are not deleted, by
+// logical id.
+func stackResources(listed []listedResource) map[string]stackResource {
 	res := map[string]stackResource{}
-	for _, r := range out.StackResources {
-		if r.ResourceStatus == types.ResourceStatusDeleteComplete {
+	for _, r := range listed {
+		if r.Status == string(types.ResourceStatusDeleteComplete) {
 			continue
 		}
-		id := aws.ToString(r.LogicalResourceId)
-		sr := stackResource{typ: aws.ToString(r.ResourceType), physical: aws.ToString(r.PhysicalResourceId)}
+		sr := stackResource{typ: r.ResourceType, physical: r.physical}
 		if sr.physical == "" {
 			// An implementation may list a resource twice (as created, then
 			// as failed without its physical id): keep the id.
-			sr.physical = res[id].physical
+			sr.physical = res[r.LogicalID].physical
 		}
-		res[id] = sr
+		res[r.LogicalID] = sr
 	}
-	return res, nil
+	return res
 }
 
-// failedDeletions lists the resources of the stack that failed to delete,
-// with AWS's reason.
-func (d *stackRun) failedDeletions(ctx context.Context) []RetainedResource {
-	out, err := d.cl.CloudFormation.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(d.s.Name)})
-	if err != nil {
-		return nil
-	}
+// failedDeletions returns the resources listed that failed to delete, with
+// AWS's reason.
+func failedDeletions(listed []listedResource) []RetainedResource {
 	byID := map[string]RetainedResource{}
-	for _, r := range out.StackResources {
-		if r.ResourceStatus != types.ResourceStatusDeleteFailed {
+	for _, r := range listed {
+		if r.Status != string(types.ResourceStatusDeleteFailed) {
 			continue
 		}
-		id := aws.ToString(r.LogicalResourceId)
-		byID[id] = RetainedResource{LogicalID: id, Type: aws.ToString(r.ResourceType), PhysicalID: aws.ToString(r.PhysicalResourceId),
-			Reason: "could not be deleted: " + orUnknown(aws.ToString(r.ResourceStatusReason))}
+		byID[r.LogicalID] = RetainedResource{LogicalID: r.LogicalID, Type: r.ResourceType, PhysicalID: r.physical,
+			Reason: "could not be deleted: " + orUnknown(r.Reason)}
 	}
 	var res []RetainedResource
 	for _, id := range slices.Sorted(maps.Keys(byID)) {

@@ -667,17 +667,44 @@ func (d *stackRun) finish(ctx context.Context) error {
 func (d *stackRun) failedResource(ctx context.Context, stack string) *Event {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	out, err := d.cl.CloudFormation.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stack)})
+	listed, err := listResources(ctx, d.cl.CloudFormation, stack)
 	if err != nil {
 		return nil
 	}
 	var evs []Event
-	for _, r := range out.StackResources {
-		evs = append(evs, Event{Time: aws.ToTime(r.Timestamp), LogicalID: aws.ToString(r.LogicalResourceId), ResourceType: aws.ToString(r.ResourceType),
-			Status: string(r.ResourceStatus), Reason: aws.ToString(r.ResourceStatusReason)})
+	for _, r := range listed {
+		evs = append(evs, r.Event)
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
 	return firstFailure(evs, stack)
+}
+
+// listedResource is a resource of a stack as DescribeStackResources lists
+// it.
+type listedResource struct {
+	Event           // its logical id, type, status and reason, and when it got that status
+	physical string // its physical id, "" when it has none (yet)
+}
+
+// listResources lists the resources of stack, in the order AWS gives;
+// none when there is no such stack.
+func listResources(ctx context.Context, cfn CloudFormationAPI, stack string) ([]listedResource, error) {
+	out, err := cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stack)})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list the resources of %s: %w", stack, err)
+	}
+	var res []listedResource
+	for _, r := range out.StackResources {
+		res = append(res, listedResource{
+			Event: Event{Time: aws.ToTime(r.Timestamp), LogicalID: aws.ToString(r.LogicalResourceId), ResourceType: aws.ToString(r.ResourceType),
+				Status: string(r.ResourceStatus), Reason: aws.ToString(r.ResourceStatusReason)},
+			physical: aws.ToString(r.PhysicalResourceId),
+		})
+	}
+	return res, nil
 }
 
 // firstFailure returns the first resource that failed, preferring a real

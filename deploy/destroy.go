@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
@@ -551,43 +550,19 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 			}
 			out.LeftBehind = append(out.LeftBehind, failed...)
 		}
-		if aws.ToBool(st.EnableTerminationProtection) {
-			_, err := cfn.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
-				StackName: aws.String(d.s.Name), EnableTerminationProtection: aws.Bool(false),
-			})
-			if err != nil && !isNotImplemented(err) {
-				return fmt.Errorf("turn off termination protection of %s to delete it: %w", d.s.Name, err)
-			}
-			d.status("termination protection off")
-		}
-		evr, err := newEventReader(ctx, cfn, d.s.Name, true)
-		if err != nil {
-			return err
-		}
-		in := &cloudformation.DeleteStackInput{StackName: aws.String(d.s.Name), RetainResources: retain}
-		if len(retain) > 0 {
-			d.status("deleting, retaining what could not be deleted: " + strings.Join(retain, ", "))
-		} else {
-			d.status("deleting")
-		}
-		if _, err := cfn.DeleteStack(ctx, in); err != nil {
-			if ctx.Err() != nil || isRefused(err) {
-				return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
-			}
+		w, err := d.deleteStack(ctx, st, deletion{retain: retain, destroy: true})
+		var refused *deleteRefusedError
+		switch {
+		case errors.As(err, &refused) && ctx.Err() == nil && !isRefused(err):
 			// Refused for now (an implementation that deletes at once and
 			// reports a dependency): look at the stack again, try again.
-			lastErr = fmt.Errorf("delete stack %s: %w", d.s.Name, err)
+			lastErr = err
 			d.status(lastErr.Error() + "; trying again")
 			continue
-		}
-		lastErr = nil
-		w, err := d.watch(ctx, d.s.Name, stateOf(st), evr, true)
-		if err != nil {
-			if ctx.Err() != nil {
-				d.leftInProgress()
-			}
+		case err != nil:
 			return err
 		}
+		lastErr = nil
 		if w.status == string(types.StackStatusDeleteComplete) {
 			out.Outcome = Deleted
 			return nil

@@ -207,9 +207,13 @@ func keptStacks(b *Bundle, order []string, selected map[string]bool, includeProt
 			protectedChain[n] = true
 		}
 	}
+	// Each template decoded once, for what it exports and imports.
 	exports := map[string]map[string]bool{}
+	imports := map[string][]string{}
 	for _, n := range order {
-		exports[n] = exportNames(n, b.Templates[n])
+		t := mustDecode(b.Templates[n])
+		exports[n] = exportNames(n, t)
+		imports[n] = importNames(t)
 	}
 	for changed := true; changed; {
 		changed = false
@@ -230,7 +234,7 @@ func keptStacks(b *Bundle, order []string, selected map[string]bool, includeProt
 					}
 				}
 			}
-			for _, imp := range importNames(b.Templates[n]) {
+			for _, imp := range imports[n] {
 				for _, d := range order {
 					dep := b.Stack(d)
 					if d == n || !selected[d] || keep[d] != "" || !exports[d][imp] || dep.Account.ID != s.Account.ID || dep.Region != s.Region {
@@ -245,11 +249,11 @@ func keptStacks(b *Bundle, order []string, selected map[string]bool, includeProt
 	return keep
 }
 
-// exportNames returns the export names of a stack's template: literal, or
-// an Fn::Sub of ${AWS::StackName}.
-func exportNames(stack string, body []byte) map[string]bool {
+// exportNames returns the export names of a stack's decoded template:
+// literal, or an Fn::Sub of ${AWS::StackName}.
+func exportNames(stack string, template any) map[string]bool {
 	out := map[string]bool{}
-	t, _ := mustDecode(body).(map[string]any)
+	t, _ := template.(map[string]any)
 	outputs, _ := t["Outputs"].(map[string]any)
 	for _, o := range outputs {
 		name := dig(o, "Export", "Name")
@@ -263,9 +267,9 @@ func exportNames(stack string, body []byte) map[string]bool {
 	return out
 }
 
-// importNames returns the names a template imports (Fn::ImportValue of a
-// literal name or of an Fn::Sub without variables).
-func importNames(body []byte) []string {
+// importNames returns the names a decoded template imports
+// (Fn::ImportValue of a literal name or of an Fn::Sub without variables).
+func importNames(template any) []string {
 	var out []string
 	var walk func(v any)
 	walk = func(v any) {
@@ -288,7 +292,7 @@ func importNames(body []byte) []string {
 			}
 		}
 	}
-	walk(mustDecode(body))
+	walk(template)
 	sort.Strings(out)
 	return slices.Compact(out)
 }

@@ -313,7 +313,7 @@ func retainedByPolicy(body []byte) []RetainedResource {
 	}
 	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		r := t.Resources[id]
-		if r.DeletionPolicy == "Retain" || r.DeletionPolicy == "RetainExceptOnCreate" {
+		if retains(r.DeletionPolicy) {
 			out = append(out, RetainedResource{LogicalID: id, Type: r.Type, Reason: "DeletionPolicy " + r.DeletionPolicy})
 		}
 	}
@@ -345,8 +345,13 @@ type resourcePolicy struct {
 	emptyOnDelete bool
 }
 
-func (p resourcePolicy) retained() bool {
-	return p.deletion == "Retain" || p.deletion == "RetainExceptOnCreate"
+func (p resourcePolicy) retained() bool { return retains(p.deletion) }
+
+// retains reports whether a DeletionPolicy keeps the resource when its
+// stack is deleted: Retain, or RetainExceptOnCreate (which keeps it on a
+// deletion, though not on the rollback of a failed create).
+func retains(deletionPolicy string) bool {
+	return deletionPolicy == "Retain" || deletionPolicy == "RetainExceptOnCreate"
 }
 
 // Destroy deletes the stacks of plan: a stack once every stack of the plan

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
 	"github.com/cicdgen/cicdgen/manifest"
 )
 
@@ -315,28 +317,41 @@ func (r *run) output(ctx context.Context, ref *manifest.OutputRef) (string, erro
 	outs, ok := r.outputs[ref.Stack]
 	r.mu.Unlock()
 	if !ok {
-		src := r.b.Stack(ref.Stack)
-		cl, err := r.f.Clients(ctx, src.Account, src.Region)
-		if err != nil {
-			return "", err
-		}
-		st, err := describeStack(ctx, cl.CloudFormation, src.Name)
+		st, err := r.describe(ctx, ref.Stack)
 		if err != nil {
 			return "", err
 		}
 		if st == nil {
 			return "", fmt.Errorf("stack %s does not exist yet (deploy it first, or drop --no-deps)", ref.Stack)
 		}
-		outs = stackOutputs(st)
-		r.mu.Lock()
-		r.outputs[ref.Stack] = outs
-		r.mu.Unlock()
+		outs = r.keepOutputs(ref.Stack, st)
 	}
 	v, ok := outs[ref.Output]
 	if !ok {
 		return "", fmt.Errorf("stack %s has no output %s", ref.Stack, ref.Output)
 	}
 	return v, nil
+}
+
+// describe reads stack name of the bundle, in its own account and region;
+// nil when there is no such stack.
+func (r *run) describe(ctx context.Context, name string) (*types.Stack, error) {
+	src := r.b.Stack(name)
+	cl, err := r.f.Clients(ctx, src.Account, src.Region)
+	if err != nil {
+		return nil, err
+	}
+	return describeStack(ctx, cl.CloudFormation, src.Name)
+}
+
+// keepOutputs records the outputs of stack name as st has them, for the
+// rest of the run, and returns them.
+func (r *run) keepOutputs(name string, st *types.Stack) map[string]string {
+	outs := stackOutputs(st)
+	r.mu.Lock()
+	r.outputs[name] = outs
+	r.mu.Unlock()
+	return outs
 }
 
 // confirm asks for consent, or explains which flag gives it.

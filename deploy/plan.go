@@ -89,18 +89,16 @@ func (d *stackRun) undeployedDependency(ctx context.Context) (string, error) {
 		if done {
 			continue
 		}
-		src := d.b.Stack(dep)
-		cl, err := d.f.Clients(ctx, src.Account, src.Region)
-		if err != nil {
-			return "", err
-		}
-		st, err := describeStack(ctx, cl.CloudFormation, dep)
+		st, err := d.describe(ctx, dep)
 		if err != nil {
 			return "", err
 		}
 		if st == nil || st.StackStatus == types.StackStatusReviewInProgress {
 			return dep, nil
 		}
+		// Read once: a parameter of a later stack that needs its outputs
+		// finds them here (run.output).
+		d.keepOutputs(dep, st)
 	}
 	return "", nil
 }

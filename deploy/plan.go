@@ -2,13 +2,11 @@ package deploy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/smithy-go"
 )
 
 // PropertyChange is one change of a resource's properties (or tags, or
@@ -104,12 +102,9 @@ func (d *stackRun) undeployedDependency(ctx context.Context) (string, error) {
 }
 
 // isMissingImport reports whether err says that a template imports an
-// export that does not exist yet.
+// export that does not exist yet. An API error's message is part of its text, and the text around it
+// (the operation, the stack's name) cannot contain those words.
 func isMissingImport(err error) bool {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return strings.Contains(ae.ErrorMessage(), "No export named")
-	}
 	return err != nil && strings.Contains(err.Error(), "No export named")
 }
 

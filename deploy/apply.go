@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
 	"github.com/cicdgen/cicdgen/manifest"
 )
 
@@ -150,22 +152,18 @@ func Apply(ctx context.Context, b *Bundle, f ClientFactory, opts Options) (*Resu
 		}
 	}
 	r := &run{
-		b: b, f: f, opts: opts, selected: map[string]bool{}, unreachable: map[string]*EndpointError{},
+		b: b, f: f, opts: opts, unreachable: map[string]*EndpointError{},
 		results: map[string]*StackResult{}, outputs: map[string]map[string]string{},
 		inProgress: map[string]bool{},
-	}
-	for _, n := range names {
-		r.selected[n] = true
 	}
 	return r.schedule(ctx, names), nil
 }
 
 // run is one Apply.
 type run struct {
-	b        *Bundle
-	f        ClientFactory
-	opts     Options
-	selected map[string]bool
+	b    *Bundle
+	f    ClientFactory
+	opts Options
 
 	mu         sync.Mutex
 	results    map[string]*StackResult
@@ -197,80 +195,50 @@ func probe(ctx context.Context, f ClientFactory, region string) error {
 
 // schedule starts each stack when its dependencies are done.
 func (r *run) schedule(ctx context.Context, names []string) *Result {
-	done := make(chan string)
-	running := 0
-	started := map[string]bool{}
-	finished := map[string]bool{}
-	finish := func(res StackResult) {
+	result := func(n string) StackResult {
 		r.mu.Lock()
-		r.results[res.Stack] = &res
-		r.mu.Unlock()
-		finished[res.Stack] = true
-		r.opts.Reporter.Done(res)
+		defer r.mu.Unlock()
+		return *r.results[n]
 	}
-	for len(finished) < len(names) {
-		for _, n := range names {
-			if started[n] || finished[n] {
-				continue
-			}
+	sc := &scheduler{
+		names: names, limit: r.opts.Concurrency,
+		waitsFor: func(n string) []string { return r.b.Stack(n).DependsOn },
+		succeeded: func(n string) bool {
+			out := result(n).Outcome
+			return out != Failed && out != Skipped && out != Interrupted && out != Unknown
+		},
+		skip: func(n, blocked string) bool {
 			s := r.b.Stack(n)
-			ready, blocked := true, ""
-			for _, d := range s.DependsOn {
-				if !r.selected[d] {
-					continue
-				}
-				if !finished[d] {
-					ready = false
-					break
-				}
+			why := ""
+			switch {
+			case blocked != "":
+				why = fmt.Sprintf("not started: it depends on %s, which did not complete", blocked)
+			case ctx.Err() != nil:
+				why = "not started: interrupted"
+			default:
 				r.mu.Lock()
-				out := r.results[d].Outcome
+				ee := r.unreachable[s.Region]
 				r.mu.Unlock()
-				if out == Failed || out == Skipped || out == Interrupted || out == Unknown {
-					blocked = d
+				if ee == nil {
+					return false
 				}
+				why = fmt.Sprintf("not started: the %s endpoint %s (region %s) cannot be reached", ee.Service, orUnknown(ee.Endpoint), s.Region)
 			}
-			if !ready {
-				continue
-			}
-			if blocked != "" {
-				finish(r.skeleton(s, Skipped, fmt.Sprintf("not started: it depends on %s, which did not complete", blocked)))
-				continue
-			}
-			if ctx.Err() != nil {
-				finish(r.skeleton(s, Skipped, "not started: interrupted"))
-				continue
-			}
+			res := r.skeleton(s, Skipped, why)
 			r.mu.Lock()
-			ee := r.unreachable[s.Region]
+			r.results[n] = &res
 			r.mu.Unlock()
-			if ee != nil {
-				finish(r.skeleton(s, Skipped, fmt.Sprintf("not started: the %s endpoint %s (region %s) cannot be reached", ee.Service, orUnknown(ee.Endpoint), s.Region)))
-				continue
-			}
-			if running >= r.opts.Concurrency {
-				continue
-			}
-			started[n] = true
-			running++
-			go func(s *manifest.Stack) {
-				res := r.stack(ctx, s)
-				r.mu.Lock()
-				r.results[s.Name] = &res
-				r.mu.Unlock()
-				done <- s.Name
-			}(s)
-		}
-		if len(finished) == len(names) {
-			break
-		}
-		n := <-done
-		running--
-		r.mu.Lock()
-		res := *r.results[n]
-		r.mu.Unlock()
-		finish(res)
+			return true
+		},
+		run: func(n string) {
+			res := r.stack(ctx, r.b.Stack(n))
+			r.mu.Lock()
+			r.results[n] = &res
+			r.mu.Unlock()
+		},
+		finished: func(n string) { r.opts.Reporter.Done(result(n)) },
 	}
+	sc.schedule()
 	r.opts.Reporter.Close()
 	out := &Result{Interrupted: ctx.Err() != nil, DryRun: r.opts.DryRun}
 	for _, n := range names {
@@ -349,28 +317,41 @@ func (r *run) output(ctx context.Context, ref *manifest.OutputRef) (string, erro
 	outs, ok := r.outputs[ref.Stack]
 	r.mu.Unlock()
 	if !ok {
-		src := r.b.Stack(ref.Stack)
-		cl, err := r.f.Clients(ctx, src.Account, src.Region)
-		if err != nil {
-			return "", err
-		}
-		st, err := describeStack(ctx, cl.CloudFormation, src.Name)
+		st, err := r.describe(ctx, ref.Stack)
 		if err != nil {
 			return "", err
 		}
 		if st == nil {
 			return "", fmt.Errorf("stack %s does not exist yet (deploy it first, or drop --no-deps)", ref.Stack)
 		}
-		outs = stackOutputs(st)
-		r.mu.Lock()
-		r.outputs[ref.Stack] = outs
-		r.mu.Unlock()
+		outs = r.keepOutputs(ref.Stack, st)
 	}
 	v, ok := outs[ref.Output]
 	if !ok {
 		return "", fmt.Errorf("stack %s has no output %s", ref.Stack, ref.Output)
 	}
 	return v, nil
+}
+
+// describe reads stack name of the bundle, in its own account and region;
+// nil when there is no such stack.
+func (r *run) describe(ctx context.Context, name string) (*types.Stack, error) {
+	src := r.b.Stack(name)
+	cl, err := r.f.Clients(ctx, src.Account, src.Region)
+	if err != nil {
+		return nil, err
+	}
+	return describeStack(ctx, cl.CloudFormation, src.Name)
+}
+
+// keepOutputs records the outputs of stack name as st has them, for the
+// rest of the run, and returns them.
+func (r *run) keepOutputs(name string, st *types.Stack) map[string]string {
+	outs := stackOutputs(st)
+	r.mu.Lock()
+	r.outputs[name] = outs
+	r.mu.Unlock()
+	return outs
 }
 
 // confirm asks for consent, or explains which flag gives it.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
@@ -208,9 +207,13 @@ func keptStacks(b *Bundle, order []string, selected map[string]bool, includeProt
 			protectedChain[n] = true
 		}
 	}
+	// Each template decoded once, for what it exports and imports.
 	exports := map[string]map[string]bool{}
+	imports := map[string][]string{}
 	for _, n := range order {
-		exports[n] = exportNames(n, b.Templates[n])
+		t := mustDecode(b.Templates[n])
+		exports[n] = exportNames(n, t)
+		imports[n] = importNames(t)
 	}
 	for changed := true; changed; {
 		changed = false
@@ -231,7 +234,7 @@ func keptStacks(b *Bundle, order []string, selected map[string]bool, includeProt
 					}
 				}
 			}
-			for _, imp := range importNames(b.Templates[n]) {
+			for _, imp := range imports[n] {
 				for _, d := range order {
 					dep := b.Stack(d)
 					if d == n || !selected[d] || keep[d] != "" || !exports[d][imp] || dep.Account.ID != s.Account.ID || dep.Region != s.Region {
@@ -246,11 +249,11 @@ func keptStacks(b *Bundle, order []string, selected map[string]bool, includeProt
 	return keep
 }
 
-// exportNames returns the export names of a stack's template: literal, or
-// an Fn::Sub of ${AWS::StackName}.
-func exportNames(stack string, body []byte) map[string]bool {
+// exportNames returns the export names of a stack's decoded template:
+// literal, or an Fn::Sub of ${AWS::StackName}.
+func exportNames(stack string, template any) map[string]bool {
 	out := map[string]bool{}
-	t, _ := mustDecode(body).(map[string]any)
+	t, _ := template.(map[string]any)
 	outputs, _ := t["Outputs"].(map[string]any)
 	for _, o := range outputs {
 		name := dig(o, "Export", "Name")
@@ -264,9 +267,9 @@ func exportNames(stack string, body []byte) map[string]bool {
 	return out
 }
 
-// importNames returns the names a template imports (Fn::ImportValue of a
-// literal name or of an Fn::Sub without variables).
-func importNames(body []byte) []string {
+// importNames returns the names a decoded template imports
+// (Fn::ImportValue of a literal name or of an Fn::Sub without variables).
+func importNames(template any) []string {
 	var out []string
 	var walk func(v any)
 	walk = func(v any) {
@@ -289,7 +292,7 @@ func importNames(body []byte) []string {
 			}
 		}
 	}
-	walk(mustDecode(body))
+	walk(template)
 	sort.Strings(out)
 	return slices.Compact(out)
 }
@@ -310,7 +313,7 @@ func retainedByPolicy(body []byte) []RetainedResource {
 	}
 	for _, id := range slices.Sorted(maps.Keys(t.Resources)) {
 		r := t.Resources[id]
-		if r.DeletionPolicy == "Retain" || r.DeletionPolicy == "RetainExceptOnCreate" {
+		if retains(r.DeletionPolicy) {
 			out = append(out, RetainedResource{LogicalID: id, Type: r.Type, Reason: "DeletionPolicy " + r.DeletionPolicy})
 		}
 	}
@@ -342,8 +345,13 @@ type resourcePolicy struct {
 	emptyOnDelete bool
 }
 
-func (p resourcePolicy) retained() bool {
-	return p.deletion == "Retain" || p.deletion == "RetainExceptOnCreate"
+func (p resourcePolicy) retained() bool { return retains(p.deletion) }
+
+// retains reports whether a DeletionPolicy keeps the resource when its
+// stack is deleted: Retain, or RetainExceptOnCreate (which keeps it on a
+// deletion, though not on the rollback of a failed create).
+func retains(deletionPolicy string) bool {
+	return deletionPolicy == "Retain" || deletionPolicy == "RetainExceptOnCreate"
 }
 
 // Destroy deletes the stacks of plan: a stack once every stack of the plan
@@ -357,7 +365,7 @@ func (p resourcePolicy) retained() bool {
 // twice does nothing the second time.
 func Destroy(ctx context.Context, b *Bundle, f ClientFactory, plan *DestroyPlan, opts DestroyOptions) *DestroyResult {
 	opts.defaults()
-	r := &run{b: b, f: f, opts: opts.Options, selected: map[string]bool{}, results: map[string]*StackResult{},
+	r := &run{b: b, f: f, opts: opts.Options, results: map[string]*StackResult{},
 		outputs: map[string]map[string]string{}, inProgress: map[string]bool{}}
 	res := &DestroyResult{Version: DestroyVersion, System: plan.System, Kept: plan.Keep, InProgress: []string{}}
 	if res.Kept == nil {
@@ -379,78 +387,54 @@ func Destroy(ctx context.Context, b *Bundle, f ClientFactory, plan *DestroyPlan,
 		}
 	}
 	var mu sync.Mutex
-	done := make(chan string)
-	finished := map[string]bool{}
-	started := map[string]bool{}
-	running := 0
-	finish := func(name string) {
-		finished[name] = true
-		mu.Lock()
-		out := res.Stacks[index[name]]
-		mu.Unlock()
-		opts.Reporter.Done(StackResult{Stack: out.Stack, Account: out.Account, AccountID: out.AccountID, Region: out.Region,
-			Outcome: out.Outcome, Duration: out.Duration, Error: out.Error, Note: out.Note})
+	stack := func(n string) *DestroyedStack { return &res.Stacks[index[n]] }
+	names := make([]string, len(plan.Delete))
+	for i, p := range plan.Delete {
+		names[i] = p.Stack
 	}
-	for len(finished) < len(plan.Delete) {
-		for _, p := range plan.Delete {
-			n := p.Stack
-			if started[n] || finished[n] {
-				continue
+	sc := &scheduler{
+		names: names, limit: opts.Concurrency,
+		waitsFor: func(n string) []string { return dependents[n] },
+		succeeded: func(n string) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			o := stack(n).Outcome
+			return o == Deleted || o == Absent
+		},
+		skip: func(n, blocked string) bool {
+			if blocked == "" && ctx.Err() == nil {
+				return false
 			}
-			ready, blocked := true, ""
-			for _, d := range dependents[n] {
-				if !finished[d] {
-					ready = false
-					break
-				}
-				mu.Lock()
-				o := res.Stacks[index[d]].Outcome
-				mu.Unlock()
-				if o != Deleted && o != Absent {
-					blocked = d
-				}
+			mu.Lock()
+			out := stack(n)
+			out.Outcome = Skipped
+			out.Error = fmt.Sprintf("not deleted: %s, which depends on it, is still there", blocked)
+			if blocked == "" {
+				out.Error = "not deleted: interrupted"
 			}
-			if !ready {
-				continue
-			}
-			out := &res.Stacks[index[n]]
-			if blocked != "" || ctx.Err() != nil {
-				mu.Lock()
-				out.Outcome = Skipped
-				out.Error = fmt.Sprintf("not deleted: %s, which depends on it, is still there", blocked)
-				if blocked == "" {
-					out.Error = "not deleted: interrupted"
-				}
-				mu.Unlock()
-				finish(n)
-				continue
-			}
-			if running >= opts.Concurrency {
-				continue
-			}
-			started[n] = true
-			running++
-			go func(s *manifest.Stack) {
-				var one DestroyedStack
-				mu.Lock()
-				one = res.Stacks[index[s.Name]]
-				mu.Unlock()
-				start := opts.Now()
-				r.destroyStack(ctx, s, &one)
-				one.Duration = opts.Now().Sub(start)
-				mu.Lock()
-				res.Stacks[index[s.Name]] = one
-				mu.Unlock()
-				done <- s.Name
-			}(b.Stack(n))
-		}
-		if len(finished) == len(plan.Delete) {
-			break
-		}
-		n := <-done
-		running--
-		finish(n)
+			mu.Unlock()
+			return true
+		},
+		run: func(n string) {
+			mu.Lock()
+			one := *stack(n)
+			mu.Unlock()
+			start := opts.Now()
+			r.destroyStack(ctx, b.Stack(n), &one)
+			one.Duration = opts.Now().Sub(start)
+			mu.Lock()
+			*stack(n) = one
+			mu.Unlock()
+		},
+		finished: func(n string) {
+			mu.Lock()
+			out := *stack(n)
+			mu.Unlock()
+			opts.Reporter.Done(StackResult{Stack: out.Stack, Account: out.Account, AccountID: out.AccountID, Region: out.Region,
+				Outcome: out.Outcome, Duration: out.Duration, Error: out.Error, Note: out.Note})
+		},
 	}
+	sc.schedule()
 	opts.Reporter.Close()
 	res.Interrupted = ctx.Err() != nil
 	for _, p := range plan.Delete {
@@ -532,14 +516,12 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 			}
 			return fmt.Errorf("stack %s is still %s after %d attempts to delete it (%s)", d.s.Name, status, maxDeleteAttempts, orUnknown(aws.ToString(st.StackStatusReason)))
 		}
-		// Resources that could not be deleted the last time.
-		var failed []RetainedResource
-		if status == string(types.StackStatusDeleteFailed) {
-			failed = d.failedDeletions(ctx)
-		}
+		// Its resources, and those that could not be deleted the last
+		// time: one listing.
 		resources := map[string]stackResource{}
+		var failed []RetainedResource
 		if status != string(types.StackStatusReviewInProgress) { // no resources yet
-			resources, err = d.stackResources(ctx)
+			listed, err := listResources(ctx, cfn, d.s.Name)
 			if err != nil {
 				if ctx.Err() != nil {
 					return err
@@ -547,7 +529,10 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 				// Nothing to empty is known: CloudFormation says what it
 				// cannot delete, and the next attempt retains it.
 				d.status(fmt.Sprintf("cannot list its resources (%v); deleting it without emptying anything first", err))
-				resources = map[string]stackResource{}
+			}
+			resources = stackResources(listed)
+			if status == string(types.StackStatusDeleteFailed) {
+				failed = failedDeletions(listed)
 			}
 		}
 		for i := range failed {
@@ -574,45 +559,19 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 			}
 			out.LeftBehind = append(out.LeftBehind, failed...)
 		}
-		if aws.ToBool(st.EnableTerminationProtection) {
-			_, err := cfn.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
-				StackName: aws.String(d.s.Name), EnableTerminationProtection: aws.Bool(false),
-			})
-			if err != nil && !isNotImplemented(err) {
-				return fmt.Errorf("turn off termination protection of %s to delete it: %w", d.s.Name, err)
-			}
-			d.status("termination protection off")
-		}
-		evr, err := newEventReader(ctx, cfn, d.s.Name, true)
-		if err != nil {
-			return err
-		}
-		in := &cloudformation.DeleteStackInput{StackName: aws.String(d.s.Name), RetainResources: retain}
-		if len(retain) > 0 {
-			d.status("deleting, retaining what could not be deleted: " + strings.Join(retain, ", "))
-		} else {
-			d.status("deleting")
-		}
-		if _, err := cfn.DeleteStack(ctx, in); err != nil {
-			if ctx.Err() != nil || isAccessDenied(err) {
-				return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
-			}
+		w, err := d.deleteStack(ctx, st, deletion{retain: retain, destroy: true})
+		var refused *deleteRefusedError
+		switch {
+		case errors.As(err, &refused) && ctx.Err() == nil && !isRefused(err):
 			// Refused for now (an implementation that deletes at once and
 			// reports a dependency): look at the stack again, try again.
-			lastErr = fmt.Errorf("delete stack %s: %w", d.s.Name, err)
+			lastErr = err
 			d.status(lastErr.Error() + "; trying again")
 			continue
-		}
-		lastErr = nil
-		w, err := d.watch(ctx, d.s.Name, stateOf(st), evr, true)
-		if err != nil {
-			if ctx.Err() != nil {
-				d.mu.Lock()
-				d.inProgress[d.s.Name] = true
-				d.mu.Unlock()
-			}
+		case err != nil:
 			return err
 		}
+		lastErr = nil
 		if w.status == string(types.StackStatusDeleteComplete) {
 			out.Outcome = Deleted
 			return nil
@@ -625,20 +584,6 @@ func (d *stackRun) destroy(ctx context.Context, out *DestroyedStack) error {
 // a DELETE_FAILED stack, then one that retains what still cannot go.
 const maxDeleteAttempts = 3
 
-// isAccessDenied reports whether err is a refusal of the caller's
-// permissions, which no retry changes.
-func isAccessDenied(err error) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	switch ae.ErrorCode() {
-	case "AccessDenied", "AccessDeniedException", "InvalidClientTokenId", "ExpiredToken", "UnrecognizedClientException":
-		return true
-	}
-	return false
-}
-
 // waitDeleted follows a stack that is being deleted until it is gone or
 // DELETE_FAILED.
 func (d *stackRun) waitDeleted(ctx context.Context, st *types.Stack) error {
@@ -648,9 +593,7 @@ func (d *stackRun) waitDeleted(ctx context.Context, st *types.Stack) error {
 	}
 	_, err = d.watch(ctx, d.s.Name, stateOf(st), evr, true)
 	if err != nil && ctx.Err() != nil {
-		d.mu.Lock()
-		d.inProgress[d.s.Name] = true
-		d.mu.Unlock()
+		d.leftInProgress()
 	}
 	return err
 }
@@ -658,47 +601,35 @@ func (d *stackRun) waitDeleted(ctx context.Context, st *types.Stack) error {
 // stackResource is a resource of a deployed stack.
 type stackResource struct{ typ, physical string }
 
-// stackResources returns the resources of the stack, by logical id.
-func (d *stackRun) stackResources(ctx context.Context) (map[string]stackResource, error) {
-	out, err := d.cl.CloudFormation.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(d.s.Name)})
-	if err != nil {
-		if isNotFound(err) {
-			return map[string]stackResource{}, nil
-		}
-		return nil, fmt.Errorf("list the resources of %s: %w", d.s.Name, err)
-	}
+// stackResources returns the resources listed that are not deleted, by
+// logical id.
+func stackResources(listed []listedResource) map[string]stackResource {
 	res := map[string]stackResource{}
-	for _, r := range out.StackResources {
-		if r.ResourceStatus == types.ResourceStatusDeleteComplete {
+	for _, r := range listed {
+		if r.Status == string(types.ResourceStatusDeleteComplete) {
 			continue
 		}
-		id := aws.ToString(r.LogicalResourceId)
-		sr := stackResource{typ: aws.ToString(r.ResourceType), physical: aws.ToString(r.PhysicalResourceId)}
+		sr := stackResource{typ: r.ResourceType, physical: r.physical}
 		if sr.physical == "" {
 			// An implementation may list a resource twice (as created, then
 			// as failed without its physical id): keep the id.
-			sr.physical = res[id].physical
+			sr.physical = res[r.LogicalID].physical
 		}
-		res[id] = sr
+		res[r.LogicalID] = sr
 	}
-	return res, nil
+	return res
 }
 
-// failedDeletions lists the resources of the stack that failed to delete,
-// with AWS's reason.
-func (d *stackRun) failedDeletions(ctx context.Context) []RetainedResource {
-	out, err := d.cl.CloudFormation.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(d.s.Name)})
-	if err != nil {
-		return nil
-	}
+// failedDeletions returns the resources listed that failed to delete, with
+// AWS's reason.
+func failedDeletions(listed []listedResource) []RetainedResource {
 	byID := map[string]RetainedResource{}
-	for _, r := range out.StackResources {
-		if r.ResourceStatus != types.ResourceStatusDeleteFailed {
+	for _, r := range listed {
+		if r.Status != string(types.ResourceStatusDeleteFailed) {
 			continue
 		}
-		id := aws.ToString(r.LogicalResourceId)
-		byID[id] = RetainedResource{LogicalID: id, Type: aws.ToString(r.ResourceType), PhysicalID: aws.ToString(r.PhysicalResourceId),
-			Reason: "could not be deleted: " + orUnknown(aws.ToString(r.ResourceStatusReason))}
+		byID[r.LogicalID] = RetainedResource{LogicalID: r.LogicalID, Type: r.ResourceType, PhysicalID: r.physical,
+			Reason: "could not be deleted: " + orUnknown(r.Reason)}
 	}
 	var res []RetainedResource
 	for _, id := range slices.Sorted(maps.Keys(byID)) {

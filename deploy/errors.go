@@ -153,6 +153,40 @@ func fixFor(err error, acct manifest.Account, getenv func(string) string, action
 	if acct.ID != "" {
 		where = fmt.Sprintf("account %s (%s)", acct.Key, acct.ID)
 	}
+	switch refusalOf(err) {
+	case expiredCredentials:
+		if p := loginProfile(acct, getenv); p != "" {
+			return fmt.Sprintf("the credentials have expired: log in again (`aws sso login --profile %s`) or refresh them, then run again", p)
+		}
+		return "the credentials have expired: log in again (`aws sso login`, or refresh the keys in the environment), then run again"
+	case deniedPermission:
+		if action == "sts:AssumeRole" {
+			return fmt.Sprintf("%s may not assume the role: the role's trust policy must name the caller (its account or role), and the caller needs sts:AssumeRole on the role", identity(acct, getenv))
+		}
+		return fmt.Sprintf("%s is not allowed %s in %s: allow it in that identity's policy, or give the account a role or profile that has it", identity(acct, getenv), action, where)
+	case rejectedKey:
+		return fmt.Sprintf("AWS does not accept the access key of %s for %s: check the keys (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or the profile", identity(acct, getenv), where)
+	}
+	return ""
+}
+
+// refusal is a kind of refusal of the caller's credentials or permissions:
+// no retry changes it.
+type refusal int
+
+const (
+	notRefused         refusal = iota
+	expiredCredentials         // the credentials have expired
+	deniedPermission           // the identity may not make the call
+	rejectedKey                // AWS does not accept the access key
+)
+
+// refusalOf classifies err, the one list of the errors that explain (fixFor)
+// and that destroy does not retry (isRefused).
+func refusalOf(err error) refusal {
+	if err == nil {
+		return notRefused
+	}
 	code := ""
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
@@ -162,18 +196,16 @@ func fixFor(err error, acct manifest.Account, getenv func(string) string, action
 	switch {
 	case code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired" || code == "TokenRefreshRequired" ||
 		strings.Contains(msg, "token has expired") || strings.Contains(msg, "token is expired") || strings.Contains(msg, "sso session has expired"):
-		if p := loginProfile(acct, getenv); p != "" {
-			return fmt.Sprintf("the credentials have expired: log in again (`aws sso login --profile %s`) or refresh them, then run again", p)
-		}
-		return "the credentials have expired: log in again (`aws sso login`, or refresh the keys in the environment), then run again"
+		return expiredCredentials
 	case code == "AccessDenied" || code == "AccessDeniedException" || code == "UnauthorizedOperation" || code == "AuthorizationError" ||
 		strings.Contains(msg, "not authorized to perform"):
-		if action == "sts:AssumeRole" {
-			return fmt.Sprintf("%s may not assume the role: the role's trust policy must name the caller (its account or role), and the caller needs sts:AssumeRole on the role", identity(acct, getenv))
-		}
-		return fmt.Sprintf("%s is not allowed %s in %s: allow it in that identity's policy, or give the account a role or profile that has it", identity(acct, getenv), action, where)
+		return deniedPermission
 	case code == "InvalidClientTokenId" || code == "UnrecognizedClientException" || code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId":
-		return fmt.Sprintf("AWS does not accept the access key of %s for %s: check the keys (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) or the profile", identity(acct, getenv), where)
+		return rejectedKey
 	}
-	return ""
+	return notRefused
 }
+
+// isRefused reports whether err is a refusal of the caller's credentials or
+// permissions, which no retry changes.
+func isRefused(err error) bool { return refusalOf(err) != notRefused }

@@ -2,13 +2,11 @@ package deploy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
-	"github.com/aws/smithy-go"
 )
 
 // PropertyChange is one change of a resource's properties (or tags, or
@@ -89,29 +87,24 @@ func (d *stackRun) undeployedDependency(ctx context.Context) (string, error) {
 		if done {
 			continue
 		}
-		src := d.b.Stack(dep)
-		cl, err := d.f.Clients(ctx, src.Account, src.Region)
-		if err != nil {
-			return "", err
-		}
-		st, err := describeStack(ctx, cl.CloudFormation, dep)
+		st, err := d.describe(ctx, dep)
 		if err != nil {
 			return "", err
 		}
 		if st == nil || st.StackStatus == types.StackStatusReviewInProgress {
 			return dep, nil
 		}
+		// Read once: a parameter of a later stack that needs its outputs
+		// finds them here (run.output).
+		d.keepOutputs(dep, st)
 	}
 	return "", nil
 }
 
 // isMissingImport reports whether err says that a template imports an
-// export that does not exist yet.
+// export that does not exist yet. An API error's message is part of its text, and the text around it
+// (the operation, the stack's name) cannot contain those words.
 func isMissingImport(err error) bool {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return strings.Contains(ae.ErrorMessage(), "No export named")
-	}
 	return err != nil && strings.Contains(err.Error(), "No export named")
 }
 

@@ -108,6 +108,15 @@ func manifestAccount(a schema.Account) manifest.Account {
 	return manifest.Account{Key: a.Key, ID: a.ID, Role: a.Role, Profile: a.Profile}
 }
 
+// dockerLoginPurpose is the purpose of the secret holding the build's
+// Docker Hub login.
+const dockerLoginPurpose = "the build's Docker Hub login (build.registry_credentials)"
+
+// managedSecretPurpose is the purpose of the secret key of environment env.
+func managedSecretPurpose(key, env string) string {
+	return fmt.Sprintf("the service's %s in %s", key, env)
+}
+
 // PreflightFor returns the checks of a loaded system; placeholders are the
 // messages of its placeholder diagnostics.
 func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
@@ -123,7 +132,7 @@ func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
 	}
 	if sys.Build.RegistryCredentials {
 		in.Secrets = append(in.Secrets, SecretRef{Account: in.Tooling, Region: sys.Region, Name: names.DockerCredentialsSecret(),
-			Purpose: "the build's Docker Hub login (build.registry_credentials)"})
+			Purpose: dockerLoginPurpose})
 	}
 	seen := map[string]bool{sys.Tooling().ID: true}
 	in.Accounts = append(in.Accounts, AccountRef{Account: in.Tooling, Region: sys.Region})
@@ -132,7 +141,7 @@ func PreflightFor(sys *schema.System, placeholders []string) PreflightInput {
 		acct := manifestAccount(sys.AccountOf(e))
 		for _, key := range e.Service.ManagedSecrets() {
 			in.Secrets = append(in.Secrets, SecretRef{Account: acct, Region: e.Region, Name: names.ManagedSecret(e.Name, key),
-				Purpose: fmt.Sprintf("the service's %s in %s", key, e.Name)})
+				Purpose: managedSecretPurpose(key, e.Name)})
 		}
 		if !seen[acct.ID] {
 			seen[acct.ID] = true
@@ -219,9 +228,9 @@ func SecretsWithoutValue(b *Bundle) []SecretRef {
 			purpose := fmt.Sprintf("%s (stack %s)", id, s.Name)
 			switch {
 			case strings.Contains(name, "docker-credentials"):
-				purpose = "the build's Docker Hub login (build.registry_credentials)"
+				purpose = dockerLoginPurpose
 			case s.Environment != "":
-				purpose = fmt.Sprintf("the service's %s in %s", name[strings.LastIndex(name, "/")+1:], s.Environment)
+				purpose = managedSecretPurpose(name[strings.LastIndex(name, "/")+1:], s.Environment)
 			}
 			out = append(out, SecretRef{Account: s.Account, Region: s.Region, Name: name, Purpose: purpose})
 		}

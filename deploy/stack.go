@@ -223,7 +223,7 @@ func (d *stackRun) prepare(ctx context.Context, st *types.Stack) (types.ChangeSe
 			return types.ChangeSetTypeCreate, nil, nil
 		}
 		d.status("deleting leftover REVIEW_IN_PROGRESS stack")
-		if err := d.deleteStack(ctx, st); err != nil {
+		if err := d.recreate(ctx, st); err != nil {
 			return "", nil, err
 		}
 		return types.ChangeSetTypeCreate, nil, nil
@@ -239,7 +239,7 @@ func (d *stackRun) prepare(ctx context.Context, st *types.Stack) (types.ChangeSe
 			return "", nil, err
 		}
 		d.status("deleting " + status + " stack")
-		if err := d.deleteStack(ctx, st); err != nil {
+		if err := d.recreate(ctx, st); err != nil {
 			return "", nil, err
 		}
 		d.res.Note = "recreated after " + status
@@ -309,24 +309,10 @@ func orUnknown(s string) string {
 	return s
 }
 
-// deleteStack deletes a stack and waits until it is gone.
-func (d *stackRun) deleteStack(ctx context.Context, st *types.Stack) error {
-	cfn := d.cl.CloudFormation
-	if aws.ToBool(st.EnableTerminationProtection) {
-		if _, err := cfn.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
-			StackName: aws.String(d.s.Name), EnableTerminationProtection: aws.Bool(false),
-		}); err != nil {
-			return fmt.Errorf("turn off termination protection of %s to delete it: %w", d.s.Name, err)
-		}
-	}
-	evr, err := newEventReader(ctx, cfn, d.s.Name, true)
-	if err != nil {
-		return err
-	}
-	if _, err := cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(d.s.Name)}); err != nil {
-		return fmt.Errorf("delete stack %s: %w", d.s.Name, err)
-	}
-	w, err := d.watch(ctx, d.s.Name, stateOf(st), evr, true)
+// recreate deletes a stack so that it can be created again, and waits
+// until it is gone.
+func (d *stackRun) recreate(ctx context.Context, st *types.Stack) error {
+	w, err := d.deleteStack(ctx, st, deletion{})
 	var lost *lostContactError
 	if errors.As(err, &lost) {
 		return d.unknown(fmt.Errorf("deleting the stack to create it again: %w", lost))
@@ -339,6 +325,61 @@ func (d *stackRun) deleteStack(ctx context.Context, st *types.Stack) error {
 	}
 	return nil
 }
+
+// deletion says how deleteStack deletes a stack.
+type deletion struct {
+	retain []string // the resources to keep (DeleteStack's RetainResources)
+	// destroy is destroy's way: each step is reported, an endpoint that
+	// does not implement UpdateTerminationProtection does not stop it,
+	// and a deletion left going on by an interruption is recorded
+	// (leftInProgress).
+	destroy bool
+}
+
+// deleteStack deletes the stack st is and follows the deletion to its
+// end: it turns off the stack's termination protection, calls DeleteStack
+// and watches the stack until it is gone or the deletion failed. A refusal
+// of DeleteStack is a *deleteRefusedError.
+func (d *stackRun) deleteStack(ctx context.Context, st *types.Stack, how deletion) (watchResult, error) {
+	cfn := d.cl.CloudFormation
+	if aws.ToBool(st.EnableTerminationProtection) {
+		_, err := cfn.UpdateTerminationProtection(ctx, &cloudformation.UpdateTerminationProtectionInput{
+			StackName: aws.String(d.s.Name), EnableTerminationProtection: aws.Bool(false),
+		})
+		if err != nil && !(how.destroy && isNotImplemented(err)) {
+			return watchResult{}, fmt.Errorf("turn off termination protection of %s to delete it: %w", d.s.Name, err)
+		}
+		if how.destroy {
+			d.status("termination protection off")
+		}
+	}
+	evr, err := newEventReader(ctx, cfn, d.s.Name, true)
+	if err != nil {
+		return watchResult{}, err
+	}
+	if how.destroy {
+		if len(how.retain) > 0 {
+			d.status("deleting, retaining what could not be deleted: " + strings.Join(how.retain, ", "))
+		} else {
+			d.status("deleting")
+		}
+	}
+	if _, err := cfn.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String(d.s.Name), RetainResources: how.retain}); err != nil {
+		return watchResult{}, &deleteRefusedError{fmt.Errorf("delete stack %s: %w", d.s.Name, err)}
+	}
+	w, err := d.watch(ctx, d.s.Name, stateOf(st), evr, true)
+	if err != nil && ctx.Err() != nil && how.destroy {
+		d.leftInProgress() // the deletion goes on in AWS
+	}
+	return w, err
+}
+
+// deleteRefusedError is a DeleteStack call that failed.
+type deleteRefusedError struct{ err error }
+
+func (e *deleteRefusedError) Error() string { return e.err.Error() }
+
+func (e *deleteRefusedError) Unwrap() error { return e.err }
 
 // changeSet is a created change set. Calls name it by its name and the
 // stack's name, the form every CloudFormation API accepts.
@@ -556,9 +597,7 @@ func (d *stackRun) execute(ctx context.Context, cs *changeSet, before *stackStat
 		cancel()
 		unchanged := before != nil && st != nil && string(st.StackStatus) == before.status && aws.ToTime(st.LastUpdatedTime).Equal(before.lastUpdated)
 		if lerr != nil || st == nil || inProgress(string(st.StackStatus)) || unchanged {
-			d.mu.Lock()
-			d.inProgress[d.s.Name] = true
-			d.mu.Unlock()
+			d.leftInProgress()
 			return &stackError{outcome: Interrupted, msg: "interrupted while CloudFormation was changing it; it goes on in AWS"}
 		}
 		lastCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -610,11 +649,17 @@ func (d *stackRun) executedAnyway(ctx context.Context, err error, cs *changeSet)
 // be followed to its end: contact with AWS was lost. It may still be
 // changing, or may have ended well: a later run waits for it and goes on.
 func (d *stackRun) unknown(cause error) error {
+	d.leftInProgress()
+	return &stackError{outcome: Unknown, cause: cause,
+		msg: fmt.Sprintf("outcome unknown — still in progress in AWS: %v; run apply again to wait for it and go on", cause)}
+}
+
+// leftInProgress records that the stack may still be changing in AWS
+// when the run ends (Result.InProgress, DestroyResult.InProgress).
+func (d *stackRun) leftInProgress() {
 	d.mu.Lock()
 	d.inProgress[d.s.Name] = true
 	d.mu.Unlock()
-	return &stackError{outcome: Unknown, cause: cause,
-		msg: fmt.Sprintf("outcome unknown — still in progress in AWS: %v; run apply again to wait for it and go on", cause)}
 }
 
 func (d *stackRun) outputsOf(st *types.Stack) {
@@ -663,17 +708,44 @@ func (d *stackRun) finish(ctx context.Context) error {
 func (d *stackRun) failedResource(ctx context.Context, stack string) *Event {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	out, err := d.cl.CloudFormation.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stack)})
+	listed, err := listResources(ctx, d.cl.CloudFormation, stack)
 	if err != nil {
 		return nil
 	}
 	var evs []Event
-	for _, r := range out.StackResources {
-		evs = append(evs, Event{Time: aws.ToTime(r.Timestamp), LogicalID: aws.ToString(r.LogicalResourceId), ResourceType: aws.ToString(r.ResourceType),
-			Status: string(r.ResourceStatus), Reason: aws.ToString(r.ResourceStatusReason)})
+	for _, r := range listed {
+		evs = append(evs, r.Event)
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
 	return firstFailure(evs, stack)
+}
+
+// listedResource is a resource of a stack as DescribeStackResources lists
+// it.
+type listedResource struct {
+	Event           // its logical id, type, status and reason, and when it got that status
+	physical string // its physical id, "" when it has none (yet)
+}
+
+// listResources lists the resources of stack, in the order AWS gives;
+// none when there is no such stack.
+func listResources(ctx context.Context, cfn CloudFormationAPI, stack string) ([]listedResource, error) {
+	out, err := cfn.DescribeStackResources(ctx, &cloudformation.DescribeStackResourcesInput{StackName: aws.String(stack)})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list the resources of %s: %w", stack, err)
+	}
+	var res []listedResource
+	for _, r := range out.StackResources {
+		res = append(res, listedResource{
+			Event: Event{Time: aws.ToTime(r.Timestamp), LogicalID: aws.ToString(r.LogicalResourceId), ResourceType: aws.ToString(r.ResourceType),
+				Status: string(r.ResourceStatus), Reason: aws.ToString(r.ResourceStatusReason)},
+			physical: aws.ToString(r.PhysicalResourceId),
+		})
+	}
+	return res, nil
 }
 
 // firstFailure returns the first resource that failed, preferring a real

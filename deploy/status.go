@@ -41,8 +41,11 @@ const (
 	TemplateUnknown = "unknown" // the deployed template could not be read
 )
 
-// What status reads only for show (templates, the pipeline's state) gets a
-// few quick attempts within a bound, not the patient retries of a deployment.
+// What status reads only for show (templates, the pipeline's state) is
+// bounded by statusReadTimeout, within which the pacing retries
+// throttling; statusReadAttempts caps the SDK's quick attempts (the
+// client's default, 3, unless AWS_MAX_ATTEMPTS or AWSOptions.MaxAttempts
+// asks for more).
 const (
 	statusReadAttempts = 3
 	statusReadTimeout  = 20 * time.Second
@@ -293,9 +296,11 @@ func compareTemplate(ctx context.Context, cfn CloudFormationAPI, stack string, b
 }
 
 // deployedTemplate returns the decoded template of a deployed stack as it
-// was submitted, or nil when it has none. forShow (status) makes a few
-// quick attempts; otherwise (apply's review, which decides) the client's
-// patient retries apply.
+// was submitted, or nil when it has none. forShow (status) bounds the read
+// by statusReadTimeout and caps the SDK's quick attempts at
+// statusReadAttempts; otherwise (apply's review, which decides) the
+// client's own settings apply. Either way a throttled call is retried by
+// the pacing (pace.go), within ctx.
 func deployedTemplate(ctx context.Context, cfn CloudFormationAPI, stack string, forShow bool) (any, error) {
 	var optFns []func(*cloudformation.Options)
 	if forShow {

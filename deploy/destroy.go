@@ -158,7 +158,14 @@ func PlanDestroy(ctx context.Context, b *Bundle, f ClientFactory, opts DestroyOp
 				Retained: retainedByPolicy(b.Templates[n])})
 		}
 	}
-	// The state of each stack, read concurrently.
+	// The state of each stack, read concurrently, once AWS is known to be
+	// reachable: an endpoint that cannot be reached is one error, not one
+	// per stack.
+	if len(plan.Delete) > 0 {
+		if err := probe(ctx, f, plan.Delete[0].Region); err != nil {
+			return nil, err
+		}
+	}
 	opts.defaults()
 	sem := make(chan struct{}, opts.Concurrency)
 	var wg sync.WaitGroup

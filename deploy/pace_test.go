@@ -421,6 +421,41 @@ func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
 	}
 }
 
+// status, destroy's plan and preflight say so once too: one error before
+// any stack is read, or one failed check with the others not run.
+func TestReadersReportAnUnreachableEndpointOnce(t *testing.T) {
+	fake := fakeaws.Start(t)
+	f := factoryFor(t, fake, toolingID, "us-east-1")
+	fake.Close()
+	b, err := LoadDir("testdata/seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var ee *EndpointError
+	if st, err := ReadStatus(ctx, b, f, StatusOptions{}); !errors.As(err, &ee) || st != nil {
+		t.Errorf("ReadStatus: %v, %+v; want one endpoint error", err, st)
+	}
+	if plan, err := PlanDestroy(ctx, b, f, DestroyOptions{}); !errors.As(err, &ee) || plan != nil {
+		t.Errorf("PlanDestroy: %v, %+v; want one endpoint error", err, plan)
+	}
+	in := PreflightInput{
+		Accounts:   []AccountRef{{Account: b.Stack(b.Manifest.Stacks[0].Name).Account}},
+		Tooling:    b.Stack(b.Manifest.Stacks[0].Name).Account,
+		HomeRegion: "us-east-1",
+		Connection: "arn:aws:codeconnections:us-east-1:" + toolingID + ":connection/x",
+	}
+	named := 0
+	for _, c := range Preflight(ctx, in, f) {
+		if strings.Contains(c.Detail, fake.URL) {
+			named++
+		}
+	}
+	if named != 1 {
+		t.Errorf("preflight names the endpoint in %d checks, want 1", named)
+	}
+}
+
 // CloudFormation out of reach while STS answers: the first stack fails
 // naming the endpoint; the stacks of that region not started yet are
 // skipped, not tried one by one.

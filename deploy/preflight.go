@@ -286,7 +286,7 @@ func checkRolesVersion(ctx context.Context, r RolesRef, f ClientFactory) Check {
 	update := fmt.Sprintf("run `cicdgen apply --stack %s` %s", r.Kind, accessHint(r.Account))
 	cl, err := f.Clients(ctx, r.Account, r.Region)
 	if err != nil {
-		c.Status, c.Detail, c.Fix = Fail, err.Error(), fmt.Sprintf("make account %s reachable first", r.Account.Key)
+		notReachable(&c, r.Account.Key, err)
 		return c
 	}
 	if cl.SSM == nil {
@@ -396,7 +396,7 @@ func checkConnection(ctx context.Context, in PreflightInput, f ClientFactory) Ch
 	}
 	cl, err := f.Clients(ctx, in.Tooling, region)
 	if err != nil {
-		c.Status, c.Detail, c.Fix = Fail, err.Error(), "make the tooling account reachable first"
+		notReachable(&c, "tooling", err)
 		return c
 	}
 	out, err := cl.Connections.GetConnection(ctx, &codeconnections.GetConnectionInput{ConnectionArn: aws.String(in.Connection)})
@@ -428,7 +428,7 @@ func checkBuildImage(ctx context.Context, in PreflightInput, f ClientFactory) Ch
 	builds := "the pipeline's BuildImage stage builds it from build.dockerfile and pushes it before Build runs"
 	cl, err := f.Clients(ctx, in.Tooling, in.HomeRegion)
 	if err != nil {
-		c.Status, c.Detail, c.Fix = Fail, err.Error(), "make the tooling account reachable first"
+		notReachable(&c, "tooling", err)
 		return c
 	}
 	_, err = cl.ECR.DescribeImages(ctx, &ecr.DescribeImagesInput{RepositoryName: aws.String(in.BuildImageRepo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String("latest")}}})
@@ -454,7 +454,7 @@ func checkSecret(ctx context.Context, s SecretRef, f ClientFactory) Check {
 		accessHint(s.Account), s.Name, s.Region, profileFlag(s.Account))
 	cl, err := f.Clients(ctx, s.Account, s.Region)
 	if err != nil {
-		c.Status, c.Detail, c.Fix = Fail, err.Error(), fmt.Sprintf("make account %s reachable first", s.Account.Key)
+		notReachable(&c, s.Account.Key, err)
 		return c
 	}
 	out, err := cl.Secrets.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(s.Name)})
@@ -545,4 +545,16 @@ func WriteCheckAnnotations(w io.Writer, checks []Check) error {
 		as = append(as, diag.Annotation{Level: level, Title: "preflight: " + c.Name, Message: msg})
 	}
 	return diag.WriteAnnotations(w, as)
+}
+
+// notReachable fails c, a check that needs the clients of account key,
+// which could not be had (err). The account's own check, above it, reports
+// err; this one says so rather than repeating it, unless err is about
+// something else than reaching the account.
+func notReachable(c *Check, key string, err error) {
+	c.Status, c.Detail = Fail, err.Error()
+	if errors.As(err, new(*EndpointError)) {
+		c.Detail = fmt.Sprintf("not checked: account %s cannot be reached (see its check above)", key)
+	}
+	c.Fix = fmt.Sprintf("make account %s reachable first", key)
 }

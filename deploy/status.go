@@ -137,6 +137,12 @@ func ReadStatus(ctx context.Context, b *Bundle, f ClientFactory, opts StatusOpti
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 8
 	}
+	if len(names) > 0 {
+		// An endpoint that cannot be reached is one error, not one per stack.
+		if err := probe(ctx, f, b.Stack(names[0]).Region); err != nil {
+			return nil, err
+		}
+	}
 	st := &Status{Version: StatusVersion, System: b.Manifest.System, Stacks: make([]StackStatus, len(names)), Environments: []EnvironmentStatus{}}
 	outputs := make([]map[string]string, len(names))
 	sem := make(chan struct{}, opts.Concurrency)

@@ -60,11 +60,11 @@ func reviewBeforeApply(c *cli.Context, env *Env, r *reporter, b *deploy.Bundle, 
 	if !env.StdinIsTerminal {
 		return r.Fail(exitUsage, "these changes need approval (--require-approval %s) and stdin is not a terminal, so nobody can be asked: run again with --yes to approve them", mode)
 	}
-	// The question goes where the progress goes: stderr when stdout
-	// carries a document.
-	ask, stop := prompter(&Env{Stdin: env.Stdin, Stdout: r.Out()})
-	defer stop()
-	ok, err := ask(ctx, "Deploy these changes?")
+	// opts.Confirm is the prompter deployBundle set up on this condition
+	// (a terminal on stdin, no --yes): one reader of stdin, so that input
+	// typed ahead is not lost between two. It asks where the progress goes:
+	// stderr when stdout carries a document.
+	ok, err := opts.Confirm(ctx, "Deploy these changes?")
 	switch {
 	case ctx.Err() != nil:
 		return exitWith(exitInterrupted)

@@ -18,6 +18,7 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/internal/command"
 	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -29,22 +30,22 @@ func applyAction(env *Env) cli.ActionFunc {
 
 // runDeploy is apply, apply --dry-run and diff (forceDryRun).
 func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
-	args, err := fileArgs(c, env, 1) // also parses the flags after FILE
+	args, err := command.FileArgs(c, env, 1) // also parses the flags after FILE
 	if err != nil {
 		return err
 	}
 	if n := c.Int("concurrency"); n < 1 {
-		return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+		return command.UsageError(c, env, "invalid --concurrency %d: give 1 or more", n)
 	}
 	if c.Duration("poll-interval") <= 0 {
-		return usageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
+		return command.UsageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
 	}
 	if _, err := deploy.ParseEvents(c.String("events")); err != nil {
-		return usageError(c, env, "%v", err)
+		return command.UsageError(c, env, "%v", err)
 	}
-	r, err := newReporter(c, env, formatFlagName)
+	r, err := command.NewReporter(c, env, command.FormatFlagName)
 	if err != nil {
-		return usageError(c, env, "%v", err)
+		return command.UsageError(c, env, "%v", err)
 	}
 	doc := newDeployDocument(forceDryRun || c.Bool("dry-run"))
 	return r.Conclude(doc, deployBundle(c, env, r, args[0], doc))
@@ -53,7 +54,7 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 // deployBundle loads path and applies it (doc.DryRun: plans it), printing
 // progress and the summary where the reporter's output goes and recording
 // the result in doc.
-func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deployDocument) error {
+func deployBundle(c *cli.Context, env *Env, r *command.Reporter, path string, doc *deployDocument) error {
 	b, err := loadBundle(r, path)
 	if err != nil {
 		return err
@@ -64,7 +65,7 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 
 	factory, err := deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
 	if err != nil {
-		return r.Fail(exitDeployFail, "%v", err)
+		return r.Fail(command.ExitDeployFail, "%v", err)
 	}
 	out := r.Out()
 	events, _ := deploy.ParseEvents(c.String("events")) // checked by runDeploy
@@ -90,16 +91,16 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 	// The traffic guard and the approvals, before anything executes (approval.go).
 	opts.Review = func(context.Context) error { return reviewBeforeApply(c, env, r, b, factory, opts) }
 	res, err := deploy.Apply(ctx, b, factory, opts)
-	if ee := (exitError{}); errors.As(err, &ee) {
+	if ee := (command.ExitError{}); errors.As(err, &ee) {
 		return err // the review stopped it and said why
 	}
 	if err != nil {
 		// A selection naming nothing, templates too large without
 		// --template-bucket, or AWS out of reach: nothing was touched.
 		if errors.As(err, new(*deploy.EndpointError)) {
-			return r.Fail(exitDeployFail, "%v", err)
+			return r.Fail(command.ExitDeployFail, "%v", err)
 		}
-		return r.Fail(exitUsage, "%v", err)
+		return r.Fail(command.ExitUsage, "%v", err)
 	}
 	doc.setResult(res)
 	// From here on stacks may have changed: the exit status is the
@@ -137,21 +138,21 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 	}
 	switch {
 	case res.Interrupted:
-		return exitWith(exitInterrupted)
+		return command.ExitWith(command.ExitInterrupted)
 	case res.Failed():
-		return exitWith(exitDeployFail)
+		return command.ExitWith(command.ExitDeployFail)
 	case writeErr != nil:
-		return exitWith(exitInputErrors)
+		return command.ExitWith(command.ExitInputErrors)
 	}
 	return nil
 }
 
 // writeSummaryJSON writes to path the document that --format json prints.
-func writeSummaryJSON(path string, r *reporter, doc *deployDocument) error {
+func writeSummaryJSON(path string, r *command.Reporter, doc *deployDocument) error {
 	summary := *doc
 	summary.Fill(r.Command, r.Kept)
 	var buf bytes.Buffer
-	if err := writeDocument(&buf, &summary); err != nil {
+	if err := command.WriteDocument(&buf, &summary); err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -171,14 +172,14 @@ func newline(w io.Writer) error {
 // loadBundle reads what to deploy: a build directory, or a system.yaml
 // compiled in memory. It refuses placeholders. It reports diagnostics and
 // failures through r and returns the exit error itself.
-func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
+func loadBundle(r *command.Reporter, path string) (*deploy.Bundle, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		b, err := deploy.LoadDir(path)
 		if err != nil {
-			return nil, r.Fail(exitInputErrors, "%v", err)
+			return nil, r.Fail(command.ExitInputErrors, "%v", err)
 		}
 		if ps := b.Placeholders(); len(ps) > 0 {
-			err := r.Fail(exitInputErrors, "%s was built from a system.yaml with %s; apply refuses placeholders: write the real values in system.yaml and build again", path, diag.Plural(len(ps), "placeholder value"))
+			err := r.Fail(command.ExitInputErrors, "%s was built from a system.yaml with %s; apply refuses placeholders: write the real values in system.yaml and build again", path, diag.Plural(len(ps), "placeholder value"))
 			for _, p := range ps {
 				fmt.Fprintf(r.Env.Stderr, "  %s\n", p)
 			}
@@ -186,12 +187,12 @@ func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
 		}
 		return b, nil
 	}
-	a, ds := compileSystem(r.Env, r, path)
+	a, ds := command.CompileSystem(r.Env, r, path)
 	if err := r.Emit(ds); err != nil {
 		return nil, err
 	}
 	if a == nil {
-		return nil, exitWith(exitInputErrors)
+		return nil, command.ExitWith(command.ExitInputErrors)
 	}
 	placeholders := 0
 	for _, d := range ds {
@@ -200,15 +201,15 @@ func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
 		}
 	}
 	if placeholders > 0 {
-		return nil, r.Fail(exitInputErrors, "%s holds %s (listed with the diagnostics); apply refuses placeholders: replace them with real values", path, diag.Plural(placeholders, "placeholder value"))
+		return nil, r.Fail(command.ExitInputErrors, "%s holds %s (listed with the diagnostics); apply refuses placeholders: replace them with real values", path, diag.Plural(placeholders, "placeholder value"))
 	}
 	o, err := compiler.Outputs(a, manifest.FormatJSON)
 	if err != nil {
-		return nil, r.Fail(exitInputErrors, "%v", err)
+		return nil, r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	b, err := deploy.FromOutput(o)
 	if err != nil {
-		return nil, r.Fail(exitInputErrors, "%v", err)
+		return nil, r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	return b, nil
 }
@@ -312,7 +313,7 @@ func exitOnSecondInterrupt(ctx context.Context, env *Env) (stop func()) {
 		case <-done:
 		case <-sig:
 			fmt.Fprintln(env.Stderr, "cicdgen: interrupted again; exiting now (stacks may still be changing in AWS)")
-			os.Exit(exitInterrupted)
+			os.Exit(command.ExitInterrupted)
 		}
 	})
 	return func() {

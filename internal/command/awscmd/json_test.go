@@ -224,7 +224,7 @@ func TestEveryCommandPrintsOneJSONDocument(t *testing.T) {
 			},
 		},
 		{
-			name: "validate of a missing file", command: "validate", args: []string{"validate", filepath.Join(dir, "missing.yaml")}, code: exitInputErrors,
+			name: "validate of a missing file", command: "validate", args: []string{"validate", filepath.Join(dir, "missing.yaml")}, code: command.ExitInputErrors,
 			check: func(t *testing.T, doc map[string]any, _ string) {
 				if doc["errors"] != float64(1) || list(t, doc, "diagnostics")[0]["rule"] != "io" {
 					t.Errorf("diagnostics: %v", doc["diagnostics"])
@@ -284,7 +284,7 @@ func TestJSONDocsHaveAnExamplePerCommand(t *testing.T) {
 		documented[probe.Command] = true
 	}
 	for _, c := range command.NewApp(&Env{}).Commands {
-		hasFormat := slices.ContainsFunc(c.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), formatFlagName) })
+		hasFormat := slices.ContainsFunc(c.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), command.FormatFlagName) })
 		if hasFormat && !documented[c.Name] {
 			t.Errorf("docs/json.md has no example of %s", c.Name)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/deploy"
+	"github.com/cicdgen/cicdgen/internal/command"
 )
 
 // What status and destroy share: the system they read (a system.yaml or a
@@ -19,7 +20,7 @@ import (
 // operation is a system for status or destroy: newOperation reads the
 // command line, load the system and the AWS configuration.
 type operation struct {
-	r       *reporter
+	r       *command.Reporter
 	file    string
 	bundle  *deploy.Bundle
 	factory *deploy.AWS
@@ -31,13 +32,13 @@ type operation struct {
 // newOperation reads FILE|DIR (default system.yaml) and --format; its
 // errors are usage errors.
 func newOperation(c *cli.Context, env *Env) (*operation, error) {
-	args, err := fileArgs(c, env, 1)
+	args, err := command.FileArgs(c, env, 1)
 	if err != nil {
 		return nil, err
 	}
-	r, err := newReporter(c, env, formatFlagName)
+	r, err := command.NewReporter(c, env, command.FormatFlagName)
 	if err != nil {
-		return nil, usageError(c, env, "%v", err)
+		return nil, command.UsageError(c, env, "%v", err)
 	}
 	return &operation{r: r, file: args[0], out: r.Out()}, nil
 }
@@ -51,7 +52,7 @@ func (op *operation) load(c *cli.Context) error {
 	}
 	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: op.r.Env.Getenv, Now: op.r.Env.PaceNow, Sleep: op.r.Env.PaceSleep})
 	if err != nil {
-		return op.r.Fail(exitDeployFail, "%v", err)
+		return op.r.Fail(command.ExitDeployFail, "%v", err)
 	}
 	op.bundle, op.factory = b, factory
 	return nil

@@ -6,6 +6,7 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/internal/command"
 	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -13,13 +14,13 @@ import (
 // preflightAction runs `cicdgen preflight`.
 func preflightAction(env *Env) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		args, err := fileArgs(c, env, 1)
+		args, err := command.FileArgs(c, env, 1)
 		if err != nil {
 			return err
 		}
-		r, err := newReporter(c, env, formatFlagName)
+		r, err := command.NewReporter(c, env, command.FormatFlagName)
 		if err != nil {
-			return usageError(c, env, "%v", err)
+			return command.UsageError(c, env, "%v", err)
 		}
 		doc := &preflightDocument{Checks: []deploy.Check{}}
 		return r.Conclude(doc, runPreflight(c, env, r, args[0], doc))
@@ -27,8 +28,8 @@ func preflightAction(env *Env) cli.ActionFunc {
 }
 
 // runPreflight loads file and makes its checks, recorded in doc.
-func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *preflightDocument) error {
-	sys, ds := loadSystem(env, r, file)
+func runPreflight(c *cli.Context, env *Env, r *command.Reporter, file string, doc *preflightDocument) error {
+	sys, ds := command.LoadSystem(env, r, file)
 	ds = r.Adjust(ds)
 	var placeholders []string
 	var others diag.Diagnostics
@@ -43,11 +44,11 @@ func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *prefl
 		return err
 	}
 	if sys == nil || others.HasErrors() {
-		return exitWith(exitInputErrors)
+		return command.ExitWith(command.ExitInputErrors)
 	}
 	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
 	if err != nil {
-		return r.Fail(exitInputErrors, "%v", err)
+		return r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	in := deploy.PreflightFor(sys, placeholders)
 	if b := buildInMemory(sys); b != nil {
@@ -59,15 +60,15 @@ func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *prefl
 	// The checks were made: output that cannot be written is reported and
 	// exits 1, not 2 (usage).
 	if err := deploy.WriteChecks(r.Out(), checks); err != nil {
-		return r.Fail(exitInputErrors, "%v", err)
+		return r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	if r.Format == diag.FormatGitHub {
 		if err := deploy.WriteCheckAnnotations(env.Stdout, checks); err != nil {
-			return r.Fail(exitInputErrors, "%v", err)
+			return r.Fail(command.ExitInputErrors, "%v", err)
 		}
 	}
 	if deploy.PreflightFailed(checks) {
-		return exitWith(exitInputErrors)
+		return command.ExitWith(command.ExitInputErrors)
 	}
 	return nil
 }

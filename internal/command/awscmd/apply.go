@@ -30,44 +30,37 @@ func applyAction(env *Env) cli.ActionFunc {
 
 // runDeploy is apply, apply --dry-run and diff (forceDryRun).
 func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
-	args, err := command.FileArgs(c, env, 1) // also parses the flags after FILE
+	op, err := newOperation(c, env, func() error {
+		if n := c.Int("concurrency"); n < 1 {
+			return command.UsageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+		}
+		if c.Duration("poll-interval") <= 0 {
+			return command.UsageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
+		}
+		if _, err := deploy.ParseEvents(c.String("events")); err != nil {
+			return command.UsageError(c, env, "%v", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if n := c.Int("concurrency"); n < 1 {
-		return command.UsageError(c, env, "invalid --concurrency %d: give 1 or more", n)
-	}
-	if c.Duration("poll-interval") <= 0 {
-		return command.UsageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
-	}
-	if _, err := deploy.ParseEvents(c.String("events")); err != nil {
-		return command.UsageError(c, env, "%v", err)
-	}
-	r, err := command.NewReporter(c, env, command.FormatFlagName)
-	if err != nil {
-		return command.UsageError(c, env, "%v", err)
-	}
 	doc := newDeployDocument(forceDryRun || c.Bool("dry-run"))
-	return r.Conclude(doc, deployBundle(c, env, r, args[0], doc))
+	return op.r.Conclude(doc, deployBundle(c, env, op, doc))
 }
 
-// deployBundle loads path and applies it (doc.DryRun: plans it), printing
-// progress and the summary where the reporter's output goes and recording
-// the result in doc.
-func deployBundle(c *cli.Context, env *Env, r *command.Reporter, path string, doc *deployDocument) error {
-	b, err := loadBundle(r, path)
-	if err != nil {
+// deployBundle loads op's system and applies it (doc.DryRun: plans it),
+// printing progress and the summary where the reporter's output goes and
+// recording the result in doc.
+func deployBundle(c *cli.Context, env *Env, op *operation, doc *deployDocument) error {
+	if err := op.load(c); err != nil {
 		return err
 	}
 	ctx := c.Context
 	stopSecond := exitOnSecondInterrupt(ctx, env)
 	defer stopSecond()
 
-	factory, err := deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
-	if err != nil {
-		return r.Fail(command.ExitDeployFail, "%v", err)
-	}
-	out := r.Out()
+	r, b, factory, out := op.r, op.bundle, op.factory, op.out
 	events, _ := deploy.ParseEvents(c.String("events")) // checked by runDeploy
 	progress := deploy.NewReporterWith(out, deploy.ReporterOptions{
 		Terminal: r.OutIsTerminal(), Events: events, Timestamps: !r.OutIsTerminal(), Width: env.Width,

@@ -23,7 +23,7 @@ func destroyAction(env *Env) cli.ActionFunc {
 		if c.Duration("poll-interval") <= 0 {
 			return command.UsageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
 		}
-		op, err := newOperation(c, env)
+		op, err := newOperation(c, env, nil)
 		if err != nil {
 			return err
 		}

@@ -29,12 +29,18 @@ type operation struct {
 	out io.Writer
 }
 
-// newOperation reads FILE|DIR (default system.yaml) and --format; its
-// errors are usage errors.
-func newOperation(c *cli.Context, env *Env) (*operation, error) {
+// newOperation reads FILE|DIR (default system.yaml), then runs check, the
+// command's own checks of its flags (nil: none), once the flags after FILE
+// are parsed, then reads --format; its errors are usage errors.
+func newOperation(c *cli.Context, env *Env, check func() error) (*operation, error) {
 	args, err := command.FileArgs(c, env, 1)
 	if err != nil {
 		return nil, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
 	}
 	r, err := command.NewReporter(c, env, command.FormatFlagName)
 	if err != nil {
@@ -50,12 +56,18 @@ func (op *operation) load(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: op.r.Env.Getenv, Now: op.r.Env.PaceNow, Sleep: op.r.Env.PaceSleep})
+	factory, err := newAWS(c.Context, op.r.Env)
 	if err != nil {
 		return op.r.Fail(command.ExitDeployFail, "%v", err)
 	}
 	op.bundle, op.factory = b, factory
 	return nil
+}
+
+// newAWS loads the AWS configuration from env's environment, the calls
+// paced by env's clock.
+func newAWS(ctx context.Context, env *Env) (*deploy.AWS, error) {
+	return deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
 }
 
 // readLine reads one line of env.Stdin, or returns ctx's error when ctx is

@@ -14,16 +14,12 @@ import (
 // preflightAction runs `cicdgen preflight`.
 func preflightAction(env *Env) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		args, err := command.FileArgs(c, env, 1)
+		op, err := newOperation(c, env, nil)
 		if err != nil {
 			return err
 		}
-		r, err := command.NewReporter(c, env, command.FormatFlagName)
-		if err != nil {
-			return command.UsageError(c, env, "%v", err)
-		}
 		doc := &preflightDocument{Checks: []deploy.Check{}}
-		return r.Conclude(doc, runPreflight(c, env, r, args[0], doc))
+		return op.r.Conclude(doc, runPreflight(c, env, op.r, op.file, doc))
 	}
 }
 
@@ -46,8 +42,10 @@ func runPreflight(c *cli.Context, env *Env, r *command.Reporter, file string, do
 	if sys == nil || others.HasErrors() {
 		return command.ExitWith(command.ExitInputErrors)
 	}
-	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
+	factory, err := newAWS(c.Context, env)
 	if err != nil {
+		// preflight checks the configuration: one that does not load is a
+		// failed check, exit 1.
 		return r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	in := deploy.PreflightFor(sys, placeholders)

@@ -13,7 +13,7 @@ import (
 // statusAction runs `cicdgen status`.
 func statusAction(env *Env) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		op, err := newOperation(c, env)
+		op, err := newOperation(c, env, nil)
 		if err != nil {
 			return err
 		}

@@ -30,14 +30,13 @@ func applyAction(env *Env) cli.ActionFunc {
 
 // runDeploy is apply, apply --dry-run and diff (forceDryRun).
 func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
+	var events deploy.Events
 	op, err := newOperation(c, env, func() error {
-		if n := c.Int("concurrency"); n < 1 {
-			return command.UsageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+		if err := checkPacing(c, env); err != nil {
+			return err
 		}
-		if c.Duration("poll-interval") <= 0 {
-			return command.UsageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
-		}
-		if _, err := deploy.ParseEvents(c.String("events")); err != nil {
+		var err error
+		if events, err = deploy.ParseEvents(c.String("events")); err != nil {
 			return command.UsageError(c, env, "%v", err)
 		}
 		return nil
@@ -46,13 +45,25 @@ func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
 		return err
 	}
 	doc := newDeployDocument(forceDryRun || c.Bool("dry-run"))
-	return op.r.Conclude(doc, deployBundle(c, env, op, doc))
+	return op.r.Conclude(doc, deployBundle(c, env, op, events, doc))
+}
+
+// checkPacing checks --concurrency and --poll-interval, of apply, diff and
+// destroy.
+func checkPacing(c *cli.Context, env *Env) error {
+	if n := c.Int("concurrency"); n < 1 {
+		return command.UsageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+	}
+	if c.Duration("poll-interval") <= 0 {
+		return command.UsageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
+	}
+	return nil
 }
 
 // deployBundle loads op's system and applies it (doc.DryRun: plans it),
-// printing progress and the summary where the reporter's output goes and
-// recording the result in doc.
-func deployBundle(c *cli.Context, env *Env, op *operation, doc *deployDocument) error {
+// printing progress (stack events as events says) and the summary where
+// the reporter's output goes and recording the result in doc.
+func deployBundle(c *cli.Context, env *Env, op *operation, events deploy.Events, doc *deployDocument) error {
 	if err := op.load(c); err != nil {
 		return err
 	}
@@ -61,7 +72,6 @@ func deployBundle(c *cli.Context, env *Env, op *operation, doc *deployDocument) 
 	defer stopSecond()
 
 	r, b, factory, out := op.r, op.bundle, op.factory, op.out
-	events, _ := deploy.ParseEvents(c.String("events")) // checked by runDeploy
 	progress := deploy.NewReporterWith(out, deploy.ReporterOptions{
 		Terminal: r.OutIsTerminal(), Events: events, Timestamps: !r.OutIsTerminal(), Width: env.Width,
 	})
@@ -120,19 +130,32 @@ func deployBundle(c *cli.Context, env *Env, op *operation, doc *deployDocument) 
 	if r.Format == diag.FormatGitHub {
 		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}
-	// The failures again on stderr, the stream for what went wrong.
 	for _, s := range res.Stacks {
 		if s.Outcome == deploy.Failed {
-			fmt.Fprintf(env.Stderr, "cicdgen %s: stack %s (%s, %s) failed: %s\n", c.Command.Name, s.Stack, s.AccountID, s.Region, s.Error)
+			writeFailedStack(env, c.Command.Name, s.Stack, s.AccountID, s.Region, "failed", s.Error)
 		}
 	}
 	if path := c.String("summary-json"); path != "" {
 		report(writeSummaryJSON(path, r, doc))
 	}
+	return changedExit(res.Interrupted, res.Failed(), writeErr)
+}
+
+// writeFailedStack names again on stderr, the stream for what went wrong,
+// a stack that failed (what: how command says it failed).
+func writeFailedStack(env *Env, command, stack, accountID, region, what, reason string) {
+	fmt.Fprintf(env.Stderr, "cicdgen %s: stack %s (%s, %s) %s: %s\n", command, stack, accountID, region, what, reason)
+}
+
+// changedExit is the exit status of apply and destroy once stacks may have
+// changed: the outcome of the run (130 interrupted, 3 a stack failed),
+// whatever failed to be written about it; 1 when only its report
+// (writeErr) failed.
+func changedExit(interrupted, failed bool, writeErr error) error {
 	switch {
-	case res.Interrupted:
+	case interrupted:
 		return command.ExitWith(command.ExitInterrupted)
-	case res.Failed():
+	case failed:
 		return command.ExitWith(command.ExitDeployFail)
 	case writeErr != nil:
 		return command.ExitWith(command.ExitInputErrors)

@@ -17,11 +17,8 @@ import (
 // destroyAction runs `cicdgen destroy`.
 func destroyAction(env *Env) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		if n := c.Int("concurrency"); n < 1 {
-			return command.UsageError(c, env, "invalid --concurrency %d: give 1 or more", n)
-		}
-		if c.Duration("poll-interval") <= 0 {
-			return command.UsageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
+		if err := checkPacing(c, env); err != nil {
+			return err
 		}
 		op, err := newOperation(c, env, nil)
 		if err != nil {
@@ -87,18 +84,10 @@ func runDestroy(c *cli.Context, env *Env, op *operation, doc *destroyDocument) e
 	}
 	for _, s := range res.Stacks {
 		if s.Outcome == deploy.Failed {
-			fmt.Fprintf(env.Stderr, "cicdgen destroy: stack %s (%s, %s) could not be deleted: %s\n", s.Stack, s.AccountID, s.Region, s.Error)
+			writeFailedStack(env, "destroy", s.Stack, s.AccountID, s.Region, "could not be deleted", s.Error)
 		}
 	}
-	switch {
-	case res.Interrupted:
-		return command.ExitWith(command.ExitInterrupted)
-	case res.Failed():
-		return command.ExitWith(command.ExitDeployFail)
-	case err != nil:
-		return command.ExitWith(command.ExitInputErrors)
-	}
-	return nil
+	return changedExit(res.Interrupted, res.Failed(), err)
 }
 
 // existing counts the stacks of the plan that exist in AWS.

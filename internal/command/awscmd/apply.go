@@ -203,12 +203,9 @@ func loadBundle(r *command.Reporter, path string) (*deploy.Bundle, error) {
 		}
 		return b, nil
 	}
-	a, ds := command.CompileSystem(r.Env, r, path)
-	if err := r.Emit(ds); err != nil {
+	a, ds, err := command.CompileAndEmit(r.Env, r, path)
+	if err != nil {
 		return nil, err
-	}
-	if a == nil {
-		return nil, command.ExitWith(command.ExitInputErrors)
 	}
 	placeholders := 0
 	for _, d := range ds {
@@ -219,15 +216,21 @@ func loadBundle(r *command.Reporter, path string) (*deploy.Bundle, error) {
 	if placeholders > 0 {
 		return nil, r.Fail(command.ExitInputErrors, "%s holds %s (listed with the diagnostics); apply refuses placeholders: replace them with real values", path, diag.Plural(placeholders, "placeholder value"))
 	}
-	o, err := compiler.Outputs(a, manifest.FormatJSON)
-	if err != nil {
-		return nil, r.Fail(command.ExitInputErrors, "%v", err)
-	}
-	b, err := deploy.FromOutput(o)
+	b, err := bundleOf(a)
 	if err != nil {
 		return nil, r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	return b, nil
+}
+
+// bundleOf is what deploy reads of the compiled assembly a: the bundle a
+// build directory of it would hold, its templates in JSON.
+func bundleOf(a *compiler.Assembly) (*deploy.Bundle, error) {
+	o, err := compiler.Outputs(a, manifest.FormatJSON)
+	if err != nil {
+		return nil, err
+	}
+	return deploy.FromOutput(o)
 }
 
 // prompter asks yes/no questions on env.Stdout and reads the answers from

@@ -7,7 +7,6 @@ import (
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
 	"github.com/cicdgen/cicdgen/internal/command"
-	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
@@ -79,11 +78,7 @@ func buildInMemory(sys *schema.System) *deploy.Bundle {
 	if ds.HasErrors() {
 		return nil
 	}
-	o, err := compiler.Outputs(a, manifest.FormatJSON)
-	if err != nil {
-		return nil
-	}
-	b, err := deploy.FromOutput(o)
+	b, err := bundleOf(a)
 	if err != nil {
 		return nil
 	}

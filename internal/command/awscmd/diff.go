@@ -24,8 +24,7 @@ func writePlan(c *cli.Context, env *Env, r *command.Reporter, b *deploy.Bundle, 
 	}
 	plan := deploy.NewPlan(res, rv, reviewErr)
 	doc.Security, doc.Protected, doc.Traffic, doc.ReviewError = plan.Security, plan.Protected, plan.Traffic, plan.ReviewError
-	color := c.String("color") == command.ColorAlways || c.String("color") == command.ColorAuto && r.OutIsTerminal() && env.Getenv("NO_COLOR") == ""
-	if err := deploy.WritePlan(r.Out(), plan, deploy.PlanStyle{Color: color, Width: env.Width}); err != nil {
+	if err := deploy.WritePlan(r.Out(), plan, deploy.PlanStyle{Color: r.OutColor(), Width: env.Width}); err != nil {
 		return err
 	}
 	return newline(r.Out())

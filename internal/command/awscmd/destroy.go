@@ -71,11 +71,7 @@ func runDestroy(c *cli.Context, env *Env, op *operation, doc *destroyDocument) e
 			return op.r.Fail(command.ExitUsage, "not confirmed; nothing was deleted")
 		}
 	}
-	progress := deploy.NewReporter(op.out, op.r.OutIsTerminal(), nil)
-	if live, ok := progress.(*deploy.LiveReporter); ok {
-		live.SetWidth(env.Width)
-	}
-	opts.Reporter = progress
+	opts.Reporter = deploy.NewReporterWith(op.out, deploy.ReporterOptions{Terminal: op.r.OutIsTerminal(), Width: env.Width})
 	res := deploy.Destroy(ctx, op.bundle, op.factory, plan, opts)
 	doc.setResult(res)
 	err = writeDestroyResult(op.out, res)

@@ -259,6 +259,17 @@ func (r *Reporter) Fail(code int, format string, args ...any) error {
 	return ExitWith(code)
 }
 
+// FillHeader fills in doc's header as Conclude prints it: the command, the
+// diagnostics emitted and, unless doc says what stopped the command, the
+// first failure.
+func (r *Reporter) FillHeader(doc Document) {
+	h := doc.header()
+	h.Fill(r.Command, r.Kept)
+	if h.Error == "" {
+		h.Error = r.failure
+	}
+}
+
 // Conclude prints the command's document (json: doc with its header
 // filled in; sarif: the log of the diagnostics; text and github: nothing)
 // and returns err, the command's outcome. A document that cannot be
@@ -267,11 +278,7 @@ func (r *Reporter) Conclude(doc Document, err error) error {
 	var werr error
 	switch r.Format {
 	case diag.FormatJSON:
-		h := doc.header()
-		h.Fill(r.Command, r.Kept)
-		if h.Error == "" {
-			h.Error = r.failure
-		}
+		r.FillHeader(doc)
 		werr = WriteDocument(r.Env.Stdout, doc)
 	case diag.FormatSARIF:
 		werr = r.print(r.Env.Stdout, r.Kept)

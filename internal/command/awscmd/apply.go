@@ -166,7 +166,7 @@ func changedExit(interrupted, failed bool, writeErr error) error {
 // writeSummaryJSON writes to path the document that --format json prints.
 func writeSummaryJSON(path string, r *command.Reporter, doc *deployDocument) error {
 	summary := *doc
-	summary.Fill(r.Command, r.Kept)
+	r.FillHeader(&summary)
 	var buf bytes.Buffer
 	if err := command.WriteDocument(&buf, &summary); err != nil {
 		return err

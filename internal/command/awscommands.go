@@ -12,11 +12,13 @@ import (
 // linking the AWS SDK; their actions are in package awscmd, which the
 // cicdgen-aws binary links (see handover.go).
 
-// Defaults of the deploy flags. They equal deploy.EventsAll and
-// deploy.DefaultPollMin, which awscmd's tests check; this package must not
-// import deploy.
+// Values of --events, and the default of --poll-interval. They equal
+// deploy's EventsAll, EventsFailed, EventsNone and DefaultPollMin, which
+// awscmd's tests check; this package must not import deploy.
 const (
 	eventsAll      = "all"
+	eventsFailed   = "failed"
+	eventsNone     = "none"
 	defaultPollMin = 250 * time.Millisecond
 )
 

@@ -13,12 +13,13 @@ import (
 	"github.com/cicdgen/cicdgen/internal/command"
 )
 
-// What status and destroy share: the system they read (a system.yaml or a
-// build directory), the reporter of --format (text, or one JSON document on
-// stdout: docs/json.md) and the AWS factory.
+// What the commands that call AWS share: the system they read (a
+// system.yaml or a build directory), the reporter of --format (text, or one
+// JSON document on stdout: docs/json.md) and the AWS factory.
 
-// operation is a system for status or destroy: newOperation reads the
-// command line, load the system and the AWS configuration.
+// operation is a system for apply, diff, status or destroy (preflight reads
+// only its command line through it): newOperation reads the command line,
+// load the system and the AWS configuration.
 type operation struct {
 	r       *command.Reporter
 	file    string

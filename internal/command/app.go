@@ -93,16 +93,20 @@ func Main(args []string, env Env) int {
 }
 
 // Run runs cicdgen with args (args[0] is the program name), the commands
-// that call AWS running actions (handed over to cicdgen-aws when it has
-// none for them), and returns the process exit code.
+// that call AWS running actions, and returns the process exit code. With
+// actions nil (the cicdgen binary) those commands are handed over to
+// cicdgen-aws: Main hands them over when args[1] names one, Run when the
+// command comes later. cicdgen-aws passes an action for each of them and
+// never hands over, which would run itself again.
 func Run(args []string, env Env, actions Actions) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	app := NewApp(&env)
 	for _, cmd := range app.Commands {
-		if act, ok := actions[cmd.Name]; ok {
+		switch act, ok := actions[cmd.Name]; {
+		case ok:
 			cmd.Action = act(&env)
-		} else if isAWSCommand(cmd.Name) {
+		case actions == nil && isAWSCommand(cmd.Name):
 			cmd.Action = func(*cli.Context) error { return ExitWith(handOver(args, env)) }
 		}
 	}

@@ -12,11 +12,13 @@ import (
 // linking the AWS SDK; their actions are in package awscmd, which the
 // cicdgen-aws binary links (see handover.go).
 
-// Defaults of the deploy flags. They equal deploy.EventsAll and
-// deploy.DefaultPollMin, which awscmd's tests check; this package must not
-// import deploy.
+// Values of --events, and the default of --poll-interval. They equal
+// deploy's EventsAll, EventsFailed, EventsNone and DefaultPollMin, which
+// awscmd's tests check; this package must not import deploy.
 const (
 	eventsAll      = "all"
+	eventsFailed   = "failed"
+	eventsNone     = "none"
 	defaultPollMin = 250 * time.Millisecond
 )
 
@@ -63,7 +65,7 @@ func deployFlags() []cli.Flag {
 	format := diagFormatFlag()
 	format.Usage += "; github also turns failed stacks into workflow annotations"
 	return []cli.Flag{
-		&cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable), with the stacks they depend on"},
+		envFlag(),
 		&cli.StringSliceFlag{Name: "stack", Usage: "only stack `S`, by name or kind such as ecs-dev (repeatable), with the stacks it depends on"},
 		&cli.BoolFlag{Name: "no-deps", Usage: "with --env or --stack: leave out the stacks the selected ones depend on"},
 		&cli.IntFlag{Name: "concurrency", Value: 4, Usage: "deploy up to `N` stacks at once"},
@@ -75,6 +77,12 @@ func deployFlags() []cli.Flag {
 		strictFlag(), maxSizeFlag(),
 		colorFlag(),
 	}
+}
+
+// envFlag is the --env of apply, diff and status: a selection that takes the
+// stacks the selected ones depend on along.
+func envFlag() *cli.StringSliceFlag {
+	return &cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable), with the stacks they depend on"}
 }
 
 // diffCommand is `cicdgen diff [FILE|DIR]`: what apply would change, stack by
@@ -138,7 +146,7 @@ func statusCommand(env *Env) *cli.Command {
 			"Exit status: 0 shown, 1 input errors or output that could not be written,\n" +
 			"2 usage, 3 a stack could not be read or is in a failed state.",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "env", Usage: "only the stacks of environment `E` (repeatable), with the stacks they depend on"},
+			envFlag(),
 			diagFormatFlag(),
 			strictFlag(),
 			colorFlag(),

@@ -62,12 +62,9 @@ func buildCommand(env *Env) *cli.Command {
 
 // runBuild compiles file and writes its output into dir.
 func runBuild(env *Env, r *Reporter, file, dir, format string, doc *buildDocument) error {
-	a, ds := CompileSystem(env, r, file)
-	if err := r.Emit(ds); err != nil {
+	a, _, err := CompileAndEmit(env, r, file)
+	if err != nil {
 		return err
-	}
-	if a == nil {
-		return ExitWith(ExitInputErrors)
 	}
 	if err := compiler.WriteOutput(dir, a, format); err != nil {
 		return r.Fail(ExitInputErrors, "%v", err)

@@ -30,9 +30,9 @@ func flagChoices(name string) []string {
 	case graphFormatFlag:
 		return []string{compiler.GraphDot, compiler.GraphMermaid}
 	case "require-approval":
-		return []string{"never", "broadening", "any"}
+		return []string{ApprovalNever, ApprovalBroadening, ApprovalAny}
 	case "events":
-		return []string{"all", "failed", "none"}
+		return []string{eventsAll, eventsFailed, eventsNone}
 	}
 	return nil
 }

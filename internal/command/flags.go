@@ -72,16 +72,24 @@ func maxSizeFlag() *cli.StringFlag {
 	}
 }
 
-// useColor resolves a --color value. auto means colour only when stderr (where text diagnostics go) is
-// a terminal and NO_COLOR is unset or empty (https://no-color.org).
+// useColor resolves a --color value for the diagnostics: auto means colour
+// only when stderr (where text diagnostics go) is a terminal and NO_COLOR is
+// unset or empty (https://no-color.org).
 func useColor(env *Env, mode string) (bool, error) {
+	return colorFor(env, mode, env.StderrIsTerminal)
+}
+
+// colorFor resolves a --color value for a stream that is a terminal or not
+// (terminal): auto means colour only on a terminal, and when NO_COLOR is
+// unset or empty.
+func colorFor(env *Env, mode string, terminal bool) (bool, error) {
 	switch mode {
 	case ColorAlways:
 		return true, nil
 	case ColorNever:
 		return false, nil
 	case ColorAuto, "":
-		return env.StderrIsTerminal && env.Getenv("NO_COLOR") == "", nil
+		return terminal && env.Getenv("NO_COLOR") == "", nil
 	}
 	return false, fmt.Errorf("invalid --color %q: use auto, always or never", mode)
 }
@@ -124,12 +132,13 @@ func outputFormat(c *cli.Context, env *Env, newFlag string, allowed [2]string, l
 // sarif, stdout carries exactly one document, printed at the end by
 // conclude, and everything meant for people goes to stderr.
 type Reporter struct {
-	Env     *Env
-	Command string // the command's name, as the document names it
-	Format  string // --format
-	color   bool
-	strict  bool
-	sources map[string][]byte
+	Env       *Env
+	Command   string // the command's name, as the document names it
+	Format    string // --format
+	color     bool   // the diagnostics are coloured
+	colorMode string // --color
+	strict    bool
+	sources   map[string][]byte
 	// maxSize is the largest system.yaml read, in bytes (--max-size).
 	maxSize int64
 	Kept    diag.Diagnostics // every diagnostic emitted, for the documents
@@ -162,13 +171,14 @@ func NewReporter(c *cli.Context, env *Env, formatFlag string) (*Reporter, error)
 		}
 	}
 	return &Reporter{
-		maxSize: maxSize,
-		Env:     env,
-		Command: c.Command.Name,
-		Format:  format,
-		color:   color,
-		strict:  c.Bool("strict"),
-		sources: map[string][]byte{},
+		maxSize:   maxSize,
+		Env:       env,
+		Command:   c.Command.Name,
+		Format:    format,
+		color:     color,
+		colorMode: c.String("color"),
+		strict:    c.Bool("strict"),
+		sources:   map[string][]byte{},
 	}, nil
 }
 
@@ -216,6 +226,14 @@ func (r *Reporter) OutIsTerminal() bool {
 	return r.Env.IsTerminal
 }
 
+// OutColor reports whether what the command writes to Out() is coloured:
+// --color as for the diagnostics, auto judged by whether Out() is a
+// terminal.
+func (r *Reporter) OutColor() bool {
+	color, _ := colorFor(r.Env, r.colorMode, r.OutIsTerminal()) // NewReporter checked the mode
+	return color
+}
+
 // Emit shows ds: text on stderr and github annotations on stdout at once;
 // json and sarif print them in the document. All are kept for the
 // documents (--summary-json too).
@@ -241,6 +259,17 @@ func (r *Reporter) Fail(code int, format string, args ...any) error {
 	return ExitWith(code)
 }
 
+// FillHeader fills in doc's header as Conclude prints it: the command, the
+// diagnostics emitted and, unless doc says what stopped the command, the
+// first failure.
+func (r *Reporter) FillHeader(doc Document) {
+	h := doc.header()
+	h.Fill(r.Command, r.Kept)
+	if h.Error == "" {
+		h.Error = r.failure
+	}
+}
+
 // Conclude prints the command's document (json: doc with its header
 // filled in; sarif: the log of the diagnostics; text and github: nothing)
 // and returns err, the command's outcome. A document that cannot be
@@ -249,11 +278,7 @@ func (r *Reporter) Conclude(doc Document, err error) error {
 	var werr error
 	switch r.Format {
 	case diag.FormatJSON:
-		h := doc.header()
-		h.Fill(r.Command, r.Kept)
-		if h.Error == "" {
-			h.Error = r.failure
-		}
+		r.FillHeader(doc)
 		werr = WriteDocument(r.Env.Stdout, doc)
 	case diag.FormatSARIF:
 		werr = r.print(r.Env.Stdout, r.Kept)

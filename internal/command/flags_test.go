@@ -75,3 +75,36 @@ func TestReporterStrictPromotesWarnings(t *testing.T) {
 		})
 	}
 }
+
+// What goes to Out() is coloured by whether Out() is a terminal (stdout,
+// or stderr when stdout carries a document), not by whether stderr is.
+func TestReporterOutColor(t *testing.T) {
+	cases := map[string]struct {
+		format, mode, noColor string
+		stdoutTerminal        bool
+		stderrTerminal        bool
+		want                  bool
+	}{
+		"auto, text on a terminal stdout":        {format: diag.FormatText, mode: ColorAuto, stdoutTerminal: true, want: true},
+		"auto, text on a piped stdout":           {format: diag.FormatText, mode: ColorAuto, stderrTerminal: true, want: false},
+		"auto, json: out is a terminal stderr":   {format: diag.FormatJSON, mode: ColorAuto, stderrTerminal: true, want: true},
+		"auto, json: out is a piped stderr":      {format: diag.FormatJSON, mode: ColorAuto, stdoutTerminal: true, want: false},
+		"auto honours NO_COLOR":                  {format: diag.FormatText, mode: ColorAuto, stdoutTerminal: true, noColor: "1", want: false},
+		"always colours a pipe, NO_COLOR or not": {format: diag.FormatText, mode: ColorAlways, noColor: "1", want: true},
+		"never does not colour a terminal":       {format: diag.FormatText, mode: ColorNever, stdoutTerminal: true, want: false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			env := &Env{IsTerminal: tc.stdoutTerminal, StderrIsTerminal: tc.stderrTerminal, Getenv: func(k string) string {
+				if k == "NO_COLOR" {
+					return tc.noColor
+				}
+				return ""
+			}}
+			r := &Reporter{Env: env, Format: tc.format, colorMode: tc.mode}
+			if got := r.OutColor(); got != tc.want {
+				t.Errorf("OutColor() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -55,12 +55,9 @@ func graphCommand(env *Env) *cli.Command {
 // runGraph compiles file and prints its graph in doc.GraphFormat: in the
 // JSON document, else where the reporter's output goes.
 func runGraph(env *Env, r *Reporter, file string, doc *graphDocument) error {
-	a, ds := CompileSystem(env, r, file)
-	if err := r.Emit(ds); err != nil {
+	a, _, err := CompileAndEmit(env, r, file)
+	if err != nil {
 		return err
-	}
-	if a == nil {
-		return ExitWith(ExitInputErrors)
 	}
 	g, err := compiler.Graph(a, doc.GraphFormat)
 	if err != nil {

@@ -69,7 +69,7 @@ func handOver(args []string, env Env) int {
 	path, err := findAWSBinary(self, exec.LookPath)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "cicdgen: %s needs the %s binary, found neither next to cicdgen nor on PATH; install both: go install github.com/cicdgen/cicdgen/cmd/...@%s\n",
-			args[1], AWSBinary, installVersion())
+			args[1], AWSBinary, installVersionOf(version.String()))
 		return ExitUsage
 	}
 	environ := handOverEnviron(os.Environ(), version.String())
@@ -119,19 +119,15 @@ func CheckHandOver(args []string, env Env) (int, bool) {
 	if len(args) > 1 {
 		command = args[1]
 	}
-	install := "latest"
-	if version.IsRelease(by) {
-		install = by
-	}
 	fmt.Fprintf(env.Stderr, "cicdgen: cicdgen %s handed %s over to %s, which is version %s; the two must be one version, or it would deploy what its own compiler builds: install both: go install github.com/cicdgen/cicdgen/cmd/...@%s\n",
-		by, command, self, own, install)
+		by, command, self, own, installVersionOf(by))
 	return ExitUsage, true
 }
 
-// installVersion is the version to install AWSBinary at: this binary's,
-// when it is a release.
-func installVersion() string {
-	if v := version.String(); version.IsRelease(v) {
+// installVersionOf is the version to install cicdgen and AWSBinary at,
+// for the cicdgen of version v: v when it is a release, else latest.
+func installVersionOf(v string) string {
+	if version.IsRelease(v) {
 		return v
 	}
 	return "latest"

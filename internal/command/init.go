@@ -50,9 +50,9 @@ func initCommand(env *Env) *cli.Command {
 			&cli.StringFlag{Name: "dir", Value: ".", Usage: "directory to write the files to (created if missing)"},
 		},
 		Action: func(c *cli.Context) error {
-			pos, err := positionalArgs(c)
+			pos, err := commandArgs(c, env)
 			if err != nil {
-				return UsageError(c, env, "%v", err)
+				return err
 			}
 			if len(pos) > 0 {
 				return UsageError(c, env, "init takes no arguments, got %q (use --dir to choose the directory)", pos[0])

@@ -68,3 +68,18 @@ func CompileSystem(env *Env, r *Reporter, path string) (*compiler.Assembly, diag
 	}
 	return a, ds
 }
+
+// CompileAndEmit compiles the system.yaml at path (CompileSystem) and emits
+// its diagnostics through r. It returns the assembly and the diagnostics,
+// or the error that ends the command: emitting's, or exit 1 when the
+// diagnostics hold errors.
+func CompileAndEmit(env *Env, r *Reporter, path string) (*compiler.Assembly, diag.Diagnostics, error) {
+	a, ds := CompileSystem(env, r, path)
+	if err := r.Emit(ds); err != nil {
+		return nil, ds, err
+	}
+	if a == nil {
+		return nil, ds, ExitWith(ExitInputErrors)
+	}
+	return a, ds, nil
+}

@@ -19,9 +19,9 @@ func rulesCommand(env *Env) *cli.Command {
 		Description: "Prints every rule id a diagnostic can carry (error[fargate-size]) and the\n" +
 			"problem it names, in the order a file is checked: the list of docs/rules.md.",
 		Action: func(c *cli.Context) error {
-			pos, err := positionalArgs(c)
+			pos, err := commandArgs(c, env)
 			if err != nil {
-				return UsageError(c, env, "%v", err)
+				return err
 			}
 			if len(pos) > 0 {
 				return UsageError(c, env, "rules takes no arguments, got %q", pos[0])

@@ -20,9 +20,9 @@ func schemaCommand(env *Env) *cli.Command {
 			"   cicdgen schema > system.schema.json\n" +
 			"   # yaml-language-server: $schema=system.schema.json",
 		Action: func(c *cli.Context) error {
-			pos, err := positionalArgs(c)
+			pos, err := commandArgs(c, env)
 			if err != nil {
-				return UsageError(c, env, "%v", err)
+				return err
 			}
 			if len(pos) > 0 {
 				return UsageError(c, env, "schema takes no arguments, got %q", pos[0])

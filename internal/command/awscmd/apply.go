@@ -18,6 +18,7 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/internal/command"
 	"github.com/cicdgen/cicdgen/manifest"
 	"github.com/cicdgen/cicdgen/schema"
 )
@@ -29,45 +30,48 @@ func applyAction(env *Env) cli.ActionFunc {
 
 // runDeploy is apply, apply --dry-run and diff (forceDryRun).
 func runDeploy(c *cli.Context, env *Env, forceDryRun bool) error {
-	args, err := fileArgs(c, env, 1) // also parses the flags after FILE
+	var events deploy.Events
+	op, err := newOperation(c, env, func() error {
+		if err := checkPacing(c, env); err != nil {
+			return err
+		}
+		var err error
+		if events, err = deploy.ParseEvents(c.String("events")); err != nil {
+			return command.UsageError(c, env, "%v", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if n := c.Int("concurrency"); n < 1 {
-		return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
-	}
-	if c.Duration("poll-interval") <= 0 {
-		return usageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
-	}
-	if _, err := deploy.ParseEvents(c.String("events")); err != nil {
-		return usageError(c, env, "%v", err)
-	}
-	r, err := newReporter(c, env, formatFlagName)
-	if err != nil {
-		return usageError(c, env, "%v", err)
-	}
 	doc := newDeployDocument(forceDryRun || c.Bool("dry-run"))
-	return r.Conclude(doc, deployBundle(c, env, r, args[0], doc))
+	return op.r.Conclude(doc, deployBundle(c, env, op, events, doc))
 }
 
-// deployBundle loads path and applies it (doc.DryRun: plans it), printing
-// progress and the summary where the reporter's output goes and recording
-// the result in doc.
-func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deployDocument) error {
-	b, err := loadBundle(r, path)
-	if err != nil {
+// checkPacing checks --concurrency and --poll-interval, of apply, diff and
+// destroy.
+func checkPacing(c *cli.Context, env *Env) error {
+	if n := c.Int("concurrency"); n < 1 {
+		return command.UsageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+	}
+	if c.Duration("poll-interval") <= 0 {
+		return command.UsageError(c, env, "invalid --poll-interval %s: give a duration such as 500ms or 2s", c.Duration("poll-interval"))
+	}
+	return nil
+}
+
+// deployBundle loads op's system and applies it (doc.DryRun: plans it),
+// printing progress (stack events as events says) and the summary where
+// the reporter's output goes and recording the result in doc.
+func deployBundle(c *cli.Context, env *Env, op *operation, events deploy.Events, doc *deployDocument) error {
+	if err := op.load(c); err != nil {
 		return err
 	}
 	ctx := c.Context
 	stopSecond := exitOnSecondInterrupt(ctx, env)
 	defer stopSecond()
 
-	factory, err := deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
-	if err != nil {
-		return r.Fail(exitDeployFail, "%v", err)
-	}
-	out := r.Out()
-	events, _ := deploy.ParseEvents(c.String("events")) // checked by runDeploy
+	r, b, factory, out := op.r, op.bundle, op.factory, op.out
 	progress := deploy.NewReporterWith(out, deploy.ReporterOptions{
 		Terminal: r.OutIsTerminal(), Events: events, Timestamps: !r.OutIsTerminal(), Width: env.Width,
 	})
@@ -90,16 +94,16 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 	// The traffic guard and the approvals, before anything executes (approval.go).
 	opts.Review = func(context.Context) error { return reviewBeforeApply(c, env, r, b, factory, opts) }
 	res, err := deploy.Apply(ctx, b, factory, opts)
-	if ee := (exitError{}); errors.As(err, &ee) {
+	if ee := (command.ExitError{}); errors.As(err, &ee) {
 		return err // the review stopped it and said why
 	}
 	if err != nil {
 		// A selection naming nothing, templates too large without
 		// --template-bucket, or AWS out of reach: nothing was touched.
 		if errors.As(err, new(*deploy.EndpointError)) {
-			return r.Fail(exitDeployFail, "%v", err)
+			return r.Fail(command.ExitDeployFail, "%v", err)
 		}
-		return r.Fail(exitUsage, "%v", err)
+		return r.Fail(command.ExitUsage, "%v", err)
 	}
 	doc.setResult(res)
 	// From here on stacks may have changed: the exit status is the
@@ -126,32 +130,45 @@ func deployBundle(c *cli.Context, env *Env, r *reporter, path string, doc *deplo
 	if r.Format == diag.FormatGitHub {
 		report(deploy.WriteGitHubAnnotations(env.Stdout, res))
 	}
-	// The failures again on stderr, the stream for what went wrong.
 	for _, s := range res.Stacks {
 		if s.Outcome == deploy.Failed {
-			fmt.Fprintf(env.Stderr, "cicdgen %s: stack %s (%s, %s) failed: %s\n", c.Command.Name, s.Stack, s.AccountID, s.Region, s.Error)
+			writeFailedStack(env, c.Command.Name, s.Stack, s.AccountID, s.Region, "failed", s.Error)
 		}
 	}
 	if path := c.String("summary-json"); path != "" {
 		report(writeSummaryJSON(path, r, doc))
 	}
+	return changedExit(res.Interrupted, res.Failed(), writeErr)
+}
+
+// writeFailedStack names again on stderr, the stream for what went wrong,
+// a stack that failed (what: how command says it failed).
+func writeFailedStack(env *Env, command, stack, accountID, region, what, reason string) {
+	fmt.Fprintf(env.Stderr, "cicdgen %s: stack %s (%s, %s) %s: %s\n", command, stack, accountID, region, what, reason)
+}
+
+// changedExit is the exit status of apply and destroy once stacks may have
+// changed: the outcome of the run (130 interrupted, 3 a stack failed),
+// whatever failed to be written about it; 1 when only its report
+// (writeErr) failed.
+func changedExit(interrupted, failed bool, writeErr error) error {
 	switch {
-	case res.Interrupted:
-		return exitWith(exitInterrupted)
-	case res.Failed():
-		return exitWith(exitDeployFail)
+	case interrupted:
+		return command.ExitWith(command.ExitInterrupted)
+	case failed:
+		return command.ExitWith(command.ExitDeployFail)
 	case writeErr != nil:
-		return exitWith(exitInputErrors)
+		return command.ExitWith(command.ExitInputErrors)
 	}
 	return nil
 }
 
 // writeSummaryJSON writes to path the document that --format json prints.
-func writeSummaryJSON(path string, r *reporter, doc *deployDocument) error {
+func writeSummaryJSON(path string, r *command.Reporter, doc *deployDocument) error {
 	summary := *doc
-	summary.Fill(r.Command, r.Kept)
+	r.FillHeader(&summary)
 	var buf bytes.Buffer
-	if err := writeDocument(&buf, &summary); err != nil {
+	if err := command.WriteDocument(&buf, &summary); err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -171,14 +188,14 @@ func newline(w io.Writer) error {
 // loadBundle reads what to deploy: a build directory, or a system.yaml
 // compiled in memory. It refuses placeholders. It reports diagnostics and
 // failures through r and returns the exit error itself.
-func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
+func loadBundle(r *command.Reporter, path string) (*deploy.Bundle, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		b, err := deploy.LoadDir(path)
 		if err != nil {
-			return nil, r.Fail(exitInputErrors, "%v", err)
+			return nil, r.Fail(command.ExitInputErrors, "%v", err)
 		}
 		if ps := b.Placeholders(); len(ps) > 0 {
-			err := r.Fail(exitInputErrors, "%s was built from a system.yaml with %s; apply refuses placeholders: write the real values in system.yaml and build again", path, diag.Plural(len(ps), "placeholder value"))
+			err := r.Fail(command.ExitInputErrors, "%s was built from a system.yaml with %s; apply refuses placeholders: write the real values in system.yaml and build again", path, diag.Plural(len(ps), "placeholder value"))
 			for _, p := range ps {
 				fmt.Fprintf(r.Env.Stderr, "  %s\n", p)
 			}
@@ -186,12 +203,9 @@ func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
 		}
 		return b, nil
 	}
-	a, ds := compileSystem(r.Env, r, path)
-	if err := r.Emit(ds); err != nil {
+	a, ds, err := command.CompileAndEmit(r.Env, r, path)
+	if err != nil {
 		return nil, err
-	}
-	if a == nil {
-		return nil, exitWith(exitInputErrors)
 	}
 	placeholders := 0
 	for _, d := range ds {
@@ -200,17 +214,23 @@ func loadBundle(r *reporter, path string) (*deploy.Bundle, error) {
 		}
 	}
 	if placeholders > 0 {
-		return nil, r.Fail(exitInputErrors, "%s holds %s (listed with the diagnostics); apply refuses placeholders: replace them with real values", path, diag.Plural(placeholders, "placeholder value"))
+		return nil, r.Fail(command.ExitInputErrors, "%s holds %s (listed with the diagnostics); apply refuses placeholders: replace them with real values", path, diag.Plural(placeholders, "placeholder value"))
 	}
-	o, err := compiler.Outputs(a, manifest.FormatJSON)
+	b, err := bundleOf(a)
 	if err != nil {
-		return nil, r.Fail(exitInputErrors, "%v", err)
-	}
-	b, err := deploy.FromOutput(o)
-	if err != nil {
-		return nil, r.Fail(exitInputErrors, "%v", err)
+		return nil, r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	return b, nil
+}
+
+// bundleOf is what deploy reads of the compiled assembly a: the bundle a
+// build directory of it would hold, its templates in JSON.
+func bundleOf(a *compiler.Assembly) (*deploy.Bundle, error) {
+	o, err := compiler.Outputs(a, manifest.FormatJSON)
+	if err != nil {
+		return nil, err
+	}
+	return deploy.FromOutput(o)
 }
 
 // prompter asks yes/no questions on env.Stdout and reads the answers from
@@ -312,7 +332,7 @@ func exitOnSecondInterrupt(ctx context.Context, env *Env) (stop func()) {
 		case <-done:
 		case <-sig:
 			fmt.Fprintln(env.Stderr, "cicdgen: interrupted again; exiting now (stacks may still be changing in AWS)")
-			os.Exit(exitInterrupted)
+			os.Exit(command.ExitInterrupted)
 		}
 	})
 	return func() {

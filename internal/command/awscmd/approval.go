@@ -10,21 +10,22 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/deploy"
+	"github.com/cicdgen/cicdgen/internal/command"
 )
 
 // reviewBeforeApply runs before apply executes anything: the blue/green
 // traffic guard (unless --allow-traffic-reset) and the confirmation of
 // widening or protected-environment changes (--require-approval). It
 // returns nil to go on, or the exit error; it prints why it stops.
-func reviewBeforeApply(c *cli.Context, env *Env, r *reporter, b *deploy.Bundle, f deploy.ClientFactory, opts deploy.Options) error {
+func reviewBeforeApply(c *cli.Context, env *Env, r *command.Reporter, b *deploy.Bundle, f deploy.ClientFactory, opts deploy.Options) error {
 	mode := c.String("require-approval")
 	if mode == "" { // CICDGEN_REQUIRE_APPROVAL set empty
-		mode = approvalBroadening
+		mode = command.ApprovalBroadening
 	}
 	switch mode {
-	case approvalNever, approvalBroadening, approvalAny:
+	case command.ApprovalNever, command.ApprovalBroadening, command.ApprovalAny:
 	default:
-		return usageError(c, env, "invalid --require-approval %q: use never, broadening or any", mode)
+		return command.UsageError(c, env, "invalid --require-approval %q: use never, broadening or any", mode)
 	}
 	ctx := c.Context
 	rv, err := deploy.ReadReview(ctx, b, f, opts.Selection, opts.Concurrency)
@@ -38,19 +39,19 @@ func reviewBeforeApply(c *cli.Context, env *Env, r *reporter, b *deploy.Bundle, 
 		var reset *deploy.TrafficResetError
 		switch {
 		case errors.As(err, &reset):
-			return r.Fail(exitInputErrors, "%v", err)
+			return r.Fail(command.ExitInputErrors, "%v", err)
 		case err != nil:
 			return stopBeforeApply(ctx, r, err)
 		}
 	}
 	var asked []deploy.SecurityChange
 	switch mode {
-	case approvalBroadening:
+	case command.ApprovalBroadening:
 		asked = deploy.Widening(rv.Security)
-	case approvalAny:
+	case command.ApprovalAny:
 		asked = rv.Security
 	}
-	if mode == approvalNever || len(asked) == 0 && len(rv.Protected) == 0 {
+	if mode == command.ApprovalNever || len(asked) == 0 && len(rv.Protected) == 0 {
 		return nil
 	}
 	writeApprovalRequest(r.Out(), asked, rv.Protected)
@@ -58,30 +59,30 @@ func reviewBeforeApply(c *cli.Context, env *Env, r *reporter, b *deploy.Bundle, 
 		return nil
 	}
 	if !env.StdinIsTerminal {
-		return r.Fail(exitUsage, "these changes need approval (--require-approval %s) and stdin is not a terminal, so nobody can be asked: run again with --yes to approve them", mode)
+		return r.Fail(command.ExitUsage, "these changes need approval (--require-approval %s) and stdin is not a terminal, so nobody can be asked: run again with --yes to approve them", mode)
 	}
-	// The question goes where the progress goes: stderr when stdout
-	// carries a document.
-	ask, stop := prompter(&Env{Stdin: env.Stdin, Stdout: r.Out()})
-	defer stop()
-	ok, err := ask(ctx, "Deploy these changes?")
+	// opts.Confirm is the prompter deployBundle set up on this condition
+	// (a terminal on stdin, no --yes): one reader of stdin, so that input
+	// typed ahead is not lost between two. It asks where the progress goes:
+	// stderr when stdout carries a document.
+	ok, err := opts.Confirm(ctx, "Deploy these changes?")
 	switch {
 	case ctx.Err() != nil:
-		return exitWith(exitInterrupted)
+		return command.ExitWith(command.ExitInterrupted)
 	case err != nil:
-		return r.Fail(exitUsage, "%v", err)
+		return r.Fail(command.ExitUsage, "%v", err)
 	case !ok:
-		return r.Fail(exitUsage, "not approved; nothing was changed")
+		return r.Fail(command.ExitUsage, "not approved; nothing was changed")
 	}
 	return nil
 }
 
 // stopBeforeApply reports a failure of the review: nothing was changed.
-func stopBeforeApply(ctx context.Context, r *reporter, err error) error {
+func stopBeforeApply(ctx context.Context, r *command.Reporter, err error) error {
 	if ctx.Err() != nil {
-		return exitWith(exitInterrupted)
+		return command.ExitWith(command.ExitInterrupted)
 	}
-	return r.Fail(exitDeployFail, "%v; nothing was changed", err)
+	return r.Fail(command.ExitDeployFail, "%v; nothing was changed", err)
 }
 
 // writeApprovalRequest shows what apply asks approval for.

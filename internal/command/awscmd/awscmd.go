@@ -18,11 +18,18 @@ func Main(args []string, env Env) int {
 	if code, refused := command.CheckHandOver(args, env); refused {
 		return code
 	}
-	return command.Run(args, env, command.Actions{
+	return command.Run(args, env, actions())
+}
+
+// actions are the actions of the commands that call AWS: one for each of
+// command.AWSCommands (TestEveryAWSCommandHasAnAction), since command.Run
+// does not hand over a command cicdgen-aws has no action for.
+func actions() command.Actions {
+	return command.Actions{
 		"apply":     applyAction,
 		"diff":      diffAction,
 		"preflight": preflightAction,
 		"status":    statusAction,
 		"destroy":   destroyAction,
-	})
+	}
 }

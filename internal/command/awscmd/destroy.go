@@ -11,18 +11,16 @@ import (
 
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/internal/command"
 )
 
 // destroyAction runs `cicdgen destroy`.
 func destroyAction(env *Env) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		if n := c.Int("concurrency"); n < 1 {
-			return usageError(c, env, "invalid --concurrency %d: give 1 or more", n)
+		if err := checkPacing(c, env); err != nil {
+			return err
 		}
-		if c.Duration("poll-interval") <= 0 {
-			return usageError(c, env, "invalid --poll-interval %s", c.Duration("poll-interval"))
-		}
-		op, err := newOperation(c, env)
+		op, err := newOperation(c, env, nil)
 		if err != nil {
 			return err
 		}
@@ -51,33 +49,29 @@ func runDestroy(c *cli.Context, env *Env, op *operation, doc *destroyDocument) e
 	plan, err := deploy.PlanDestroy(ctx, op.bundle, op.factory, opts)
 	if err != nil {
 		if ctx.Err() != nil {
-			return exitWith(exitInterrupted)
+			return command.ExitWith(command.ExitInterrupted)
 		}
-		return op.r.Fail(exitDeployFail, "%v", err)
+		return op.r.Fail(command.ExitDeployFail, "%v", err)
 	}
 	doc.System = plan.System
 	if err := writeDestroyPlan(op.out, plan); err != nil {
-		return op.r.Fail(exitInputErrors, "%v", err)
+		return op.r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	if existing(plan) > 0 && !c.Bool("yes") {
 		if !env.StdinIsTerminal {
-			return op.r.Fail(exitUsage, "stdin is not a terminal, so nobody can confirm: run again with --yes to delete %s", stackCount(existing(plan)))
+			return op.r.Fail(command.ExitUsage, "stdin is not a terminal, so nobody can confirm: run again with --yes to delete %s", stackCount(existing(plan)))
 		}
 		fmt.Fprintf(op.out, "Type the system's name (%s) to delete %s: ", plan.System, stackCount(existing(plan)))
 		answer, err := readLine(ctx, env)
 		if ctx.Err() != nil {
 			fmt.Fprintln(op.out)
-			return exitWith(exitInterrupted)
+			return command.ExitWith(command.ExitInterrupted)
 		}
 		if err != nil || answer != plan.System {
-			return op.r.Fail(exitUsage, "not confirmed; nothing was deleted")
+			return op.r.Fail(command.ExitUsage, "not confirmed; nothing was deleted")
 		}
 	}
-	progress := deploy.NewReporter(op.out, op.r.OutIsTerminal(), nil)
-	if live, ok := progress.(*deploy.LiveReporter); ok {
-		live.SetWidth(env.Width)
-	}
-	opts.Reporter = progress
+	opts.Reporter = deploy.NewReporterWith(op.out, deploy.ReporterOptions{Terminal: op.r.OutIsTerminal(), Width: env.Width})
 	res := deploy.Destroy(ctx, op.bundle, op.factory, plan, opts)
 	doc.setResult(res)
 	err = writeDestroyResult(op.out, res)
@@ -86,18 +80,10 @@ func runDestroy(c *cli.Context, env *Env, op *operation, doc *destroyDocument) e
 	}
 	for _, s := range res.Stacks {
 		if s.Outcome == deploy.Failed {
-			fmt.Fprintf(env.Stderr, "cicdgen destroy: stack %s (%s, %s) could not be deleted: %s\n", s.Stack, s.AccountID, s.Region, s.Error)
+			writeFailedStack(env, "destroy", s.Stack, s.AccountID, s.Region, "could not be deleted", s.Error)
 		}
 	}
-	switch {
-	case res.Interrupted:
-		return exitWith(exitInterrupted)
-	case res.Failed():
-		return exitWith(exitDeployFail)
-	case err != nil:
-		return exitWith(exitInputErrors)
-	}
-	return nil
+	return changedExit(res.Interrupted, res.Failed(), err)
 }
 
 // existing counts the stacks of the plan that exist in AWS.

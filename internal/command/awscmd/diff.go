@@ -4,6 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/deploy"
+	"github.com/cicdgen/cicdgen/internal/command"
 )
 
 // diffAction runs `cicdgen diff`.
@@ -15,7 +16,7 @@ func diffAction(env *Env) cli.ActionFunc {
 // stack's changes, then the review of the deployed templates (policies
 // that widen, protected environments, blue/green traffic resets), where
 // the reporter's output goes; it records the review in doc.
-func writePlan(c *cli.Context, env *Env, r *reporter, b *deploy.Bundle, f deploy.ClientFactory, sel deploy.Selection, res *deploy.Result, doc *deployDocument) error {
+func writePlan(c *cli.Context, env *Env, r *command.Reporter, b *deploy.Bundle, f deploy.ClientFactory, sel deploy.Selection, res *deploy.Result, doc *deployDocument) error {
 	var rv *deploy.Review
 	var reviewErr error
 	if !res.Interrupted {
@@ -23,8 +24,7 @@ func writePlan(c *cli.Context, env *Env, r *reporter, b *deploy.Bundle, f deploy
 	}
 	plan := deploy.NewPlan(res, rv, reviewErr)
 	doc.Security, doc.Protected, doc.Traffic, doc.ReviewError = plan.Security, plan.Protected, plan.Traffic, plan.ReviewError
-	color := c.String("color") == colorAlways || c.String("color") == colorAuto && r.OutIsTerminal() && env.Getenv("NO_COLOR") == ""
-	if err := deploy.WritePlan(r.Out(), plan, deploy.PlanStyle{Color: color, Width: env.Width}); err != nil {
+	if err := deploy.WritePlan(r.Out(), plan, deploy.PlanStyle{Color: r.OutColor(), Width: env.Width}); err != nil {
 		return err
 	}
 	return newline(r.Out())

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/cicdgen/cicdgen/internal/command"
 )
 
 // runCLIWith runs cicdgen in process with env's terminal settings and
@@ -115,7 +117,7 @@ func TestBlueGreenGuard(t *testing.T) {
 
 	executed := fake.CallCount("ExecuteChangeSet")
 	code, stdout, stderr = runCLI(t, "apply", file, "--poll-interval", "5ms")
-	if code != exitInputErrors {
+	if code != command.ExitInputErrors {
 		t.Fatalf("apply exited %d, want 1\n%s\n%s", code, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "replace ProductionListenerRule") || !strings.Contains(stderr, "nothing was executed") || !strings.Contains(stderr, "Instead:") {
@@ -136,11 +138,11 @@ func TestBlueGreenGuard(t *testing.T) {
 
 func TestApplyAsksBeforeWideningOrProtectedChanges(t *testing.T) {
 	fake, file := deployFixture(t)
-	t.Setenv("CICDGEN_REQUIRE_APPROVAL", approvalBroadening)
+	t.Setenv("CICDGEN_REQUIRE_APPROVAL", command.ApprovalBroadening)
 
 	// A new system creates roles: without a terminal it needs --yes.
 	code, stdout, stderr := runCLI(t, "apply", file, "--poll-interval", "5ms")
-	if code != exitUsage || !strings.Contains(stderr, "--yes") || !strings.Contains(stdout, "statement added") {
+	if code != command.ExitUsage || !strings.Contains(stderr, "--yes") || !strings.Contains(stdout, "statement added") {
 		t.Fatalf("apply without --yes: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if fake.CallCount("CreateChangeSet") != 0 {
@@ -149,7 +151,7 @@ func TestApplyAsksBeforeWideningOrProtectedChanges(t *testing.T) {
 
 	// On a terminal, the answer decides.
 	code, stdout, stderr = runCLIWith(t, Env{StdinIsTerminal: true, Stdin: strings.NewReader("n\n")}, "apply", file, "--poll-interval", "5ms")
-	if code != exitUsage || !strings.Contains(stdout, "Deploy these changes? [y/N]") || !strings.Contains(stderr, "not approved") {
+	if code != command.ExitUsage || !strings.Contains(stdout, "Deploy these changes? [y/N]") || !strings.Contains(stderr, "not approved") {
 		t.Fatalf("declined: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	code, stdout, stderr = runCLIWith(t, Env{StdinIsTerminal: true, Stdin: strings.NewReader("y\n")}, "apply", file, "--poll-interval", "5ms")
@@ -167,13 +169,13 @@ func TestApplyAsksBeforeWideningOrProtectedChanges(t *testing.T) {
 	src, _ := os.ReadFile(file)
 	os.WriteFile(file, []byte(strings.Replace(string(src), "tags: {team: platform}", "tags: {team: platform, owner: shop}", 1)), 0o644)
 	code, stdout, stderr = runCLI(t, "apply", file, "--poll-interval", "5ms", "--env", "prod")
-	if code != exitUsage || !strings.Contains(stdout, "Stacks of protected environments that change: shop-") {
+	if code != command.ExitUsage || !strings.Contains(stdout, "Stacks of protected environments that change: shop-") {
 		t.Fatalf("protected change without --yes: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if code, stdout, stderr = runCLI(t, "apply", file, "--poll-interval", "5ms", "--require-approval", "never"); code != 0 {
 		t.Fatalf("--require-approval never: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	if code, _, stderr = runCLI(t, "apply", file, "--require-approval", "sometimes"); code != exitUsage || !strings.Contains(stderr, "never, broadening or any") {
+	if code, _, stderr = runCLI(t, "apply", file, "--require-approval", "sometimes"); code != command.ExitUsage || !strings.Contains(stderr, "never, broadening or any") {
 		t.Errorf("bad --require-approval: exit %d\n%s", code, stderr)
 	}
 }

@@ -2,6 +2,7 @@ package awscmd
 
 import (
 	"github.com/cicdgen/cicdgen/deploy"
+	"github.com/cicdgen/cicdgen/internal/command"
 )
 
 // The JSON documents (docs/json.md) of the commands that call AWS.
@@ -11,7 +12,7 @@ import (
 // with their changes), and what --summary-json writes: the header and
 // deploy's ApplyResult.
 type deployDocument struct {
-	docHeader
+	command.DocHeader
 	deploy.ApplyResult
 	// The review of a dry run (diff.go): the IAM statements, trust and
 	// resource policies that change (widens: what apply asks approval
@@ -44,7 +45,7 @@ func (d *deployDocument) setResult(res *deploy.Result) {
 // preflightDocument is the document of preflight: every check and how many
 // passed, warned and failed.
 type preflightDocument struct {
-	docHeader
+	command.DocHeader
 	Checks []deploy.Check  `json:"checks"`
 	Totals preflightTotals `json:"totals"`
 }
@@ -75,7 +76,7 @@ func (d *preflightDocument) setChecks(checks []deploy.Check) {
 // statusDocument is the document of status: every stack's state, each
 // environment's service URL and the pipeline's last execution per stage.
 type statusDocument struct {
-	docHeader
+	command.DocHeader
 	System       string                     `json:"system"`
 	Stacks       []deploy.StackStatus       `json:"stacks"` // in dependency order
 	Environments []deploy.EnvironmentStatus `json:"environments"`
@@ -99,7 +100,7 @@ func (d *statusDocument) setStatus(st *deploy.Status) {
 // destroyDocument is the document of destroy: the result of each stack,
 // what was emptied, retained and left behind, and the stacks kept.
 type destroyDocument struct {
-	docHeader
+	command.DocHeader
 	System      string                  `json:"system"`
 	Stacks      []deploy.DestroyedStack `json:"stacks"` // in the order of deletion
 	Kept        []deploy.KeptStack      `json:"kept"`

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -188,23 +189,34 @@ func (b *blockingWriter) Write(p []byte) (int, error) {
 // goroutine has ended: nothing writes to stderr once it returns (once Main
 // has returned).
 func TestStoppingTheInterruptWatchWaitsForIt(t *testing.T) {
-	stderr := &blockingWriter{entered: make(chan struct{}), release: make(chan struct{})}
-	ctx, cancel := context.WithCancel(context.Background())
-	stop := exitOnSecondInterrupt(ctx, &Env{Stderr: stderr})
-	cancel()
-	<-stderr.entered // the goroutine is writing "interrupted; cleaning up"
-	stopped := make(chan struct{})
-	go func() {
-		stop()
-		close(stopped)
-	}()
-	select {
-	case <-stopped:
-		t.Fatal("stop returned while the goroutine was still writing to stderr")
-	case <-time.After(50 * time.Millisecond):
-	}
-	close(stderr.release)
-	<-stopped
+	// The goroutines that deliver signals start with the process's first
+	// signal.Notify and would belong to the bubble if it were in it: start
+	// them outside.
+	warm := make(chan os.Signal, 1)
+	signal.Notify(warm, syscall.SIGINT)
+	signal.Stop(warm)
+	synctest.Test(t, func(t *testing.T) {
+		stderr := &blockingWriter{entered: make(chan struct{}), release: make(chan struct{})}
+		ctx, cancel := context.WithCancel(context.Background())
+		stop := exitOnSecondInterrupt(ctx, &Env{Stderr: stderr})
+		cancel()
+		<-stderr.entered // the goroutine is writing "interrupted; cleaning up"
+		stopped := make(chan struct{})
+		go func() {
+			stop()
+			close(stopped)
+		}()
+		// Every other goroutine of the bubble is blocked for good: a stop
+		// that did not wait for the writer would have returned by now.
+		synctest.Wait()
+		select {
+		case <-stopped:
+			t.Error("stop returned while the goroutine was still writing to stderr")
+		default:
+		}
+		close(stderr.release) // lets the writer, and so stop, go
+		<-stopped
+	})
 }
 
 // A system in one account needs neither role nor profile: the caller's

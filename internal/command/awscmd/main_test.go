@@ -1,7 +1,9 @@
 package awscmd
 
 import (
+	"maps"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -20,4 +22,15 @@ func TestMain(m *testing.M) {
 		"cicdgen":         func() { os.Exit(command.Main(os.Args, env())) },
 		command.AWSBinary: func() { os.Exit(Main(os.Args, env())) },
 	})
+}
+
+// cicdgen-aws has an action for every command that calls AWS, and for no
+// other: command.Run hands over nothing when given actions, so a command
+// missing here would have no action at all.
+func TestEveryAWSCommandHasAnAction(t *testing.T) {
+	got := slices.Sorted(maps.Keys(actions()))
+	want := slices.Sorted(slices.Values(command.AWSCommands()))
+	if !slices.Equal(got, want) {
+		t.Errorf("actions for %v, want one for each of command.AWSCommands(): %v", got, want)
+	}
 }

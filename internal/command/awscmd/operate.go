@@ -10,16 +10,18 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/cicdgen/cicdgen/deploy"
+	"github.com/cicdgen/cicdgen/internal/command"
 )
 
-// What status and destroy share: the system they read (a system.yaml or a
-// build directory), the reporter of --format (text, or one JSON document on
-// stdout: docs/json.md) and the AWS factory.
+// What the commands that call AWS share: the system they read (a
+// system.yaml or a build directory), the reporter of --format (text, or one
+// JSON document on stdout: docs/json.md) and the AWS factory.
 
-// operation is a system for status or destroy: newOperation reads the
-// command line, load the system and the AWS configuration.
+// operation is a system for apply, diff, status or destroy (preflight reads
+// only its command line through it): newOperation reads the command line,
+// load the system and the AWS configuration.
 type operation struct {
-	r       *reporter
+	r       *command.Reporter
 	file    string
 	bundle  *deploy.Bundle
 	factory *deploy.AWS
@@ -28,16 +30,22 @@ type operation struct {
 	out io.Writer
 }
 
-// newOperation reads FILE|DIR (default system.yaml) and --format; its
-// errors are usage errors.
-func newOperation(c *cli.Context, env *Env) (*operation, error) {
-	args, err := fileArgs(c, env, 1)
+// newOperation reads FILE|DIR (default system.yaml), then runs check, the
+// command's own checks of its flags (nil: none), once the flags after FILE
+// are parsed, then reads --format; its errors are usage errors.
+func newOperation(c *cli.Context, env *Env, check func() error) (*operation, error) {
+	args, err := command.FileArgs(c, env, 1)
 	if err != nil {
 		return nil, err
 	}
-	r, err := newReporter(c, env, formatFlagName)
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	r, err := command.NewReporter(c, env, command.FormatFlagName)
 	if err != nil {
-		return nil, usageError(c, env, "%v", err)
+		return nil, command.UsageError(c, env, "%v", err)
 	}
 	return &operation{r: r, file: args[0], out: r.Out()}, nil
 }
@@ -49,12 +57,18 @@ func (op *operation) load(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: op.r.Env.Getenv, Now: op.r.Env.PaceNow, Sleep: op.r.Env.PaceSleep})
+	factory, err := newAWS(c.Context, op.r.Env)
 	if err != nil {
-		return op.r.Fail(exitDeployFail, "%v", err)
+		return op.r.Fail(command.ExitDeployFail, "%v", err)
 	}
 	op.bundle, op.factory = b, factory
 	return nil
+}
+
+// newAWS loads the AWS configuration from env's environment, the calls
+// paced by env's clock.
+func newAWS(ctx context.Context, env *Env) (*deploy.AWS, error) {
+	return deploy.NewAWS(ctx, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
 }
 
 // readLine reads one line of env.Stdin, or returns ctx's error when ctx is

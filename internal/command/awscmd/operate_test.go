@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/cicdgen/cicdgen/internal/command"
 )
 
 func TestStatusAndDestroyEndToEnd(t *testing.T) {
@@ -58,7 +60,7 @@ func TestStatusAndDestroyEndToEnd(t *testing.T) {
 
 	// Without a terminal, destroy needs --yes and deletes nothing.
 	code, _, stderr = runCLI(t, "destroy", file)
-	if code != exitUsage || !strings.Contains(stderr, "--yes") {
+	if code != command.ExitUsage || !strings.Contains(stderr, "--yes") {
 		t.Errorf("destroy without --yes: exit %d\n%s", code, stderr)
 	}
 	if _, ok := fake.Stack(toolingAccount, "us-east-1", "shop-pipeline-x"); !ok {
@@ -130,7 +132,7 @@ func TestDestroyAsksForTheSystemsNameOnATerminal(t *testing.T) {
 	}
 	terminal := func(answer string) Env { return Env{StdinIsTerminal: true, Stdin: strings.NewReader(answer)} }
 	code, stdout, stderr := runCLIWith(t, terminal("yes\n"), "destroy", file, "--env", "dev", "--poll-interval", "5ms")
-	if code != exitUsage || !strings.Contains(stdout, "Type the system's name (shop) to delete 3 stacks: ") || !strings.Contains(stderr, "not confirmed") {
+	if code != command.ExitUsage || !strings.Contains(stdout, "Type the system's name (shop) to delete 3 stacks: ") || !strings.Contains(stderr, "not confirmed") {
 		t.Fatalf("a wrong name: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if _, ok := fake.Stack("310987654321", "us-east-1", "shop-ecs-dev-x"); !ok {

@@ -6,29 +6,25 @@ import (
 	"github.com/cicdgen/cicdgen/compiler"
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
-	"github.com/cicdgen/cicdgen/manifest"
+	"github.com/cicdgen/cicdgen/internal/command"
 	"github.com/cicdgen/cicdgen/schema"
 )
 
 // preflightAction runs `cicdgen preflight`.
 func preflightAction(env *Env) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		args, err := fileArgs(c, env, 1)
+		op, err := newOperation(c, env, nil)
 		if err != nil {
 			return err
 		}
-		r, err := newReporter(c, env, formatFlagName)
-		if err != nil {
-			return usageError(c, env, "%v", err)
-		}
 		doc := &preflightDocument{Checks: []deploy.Check{}}
-		return r.Conclude(doc, runPreflight(c, env, r, args[0], doc))
+		return op.r.Conclude(doc, runPreflight(c, env, op.r, op.file, doc))
 	}
 }
 
 // runPreflight loads file and makes its checks, recorded in doc.
-func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *preflightDocument) error {
-	sys, ds := loadSystem(env, r, file)
+func runPreflight(c *cli.Context, env *Env, r *command.Reporter, file string, doc *preflightDocument) error {
+	sys, ds := command.LoadSystem(env, r, file)
 	ds = r.Adjust(ds)
 	var placeholders []string
 	var others diag.Diagnostics
@@ -43,11 +39,13 @@ func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *prefl
 		return err
 	}
 	if sys == nil || others.HasErrors() {
-		return exitWith(exitInputErrors)
+		return command.ExitWith(command.ExitInputErrors)
 	}
-	factory, err := deploy.NewAWS(c.Context, deploy.AWSOptions{Getenv: env.Getenv, Now: env.PaceNow, Sleep: env.PaceSleep})
+	factory, err := newAWS(c.Context, env)
 	if err != nil {
-		return r.Fail(exitInputErrors, "%v", err)
+		// preflight checks the configuration: one that does not load is a
+		// failed check, exit 1.
+		return r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	in := deploy.PreflightFor(sys, placeholders)
 	if b := buildInMemory(sys); b != nil {
@@ -59,15 +57,15 @@ func runPreflight(c *cli.Context, env *Env, r *reporter, file string, doc *prefl
 	// The checks were made: output that cannot be written is reported and
 	// exits 1, not 2 (usage).
 	if err := deploy.WriteChecks(r.Out(), checks); err != nil {
-		return r.Fail(exitInputErrors, "%v", err)
+		return r.Fail(command.ExitInputErrors, "%v", err)
 	}
 	if r.Format == diag.FormatGitHub {
 		if err := deploy.WriteCheckAnnotations(env.Stdout, checks); err != nil {
-			return r.Fail(exitInputErrors, "%v", err)
+			return r.Fail(command.ExitInputErrors, "%v", err)
 		}
 	}
 	if deploy.PreflightFailed(checks) {
-		return exitWith(exitInputErrors)
+		return command.ExitWith(command.ExitInputErrors)
 	}
 	return nil
 }
@@ -80,11 +78,7 @@ func buildInMemory(sys *schema.System) *deploy.Bundle {
 	if ds.HasErrors() {
 		return nil
 	}
-	o, err := compiler.Outputs(a, manifest.FormatJSON)
-	if err != nil {
-		return nil
-	}
-	b, err := deploy.FromOutput(o)
+	b, err := bundleOf(a)
 	if err != nil {
 		return nil
 	}

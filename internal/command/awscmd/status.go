@@ -7,12 +7,13 @@ import (
 
 	"github.com/cicdgen/cicdgen/deploy"
 	"github.com/cicdgen/cicdgen/diag"
+	"github.com/cicdgen/cicdgen/internal/command"
 )
 
 // statusAction runs `cicdgen status`.
 func statusAction(env *Env) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		op, err := newOperation(c, env)
+		op, err := newOperation(c, env, nil)
 		if err != nil {
 			return err
 		}
@@ -30,19 +31,19 @@ func runStatus(c *cli.Context, op *operation, doc *statusDocument) error {
 		Selection: deploy.Selection{Environments: c.StringSlice("env")},
 	})
 	if err != nil {
-		return op.r.Fail(exitUsage, "%v", err)
+		return op.r.Fail(command.ExitUsage, "%v", err)
 	}
 	doc.setStatus(st)
 	if op.r.Format != diag.FormatJSON {
 		if err := deploy.WriteStatus(op.out, st); err != nil {
-			return op.r.Fail(exitInputErrors, "%v", err)
+			return op.r.Fail(command.ExitInputErrors, "%v", err)
 		}
 	}
 	if c.Context.Err() != nil {
-		return exitWith(exitInterrupted)
+		return command.ExitWith(command.ExitInterrupted)
 	}
 	if deploy.StatusFailed(st) {
-		return exitWith(exitDeployFail)
+		return command.ExitWith(command.ExitDeployFail)
 	}
 	return nil
 }

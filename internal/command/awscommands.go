@@ -123,7 +123,9 @@ func preflightCommand(env *Env) *cli.Command {
 		Description: "Checks, each with pass/fail and the fix: no placeholder is left; every\n" +
 			"account is reachable; the source connection is AVAILABLE; the build image\n" +
 			"exists in ECR when build.image is ecr (a warning before the first apply);\n" +
-			"each registry-credentials secret has a value (never printed).\n\n" +
+			"each secret cicdgen creates (build.registry_credentials, managed service\n" +
+			"secrets) has a value (never printed); each environment's roles stack is\n" +
+			"recent enough for the stacks the pipeline deploys there.\n\n" +
 			"Exit status: 0 all passed (warnings allowed), 1 a check failed, the input\n" +
 			"has errors or the checks could not be written, 2 usage.",
 		Flags: []cli.Flag{diagFormatFlag(), strictFlag(), maxSizeFlag(), colorFlag()},

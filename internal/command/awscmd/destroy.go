@@ -17,10 +17,8 @@ import (
 // destroyAction runs `cicdgen destroy`.
 func destroyAction(env *Env) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		if err := checkPacing(c, env); err != nil {
-			return err
-		}
-		op, err := newOperation(c, env, nil)
+		// The flags after FILE are parsed with it: check them after.
+		op, err := newOperation(c, env, func() error { return checkPacing(c, env) })
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package awscmd
 
 import (
+	"errors"
 	"io"
 
 	"github.com/urfave/cli/v2"
@@ -31,7 +32,11 @@ func runStatus(c *cli.Context, op *operation, doc *statusDocument) error {
 		Selection: deploy.Selection{Environments: c.StringSlice("env")},
 	})
 	if err != nil {
-		return op.r.Fail(command.ExitUsage, "%v", err)
+		code := command.ExitUsage // a selection that names nothing
+		if errors.As(err, new(*deploy.EndpointError)) {
+			code = command.ExitDeployFail
+		}
+		return op.r.Fail(code, "%v", err)
 	}
 	doc.setStatus(st)
 	if op.r.Format != diag.FormatJSON {

@@ -94,19 +94,20 @@ func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diag
 	for p := range r.reported {
 		rejected[p] = true
 	}
-	for _, d := range compiled.validate(value, doc) {
+	schemaDiags, meant := compiled.validate(value, doc)
+	for _, d := range schemaDiags {
 		if r.reported[d.Path] {
 			continue
 		}
 		diags = append(diags, d)
-		if meant, ok := readAsMeant(d, value, doc); ok {
+		if readAsMeant(d, value, doc, meant[d.Path]) {
 			// The checks read the misspelt key as the key it stands for,
 			// rather than that key's default; what they would say of its
 			// value itself is left to the next run.
-			asMeant[meant] = true
+			asMeant[meant[d.Path]] = true
 			continue
 		}
-		if p := rejectedPath(d, doc); p != "" {
+		if p := rejectedPath(d, doc, meant[d.Path]); p != "" {
 			rejected[p] = true
 		}
 	}
@@ -131,62 +132,51 @@ func LoadWithLimits(filename string, src []byte, lim Limits) (*System, diag.Diag
 	return sys, diags.Normalize()
 }
 
-// suggestedKey finds the key an unknown-key diagnostic suggests.
-var suggestedKey = lazyRegexp(`did you mean "([^"]+)"`)
-
 // rejectedPath returns the path of the value a schema error makes unusable
 // for the semantic checks, or "". An unknown key is ignored by decoding, so
-// it rejects nothing, unless it is a misspelling of a key that is absent:
-// the checks would then read that key's default instead of what was meant.
-func rejectedPath(d diag.Diagnostic, doc *Document) string {
+// it rejects nothing, unless it is a misspelling of a key that is absent
+// (meant, the key its "did you mean" names): the checks would then read
+// that key's default instead of what was meant.
+func rejectedPath(d diag.Diagnostic, doc *Document, meant string) string {
 	if d.Severity != diag.Error {
 		return ""
 	}
 	if d.Rule != diag.RuleUnknownKey {
 		return d.Path
 	}
-	m := suggestedKey().FindStringSubmatch(d.Message)
-	if m == nil {
-		return ""
-	}
-	meant := PathKey(ParentPath(d.Path), m[1])
-	if doc.Has(meant) {
+	if meant == "" || doc.Has(meant) {
 		return ""
 	}
 	return meant
 }
 
-// readAsMeant sets, in the value being loaded, the key an unknown-key
-// diagnostic suggests to the value of the misspelt key, when the suggested
-// key is absent (regoin: eu-west-1 is read as region: eu-west-1), and
-// records its position as the misspelt key's. It returns the path of the
-// key meant.
-func readAsMeant(d diag.Diagnostic, value any, doc *Document) (string, bool) {
-	if d.Rule != diag.RuleUnknownKey {
-		return "", false
-	}
-	m := suggestedKey().FindStringSubmatch(d.Message)
-	if m == nil {
-		return "", false
+// readAsMeant sets, in the value being loaded, the key meant (the one an
+// unknown-key diagnostic suggests) to the value of the misspelt key, when
+// the key meant is absent (regoin: eu-west-1 is read as region:
+// eu-west-1), and records its position as the misspelt key's. It returns
+// whether it did.
+func readAsMeant(d diag.Diagnostic, value any, doc *Document, meant string) bool {
+	if d.Rule != diag.RuleUnknownKey || meant == "" {
+		return false
 	}
 	parentPath := ParentPath(d.Path)
-	meant := PathKey(parentPath, m[1])
 	if doc.Has(meant) || parentPath == "" {
-		return "", false
+		return false
 	}
 	parent, ok := valueAt(value, parentPath).(map[string]any)
 	typo, okKey := lastKey(d.Path, parentPath)
-	if !ok || !okKey {
-		return "", false
+	key, okMeant := lastKey(meant, parentPath)
+	if !ok || !okKey || !okMeant {
+		return false
 	}
 	v, present := parent[typo]
 	if !present {
-		return "", false
+		return false
 	}
-	parent[m[1]] = v
+	parent[key] = v
 	doc.SetValue(meant, doc.Range(d.Path))
 	doc.SetKey(meant, doc.KeyRange(d.Path))
-	return meant, true
+	return true
 }
 
 // lastKey returns the key that path adds to parent: "name" of $.a.name,

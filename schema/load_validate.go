@@ -46,13 +46,17 @@ func compileSchema() (*compiledValidator, error) {
 }
 
 // validate checks value against the schema and returns one diagnostic per
-// problem, each at the YAML node it is about.
-func (c *compiledValidator) validate(value any, doc *Document) diag.Diagnostics {
-	return c.explainAll(c.root.check(value, nil), value, doc)
+// problem, each at the YAML node it is about, and the keys its unknown-key
+// diagnostics suggest: the path of each misspelt key, to the path of the
+// key its "did you mean" names.
+func (c *compiledValidator) validate(value any, doc *Document) (diag.Diagnostics, map[string]string) {
+	meant := map[string]string{}
+	return c.explainAll(c.root.check(value, nil), value, doc, meant), meant
 }
 
-// explainAll turns the violations of value into diagnostics.
-func (c *compiledValidator) explainAll(v *violation, value any, doc *Document) diag.Diagnostics {
+// explainAll turns the violations of value into diagnostics, recording in
+// meant the key each unknown key suggests.
+func (c *compiledValidator) explainAll(v *violation, value any, doc *Document, meant map[string]string) diag.Diagnostics {
 	if v == nil {
 		return nil
 	}
@@ -61,7 +65,7 @@ func (c *compiledValidator) explainAll(v *violation, value any, doc *Document) d
 	var out diag.Diagnostics
 	typos := map[string]bool{}
 	for _, l := range leaves {
-		out = append(out, c.explain(l, value, doc, typos)...)
+		out = append(out, c.explain(l, value, doc, typos, meant)...)
 	}
 	// A required key written with a typo is one mistake, reported once: as
 	// the unknown key whose "did you mean" names it.
@@ -170,7 +174,7 @@ func locate(value any, loc []string) instance {
 
 // explain turns one leaf violation into diagnostics. For an unknown key
 // with a "did you mean", it records the path of the suggested key in typos.
-func (c *compiledValidator) explain(v *violation, value any, doc *Document, typos map[string]bool) diag.Diagnostics {
+func (c *compiledValidator) explain(v *violation, value any, doc *Document, typos map[string]bool, meant map[string]string) diag.Diagnostics {
 	in := locate(value, v.at)
 	at := doc.Range(in.path)
 	sch := v.schema
@@ -216,7 +220,7 @@ func (c *compiledValidator) explain(v *violation, value any, doc *Document, typo
 	case "required":
 		return c.explainRequired(v, in, doc, sch)
 	case "additionalProperties":
-		return explainUnknownKeys(v, in, doc, sch, typos)
+		return explainUnknownKeys(v, in, doc, sch, typos, meant)
 	case "not":
 		if msg, ok := sch["x-not-message"].(string); ok {
 			path := in.path
@@ -272,7 +276,7 @@ func (c *compiledValidator) explainRequired(v *violation, in instance, doc *Docu
 
 // explainUnknownKeys reports each key that additionalProperties: false
 // forbids, at the key, with the key it most likely means.
-func explainUnknownKeys(v *violation, in instance, doc *Document, sch map[string]any, typos map[string]bool) diag.Diagnostics {
+func explainUnknownKeys(v *violation, in instance, doc *Document, sch map[string]any, typos map[string]bool, meant map[string]string) diag.Diagnostics {
 	var out diag.Diagnostics
 	allowed := propertyNames(sch)
 	for _, p := range v.names {
@@ -301,10 +305,12 @@ func explainUnknownKeys(v *violation, in instance, doc *Document, sch map[string
 		if sug := suggestKey(p, allowed); sug != "" {
 			msg += fmt.Sprintf("; did you mean %q?", sug)
 			typos[PathKey(in.path, sug)] = true
+			meant[child] = PathKey(in.path, sug)
 		}
 		d := diag.Errorf(diag.RuleUnknownKey, doc.KeyRange(child), child, "%s", msg)
 		if p == "name" && strings.HasSuffix(in.path, ".service") && strings.HasPrefix(in.path, "$.environments[") {
 			d.Message = fmt.Sprintf("unknown key %q in %s: the service name is the same in every environment", p, in.label)
+			delete(meant, child) // not a misspelling: the key does not belong here
 		}
 		if len(allowed) > 0 {
 			d = d.WithHint("allowed keys here: %s", strings.Join(allowed, ", "))

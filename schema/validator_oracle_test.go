@@ -136,10 +136,10 @@ func (o *oracle) compare(t *testing.T, name string, src []byte) (yaml, valid boo
 	got := o.ours.root.check(value, nil)
 	if (got == nil) != (want == nil) {
 		t.Fatalf("%s: the validator says valid=%v, jsonschema/v6 valid=%v:\n%v\n%v", name, got == nil, want == nil,
-			o.ours.explainAll(got, value, doc), o.ours.explainAll(want, value, doc))
+			o.ours.explainAll(got, value, doc, map[string]string{}), o.ours.explainAll(want, value, doc, map[string]string{}))
 	}
-	gotDiags := o.ours.explainAll(got, value, doc).Normalize()
-	wantDiags := o.ours.explainAll(want, value, doc).Normalize()
+	gotDiags := o.ours.explainAll(got, value, doc, map[string]string{}).Normalize()
+	wantDiags := o.ours.explainAll(want, value, doc, map[string]string{}).Normalize()
 	if g, w := diagText(gotDiags), diagText(wantDiags); g != w {
 		t.Errorf("%s: diagnostics differ from jsonschema/v6's\ngot:\n%s\nwant:\n%s", name, g, w)
 	}

@@ -91,13 +91,32 @@ func renderGitHub(w io.Writer, ds Diagnostics) error {
 	return WriteAnnotations(w, as)
 }
 
-// escapeData escapes the message of a workflow command.
+// escapeData escapes the message of a workflow command: the runner's own
+// escapes for %, CR and LF, and, line by line, what a terminal would not
+// print as itself (EscapeText), since the runner echoes the command into
+// the job's log.
 func escapeData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(escapeLines(s))
 }
 
 // escapeProperty escapes a property value of a workflow command, which also
 // must not hold the separators ':' and ','.
 func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(escapeLines(s))
+}
+
+// escapeLines is EscapeText of each line of s, keeping the line breaks (CR
+// and LF), which the runner's escapes encode.
+func escapeLines(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexAny(s, "\r\n")
+		if i < 0 {
+			b.WriteString(EscapeText(s))
+			return b.String()
+		}
+		b.WriteString(EscapeText(s[:i]))
+		b.WriteByte(s[i])
+		s = s[i+1:]
+	}
 }

@@ -243,7 +243,7 @@ func TestRenderSARIF(t *testing.T) {
 
 func TestMachineFormatsStayValidUTF8(t *testing.T) {
 	d := Errorf("encoding", at(1, 1, 2), "", "byte \xff and escape \x1b in a message").WithHint("hint \xfe")
-	for _, format := range []string{FormatJSON, FormatSARIF} {
+	for _, format := range []string{FormatJSON, FormatSARIF, FormatGitHub} {
 		var buf bytes.Buffer
 		if err := Render(&buf, Diagnostics{d}, RenderOptions{Format: format, Sources: map[string][]byte{"system.yaml": []byte("\xff\n")}}); err != nil {
 			t.Fatal(err)

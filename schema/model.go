@@ -157,7 +157,14 @@ func (s Service) ManagedSecrets() []string {
 // HasManagedSecrets reports whether the environment's service has a managed
 // secret, and so whether the environment has a secrets-<env> stack, which
 // the pipeline deploys before its ecs-<env> stack.
-func (e *Environment) HasManagedSecrets() bool { return len(e.Service.ManagedSecrets()) > 0 }
+func (e *Environment) HasManagedSecrets() bool {
+	for _, v := range e.Service.Secrets {
+		if v == SecretManaged {
+			return true
+		}
+	}
+	return false
+}
 
 // SecretID returns the part of the logical ids and output names of the
 // managed secret of variable key: the key without underscores, each part

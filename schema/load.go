@@ -12,6 +12,10 @@ import (
 	"github.com/cicdgen/cicdgen/diag"
 )
 
+// MissingFileHint is the advice of the diagnostic of a system.yaml that does
+// not exist.
+const MissingFileHint = "give the path of a system.yaml, or run `cicdgen init` to write a starter one"
+
 // LoadFile reads, validates and decodes the system.yaml at path with the
 // default limits. A file that cannot be read is an error diagnostic with
 // rule "io". See Load.
@@ -19,7 +23,11 @@ func LoadFile(path string) (*System, diag.Diagnostics) {
 	lim := DefaultLimits()
 	src, err := ReadLimited(path, lim.MaxBytes)
 	if err != nil {
-		return nil, diag.Diagnostics{diag.IOError(path, err, "give the path of a system.yaml; `cicdgen init` writes a starter one")}
+		hint := ""
+		if os.IsNotExist(err) {
+			hint = MissingFileHint
+		}
+		return nil, diag.Diagnostics{diag.IOError(path, err, hint)}
 	}
 	return LoadWithLimits(path, src, lim)
 }

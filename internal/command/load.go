@@ -24,7 +24,7 @@ func LoadSystem(env *Env, r *Reporter, path string) (*schema.System, diag.Diagno
 	if err != nil {
 		hint := ""
 		if os.IsNotExist(err) {
-			hint = "give the path of a system.yaml, or run `cicdgen init` to write a starter one"
+			hint = schema.MissingFileHint
 		}
 		return nil, diag.Diagnostics{diag.IOError(name, err, hint)}
 	}

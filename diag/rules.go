@@ -50,6 +50,7 @@ const (
 	RuleEnvConflict          = "env-conflict"
 	RuleHealthCheck          = "health-check"
 	RuleDeprecatedKey        = "deprecated-key"
+	RuleIgnoredKey           = "ignored-key"
 	RuleManagedSecretID      = "managed-secret-id"
 	RuleNATGateways          = "nat-gateways"
 	RuleNoEgress             = "no-egress"
@@ -124,6 +125,7 @@ var rules = []RuleInfo{
 	{RuleEnvConflict, "a variable named in both environment and secrets"},
 	{RuleHealthCheck, "a health check path that is not an absolute URL path"},
 	{RuleDeprecatedKey, "a key that is still accepted but does nothing; the message names its replacement"},
+	{RuleIgnoredKey, "(warning) a key that the rest of the file makes ineffective, such as build.dockerfile without build.image: ecr"},
 	{RuleManagedSecretID, "two managed secrets whose variable names give the same logical id"},
 	{RuleNATGateways, "more NAT gateways than availability zones"},
 	{RuleNoEgress, "no NAT gateway in an environment outside the home region: tasks cannot pull the image"},

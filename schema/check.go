@@ -35,6 +35,7 @@ func Check(sys *System) diag.Diagnostics {
 	c.checkServices()
 	c.checkNetworks()
 	c.checkPipeline()
+	c.checkBuildImage()
 	c.checkOverrides()
 	c.checkNameLengths()
 	c.checkPlaceholders()

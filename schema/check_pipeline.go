@@ -163,3 +163,15 @@ func (c *semantic) checkPipeline() {
 		noteFix(d, "Each wave is one stage; the deploys of one stage run in parallel.")
 	}
 }
+
+// checkBuildImage warns about build.dockerfile given with a build image
+// other than ecr: only the BuildImage stage, which exists with image: ecr,
+// reads it.
+func (c *semantic) checkBuildImage() {
+	const p = "$.build.dockerfile"
+	if c.sys.Build.Image == BuildImageECR || !c.doc.Has(p) {
+		return
+	}
+	d := c.warnAtKey(diag.RuleIgnoredKey, p, "build.dockerfile is ignored: the pipeline builds its build image from it only with build.image: ecr, and build.image is %q", c.sys.Build.Image)
+	noteFix(d, "Remove build.dockerfile, or set build.image: ecr to have the pipeline build the image from it.")
+}

@@ -433,6 +433,22 @@ func TestCheck(t *testing.T) {
 				addEnvs(s, 45, "", false)
 			},
 		},
+		"a dockerfile with another build image is ignored, with a warning": {
+			edit: func(s *System) {
+				s.Build.Image, s.Build.Dockerfile = "aws/codebuild/standard:7.0", "ci/build.Dockerfile"
+				mark(s, "$.build.dockerfile")
+			},
+			want: []want{warnAt("ignored-key", "$.build.dockerfile", "build.dockerfile is ignored")},
+		},
+		"a dockerfile with the ecr build image is used": {
+			edit: func(s *System) {
+				s.Build.Dockerfile = "ci/build.Dockerfile"
+				mark(s, "$.build.dockerfile")
+			},
+		},
+		"a dockerfile defaulted with another build image says nothing": {
+			edit: func(s *System) { s.Build.Image = "aws/codebuild/standard:7.0" },
+		},
 		"a wave of fifty deploys fits a stage": {
 			edit: func(s *System) { addEnvs(s, 50, "big", false) },
 		},

@@ -393,9 +393,10 @@ func TestErrorsCarryTheFixOfTheirClass(t *testing.T) {
 	})
 }
 
-// An endpoint that refuses connections is one error, naming it, before any
-// stack starts.
-func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
+// unreachableSeed returns the seed bundle and a factory whose endpoint, the
+// closed fake's, refuses connections.
+func unreachableSeed(t *testing.T) (*fakeaws.Server, ClientFactory, *Bundle) {
+	t.Helper()
 	fake := fakeaws.Start(t)
 	f := factoryFor(t, fake, toolingID, "us-east-1")
 	fake.Close()
@@ -403,6 +404,13 @@ func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fake, f, b
+}
+
+// An endpoint that refuses connections is one error, naming it, before any
+// stack starts.
+func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
+	fake, f, b := unreachableSeed(t)
 	start := time.Now()
 	res, err := Apply(context.Background(), b, f, fastOptions(nil))
 	var ee *EndpointError
@@ -424,13 +432,7 @@ func TestApplyReportsAnUnreachableEndpointOnce(t *testing.T) {
 // status, destroy's plan and preflight say so once too: one error before
 // any stack is read, or one failed check with the others not run.
 func TestReadersReportAnUnreachableEndpointOnce(t *testing.T) {
-	fake := fakeaws.Start(t)
-	f := factoryFor(t, fake, toolingID, "us-east-1")
-	fake.Close()
-	b, err := LoadDir("testdata/seed")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fake, f, b := unreachableSeed(t)
 	ctx := context.Background()
 	var ee *EndpointError
 	if st, err := ReadStatus(ctx, b, f, StatusOptions{}); !errors.As(err, &ee) || st != nil {

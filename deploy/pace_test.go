@@ -50,6 +50,15 @@ func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// on returns opts with their waits (polls, timeouts) on c, or opts as
+// they are when c is nil.
+func (c *virtualClock) on(opts Options) Options {
+	if c != nil {
+		opts.Now, opts.Sleep = c.Now, c.Sleep
+	}
+	return opts
+}
+
 // steppedClock stands still until the test moves it on. The fake's stacks
 // on it stay in progress until then, however slow the machine, so a test
 // can see which of them are in progress at once.
@@ -136,6 +145,23 @@ func (r applyRun) result(t *testing.T, what string) *Result {
 	case <-time.After(hangGuard):
 		t.Fatalf("apply still running after %v: %s", hangGuard, what)
 		return nil
+	}
+}
+
+// withinHangGuard runs f on its own goroutine and returns what it returns;
+// f still running after hangGuard (when, as what says, it should have
+// ended) fails the test.
+func withinHangGuard[T any](t *testing.T, what string, f func() T) T {
+	t.Helper()
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(hangGuard):
+		t.Fatalf("still running after %v: %s", hangGuard, what)
+		var zero T
+		return zero
 	}
 }
 

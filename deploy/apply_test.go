@@ -54,7 +54,8 @@ func newFactory(t *testing.T) *AWS {
 	return newFactoryOn(t, nil)
 }
 
-// newFactoryOn is newFactory whose pacing runs on c, unless c is nil.
+// newFactoryOn is newFactory on c, unless c is nil: its pacing and the
+// SDK's retries wait on c.
 func newFactoryOn(t *testing.T, c *virtualClock) *AWS {
 	t.Helper()
 	env := map[string]string{"CI": "true", "USER": "someone", "AWS_ENDPOINT_URL_S3": "set"}
@@ -65,6 +66,9 @@ func newFactoryOn(t *testing.T, c *virtualClock) *AWS {
 	f, err := NewAWS(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c != nil {
+		f.base.Retryer = c.retryer(f.base.Retryer)
 	}
 	return f
 }

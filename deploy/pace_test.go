@@ -50,6 +50,40 @@ func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// newVirtualClockAhead is a virtual clock that starts in 2100, ahead of
+// the wall clock. The SDK's credentials cache goes by the wall clock:
+// credentials the fake hands out on newVirtualClock (valid for an hour
+// from its time, now past) are expired at once, and every call assumes
+// its role again; on this clock they stay valid.
+func newVirtualClockAhead() *virtualClock {
+	return &virtualClock{t: time.Date(2100, 1, 1, 9, 0, 0, 0, time.UTC)}
+}
+
+// retryer returns the SDK's retryer with its waits between attempts moved
+// onto c: the SDK waits on the wall clock and lets no clock be injected,
+// so the retryer moves c on by each wait and gives the SDK none.
+func (c *virtualClock) retryer(sdk func() aws.Retryer) func() aws.Retryer {
+	return func() aws.Retryer {
+		return virtualRetryer{RetryerV2: sdk().(aws.RetryerV2), c: c}
+	}
+}
+
+// virtualRetryer is a retryer whose waits are on a virtual clock (see
+// virtualClock.retryer).
+type virtualRetryer struct {
+	aws.RetryerV2
+	c *virtualClock
+}
+
+func (r virtualRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	d, derr := r.RetryerV2.RetryDelay(attempt, err)
+	if derr != nil {
+		return d, derr
+	}
+	_ = r.c.Sleep(context.Background(), d)
+	return 0, nil
+}
+
 // on returns opts with their waits (polls, timeouts) on c, or opts as
 // they are when c is nil.
 func (c *virtualClock) on(opts Options) Options {

@@ -30,21 +30,45 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessOn(t, nil)
+}
+
+// newHarnessOn is newHarness on c, unless c is nil: the fake's stacks
+// progress on c, and the factory paces its calls on it.
+func newHarnessOn(t *testing.T, c *virtualClock) *harness {
+	t.Helper()
 	fake := fakeaws.Start(t)
+	if c != nil {
+		fake.SetClock(c.Now)
+	}
 	fake.Setenv(t, toolingID, "us-east-1", nil)
 	b, err := LoadDir("testdata/seed")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{fake: fake, bundle: b, factory: newFactory(t)}
+	return &harness{fake: fake, bundle: b, factory: newFactoryOn(t, c)}
 }
 
 func newFactory(t *testing.T) *AWS {
 	t.Helper()
+	return newFactoryOn(t, nil)
+}
+
+// newFactoryOn is newFactory on c, unless c is nil: its pacing and the
+// SDK's retries wait on c.
+func newFactoryOn(t *testing.T, c *virtualClock) *AWS {
+	t.Helper()
 	env := map[string]string{"CI": "true", "USER": "someone", "AWS_ENDPOINT_URL_S3": "set"}
-	f, err := NewAWS(context.Background(), testAWSOptions(func(k string) string { return env[k] }))
+	opts := testAWSOptions(func(k string) string { return env[k] })
+	if c != nil {
+		opts.Now, opts.Sleep = c.Now, c.Sleep
+	}
+	f, err := NewAWS(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c != nil {
+		f.base.Retryer = c.retryer(f.base.Retryer)
 	}
 	return f
 }

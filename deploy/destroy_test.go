@@ -14,8 +14,15 @@ import (
 // deployed is the harness with the seed system applied.
 func deployed(t *testing.T) *harness {
 	t.Helper()
-	h := newHarness(t)
-	opts := fastOptions(newRecorder())
+	return deployedOn(t, nil)
+}
+
+// deployedOn is deployed on c, unless c is nil: the fake, the factory's
+// pacing and the apply all run on it (see newHarnessOn).
+func deployedOn(t *testing.T, c *virtualClock) *harness {
+	t.Helper()
+	h := newHarnessOn(t, c)
+	opts := c.on(fastOptions(newRecorder()))
 	res := h.apply(t, context.Background(), opts)
 	if res.Failed() {
 		t.Fatalf("apply failed: %+v", res.Stacks)
@@ -194,13 +201,15 @@ func TestDestroyKeepsProtectedEnvironmentsAndWhatTheyDependOn(t *testing.T) {
 }
 
 func TestDestroyWaitsForADeletionInProgress(t *testing.T) {
-	h := deployed(t)
+	// One virtual clock for the fake, the pacing, apply and destroy: it
+	// moves on only when they wait. Planning does not wait, so the
+	// deletion is still in progress then however slow the machine; it
+	// ends after 300 ms of destroy's waits.
+	const delay = 300 * time.Millisecond
+	c := newVirtualClockAhead()
+	h := deployedOn(t, c)
 	ctx := context.Background()
-	// The fake's clock stands still while destroy plans, so the deletion is
-	// still in progress then however slow the machine; it runs after.
-	clock := &steppedClock{t: time.Now()} // on from the apply's times
-	h.fake.SetClock(clock.Now)
-	h.fake.SetDelay("shop-monitoring-x", 300*time.Millisecond)
+	h.fake.SetDelay("shop-monitoring-x", delay)
 	cl, err := h.factory.Clients(ctx, h.bundle.Stack("shop-monitoring-x").Account, "us-east-1")
 	if err != nil {
 		t.Fatal(err)
@@ -208,13 +217,18 @@ func TestDestroyWaitsForADeletionInProgress(t *testing.T) {
 	if _, err := cl.CloudFormation.DeleteStack(ctx, &cloudformation.DeleteStackInput{StackName: aws.String("shop-monitoring-x")}); err != nil {
 		t.Fatal(err)
 	}
+	deleting := c.Now()
 	opts := destroyOptions(false)
+	opts.Options = c.on(opts.Options)
 	plan, err := PlanDestroy(ctx, h.bundle, h.factory, opts)
 	if err != nil {
 		t.Fatalf("PlanDestroy: %v", err)
 	}
-	clock.Release()
-	res := Destroy(ctx, h.bundle, h.factory, plan, opts)
+	// A destroy that looks again and again without waiting would never
+	// see the deletion end: the clock moves only when it waits.
+	res := withinHangGuard(t, "destroy should end once the deletion in progress does", func() *DestroyResult {
+		return Destroy(ctx, h.bundle, h.factory, plan, opts)
+	})
 	if o := destroyedOf(t, res, "shop-monitoring-x"); o.Outcome != Deleted {
 		t.Errorf("monitoring: %+v", o)
 	}
@@ -226,6 +240,14 @@ func TestDestroyWaitsForADeletionInProgress(t *testing.T) {
 	}
 	if p.Status != "DELETE_IN_PROGRESS" {
 		t.Errorf("planned status %q", p.Status)
+	}
+	// Waited for: the deletion has ended, after its time.
+	m := h.bundle.Stack("shop-monitoring-x")
+	if info, ok := h.fake.Stack(m.Account.ID, m.Region, m.Name); ok {
+		t.Errorf("monitoring is still there after destroy: %s", info.Status)
+	}
+	if waited := c.Now().Sub(deleting); waited < delay {
+		t.Errorf("destroy ended %v after the deletion began, before it could end (%v)", waited, delay)
 	}
 }
 

@@ -50,6 +50,49 @@ func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// newVirtualClockAhead is a virtual clock that starts in 2100, ahead of
+// the wall clock. The SDK's credentials cache goes by the wall clock:
+// credentials the fake hands out on newVirtualClock (valid for an hour
+// from its time, now past) are expired at once, and every call assumes
+// its role again; on this clock they stay valid.
+func newVirtualClockAhead() *virtualClock {
+	return &virtualClock{t: time.Date(2100, 1, 1, 9, 0, 0, 0, time.UTC)}
+}
+
+// retryer returns the SDK's retryer with its waits between attempts moved
+// onto c: the SDK waits on the wall clock and lets no clock be injected,
+// so the retryer moves c on by each wait and gives the SDK none.
+func (c *virtualClock) retryer(sdk func() aws.Retryer) func() aws.Retryer {
+	return func() aws.Retryer {
+		return virtualRetryer{RetryerV2: sdk().(aws.RetryerV2), c: c}
+	}
+}
+
+// virtualRetryer is a retryer whose waits are on a virtual clock (see
+// virtualClock.retryer).
+type virtualRetryer struct {
+	aws.RetryerV2
+	c *virtualClock
+}
+
+func (r virtualRetryer) RetryDelay(attempt int, err error) (time.Duration, error) {
+	d, derr := r.RetryerV2.RetryDelay(attempt, err)
+	if derr != nil {
+		return d, derr
+	}
+	_ = r.c.Sleep(context.Background(), d)
+	return 0, nil
+}
+
+// on returns opts with their waits (polls, timeouts) on c, or opts as
+// they are when c is nil.
+func (c *virtualClock) on(opts Options) Options {
+	if c != nil {
+		opts.Now, opts.Sleep = c.Now, c.Sleep
+	}
+	return opts
+}
+
 // steppedClock stands still until the test moves it on. The fake's stacks
 // on it stay in progress until then, however slow the machine, so a test
 // can see which of them are in progress at once.
@@ -136,6 +179,23 @@ func (r applyRun) result(t *testing.T, what string) *Result {
 	case <-time.After(hangGuard):
 		t.Fatalf("apply still running after %v: %s", hangGuard, what)
 		return nil
+	}
+}
+
+// withinHangGuard runs f on its own goroutine and returns what it returns;
+// f still running after hangGuard (when, as what says, it should have
+// ended) fails the test.
+func withinHangGuard[T any](t *testing.T, what string, f func() T) T {
+	t.Helper()
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(hangGuard):
+		t.Fatalf("still running after %v: %s", hangGuard, what)
+		var zero T
+		return zero
 	}
 }
 

@@ -361,28 +361,40 @@ func TestAFailedExecutionLeavesNothingBehind(t *testing.T) {
 
 // Contact lost while a stack changes: after Options.LostContact of failed
 // polls its outcome is unknown, "still in progress in AWS", never failed.
+// Lost contact is measured on a virtual clock, shared by the fake, the
+// pacing, the SDK's retries and apply's polls.
 func TestLostContactIsAnUnknownOutcome(t *testing.T) {
-	h := newHarness(t)
+	c := newVirtualClockAhead()
+	h := newHarnessOn(t, c)
 	h.fake.SetDelay("", time.Minute)
-	opts := fastOptions(nil)
+	opts := c.on(fastOptions(nil))
 	opts.Stacks = []string{"secrets-dev"}
 	opts.NoDeps = true
 	opts.LostContact = 50 * time.Millisecond
 	rec := newRecorder()
 	var once sync.Once
+	var lost time.Time // when AWS went out of reach
 	rec.onEvent = func(stack string, e Event) {
 		if e.Status == "CREATE_IN_PROGRESS" {
-			once.Do(h.fake.Close) // AWS out of reach from now on
+			once.Do(func() {
+				lost = c.Now()
+				h.fake.Close() // AWS out of reach from now on
+			})
 		}
 	}
 	opts.Reporter = rec
-	res := h.apply(t, context.Background(), opts)
+	// Apply trying to reach AWS forever would hang on the virtual clock.
+	res := goApply(func() (*Result, error) { return Apply(context.Background(), h.bundle, h.factory, opts) }).
+		result(t, "apply should give up once contact is lost for LostContact")
 	o := resultOf(t, res, "shop-secrets-dev-x")
 	if o.Outcome != Unknown || !strings.Contains(o.Error, "outcome unknown — still in progress in AWS") {
 		t.Fatalf("%s: %s", o.Outcome, o.Error)
 	}
 	if !slices.Equal(res.InProgress, []string{"shop-secrets-dev-x"}) || !res.Failed() {
 		t.Errorf("in progress %v, failed %v", res.InProgress, res.Failed())
+	}
+	if tried := c.Now().Sub(lost); tried < opts.LostContact {
+		t.Errorf("gave up %v after contact was lost, before LostContact (%v)", tried, opts.LostContact)
 	}
 }
 

@@ -206,7 +206,7 @@ func TestDestroyWaitsForADeletionInProgress(t *testing.T) {
 	// deletion is still in progress then however slow the machine; it
 	// ends after 300 ms of destroy's waits.
 	const delay = 300 * time.Millisecond
-	c := newVirtualClockAhead()
+	c := newVirtualClock()
 	h := deployedOn(t, c)
 	ctx := context.Background()
 	h.fake.SetDelay("shop-monitoring-x", delay)

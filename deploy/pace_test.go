@@ -29,8 +29,13 @@ type virtualClock struct {
 	slept []time.Duration
 }
 
+// newVirtualClock returns a virtual clock that starts in 2100, ahead of the
+// wall clock: the SDK's credentials cache goes by the wall clock, and the
+// credentials the fake hands out are valid for an hour from the fake's
+// (virtual) time; on a clock behind the wall clock they would be expired at
+// once, and every call would assume its role again.
 func newVirtualClock() *virtualClock {
-	return &virtualClock{t: time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)}
+	return &virtualClock{t: time.Date(2100, 1, 1, 9, 0, 0, 0, time.UTC)}
 }
 
 func (c *virtualClock) Now() time.Time {
@@ -48,15 +53,6 @@ func (c *virtualClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.t = c.t.Add(d)
 	c.slept = append(c.slept, d)
 	return nil
-}
-
-// newVirtualClockAhead is a virtual clock that starts in 2100, ahead of
-// the wall clock. The SDK's credentials cache goes by the wall clock:
-// credentials the fake hands out on newVirtualClock (valid for an hour
-// from its time, now past) are expired at once, and every call assumes
-// its role again; on this clock they stay valid.
-func newVirtualClockAhead() *virtualClock {
-	return &virtualClock{t: time.Date(2100, 1, 1, 9, 0, 0, 0, time.UTC)}
 }
 
 // retryer returns the SDK's retryer with its waits between attempts moved

@@ -364,7 +364,7 @@ func TestAFailedExecutionLeavesNothingBehind(t *testing.T) {
 // Lost contact is measured on a virtual clock, shared by the fake, the
 // pacing, the SDK's retries and apply's polls.
 func TestLostContactIsAnUnknownOutcome(t *testing.T) {
-	c := newVirtualClockAhead()
+	c := newVirtualClock()
 	h := newHarnessOn(t, c)
 	h.fake.SetDelay("", time.Minute)
 	opts := c.on(fastOptions(nil))
